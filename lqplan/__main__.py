@@ -1,0 +1,3 @@
+from lqplan.cli import main
+
+main()

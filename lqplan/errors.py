@@ -1,0 +1,120 @@
+"""One exception hierarchy for lqplan; the CLI maps each class to an exit code in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem found in the inputs, located as precisely as the source allows."""
+
+    file: str
+    line: int = 0  # 1-based; 0 when the problem has no place inside the file
+    column: int = 0  # 1-based
+    severity: Severity = "error"
+    path: str = ""  # dotted path to the field, e.g. products[3].list_price
+    message: str = ""
+
+    def format(self) -> str:
+        where = self.file
+        if self.line:
+            where += f":{self.line}:{self.column or 1}"
+        subject = f"{self.path}: " if self.path else ""
+        return f"{where}: {self.severity}: {subject}{self.message}"
+
+
+@dataclass(frozen=True)
+class Place:
+    """A file and a 1-based line and column inside it."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def diagnostic(self, message: str, path: str = "", severity: Severity = "error") -> Diagnostic:
+        return Diagnostic(self.file, self.line, self.column, severity, path, message)
+
+
+class LqplanError(Exception):
+    """Base of every error lqplan reports to a user; `exit_code` is the process exit code."""
+
+    exit_code = 1
+
+
+class InputError(LqplanError):
+    """The show's files are unreadable or invalid; carries every problem found."""
+
+    exit_code = 1
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]):
+        self.diagnostics = list(diagnostics)
+        errors = [d for d in self.diagnostics if d.severity == "error"]
+        first = errors[0].format() if errors else "invalid input"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(first + more)
+
+
+class UsageError(LqplanError):
+    """The command line itself is wrong (a missing path, an unknown name)."""
+
+    exit_code = 2
+
+
+class InfeasibleError(LqplanError):
+    """No plan satisfies the hard rules; `conflicts` names them in words."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, conflicts: Sequence[str] = ()):
+        self.conflicts = list(conflicts)
+        super().__init__(message)
+
+
+class RefusedError(LqplanError):
+    """lqplan refused to overwrite a file it did not create, or `--check` found differences."""
+
+    exit_code = 4
+
+
+@dataclass
+class DiagnosticList:
+    """Collects diagnostics while a stage runs, so that every problem is reported at once."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        self.items.append(diagnostic)
+
+    def extend(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.items.extend(diagnostics)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "error"]
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise InputError(sorted(set(self.items), key=_reading_order))
+
+
+def _reading_order(d: Diagnostic) -> tuple[str, int, int, str]:
+    return (d.file, d.line, d.column, d.message)
+
+
+def sort_diagnostics(items: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """Deduplicate and order diagnostics as a reader scans the files: by file, line, column."""
+    return sorted(set(items), key=_reading_order)
+
+
+def display_path(path: Path) -> str:
+    """A path as a user should see it in messages: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,200 @@
+"""Stage 1, load: find a show's files and parse them into located documents (no checking yet)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lqplan.errors import Diagnostic, DiagnosticList, InputError, UsageError, display_path
+from lqplan.yamlio import Document, decode, parse_yaml
+
+KINDS = ("show", "catalog", "audience", "stock")
+STOCK_COLUMNS = ("sku", "units", "per_buyer_limit", "batch_size")
+
+
+@dataclass
+class RawShow:
+    """The parsed files of one show, keyed by kind (show, catalog, audience, stock)."""
+
+    show_path: Path
+    documents: dict[str, Document] = field(default_factory=dict)
+    paths: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def folder(self) -> Path:
+        return self.show_path.parent
+
+
+def resolve_show_path(target: str | Path) -> Path:
+    """A show is named by its folder or by its show.yaml; return the show.yaml path."""
+    path = Path(target)
+    if path.is_dir():
+        path = path / "show.yaml"
+        if not path.is_file():
+            raise UsageError(f"{display_path(path.parent)}: no show.yaml in this folder")
+        return path
+    if not path.exists():
+        raise UsageError(f"{display_path(path)}: no such file or folder")
+    if not path.is_file():
+        raise UsageError(f"{display_path(path)}: not a file or folder")
+    return path
+
+
+def read_text(path: Path) -> str:
+    """Read a file as UTF-8 text; unreadable, huge or non-UTF-8 files raise InputError."""
+    name = display_path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError([Diagnostic(name, message=f"cannot read file: {exc.strerror}")]) from None
+    return decode(raw, name)
+
+
+def read_yaml(path: Path) -> Document:
+    name = display_path(path)
+    doc = parse_yaml(read_text(path), name)
+    if doc.data is None:
+        raise InputError([Diagnostic(name, 1, 1, message="file is empty")])
+    return doc
+
+
+def read_stock_csv(path: Path) -> Document:
+    """stock.csv (as warehouse systems export it) -> the same shape as stock.yaml."""
+    name = display_path(path)
+    text = read_text(path)
+    doc = Document(name, None)
+    problems = DiagnosticList()
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InputError([Diagnostic(name, 1, 1, message="file is empty")]) from None
+    except csv.Error as exc:
+        raise InputError([Diagnostic(name, 1, 1, message=f"invalid CSV: {exc}")]) from None
+    columns = [c.strip().lower() for c in header]
+    for i, column in enumerate(columns):
+        if column not in STOCK_COLUMNS:
+            problems.add(
+                Diagnostic(
+                    name,
+                    1,
+                    _cell_column(text, 1, i),
+                    "error",
+                    "",
+                    f"unknown column {column!r}; expected {', '.join(STOCK_COLUMNS)}",
+                )
+            )
+    for required in ("sku", "units"):
+        if required not in columns:
+            problems.add(Diagnostic(name, 1, 1, "error", "", f"missing column {required!r}"))
+    problems.raise_if_errors()
+    rows: list[dict[str, Any]] = []
+    doc.value_marks[("stock",)] = (2, 1)
+    line = 1
+    try:
+        for cells in reader:
+            line = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue  # spreadsheets leave blank rows at the end
+            if len(cells) != len(columns):
+                problems.add(
+                    Diagnostic(
+                        name,
+                        line,
+                        1,
+                        "error",
+                        "",
+                        f"row has {len(cells)} cells; the header has {len(columns)}",
+                    )
+                )
+                continue
+            row: dict[str, Any] = {}
+            index = len(rows)
+            for i, (column, cell) in enumerate(zip(columns, cells, strict=True)):
+                cell = cell.strip()
+                doc.value_marks[("stock", index, column)] = (line, _cell_column(text, line, i))
+                if cell == "":
+                    continue
+                row[column] = int(cell) if column != "sku" and _is_int(cell) else cell
+            doc.value_marks[("stock", index)] = (line, 1)
+            rows.append(row)
+    except csv.Error as exc:
+        problems.add(Diagnostic(name, line + 1, 1, "error", "", f"invalid CSV: {exc}"))
+    problems.raise_if_errors()
+    doc.data = {"stock": rows}
+    return doc
+
+
+def _is_int(cell: str) -> bool:
+    return cell.lstrip("+-").isdigit() and len(cell) < 20
+
+
+def _cell_column(text: str, line: int, index: int) -> int:
+    """1-based character column where cell `index` starts on `line` (quotes respected)."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return 1
+    row, column, quoted = lines[line - 1], 0, False
+    for pos, char in enumerate(row):
+        if column == index:
+            return pos + 1
+        if char == '"':
+            quoted = not quoted
+        elif char == "," and not quoted:
+            column += 1
+    return len(row) + 1 if column == index else 1
+
+
+def load_show(target: str | Path) -> RawShow:
+    """Read show.yaml and the files it names; report every unreadable file at once."""
+    show_path = resolve_show_path(target)
+    raw = RawShow(show_path)
+    show_doc = read_yaml(show_path)
+    raw.documents["show"] = show_doc
+    raw.paths["show"] = show_path
+    files = show_doc.data.get("files") if isinstance(show_doc.data, dict) else None
+    files = files if isinstance(files, dict) else {}
+    problems = DiagnosticList()
+    for kind in ("catalog", "audience", "stock"):
+        given = files.get(kind)
+        if given is not None and not isinstance(given, str):
+            continue  # the model check reports the wrong type at its place
+        path = _find(raw.folder, kind, given)
+        if path is None or not path.is_file():
+            line, column = show_doc.locate(("files", kind)) if given else (0, 0)
+            wanted = given or ("stock.yaml or stock.csv" if kind == "stock" else f"{kind}.yaml")
+            where = display_path(show_path)
+            problems.add(
+                Diagnostic(
+                    where,
+                    line,
+                    column,
+                    "error",
+                    f"files.{kind}" if given else "",
+                    f"{kind} file not found: {wanted}",
+                )
+            )
+            continue
+        try:
+            doc = read_stock_csv(path) if path.suffix.lower() == ".csv" else read_yaml(path)
+        except InputError as exc:
+            problems.extend(exc.diagnostics)
+            continue
+        raw.documents[kind] = doc
+        raw.paths[kind] = path
+    problems.raise_if_errors()
+    return raw
+
+
+def _find(folder: Path, kind: str, given: str | None) -> Path | None:
+    if given:
+        return folder / given
+    if kind == "stock":
+        for name in ("stock.yaml", "stock.yml", "stock.csv"):
+            if (folder / name).is_file():
+                return folder / name
+        return None
+    return folder / f"{kind}.yaml"

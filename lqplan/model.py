@@ -1,0 +1,501 @@
+"""The input data model: what show.yaml, catalog.yaml, audience.yaml and stock.yaml may say.
+
+These pydantic models are the edge of lqplan: they check types and ranges field by field and
+produce the JSON Schemas (`lqplan schema`). Cross-file rules (unknown SKUs, pins outside the
+show, ...) live in validate.py. Field names follow ../shared/DOMAIN.md; docs/formats.md documents
+every field with examples. Models are frozen: after validation the data is only read.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
+
+Role = Literal["traffic", "welfare", "bridge", "hero", "profit", "image", "test"]
+ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
+Platform = Literal["douyin", "taobao", "kuaishou", "channels", "tiktok", "whatnot", "tv", "other"]
+Language = Literal["zh", "en"]
+Objective = Literal["profit", "gmv"]
+Gender = Literal["female", "male", "any"]
+TEAM_ROLES: tuple[str, ...] = (
+    "co_host",
+    "floor_control",
+    "control_room",
+    "operations",
+    "paid_traffic",
+    "supply_chain",
+    "customer_service",
+    "tech",
+)
+
+_CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])\Z")
+
+
+def parse_clock(value: Any) -> int:
+    """'20:30' -> minutes after midnight (1230). Numbers are refused: 1230 is not a time."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError(f"expected a clock time 'HH:MM', got the number {value}")
+    if not isinstance(value, str):
+        raise ValueError(f"expected a clock time 'HH:MM', got {type(value).__name__}")
+    match = _CLOCK.match(value.strip())
+    if not match:
+        raise ValueError(f"expected a clock time 'HH:MM' (00:00 to 23:59), got {value!r}")
+    return int(match.group(1)) * 60 + int(match.group(2))
+
+
+def format_clock(minutes: int) -> str:
+    """Minutes after midnight (any day) -> 'HH:MM'."""
+    minutes %= 1440
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _parse_date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise ValueError(f"expected a date 'YYYY-MM-DD', got {value!r}")
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise ValueError(f"{value} is not a real date ({exc})") from None
+
+
+def _number_to_text(value: Any) -> Any:
+    # `sku: 10023` unquoted is an integer in YAML; a code is meant, so keep its digits.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+Clock = Annotated[
+    int,
+    BeforeValidator(parse_clock),
+    PlainSerializer(format_clock, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$",
+            "description": "clock time HH:MM",
+        }
+    ),
+]
+Day = Annotated[
+    date, BeforeValidator(_parse_date), WithJsonSchema({"type": "string", "format": "date"})
+]
+Text = Annotated[str, BeforeValidator(_number_to_text), Field(min_length=1, max_length=500)]
+Code = Annotated[
+    str,
+    BeforeValidator(_number_to_text),
+    Field(min_length=1, max_length=64, pattern=r"^[^\s/\\]+$"),
+]
+Money = Annotated[float, BeforeValidator(_finite), Field(ge=0, le=1e9)]
+Fraction = Annotated[float, BeforeValidator(_finite), Field(ge=0, le=1)]
+Factor = Annotated[float, BeforeValidator(_finite), Field(ge=0, le=100)]
+Minutes = Annotated[int, Field(ge=1, le=24 * 60)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+
+# --- show.yaml ---------------------------------------------------------------------------------
+
+
+class Window(Model):
+    """A clock-time window inside the show, inclusive of `from`, exclusive of `to`."""
+
+    from_: Clock = Field(alias="from")
+    to: Clock
+
+
+class Host(Model):
+    name: Text
+    role: Literal["host", "co_host"] = "host"
+    max_stretch_minutes: Minutes = Field(
+        360, description="longest continuous time on air before a break or a shift change"
+    )
+    shifts: list[Window] = Field(
+        default_factory=list, description="when this host is on air; empty = the whole show"
+    )
+
+
+class Break(Model):
+    at: Clock
+    minutes: Annotated[int, Field(ge=1, le=240)]
+    label: Text | None = None
+
+
+class Kpi(Model):
+    """Targets printed on a plan and checked in the review (DOMAIN.md defaults)."""
+
+    watch_time_seconds: Annotated[float, Field(ge=0)] = 60
+    engagement: Fraction = 0.05
+    payment_conversion: Fraction = 0.03
+    gpm: Money = 800
+
+
+class Files(Model):
+    """Where the other files are, relative to show.yaml (a shared catalog may live elsewhere)."""
+
+    catalog: Text = "catalog.yaml"
+    audience: Text = "audience.yaml"
+    stock: Text | None = Field(None, description="default: stock.yaml, else stock.csv")
+
+
+class SegmentMinutes(Model):
+    default: Annotated[int, Field(ge=1, le=240)] = 5
+    min: Annotated[int, Field(ge=1, le=240)] = 3
+    max: Annotated[int, Field(ge=1, le=240)] = 10
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SegmentMinutes:
+        if not self.min <= self.default <= self.max:
+            raise ValueError(
+                f"need min <= default <= max, got {self.min}, {self.default}, {self.max}"
+            )
+        return self
+
+
+class OpeningRule(Model):
+    id: Code = "opening"
+    enabled: bool = True
+    roles: list[Role] = Field(default_factory=lambda: ["traffic", "welfare"], min_length=1)
+    within_minutes: Annotated[int, Field(ge=0, le=240)] = 5
+
+
+class FirstHeroRule(Model):
+    id: Code = "first_hero"
+    enabled: bool = True
+    from_minute: Annotated[int, Field(ge=0, le=1440)] = 10
+    to_minute: Annotated[int, Field(ge=0, le=1440)] = 30
+
+
+class HeroEncoreRule(Model):
+    id: Code = "hero_encore"
+    enabled: bool = True
+    last_minutes: Annotated[int, Field(ge=1, le=1440)] = 30
+
+
+class NoBackToBackRule(Model):
+    id: Code = "no_back_to_back"
+    category: bool = True
+    brand: bool = False
+
+
+class PriceLadderRule(Model):
+    id: Code = "price_ladder"
+    enabled: bool = True
+    weight: Factor = 1.0
+
+
+class RolePacingRule(Model):
+    id: Code = "role_pacing"
+    enabled: bool = True
+    weight: Factor = 1.0
+
+
+class LuckyBagCadenceRule(Model):
+    id: Code = "lucky_bag_cadence"
+    min_gap_minutes: Annotated[int, Field(ge=1, le=240)] = 15
+    max_gap_minutes: Annotated[int, Field(ge=1, le=240)] = 20
+
+
+class Pin(Model):
+    id: Code | None = None
+    sku: Code
+    at: Clock
+
+
+class Precedence(Model):
+    id: Code | None = None
+    before: Code
+    after: Code
+
+
+class Exclusion(Model):
+    """At most one of these products airs (competing brands, one supplier's items...)."""
+
+    id: Code | None = None
+    skus: list[Code] = Field(min_length=2)
+    reason: Text | None = None
+
+
+class Repeat(Model):
+    id: Code | None = None
+    sku: Code
+    max_airings: Annotated[int, Field(ge=2, le=10)] = 2
+    min_gap_minutes: Annotated[int, Field(ge=0, le=1440)] = 60
+
+
+class Rules(Model):
+    opening: OpeningRule = Field(default_factory=OpeningRule)
+    first_hero: FirstHeroRule = Field(default_factory=FirstHeroRule)
+    hero_encore: HeroEncoreRule = Field(default_factory=HeroEncoreRule)
+    no_back_to_back: NoBackToBackRule = Field(default_factory=NoBackToBackRule)
+    price_ladder: PriceLadderRule = Field(default_factory=PriceLadderRule)
+    role_pacing: RolePacingRule = Field(default_factory=RolePacingRule)
+    segment_minutes: SegmentMinutes = Field(default_factory=SegmentMinutes)
+    lucky_bag_cadence: LuckyBagCadenceRule = Field(default_factory=LuckyBagCadenceRule)
+    pins: list[Pin] = Field(default_factory=list)
+    precedence: list[Precedence] = Field(default_factory=list)
+    exclusions: list[Exclusion] = Field(default_factory=list)
+    repeats: list[Repeat] = Field(default_factory=list)
+
+
+class FlashSale(Model):
+    id: Code
+    type: Literal["flash_sale"]
+    sku: Code
+    price: Money
+    units: Annotated[int, Field(ge=1, le=10_000_000)]
+    min_minutes: Annotated[int, Field(ge=1, le=240)] = 1
+    max_minutes: Annotated[int, Field(ge=1, le=240)] = 10
+    per_buyer_limit: Annotated[int, Field(ge=1)] | None = None
+    window: Window | None = None
+
+
+class Coupon(Model):
+    id: Code
+    type: Literal["coupon"]
+    threshold: Money = Field(description="order value the coupon needs (满 X)")
+    amount: Money = Field(description="money off (减 Y)")
+    budget: Money | None = Field(None, description="total money the coupon may give away")
+    count: Annotated[int, Field(ge=1)] | None = Field(None, description="coupons to issue")
+    skus: list[Code] | None = Field(None, description="products it applies to; default all")
+    window: Window | None = None
+
+
+class LuckyBag(Model):
+    id: Code
+    type: Literal["lucky_bag"]
+    prize: Text
+    prize_value: Money | None = None
+    winners: Annotated[int, Field(ge=1)] = 1
+    countdown_minutes: Annotated[int, Field(ge=1, le=60)] = 5
+    entry: Text = Field("comment", description="what a viewer does to enter (follow, comment...)")
+    window: Window | None = None
+
+
+class Gift(Model):
+    id: Code
+    type: Literal["gift"]
+    sku: Code
+    item: Text
+    units: Annotated[int, Field(ge=1)]
+    unit_cost: Money
+    value: Money | None = Field(None, description="the gift's stated value, if the brand gives one")
+
+
+class Collab(Model):
+    id: Code
+    type: Literal["collab"]
+    sku: Code
+    partner: Text
+    window: Window
+
+
+Promotion = Annotated[FlashSale | Coupon | LuckyBag | Gift | Collab, Field(discriminator="type")]
+
+
+class DemandSettings(Model):
+    """Coefficients of the demand model (docs/model.md); every one has a default."""
+
+    decay: Annotated[float, Field(gt=0, le=1)] = Field(
+        0.9, description="share of the previous minute's sales a segment keeps each minute"
+    )
+    role_conversion: dict[Role, Factor] = Field(
+        default_factory=lambda: {
+            "traffic": 1.8,
+            "welfare": 1.5,
+            "bridge": 1.15,
+            "hero": 1.3,
+            "profit": 1.0,
+            "image": 0.45,
+            "test": 0.7,
+        }
+    )
+    price_elasticity: Factor = Field(
+        1.2, description="conversion lift per unit of discount from list price"
+    )
+    flash_sale_lift: Factor = 1.6
+    coupon_lift: Factor = 1.15
+    gift_lift: Factor = 1.12
+    lucky_bag_viewer_lift: Factor = Field(0.15, description="viewers gained during a countdown")
+    traffic_viewer_lift: Factor = Field(0.06, description="viewers gained after a traffic item")
+    traffic_lift_minutes: Annotated[int, Field(ge=0, le=120)] = 10
+    repeat_factor: Fraction = Field(0.6, description="conversion of an encore airing")
+
+
+class Show(Model):
+    """show.yaml: when and where the show airs, who runs it, its rules and promotions."""
+
+    title: Text
+    date: Day
+    start: Clock
+    duration_minutes: Annotated[int, Field(ge=5, le=24 * 60)] | None = None
+    end: Clock | None = None
+    slot_minutes: Annotated[int, Field(ge=1, le=15)] = 5
+    language: Language = "zh"
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "CNY"
+    platform: Platform = "douyin"
+    room: Text | None = None
+    theme: Text | None = None
+    objective: Objective = "profit"
+    stock_reserve: Annotated[float, Field(ge=0, le=0.9)] = 0.10
+    allow_gaps: bool = False
+    templates: Text | None = None
+    files: Files = Field(default_factory=Files)
+    hosts: list[Host] = Field(min_length=1)
+    team: dict[Literal[TEAM_ROLES], list[Text]] = Field(default_factory=dict)  # type: ignore[valid-type]
+    breaks: list[Break] = Field(default_factory=list)
+    kpi: Kpi = Field(default_factory=Kpi)
+    rules: Rules = Field(default_factory=Rules)
+    promotions: list[Promotion] = Field(default_factory=list)
+    demand: DemandSettings = Field(default_factory=DemandSettings)
+
+    @model_validator(mode="after")
+    def _length(self) -> Show:
+        if (self.duration_minutes is None) == (self.end is None):
+            raise ValueError("give exactly one of duration_minutes or end")
+        return self
+
+    @property
+    def minutes(self) -> int:
+        """Length of the show in minutes (an end before the start means after midnight)."""
+        if self.duration_minutes is not None:
+            return self.duration_minutes
+        assert self.end is not None
+        return (self.end - self.start) % 1440 or 1440
+
+    def offset(self, clock: int) -> int:
+        """Minutes from the show's start to a clock time (later the same night, after midnight)."""
+        return (clock - self.start) % 1440
+
+    def clock(self, offset: int) -> str:
+        return format_clock(self.start + offset)
+
+
+# --- catalog.yaml ------------------------------------------------------------------------------
+
+
+class SellingPoint(Model):
+    point: Text
+    proof: Text | None = Field(None, description="evidence a host may cite: a test, a figure")
+
+
+class Objection(Model):
+    question: Text
+    answer: Text
+
+
+class CoBrand(Model):
+    partner: Text
+    contract_from: Day | None = None
+    contract_to: Day | None = None
+
+
+class Product(Model):
+    sku: Code
+    name: Text
+    brand: Text | None = None
+    category: Text
+    role: Role
+    list_price: Money
+    live_price: Money
+    unit_cost: Money
+    segment_minutes: SegmentMinutes | None = None
+    cart_link: Annotated[int, Field(ge=1, le=9999)] | None = None
+    selling_points: list[SellingPoint] = Field(default_factory=list, max_length=3)
+    usage_scene: Text | None = None
+    objections: list[Objection] = Field(default_factory=list)
+    tags: list[Text] = Field(default_factory=list)
+    collab: CoBrand | None = None
+    gifts: list[Text] = Field(
+        default_factory=list, description="items always packed with it (cost in unit_cost)"
+    )
+
+
+class Catalog(Model):
+    """catalog.yaml: the products a show may put on air."""
+
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    products: list[Product] = Field(min_length=1)
+
+
+# --- audience.yaml -----------------------------------------------------------------------------
+
+
+class AudienceSegment(Model):
+    name: Text
+    share: Fraction
+    age: list[Annotated[int, Field(ge=0, le=120)]] | None = Field(
+        None, min_length=2, max_length=2, description="[youngest, oldest]"
+    )
+    gender: Gender = "any"
+    interests: list[Text] = Field(default_factory=list)
+    affinity: dict[str, Factor] = Field(
+        default_factory=dict, description="conversion multiplier per category (1 = average)"
+    )
+    tag_affinity: dict[str, Factor] = Field(
+        default_factory=dict, description="conversion multiplier per product tag"
+    )
+    price_sensitivity: Factor = Field(1.0, description="how strongly discounts move this segment")
+
+
+class CurvePoint(Model):
+    at: Clock
+    viewers: Annotated[int, Field(ge=0, le=100_000_000)]
+
+
+class Audience(Model):
+    """audience.yaml: who watches and how many, minute by minute."""
+
+    base_conversion: Annotated[float, BeforeValidator(_finite), Field(gt=0, le=0.5)] = Field(
+        description="orders per concurrent viewer per minute on air, for an average product"
+    )
+    segments: list[AudienceSegment] = Field(min_length=1)
+    viewer_curve: list[CurvePoint] = Field(min_length=1)
+
+
+# --- stock.yaml / stock.csv --------------------------------------------------------------------
+
+
+class StockItem(Model):
+    sku: Code
+    units: Annotated[int, Field(ge=0, le=100_000_000)]
+    per_buyer_limit: Annotated[int, Field(ge=1)] | None = None
+    batch_size: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="units released at a time during a segment"
+    )
+
+
+class Stock(Model):
+    """stock.yaml: units available per SKU (or stock.csv with the same columns)."""
+
+    stock: list[StockItem] = Field(default_factory=list)
+
+
+FILE_MODELS: dict[str, type[Model]] = {
+    "show": Show,
+    "catalog": Catalog,
+    "audience": Audience,
+    "stock": Stock,
+}

@@ -1,0 +1,33 @@
+"""JSON Schemas of the input files, for editors (yaml-language-server) and CI validators."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from lqplan.model import FILE_MODELS
+
+SCHEMA_KINDS = tuple(FILE_MODELS)
+
+
+def json_schema(kind: str) -> dict[str, Any]:
+    """A draft-07 JSON Schema for one file kind (show, catalog, audience, stock)."""
+    model = FILE_MODELS[kind]
+    schema = model.model_json_schema(by_alias=True, ref_template="#/definitions/{model}")
+    # pydantic writes 2020-12 `$defs`; draft-07 editors look under `definitions`.
+    if "$defs" in schema:
+        schema["definitions"] = schema.pop("$defs")
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": f"https://lqplan.dev/schemas/{kind}.schema.json",
+        **schema,
+    }
+
+
+def schema_text(kind: str) -> str:
+    return json.dumps(json_schema(kind), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def schema_files() -> dict[str, str]:
+    """{file name: text} for every kind, as the repository's schemas/ folder holds them."""
+    return {f"{kind}.schema.json": schema_text(kind) for kind in SCHEMA_KINDS}

@@ -1,0 +1,788 @@
+"""Stage 2, validate: check every field and every cross-file reference, report all problems at once.
+
+Field checks come from the pydantic models (model.py); this module maps their errors to
+file:line:column and adds the rules that span files. Everything downstream trusts ShowInputs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from lqplan.errors import Diagnostic, DiagnosticList, InputError, sort_diagnostics
+from lqplan.load import RawShow, load_show
+from lqplan.model import (
+    FILE_MODELS,
+    Audience,
+    Catalog,
+    Collab,
+    Coupon,
+    FlashSale,
+    Gift,
+    LuckyBag,
+    Product,
+    SegmentMinutes,
+    Show,
+    Stock,
+    StockItem,
+    Window,
+    format_clock,
+)
+from lqplan.yamlio import Document
+
+SHARE_TOLERANCE = 0.001
+
+
+@dataclass(frozen=True)
+class ShowInputs:
+    """A validated show: every later stage reads this and nothing else."""
+
+    show_path: Path
+    show: Show
+    catalog: Catalog
+    audience: Audience
+    stock: Stock
+    files: dict[str, str] = field(default_factory=dict)  # kind -> path as shown in messages
+    warnings: tuple[Diagnostic, ...] = ()
+
+    @property
+    def folder(self) -> Path:
+        return self.show_path.parent
+
+    @property
+    def products(self) -> dict[str, Product]:
+        return {p.sku: p for p in self.catalog.products}
+
+    @property
+    def stock_by_sku(self) -> dict[str, StockItem]:
+        return {s.sku: s for s in self.stock.stock}
+
+    def segment_minutes(self, product: Product) -> SegmentMinutes:
+        return product.segment_minutes or self.show.rules.segment_minutes
+
+    def segment_lengths(self, product: Product) -> list[int]:
+        """Segment lengths this product may take: multiples of the slot within its min..max."""
+        slot = self.show.slot_minutes
+        limits = self.segment_minutes(product)
+        return [m for m in range(slot, limits.max + 1, slot) if m >= limits.min]
+
+    def share_weights(self) -> list[float]:
+        """Audience shares normalised to sum to 1 (validation warns when they did not)."""
+        total = sum(s.share for s in self.audience.segments)
+        return [s.share / total for s in self.audience.segments]
+
+
+def _vocabulary(model: type[BaseModel], seen: set[type] | None = None) -> set[str]:
+    """Every field name (alias) reachable from `model`, for 'did you mean' suggestions."""
+    seen = seen if seen is not None else set()
+    if model in seen:
+        return set()
+    seen.add(model)
+    names: set[str] = set()
+    for name, info in model.model_fields.items():
+        names.add(info.alias or name)
+        for sub in _models_in(info.annotation):
+            names |= _vocabulary(sub, seen)
+    return names
+
+
+def _models_in(annotation: Any) -> Iterable[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        yield from _models_in(arg)
+    for meta in getattr(annotation, "__metadata__", ()) or ():
+        yield from _models_in(meta)
+    origin = getattr(annotation, "__origin__", None)
+    if origin is not None and origin is not annotation:
+        yield from _models_in(origin)
+
+
+_VOCABULARY = {kind: sorted(_vocabulary(model)) for kind, model in FILE_MODELS.items()}
+
+
+def _display(path: Iterable[str | int]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _pydantic_diagnostics(kind: str, doc: Document, exc: ValidationError) -> list[Diagnostic]:
+    out = []
+    for error in exc.errors(include_input=False, include_url=False):
+        path = _data_path(doc.data, error["loc"])
+        kind_of = error["type"]
+        message = str(error["msg"])
+        if message.startswith(("Value error, ", "Assertion failed, ")):
+            message = message.split(", ", 1)[1]
+        if kind_of == "extra_forbidden":
+            key = str(path[-1]) if path else "?"
+            message = f"unknown field {key!r}"
+            close = difflib.get_close_matches(key, _VOCABULARY[kind], n=1, cutoff=0.7)
+            if close:
+                message += f" (did you mean {close[0]!r}?)"
+            line, column = doc.locate(path, key=True)
+        elif kind_of == "missing":
+            message = f"missing required field {path[-1]!r}" if path else "missing field"
+            line, column = doc.locate(path[:-1])
+        else:
+            line, column = doc.locate(path)
+        out.append(Diagnostic(doc.file, line, column, "error", _display(path), message))
+    return out
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
+    """Drop the parts of a pydantic location that are not keys in the data (union tags...)."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
+            path.append(part)
+            node = node[part]
+        elif (
+            isinstance(node, dict)
+            and isinstance(part, str)
+            and part.isidentifier()
+            and part not in ("flash_sale", "coupon", "lucky_bag", "gift", "collab")
+            and "[" not in part
+        ):
+            path.append(part)  # a missing field: name it
+            node = None
+    return tuple(path)
+
+
+def _parse_models(
+    raw: RawShow, problems: DiagnosticList, salvage: dict[str, tuple[list[int], set[str]]]
+) -> dict[str, BaseModel]:
+    """Validate each file against its model; salvage the valid rows of a catalog or stock file
+    so that cross-file checks still run and every problem is reported in one go."""
+    parsed: dict[str, BaseModel] = {}
+    for kind, doc in raw.documents.items():
+        model = FILE_MODELS[kind]
+        if not isinstance(doc.data, dict):
+            problems.add(
+                Diagnostic(
+                    doc.file,
+                    1,
+                    1,
+                    "error",
+                    "",
+                    f"expected a mapping of fields at the top of {kind} file, "
+                    f"got a {type(doc.data).__name__}",
+                )
+            )
+            continue
+        try:
+            parsed[kind] = model.model_validate(doc.data)
+        except ValidationError as exc:
+            problems.extend(_pydantic_diagnostics(kind, doc, exc))
+            salvaged = _salvage(kind, doc.data, salvage)
+            if salvaged is not None:
+                parsed[kind] = salvaged
+    return parsed
+
+
+_ROWS = {"catalog": ("products", Product), "stock": ("stock", StockItem)}
+
+
+def _salvage(
+    kind: str, data: dict[str, Any], salvage: dict[str, tuple[list[int], set[str]]]
+) -> BaseModel | None:
+    """The rows of a list file that are valid on their own (their errors are already reported).
+
+    Records in `salvage[kind]` each kept row's index in the file and the SKUs of broken rows, so
+    that later messages point at the right row and do not call a broken row's SKU unknown.
+    """
+    if kind not in _ROWS or not isinstance(data.get(_ROWS[kind][0]), list):
+        return None
+    key, row_model = _ROWS[kind]
+    rows, indices, broken = [], [], set()
+    for i, row in enumerate(data[key]):
+        try:
+            rows.append(row_model.model_validate(row))
+            indices.append(i)
+        except ValidationError:
+            if isinstance(row, dict) and row.get("sku") is not None:
+                broken.add(str(row["sku"]))
+    salvage[kind] = (indices, broken)
+    return FILE_MODELS[kind].model_construct(**{key: rows})
+
+
+class _Checker:
+    """Cross-file rules. Each `_check_*` method looks at one family and reports at a place."""
+
+    def __init__(
+        self,
+        raw: RawShow,
+        show: Show,
+        catalog: Catalog,
+        audience: Audience,
+        stock: Stock,
+        problems: DiagnosticList,
+        salvage: dict[str, tuple[list[int], set[str]]] | None = None,
+    ):
+        self.raw, self.show, self.catalog = raw, show, catalog
+        self.audience, self.stock, self.problems = audience, stock, problems
+        self.salvage = salvage or {}
+        self.products = {p.sku: p for p in catalog.products}
+        self.units = {s.sku: s.units for s in stock.stock}
+
+    def report(
+        self, kind: str, path: tuple[str | int, ...], message: str, severity: str = "error"
+    ) -> None:
+        doc = self.raw.documents[kind]
+        rows = {"catalog": "products", "stock": "stock"}.get(kind)
+        if kind in self.salvage and len(path) > 1 and path[0] == rows and isinstance(path[1], int):
+            path = (path[0], self.salvage[kind][0][path[1]], *path[2:])  # row in the file
+        line, column = doc.locate(path)
+        self.problems.add(
+            Diagnostic(
+                doc.file,
+                line,
+                column,
+                severity,
+                _display(path),  # type: ignore[arg-type]
+                message,
+            )
+        )
+
+    def run(self) -> None:
+        for name in sorted(dir(self)):
+            if name.startswith("_check_"):
+                getattr(self, name)()
+
+    def _check_skus(self) -> None:
+        """Stock rows and catalog products match up (needs no show.yaml)."""
+        seen: set[str] = set()
+        for i, item in enumerate(self.stock.stock):
+            if item.sku in seen:
+                self.report("stock", ("stock", i, "sku"), f"SKU {item.sku!r} has two stock rows")
+            seen.add(item.sku)
+            self.sku_known("stock", ("stock", i, "sku"), item.sku, "stock")
+        for i, product in enumerate(self.catalog.products):
+            if product.sku not in self.units:
+                self.report(
+                    "catalog",
+                    ("products", i, "sku"),
+                    f"no stock for {product.sku!r}: it counts as 0 units and will not air",
+                    "warning",
+                )
+
+    # --- helpers ---
+    def offset(self, clock: int) -> int:
+        return self.show.offset(clock)
+
+    def inside(self, clock: int, *, end: bool = False) -> bool:
+        off = self.offset(clock)
+        return (0 < off <= self.show.minutes) if end else (off < self.show.minutes)
+
+    def sku_known(self, kind: str, path: tuple[str | int, ...], sku: str, what: str) -> bool:
+        if sku in self.products or sku in self.salvage.get("catalog", ((), set()))[1]:
+            return True
+        close = difflib.get_close_matches(sku, list(self.products), n=1, cutoff=0.8)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        self.report(kind, path, f"{what} names SKU {sku!r}, which is not in the catalog{hint}")
+        return False
+
+    def window(self, path: tuple[str | int, ...], window: Window | None) -> None:
+        if window is None:
+            return
+        if not self.inside(window.from_):
+            self.report(
+                "show",
+                (*path, "from"),
+                f"window starts at {format_clock(window.from_)}, outside the show",
+            )
+        elif not self.inside(window.to, end=True) or self.offset(window.to) <= self.offset(
+            window.from_
+        ):
+            self.report(
+                "show",
+                (*path, "to"),
+                f"window ends at {format_clock(window.to)}, before "
+                "it starts or after the show ends",
+            )
+
+    # --- show shape ---
+    def _check_length(self) -> None:
+        slot = self.show.slot_minutes
+        if self.show.minutes % slot:
+            field_ = "duration_minutes" if self.show.duration_minutes else "end"
+            self.report(
+                "show",
+                (field_,),
+                f"show lasts {self.show.minutes} min, not a whole number of {slot}-minute slots",
+            )
+        if self.show.start % slot:
+            self.report(
+                "show",
+                ("start",),
+                f"start {format_clock(self.show.start)} is not on the {slot}-minute slot grid",
+                "warning",
+            )
+
+    def _check_breaks(self) -> None:
+        spans = []
+        for i, brk in enumerate(self.show.breaks):
+            off = self.offset(brk.at)
+            if off >= self.show.minutes or off + brk.minutes > self.show.minutes:
+                self.report(
+                    "show",
+                    ("breaks", i, "at"),
+                    f"break {format_clock(brk.at)} +{brk.minutes} min is outside the show",
+                )
+                continue
+            if off % self.show.slot_minutes or brk.minutes % self.show.slot_minutes:
+                self.report(
+                    "show",
+                    ("breaks", i),
+                    f"break {format_clock(brk.at)} +{brk.minutes} "
+                    f"min is not on the {self.show.slot_minutes}-"
+                    "minute slot grid",
+                )
+            spans.append((off, off + brk.minutes, i))
+        spans.sort()
+        for (s1, e1, i1), (s2, _e2, i2) in itertools.pairwise(spans):
+            if s2 < e1:
+                self.report(
+                    "show",
+                    ("breaks", i2, "at"),
+                    f"break overlaps breaks[{i1}] ({self.show.clock(s1)}–{self.show.clock(e1)})",
+                )
+
+    def _check_hosts(self) -> None:
+        breaks = sorted(
+            (self.offset(b.at), self.offset(b.at) + b.minutes) for b in self.show.breaks
+        )
+        names = Counter(h.name for h in self.show.hosts)
+        for i, host in enumerate(self.show.hosts):
+            if names[host.name] > 1:
+                self.report("show", ("hosts", i, "name"), f"host {host.name!r} is listed twice")
+            for j, shift in enumerate(host.shifts):
+                self.window(("hosts", i, "shifts", j), shift)
+            spans = [
+                (self.offset(s.from_), self.offset(s.to) or self.show.minutes) for s in host.shifts
+            ] or [(0, self.show.minutes)]
+            longest = max(_longest_stretch(a, b, breaks) for a, b in spans)
+            if longest > host.max_stretch_minutes:
+                self.report(
+                    "show",
+                    ("hosts", i, "max_stretch_minutes"),
+                    f"host {host.name!r} would be on air {longest} min without a break; "
+                    f"the limit is {host.max_stretch_minutes} (add a break or a shift)",
+                )
+        if not any(h.role == "host" for h in self.show.hosts):
+            self.report("show", ("hosts",), "no host with role 'host'")
+
+    # --- catalog ---
+    def _check_products(self) -> None:
+        seen: dict[str, int] = {}
+        links: dict[int, int] = {}
+        show_minutes = self.show.minutes
+        for i, product in enumerate(self.catalog.products):
+            if product.sku in seen:
+                first = self.raw.documents["catalog"].locate(("products", seen[product.sku], "sku"))
+                self.report(
+                    "catalog",
+                    ("products", i, "sku"),
+                    f"duplicate SKU {product.sku!r} (first at line {first[0]})",
+                )
+            seen.setdefault(product.sku, i)
+            if product.cart_link is not None:
+                if product.cart_link in links:
+                    self.report(
+                        "catalog",
+                        ("products", i, "cart_link"),
+                        f"cart link {product.cart_link} is also products"
+                        f"[{links[product.cart_link]}]'s",
+                    )
+                links.setdefault(product.cart_link, i)
+            if product.live_price > product.list_price:
+                self.report(
+                    "catalog",
+                    ("products", i, "live_price"),
+                    f"live price {product.live_price:g} is above the list price "
+                    f"{product.list_price:g}",
+                )
+            if product.unit_cost > product.live_price and product.role not in (
+                "traffic",
+                "welfare",
+            ):
+                self.report(
+                    "catalog",
+                    ("products", i, "unit_cost"),
+                    f"unit cost {product.unit_cost:g} is above the live price "
+                    f"{product.live_price:g} for a {product.role!r} product",
+                    "warning",
+                )
+            limits = product.segment_minutes or self.show.rules.segment_minutes
+            if limits.min > show_minutes:
+                self.report(
+                    "catalog",
+                    ("products", i, "segment_minutes", "min"),
+                    f"segment of at least {limits.min} min is longer than the show "
+                    f"({show_minutes} min)",
+                )
+            elif not [
+                m
+                for m in range(self.show.slot_minutes, limits.max + 1, self.show.slot_minutes)
+                if m >= limits.min
+            ]:
+                self.report(
+                    "catalog",
+                    ("products", i, "segment_minutes"),
+                    f"no segment length between {limits.min} and {limits.max} min is a "
+                    f"multiple of the {self.show.slot_minutes}-minute slot",
+                )
+            if not product.selling_points:
+                self.report(
+                    "catalog",
+                    ("products", i, "selling_points"),
+                    "no selling points: host scripts will mark them 未确认/to confirm",
+                    "warning",
+                )
+            if product.collab:
+                self._contract_window(i, product)
+        if self.catalog.currency and self.catalog.currency != self.show.currency:
+            self.report(
+                "catalog",
+                ("currency",),
+                f"catalog prices are in {self.catalog.currency}, the show in {self.show.currency}",
+            )
+
+    def _contract_window(self, i: int, product: Product) -> None:
+        collab = product.collab
+        assert collab is not None
+        day = self.show.date
+        if (collab.contract_from and day < collab.contract_from) or (
+            collab.contract_to and day > collab.contract_to
+        ):
+            self.report(
+                "catalog",
+                ("products", i, "collab"),
+                f"the show's date {day} is outside the co-brand contract with {collab.partner}",
+                "error",
+            )
+
+    # --- audience ---
+    def _check_audience(self) -> None:
+        total = sum(s.share for s in self.audience.segments)
+        if total <= 0:
+            self.report("audience", ("segments",), "segment shares add up to 0")
+        elif abs(total - 1) > SHARE_TOLERANCE:
+            self.report(
+                "audience",
+                ("segments",),
+                f"segment shares add up to {total:.3f}, not 1; lqplan normalises them "
+                "(each share is divided by the total)",
+                "warning",
+            )
+        categories = {p.category for p in self.catalog.products}
+        for i, segment in enumerate(self.audience.segments):
+            if segment.age and segment.age[0] > segment.age[1]:
+                self.report("audience", ("segments", i, "age"), "age range is [youngest, oldest]")
+            for category in segment.affinity:
+                if category not in categories:
+                    self.report(
+                        "audience",
+                        ("segments", i, "affinity", category),
+                        f"no product has category {category!r}",
+                        "warning",
+                    )
+        curve = self.audience.viewer_curve
+        offsets = [self.offset(p.at) for p in curve]
+        for i in range(1, len(curve)):
+            if offsets[i] <= offsets[i - 1] and not self.offset(curve[i].at) >= self.show.minutes:
+                self.report(
+                    "audience",
+                    ("viewer_curve", i, "at"),
+                    f"{format_clock(curve[i].at)} is not after the previous point",
+                )
+        if offsets[0] != 0:
+            self.report(
+                "audience",
+                ("viewer_curve", 0, "at"),
+                f"the viewer curve starts at {format_clock(curve[0].at)}, after the "
+                f"show's start {format_clock(self.show.start)}",
+            )
+        covered = max((o for o in offsets if o <= self.show.minutes), default=0)
+        if covered < self.show.minutes and len(curve) > 0:
+            self.report(
+                "audience",
+                ("viewer_curve", len(curve) - 1, "at"),
+                f"the viewer curve ends at {self.show.clock(covered)}, before the show "
+                f"ends at {self.show.clock(self.show.minutes)}",
+            )
+
+    # --- rules ---
+    def _check_rules(self) -> None:
+        rules = self.show.rules
+        minutes = self.show.minutes
+        if rules.first_hero.enabled:
+            if rules.first_hero.from_minute > rules.first_hero.to_minute:
+                self.report("show", ("rules", "first_hero"), "from_minute is after to_minute")
+            if rules.first_hero.from_minute >= minutes:
+                self.report("show", ("rules", "first_hero", "from_minute"), "outside the show")
+            if not any(p.role == "hero" for p in self.catalog.products):
+                self.report(
+                    "show",
+                    ("rules", "first_hero"),
+                    "no product has role 'hero': rules first_hero and hero_encore do not apply",
+                    "warning",
+                )
+        cadence = rules.lucky_bag_cadence
+        if cadence.min_gap_minutes > cadence.max_gap_minutes:
+            self.report(
+                "show", ("rules", "lucky_bag_cadence"), "min_gap_minutes is above max_gap_minutes"
+            )
+        for i, pin in enumerate(rules.pins):
+            path = ("rules", "pins", i)
+            if not self.sku_known("show", (*path, "sku"), pin.sku, "pin"):
+                continue
+            off = self.offset(pin.at)
+            if off >= minutes:
+                self.report(
+                    "show",
+                    (*path, "at"),
+                    f"pin at {format_clock(pin.at)} is outside the "
+                    f"show ({self.show.clock(0)}–"
+                    f"{self.show.clock(minutes)})",
+                )
+            elif off % self.show.slot_minutes:
+                before = off - off % self.show.slot_minutes
+                self.report(
+                    "show",
+                    (*path, "at"),
+                    f"pin at {format_clock(pin.at)} is not on the "
+                    f"{self.show.slot_minutes}-minute slot grid (try "
+                    f"{self.show.clock(before)} or "
+                    f"{self.show.clock(before + self.show.slot_minutes)})",
+                )
+            else:
+                for brk in self.show.breaks:
+                    b = self.offset(brk.at)
+                    if b <= off < b + brk.minutes:
+                        self.report(
+                            "show",
+                            (*path, "at"),
+                            f"pin at {format_clock(pin.at)} falls in the break at "
+                            f"{format_clock(brk.at)}",
+                        )
+        self._check_precedence()
+        for i, exclusion in enumerate(rules.exclusions):
+            for j, sku in enumerate(exclusion.skus):
+                self.sku_known("show", ("rules", "exclusions", i, "skus", j), sku, "exclusion")
+        for i, repeat in enumerate(rules.repeats):
+            self.sku_known("show", ("rules", "repeats", i, "sku"), repeat.sku, "repeat")
+        ids = Counter(_rule_ids(self.show))
+        for rule_id, count in ids.items():
+            if count > 1:
+                self.report("show", ("rules",), f"rule id {rule_id!r} is used {count} times")
+
+    def _check_precedence(self) -> None:
+        graph: dict[str, set[str]] = defaultdict(set)
+        for i, rule in enumerate(self.show.rules.precedence):
+            path = ("rules", "precedence", i)
+            ok = self.sku_known("show", (*path, "before"), rule.before, "precedence")
+            ok = self.sku_known("show", (*path, "after"), rule.after, "precedence") and ok
+            if rule.before == rule.after:
+                self.report("show", path, f"{rule.before!r} cannot air before itself")
+            elif ok:
+                graph[rule.before].add(rule.after)
+        cycle = _find_cycle(graph)
+        if cycle:
+            self.report(
+                "show",
+                ("rules", "precedence"),
+                "precedence rules form a cycle: " + " → ".join(cycle),
+            )
+
+    # --- promotions ---
+    def _check_promotions(self) -> None:
+        ids: dict[str, int] = {}
+        flash_units: dict[str, int] = defaultdict(int)
+        for i, promo in enumerate(self.show.promotions):
+            path: tuple[str | int, ...] = ("promotions", i)
+            if promo.id in ids:
+                self.report(
+                    "show",
+                    (*path, "id"),
+                    f"promotion id {promo.id!r} is also promotions[{ids[promo.id]}]'s",
+                )
+            ids.setdefault(promo.id, i)
+            self.window((*path, "window"), promo.window)
+            sku = getattr(promo, "sku", None)
+            if sku is not None and not self.sku_known("show", (*path, "sku"), sku, promo.type):
+                continue
+            product = self.products.get(sku) if sku else None
+            if isinstance(promo, FlashSale):
+                assert product is not None
+                flash_units[promo.sku] += promo.units
+                if promo.price >= product.live_price:
+                    self.report(
+                        "show",
+                        (*path, "price"),
+                        f"flash-sale price {promo.price:g} is not below the live price "
+                        f"{product.live_price:g}",
+                    )
+                if promo.min_minutes > promo.max_minutes:
+                    self.report("show", (*path, "min_minutes"), "min_minutes is above max_minutes")
+                if flash_units[promo.sku] > self.units.get(promo.sku, 0):
+                    self.report(
+                        "show",
+                        (*path, "units"),
+                        f"flash sales of {promo.sku} offer {flash_units[promo.sku]} units; "
+                        f"stock has {self.units.get(promo.sku, 0)}",
+                    )
+            elif isinstance(promo, Coupon):
+                if promo.amount >= promo.threshold:
+                    self.report(
+                        "show",
+                        (*path, "amount"),
+                        f"coupon takes {promo.amount:g} off orders of "
+                        f"{promo.threshold:g}: the amount must be below the threshold",
+                    )
+                if promo.budget is None and promo.count is None:
+                    self.report(
+                        "show",
+                        (*path,),
+                        "coupon has neither a budget nor a count: it is treated as unlimited",
+                        "warning",
+                    )
+                for j, coupon_sku in enumerate(promo.skus or []):
+                    self.sku_known("show", (*path, "skus", j), coupon_sku, "coupon")
+            elif isinstance(promo, Gift):
+                assert product is not None
+            elif isinstance(promo, Collab):
+                assert product is not None
+                if promo.window and self.offset(promo.window.to) - self.offset(
+                    promo.window.from_
+                ) < min(self._lengths(product)):
+                    self.report(
+                        "show",
+                        (*path, "window"),
+                        "window is shorter than the product's shortest segment",
+                    )
+            elif isinstance(promo, LuckyBag) and promo.countdown_minutes > self.show.minutes:
+                self.report("show", (*path, "countdown_minutes"), "longer than the show")
+
+    def _lengths(self, product: Product) -> list[int]:
+        limits = product.segment_minutes or self.show.rules.segment_minutes
+        slot = self.show.slot_minutes
+        return [m for m in range(slot, limits.max + 1, slot) if m >= limits.min] or [limits.max]
+
+
+def _rule_ids(show: Show) -> list[str]:
+    rules = show.rules
+    ids = [
+        r.id
+        for r in (
+            rules.opening,
+            rules.first_hero,
+            rules.hero_encore,
+            rules.no_back_to_back,
+            rules.price_ladder,
+            rules.role_pacing,
+            rules.lucky_bag_cadence,
+        )
+    ]
+    for group in (rules.pins, rules.precedence, rules.exclusions, rules.repeats):
+        ids += [r.id for r in group if r.id]
+    return ids
+
+
+def _longest_stretch(start: int, end: int, breaks: list[tuple[int, int]]) -> int:
+    longest, cursor = 0, start
+    for b_start, b_end in breaks:
+        if b_end <= cursor or b_start >= end:
+            continue
+        longest = max(longest, b_start - cursor)
+        cursor = max(cursor, b_end)
+    return max(longest, end - cursor)
+
+
+def _find_cycle(graph: dict[str, set[str]]) -> list[str]:
+    state: dict[str, int] = {}
+    trail: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        trail.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*trail[trail.index(nxt) :], nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        trail.pop()
+        state[node] = 2
+        return []
+
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return []
+
+
+def validate(raw: RawShow) -> ShowInputs:
+    """Check a loaded show; raise InputError listing every problem (warnings included)."""
+    problems = DiagnosticList()
+    salvage: dict[str, tuple[list[int], set[str]]] = {}
+    parsed = _parse_models(raw, problems, salvage)
+    show, catalog = parsed.get("show"), parsed.get("catalog")
+    audience, stock = parsed.get("audience"), parsed.get("stock")
+    if isinstance(catalog, Catalog) and isinstance(stock, Stock):
+        checker = _Checker(
+            raw,
+            show,
+            catalog,
+            audience,
+            stock,
+            problems,  # type: ignore[arg-type]
+            salvage,
+        )
+        if isinstance(show, Show) and isinstance(audience, Audience):
+            checker.run()
+        else:  # still report what can be checked without the broken file
+            checker._check_skus()
+            if isinstance(show, Show):
+                checker._check_rules()
+                checker._check_promotions()
+    problems.raise_if_errors()
+    assert isinstance(show, Show) and isinstance(catalog, Catalog)
+    assert isinstance(audience, Audience) and isinstance(stock, Stock)
+    return ShowInputs(
+        show_path=raw.show_path,
+        show=show,
+        catalog=catalog,
+        audience=audience,
+        stock=stock,
+        files={kind: doc.file for kind, doc in raw.documents.items()},
+        warnings=tuple(sort_diagnostics(problems.items)),
+    )
+
+
+def load_and_validate(target: str | Path) -> ShowInputs:
+    """Load and validate a show folder (or its show.yaml): the entry point most callers want."""
+    return validate(load_show(target))
+
+
+def check_show(target: str | Path) -> list[Diagnostic]:
+    """Every problem in a show, errors and warnings, in reading order; empty when all is well."""
+    try:
+        return list(load_and_validate(target).warnings)
+    except InputError as exc:
+        return sort_diagnostics(exc.diagnostics)
