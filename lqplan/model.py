@@ -289,6 +289,9 @@ class LuckyBag(Model):
     prize: Text
     prize_value: Money | None = None
     winners: Annotated[int, Field(ge=1)] = 1
+    count: Annotated[int, Field(ge=1, le=200)] = Field(
+        1, description="how many times this bag may drop during the show"
+    )
     countdown_minutes: Annotated[int, Field(ge=1, le=60)] = 5
     entry: Text = Field("comment", description="what a viewer does to enter (follow, comment...)")
     window: Window | None = None
