@@ -218,16 +218,29 @@ class LuckyBagCadenceRule(Model):
     max_gap_minutes: Annotated[int, Field(ge=1, le=240)] = 20
 
 
+class FlashSaleSpacingRule(Model):
+    id: Code = "flash_sale_spacing"
+    min_gap_minutes: Annotated[int, Field(ge=0, le=240)] = 20
+
+
 class Pin(Model):
     id: Code | None = None
     sku: Code
     at: Clock
+
+    @property
+    def rule_id(self) -> str:
+        return self.id or f"pin-{self.sku}-{format_clock(self.at).replace(':', '')}"
 
 
 class Precedence(Model):
     id: Code | None = None
     before: Code
     after: Code
+
+    @property
+    def rule_id(self) -> str:
+        return self.id or f"precedence-{self.before}-{self.after}"
 
 
 class Exclusion(Model):
@@ -237,12 +250,20 @@ class Exclusion(Model):
     skus: list[Code] = Field(min_length=2)
     reason: Text | None = None
 
+    @property
+    def rule_id(self) -> str:
+        return self.id or "exclusion-" + "-".join(self.skus)
+
 
 class Repeat(Model):
     id: Code | None = None
     sku: Code
     max_airings: Annotated[int, Field(ge=2, le=10)] = 2
     min_gap_minutes: Annotated[int, Field(ge=0, le=1440)] = 60
+
+    @property
+    def rule_id(self) -> str:
+        return self.id or f"repeat-{self.sku}"
 
 
 class Rules(Model):
@@ -254,6 +275,7 @@ class Rules(Model):
     role_pacing: RolePacingRule = Field(default_factory=RolePacingRule)
     segment_minutes: SegmentMinutes = Field(default_factory=SegmentMinutes)
     lucky_bag_cadence: LuckyBagCadenceRule = Field(default_factory=LuckyBagCadenceRule)
+    flash_sale_spacing: FlashSaleSpacingRule = Field(default_factory=FlashSaleSpacingRule)
     pins: list[Pin] = Field(default_factory=list)
     precedence: list[Precedence] = Field(default_factory=list)
     exclusions: list[Exclusion] = Field(default_factory=list)
@@ -305,6 +327,7 @@ class Gift(Model):
     units: Annotated[int, Field(ge=1)]
     unit_cost: Money
     value: Money | None = Field(None, description="the gift's stated value, if the brand gives one")
+    window: Window | None = None
 
 
 class Collab(Model):

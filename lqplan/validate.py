@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -676,6 +677,25 @@ class _Checker:
             elif isinstance(promo, LuckyBag) and promo.countdown_minutes > self.show.minutes:
                 self.report("show", (*path, "countdown_minutes"), "longer than the show")
 
+    def _check_lucky_bag_count(self) -> None:
+        """The cadence needs a bag in every max_gap window: enough drops must be on offer."""
+        bags = [(i, p) for i, p in enumerate(self.show.promotions) if isinstance(p, LuckyBag)]
+        if not bags:
+            return
+        rule = self.show.rules.lucky_bag_cadence
+        slots = self.show.minutes // self.show.slot_minutes
+        high = max(1, rule.max_gap_minutes // self.show.slot_minutes)
+        needed = math.ceil(max(0, slots - high + 1) / high)
+        offered = sum(p.count for _, p in bags)
+        if offered < needed:
+            self.report(
+                "show",
+                ("promotions", bags[0][0], "count"),
+                f"lucky bags may drop {offered} time(s) in all, but rule "
+                f"{rule.id} (a bag at least every {rule.max_gap_minutes} min) needs "
+                f"{needed} over a {self.show.minutes}-minute show; raise the counts",
+            )
+
     def _lengths(self, product: Product) -> list[int]:
         limits = product.segment_minutes or self.show.rules.segment_minutes
         slot = self.show.slot_minutes
@@ -694,10 +714,11 @@ def _rule_ids(show: Show) -> list[str]:
             rules.price_ladder,
             rules.role_pacing,
             rules.lucky_bag_cadence,
+            rules.flash_sale_spacing,
         )
     ]
     for group in (rules.pins, rules.precedence, rules.exclusions, rules.repeats):
-        ids += [r.id for r in group if r.id]
+        ids += [r.rule_id for r in group]
     return ids
 
 

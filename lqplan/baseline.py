@@ -1,0 +1,333 @@
+"""The greedy baseline: the plan a careful person makes by hand, and the solver's hint.
+
+Pins first; a hero in the first-hero window, a hero in the closing window and the other heroes
+at the highest-viewer minutes; then the show is filled from the start, each gap taking the
+unused product of best value per minute that keeps every rule (a traffic or welfare item first).
+Lucky bags drop every `max_gap_minutes`. Plain Python: it must not depend on the optimiser.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+from lqplan.demand import Demand, Option
+from lqplan.result import Solution, SolveStatus
+
+
+class _Greedy:
+    def __init__(self, demand: Demand):
+        self.d = demand
+        self.show = demand.inputs.show
+        self.rules = self.show.rules
+        self.products = demand.inputs.products
+        self.slot = demand.slot
+        self.occupied: dict[int, Option] = {}  # slot -> option covering it
+        self.chosen: list[Option] = []
+        self.by_start: dict[int, list[Option]] = defaultdict(list)
+        for o in demand.options:
+            self.by_start[o.start].append(o)
+        for options in self.by_start.values():
+            options.sort(key=lambda o: (-o.value_cents / o.slots, o.index))
+        self.promo_used: dict[str, float] = defaultdict(float)
+        self.longest: dict[str, int] = defaultdict(int)
+        for o in demand.options:
+            self.longest[o.sku] = max(self.longest[o.sku], o.slots)
+        self.units: dict[str, float] = defaultdict(float)
+
+    # --- rule checks for one candidate ---
+    def free(self, o: Option) -> bool:
+        return all(
+            t not in self.occupied and t not in self.d.blocked for t in range(o.start, o.end)
+        )
+
+    def airings(self, sku: str) -> list[Option]:
+        return sorted((c for c in self.chosen if c.sku == sku), key=lambda c: c.start)
+
+    def allowed(self, o: Option) -> bool:
+        if not self.free(o):
+            return False
+        product = self.products[o.sku]
+        previous = self.airings(o.sku)
+        if o.airing != len(previous) + 1:
+            return False
+        if previous and not self._repeat_gap_ok(o, previous[-1]):
+            return False
+        if o.airing == 1 and not self._exclusion_ok(o.sku):
+            return False
+        if self.units[o.sku] + o.outcome.units > self.d.available[o.sku] + 1e-9:
+            return False
+        if not self._neighbours_ok(o):
+            return False
+        if not self._precedence_ok(o):
+            return False
+        if (
+            product.role == "hero"
+            and self.rules.first_hero.enabled
+            and o.start * self.slot < self.rules.first_hero.from_minute
+        ):
+            return False
+        return self._promotion_ok(o)
+
+    def _repeat_gap_ok(self, o: Option, last: Option) -> bool:
+        gap = next((r.min_gap_minutes for r in self.rules.repeats if r.sku == o.sku), 0)
+        return o.start >= last.end + math.ceil(gap / self.slot)
+
+    def _exclusion_ok(self, sku: str) -> bool:
+        aired = {c.sku for c in self.chosen}
+        return not any(
+            sku in rule.skus and aired & (set(rule.skus) - {sku}) for rule in self.rules.exclusions
+        )
+
+    def _neighbours_ok(self, o: Option) -> bool:
+        before = self.occupied.get(o.start - 1)
+        after = self.occupied.get(o.end)
+        return all(other is None or not self._clash(o.sku, other.sku) for other in (before, after))
+
+    def _clash(self, a: str, b: str) -> bool:
+        rule = self.rules.no_back_to_back
+        pa, pb = self.products[a], self.products[b]
+        return bool(
+            (rule.category and pa.category == pb.category)
+            or (rule.brand and pa.brand is not None and pa.brand == pb.brand)
+        )
+
+    def _precedence_ok(self, o: Option) -> bool:
+        if o.airing != 1:
+            return True
+        firsts = {c.sku: c.start for c in self.chosen if c.airing == 1}
+        for rule in self.rules.precedence:
+            if rule.after == o.sku and rule.before in firsts and firsts[rule.before] >= o.start:
+                return False
+            if rule.before == o.sku and rule.after in firsts and firsts[rule.after] <= o.start:
+                return False
+        return True
+
+    def _promotion_ok(self, o: Option) -> bool:
+        mode = o.mode
+        if mode.promotion is None:
+            return True
+        if mode.kind == "flash_sale":
+            if self.promo_used[mode.promotion] > 0:
+                return False
+            width = math.ceil(self.rules.flash_sale_spacing.min_gap_minutes / self.slot)
+            return not any(
+                c.mode.kind == "flash_sale" and abs(c.start - o.start) < width for c in self.chosen
+            )
+        if mode.units_cap is not None:
+            return self.promo_used[mode.promotion] + o.outcome.promo_units <= mode.units_cap
+        return True
+
+    def unplace(self, o: Option) -> None:
+        self.chosen.remove(o)
+        for t in range(o.start, o.end):
+            del self.occupied[t]
+        self.units[o.sku] -= o.outcome.units
+        if o.mode.promotion:
+            self.promo_used[o.mode.promotion] -= o.outcome.promo_units or 1
+
+    def capacity_ok(self, o: Option) -> bool:
+        """Enough airings remain to fill the free slots after this one (no dead air)."""
+        if self.show.allow_gaps:
+            return True
+        free = (
+            sum(
+                1 for t in range(self.d.slots) if t not in self.occupied and t not in self.d.blocked
+            )
+            - o.slots
+        )
+        left = 0
+        for sku, airings in self.d.max_airings.items():
+            done = sum(1 for c in self.chosen if c.sku == sku) + (o.sku == sku)
+            left += max(0, airings - done) * self.longest[sku]
+        return left >= free
+
+    def place(self, o: Option) -> None:
+        self.chosen.append(o)
+        for t in range(o.start, o.end):
+            self.occupied[t] = o
+        self.units[o.sku] += o.outcome.units
+        if o.mode.promotion:
+            self.promo_used[o.mode.promotion] += o.outcome.promo_units or 1
+
+    # --- building the plan ---
+    def best(self, candidates: list[Option]) -> Option | None:
+        allowed = [o for o in candidates if self.allowed(o)]
+        return max(allowed, key=lambda o: (o.value_cents / o.slots, -o.index), default=None)
+
+    def heroes(self) -> None:
+        slot, minutes = self.slot, self.show.minutes
+        heroes = [o for o in self.d.options if self.products[o.sku].role == "hero"]
+        if not heroes:
+            return
+        first, encore = self.rules.first_hero, self.rules.hero_encore
+        opening = (
+            [
+                o
+                for o in heroes
+                if o.airing == 1 and first.from_minute <= o.start * slot <= first.to_minute
+            ]
+            if first.enabled
+            else []
+        )
+        closing = (
+            [o for o in heroes if o.start * slot >= minutes - encore.last_minutes]
+            if encore.enabled
+            else []
+        )
+        # The best first hero that still leaves an encore possible (one hero with a repeat needs
+        # its first airing early enough for the repeat gap).
+        ranked_opening = sorted(
+            (o for o in opening if self.allowed(o)),
+            key=lambda o: (-o.value_cents / o.slots, o.index),
+        ) or [None]
+        for pick in ranked_opening:
+            if pick:
+                self.place(pick)
+            closer = self.best(closing) if closing else None
+            if closer or not closing:
+                if closer:
+                    self.place(closer)
+                break
+            if pick:
+                self.unplace(pick)
+        # The remaining heroes go to the busiest minutes, best hero first.
+        viewers = self.d.viewers
+        aired = {o.sku for o in self.chosen}
+        ranked = sorted(
+            {o.sku for o in heroes} - aired,
+            key=lambda sku: -max(o.value_cents for o in heroes if o.sku == sku),
+        )
+        for sku in ranked:
+            options = [o for o in heroes if o.sku == sku and o.airing == 1]
+            options.sort(key=lambda o: (-viewers[o.start * slot], -o.value_cents, o.index))
+            for o in options:
+                if self.allowed(o) and self._leaves_fillable(o):
+                    self.place(o)
+                    break
+
+    def _leaves_fillable(self, o: Option) -> bool:
+        """Do not strand a free stretch shorter than the shortest segment on either side."""
+        shortest = min((c.slots for c in self.d.options), default=1)
+        for direction, edge in ((-1, o.start - 1), (1, o.end)):
+            length, t = 0, edge
+            while 0 <= t < self.d.slots and t not in self.occupied and t not in self.d.blocked:
+                length += 1
+                t += direction
+            if 0 < length < shortest:
+                return False
+        return True
+
+    def fill(self) -> bool:
+        """Fill the free slots from the start; on a dead end, back up and try the next best
+        choice (a few alternatives per step, within a fixed budget of attempts)."""
+        self.budget = 5000
+        return self._fill_from(0)
+
+    def _fill_from(self, t: int) -> bool:
+        while t < self.d.slots and (t in self.occupied or t in self.d.blocked):
+            t += 1
+        if t >= self.d.slots:
+            return True
+        self.budget -= 1
+        if self.budget < 0:
+            return False
+        gap = 0
+        while (
+            t + gap < self.d.slots
+            and t + gap not in self.occupied
+            and t + gap not in self.d.blocked
+        ):
+            gap += 1
+        candidates = [o for o in self.by_start.get(t, []) if o.slots <= gap]
+        opening = self.rules.opening
+        if (
+            opening.enabled
+            and t * self.slot <= opening.within_minutes
+            and not any(
+                self.products[c.sku].role in opening.roles
+                and c.start * self.slot <= opening.within_minutes
+                for c in self.chosen
+            )
+        ):
+            openers = [o for o in candidates if self.products[o.sku].role in opening.roles]
+            candidates = openers or candidates
+        must = self._must_air_now(t)
+        if must:
+            candidates = [o for o in candidates if o.sku in must] or candidates
+        allowed = [o for o in candidates if self.allowed(o)]
+        allowed.sort(key=lambda o: (not self.capacity_ok(o), -o.value_cents / o.slots, o.index))
+        for pick in allowed[:4]:
+            self.place(pick)
+            if self._fill_from(t + pick.slots):
+                return True
+            self.unplace(pick)
+        if self.show.allow_gaps:
+            return self._fill_from(t + 1)
+        return False
+
+    def _must_air_now(self, t: int) -> set[str]:
+        """Collab products whose window closes unless they start now."""
+        urgent = set()
+        aired = {c.sku for c in self.chosen}
+        for promo in self.show.promotions:
+            if promo.type == "collab" and promo.sku not in aired:
+                latest = max(
+                    (o.start for o in self.d.options if o.sku == promo.sku and o.airing == 1),
+                    default=-1,
+                )
+                if t >= latest - 1:
+                    urgent.add(promo.sku)
+        return urgent
+
+    def pins(self) -> None:
+        for pin in self.rules.pins:
+            start = self.show.offset(pin.at) // self.slot
+            pick = self.best([o for o in self.by_start.get(start, []) if o.sku == pin.sku])
+            if pick:
+                self.place(pick)
+
+    def bags(self) -> list[int]:
+        drops = self.d.drops
+        if not drops:
+            return []
+        rule = self.rules.lucky_bag_cadence
+        high = max(1, rule.max_gap_minutes // self.slot)
+        low = max(1, math.ceil(rule.min_gap_minutes / self.slot))
+        left = {p.id: p.count for p in self.show.promotions if p.type == "lucky_bag"}
+        by_start: dict[int, list[int]] = defaultdict(list)
+        for i, drop in enumerate(drops):
+            by_start[drop.start].append(i)
+        chosen: list[int] = []
+        last = -high  # slot of the previous drop, as if one fell just before the show
+        t = high - 1
+        while t < self.d.slots:
+            # The latest slot the next drop may take, then step back to one that has a bag left.
+            picked = None
+            for s in range(min(t, self.d.slots - 1), last + low - 1, -1):
+                options = [i for i in by_start.get(s, []) if left[drops[i].promotion] > 0]
+                if options:
+                    picked = max(options, key=lambda i: (drops[i].value_cents, -i))
+                    break
+            if picked is None:
+                break
+            chosen.append(picked)
+            left[drops[picked].promotion] -= 1
+            last = drops[picked].start
+            t = last + high
+        return chosen
+
+
+def greedy_plan(demand: Demand) -> Solution:
+    """The hand-made baseline as a Solution (status FEASIBLE if it filled the show)."""
+    g = _Greedy(demand)
+    g.pins()
+    g.heroes()
+    complete = g.fill()
+    drops = g.bags()
+    options = tuple(sorted(o.index for o in g.chosen))
+    value = sum(
+        demand.options[i].value_cents + demand.options[i].preference_cents for i in options
+    ) + sum(demand.drops[i].value_cents for i in drops)
+    status = SolveStatus.FEASIBLE if complete else SolveStatus.NO_SOLUTION
+    return Solution(status=status, options=options, drops=tuple(drops), objective=value)

@@ -1,0 +1,421 @@
+"""Stage 3, demand: what each product would sell if it aired at a given time, for how long, how.
+
+This is the demand model of docs/model.md, in plain Python. The optimiser chooses among the
+`Option`s built here; the checker recomputes a plan's figures with `segment_outcome`, the same
+formula, from the plan's own segments. Money is in integer cents from here on.
+
+Expected units of product p airing minutes [s, s+d) in mode m (normal, a flash sale, a gift, a
+coupon), airing a (1 = first, 2+ = encore):
+
+    units = sum over k < d of viewers(s+k) * conversion(p, m, a) * decay**k
+
+capped by the mode's own units (flash-sale units, gift units) and by the stock available
+(stock * (1 - reserve)). conversion mixes the audience segments (share * category affinity *
+tag affinities * price response) and the product's role; a flash sale, gift or coupon multiplies
+it by its lift and changes the price. Effects on viewers (a lucky bag's countdown, a traffic
+item pulling viewers in) are valued at the show's reference value per viewer-minute, so that
+every option keeps a constant value and the model stays linear.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from lqplan.model import Coupon, FlashSale, Gift, LuckyBag, Product
+from lqplan.validate import ShowInputs
+
+NORMAL = "normal"
+
+
+def cents(amount: float) -> int:
+    return round(amount * 100)
+
+
+@dataclass(frozen=True)
+class Mode:
+    """How a product is sold in a segment: at its live price or under one promotion."""
+
+    kind: str  # normal | flash_sale | gift | coupon
+    promotion: str | None = None
+    price_cents: int = 0  # the price a buyer pays in this mode (flash price, price after coupon)
+    lift: float = 1.0
+    promo_minutes: int | None = None  # flash sale: minutes at the flash price from the start
+    units_cap: int | None = None  # flash-sale units, gift units, coupons issued
+    extra_cost_cents: int = 0  # gift's cost per gifted unit
+    coupon_amount_cents: int = 0
+    window: tuple[int, int] | None = None  # minutes from the show's start, [from, to)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Expected result of one segment."""
+
+    units: float
+    promo_units: float  # units sold under the promotion (flash price, with a gift, with coupon)
+    gmv_cents: int
+    profit_cents: int
+    pull_cents: int  # value of viewers a traffic item pulls into the next minutes
+
+
+@dataclass(frozen=True)
+class Option:
+    """One way a segment can air: product, airing, mode, start slot, length. A 0/1 choice."""
+
+    index: int
+    sku: str
+    airing: int
+    mode: Mode
+    start: int  # slot
+    slots: int
+    outcome: Outcome
+    value_cents: int  # the objective's money: profit or GMV, plus traffic pull
+    preference_cents: int  # soft rules (price ladder, role pacing), never reported as money
+
+    @property
+    def end(self) -> int:
+        return self.start + self.slots
+
+
+@dataclass(frozen=True)
+class BagDrop:
+    """A lucky bag of kind `promotion` dropping at slot `start`."""
+
+    promotion: str
+    start: int
+    value_cents: int  # retention value of its countdown less the prize cost (profit objective)
+    retention_cents: int
+    prize_cents: int
+
+
+@dataclass
+class Demand:
+    """Everything the optimiser, the baseline and the checker need, precomputed."""
+
+    inputs: ShowInputs
+    slot: int
+    slots: int
+    blocked: frozenset[int]  # slots inside breaks
+    viewers: list[float]  # per minute of the show (one extra at the end for interpolation)
+    conversion: dict[str, float]  # per SKU, normal mode, first airing
+    available: dict[str, int]  # stock less the reserve, per SKU
+    reference_cents_per_viewer_minute: float
+    modes: dict[str, list[Mode]] = field(default_factory=dict)
+    options: list[Option] = field(default_factory=list)
+    drops: list[BagDrop] = field(default_factory=list)
+    max_airings: dict[str, int] = field(default_factory=dict)
+    mode_conversion: dict[tuple[str, Mode], float] = field(default_factory=dict, repr=False)
+
+    @property
+    def objective(self) -> str:
+        return self.inputs.show.objective
+
+
+def viewer_minutes(inputs: ShowInputs) -> list[float]:
+    """Concurrent viewers at each minute of the show, linear between the curve's points."""
+    show = inputs.show
+    points = sorted((show.offset(p.at), float(p.viewers)) for p in inputs.audience.viewer_curve)
+    minutes = show.minutes
+    out = []
+    j = 0
+    for m in range(minutes + 1):
+        while j + 1 < len(points) and points[j + 1][0] <= m:
+            j += 1
+        t0, v0 = points[j]
+        if j + 1 < len(points) and m > t0:
+            t1, v1 = points[j + 1]
+            out.append(v0 + (v1 - v0) * (m - t0) / (t1 - t0))
+        else:
+            out.append(v0)
+    return out
+
+
+def product_conversion(inputs: ShowInputs, product: Product, price: float) -> float:
+    """Orders per viewer-minute for `product` sold at `price` (before mode lifts and decay)."""
+    settings = inputs.show.demand
+    audience = inputs.audience
+    discount = max(0.0, 1 - price / product.list_price) if product.list_price > 0 else 0.0
+    mix = 0.0
+    for weight, segment in zip(inputs.share_weights(), audience.segments, strict=True):
+        affinity = segment.affinity.get(product.category, 1.0)
+        for tag in product.tags:
+            affinity *= segment.tag_affinity.get(tag, 1.0)
+        response = 1 + settings.price_elasticity * segment.price_sensitivity * discount
+        mix += weight * affinity * response
+    role = settings.role_conversion.get(product.role, 1.0)
+    return audience.base_conversion * role * mix
+
+
+def segment_outcome(
+    demand: Demand, sku: str, mode: Mode, start_minute: int, minutes: int, airing: int
+) -> Outcome:
+    """Expected units and money of one segment: the formula of docs/model.md."""
+    inputs = demand.inputs
+    product = inputs.products[sku]
+    settings = inputs.show.demand
+    live = product.live_price
+    repeat = settings.repeat_factor if airing > 1 else 1.0
+    promo_price = mode.price_cents / 100
+    base_conv = demand.conversion[sku] * repeat
+    key = (sku, mode)
+    if key not in demand.mode_conversion:
+        demand.mode_conversion[key] = product_conversion(inputs, product, promo_price) * mode.lift
+    promo_conv = demand.mode_conversion[key] * repeat
+    promo_minutes = minutes if mode.promo_minutes is None else min(minutes, mode.promo_minutes)
+    if mode.kind == NORMAL:
+        promo_minutes = 0
+    promo_units = normal_units = 0.0
+    for k in range(minutes):
+        sold = demand.viewers[start_minute + k] * settings.decay**k
+        if k < promo_minutes:
+            promo_units += sold * promo_conv
+        else:
+            normal_units += sold * base_conv
+    if mode.units_cap is not None and promo_units > mode.units_cap:
+        promo_units = float(mode.units_cap)
+    available = demand.available.get(sku, 0)
+    if promo_units > available:
+        promo_units = float(available)
+    normal_units = min(normal_units, available - promo_units)
+    units = promo_units + normal_units
+    unit_cost = product.unit_cost
+    # GMV counts what buyers pay: after a coupon, at the flash price.
+    gmv = promo_units * promo_price + normal_units * live
+    profit = gmv - units * unit_cost - promo_units * mode.extra_cost_cents / 100
+    pull = 0
+    if product.role == "traffic" and settings.traffic_viewer_lift > 0:
+        end = start_minute + minutes
+        horizon = demand.viewers[
+            end : min(end + settings.traffic_lift_minutes, len(demand.viewers) - 1)
+        ]
+        pull = round(
+            settings.traffic_viewer_lift * sum(horizon) * demand.reference_cents_per_viewer_minute
+        )
+    return Outcome(
+        units=units,
+        promo_units=promo_units,
+        gmv_cents=cents(gmv),
+        profit_cents=cents(profit),
+        pull_cents=pull,
+    )
+
+
+def option_value(demand: Demand, outcome: Outcome) -> int:
+    money = outcome.profit_cents if demand.objective == "profit" else outcome.gmv_cents
+    return money + outcome.pull_cents
+
+
+def preference(demand: Demand, sku: str, start_minute: int) -> int:
+    """Soft rules as a small linear bonus: a rising price ladder, image items late, traffic
+    items early. Scaled to a share of the reference value so it breaks ties, not the bank."""
+    inputs = demand.inputs
+    rules = inputs.show.rules
+    product = inputs.products[sku]
+    scale = demand.reference_cents_per_viewer_minute * _mean_viewers(demand) * demand.slot * 0.05
+    position = start_minute / max(1, inputs.show.minutes)  # 0 at the start, ~1 at the end
+    bonus = 0.0
+    if rules.price_ladder.enabled:
+        prices = [p.live_price for p in inputs.catalog.products]
+        low, high = min(prices), max(prices)
+        relative = (product.live_price - low) / (high - low) if high > low else 0.5
+        bonus += rules.price_ladder.weight * (relative - 0.5) * (position - 0.5) * 4
+    if rules.role_pacing.enabled:
+        pace = {"image": position - 0.5, "traffic": 0.5 - position, "test": 0.0}
+        bonus += rules.role_pacing.weight * pace.get(product.role, 0.0)
+    return round(bonus * scale)
+
+
+def _mean_viewers(demand: Demand) -> float:
+    return sum(demand.viewers[:-1]) / max(1, len(demand.viewers) - 1)
+
+
+def build_modes(inputs: ShowInputs, product: Product) -> list[Mode]:
+    """The normal mode plus one per promotion that applies to this product."""
+    show = inputs.show
+    live = cents(product.live_price)
+    settings = show.demand
+    modes = [Mode(NORMAL, price_cents=live)]
+
+    def window(promo: FlashSale | Coupon | Gift) -> tuple[int, int] | None:
+        if promo.window is None:
+            return None
+        return show.offset(promo.window.from_), show.offset(promo.window.to) or show.minutes
+
+    for promo in show.promotions:
+        if isinstance(promo, FlashSale) and promo.sku == product.sku:
+            modes.append(
+                Mode(
+                    "flash_sale",
+                    promo.id,
+                    cents(promo.price),
+                    settings.flash_sale_lift,
+                    promo_minutes=promo.max_minutes,
+                    units_cap=promo.units,
+                    window=window(promo),
+                )
+            )
+        elif isinstance(promo, Gift) and promo.sku == product.sku:
+            modes.append(
+                Mode(
+                    "gift",
+                    promo.id,
+                    live,
+                    settings.gift_lift,
+                    units_cap=promo.units,
+                    extra_cost_cents=cents(promo.unit_cost),
+                    window=window(promo),
+                )
+            )
+        elif isinstance(promo, Coupon) and _coupon_applies(promo, product):
+            count = promo.count
+            if promo.budget is not None and promo.amount > 0:
+                by_budget = math.floor(promo.budget / promo.amount)
+                count = by_budget if count is None else min(count, by_budget)
+            modes.append(
+                Mode(
+                    "coupon",
+                    promo.id,
+                    cents(product.live_price - promo.amount),
+                    settings.coupon_lift,
+                    units_cap=count,
+                    coupon_amount_cents=cents(promo.amount),
+                    window=window(promo),
+                )
+            )
+    return modes
+
+
+def _coupon_applies(coupon: Coupon, product: Product) -> bool:
+    if coupon.skus is not None:
+        return product.sku in coupon.skus and product.live_price >= coupon.threshold
+    # A single item must reach the threshold: lqplan does not guess at basket sizes.
+    return product.live_price >= coupon.threshold
+
+
+def build_demand(inputs: ShowInputs) -> Demand:
+    """Precompute every option (product × airing × mode × start × length) and every bag drop."""
+    show = inputs.show
+    slot = show.slot_minutes
+    slots = show.minutes // slot
+    blocked = set()
+    for brk in show.breaks:
+        first = show.offset(brk.at) // slot
+        blocked.update(range(first, first + brk.minutes // slot))
+    viewers = viewer_minutes(inputs)
+    stock = {s.sku: s.units for s in inputs.stock.stock}
+    available = {
+        sku: math.floor(stock.get(sku, 0) * (1 - show.stock_reserve)) for sku in inputs.products
+    }
+    conversion = {
+        p.sku: product_conversion(inputs, p, p.live_price) for p in inputs.catalog.products
+    }
+    margins = []
+    for p in inputs.catalog.products:
+        money = p.live_price - p.unit_cost if show.objective == "profit" else p.live_price
+        margins.append(max(0.0, money) * conversion[p.sku] * 100)
+    reference = sum(margins) / len(margins) if margins else 0.0
+    demand = Demand(
+        inputs, slot, slots, frozenset(blocked), viewers, conversion, available, reference
+    )
+    repeats = {r.sku: r.max_airings for r in show.rules.repeats}
+    collab_windows = {
+        p.sku: (show.offset(p.window.from_), show.offset(p.window.to) or show.minutes)
+        for p in show.promotions
+        if p.type == "collab"
+    }
+    for product in inputs.catalog.products:
+        if available[product.sku] <= 0:
+            continue
+        modes = build_modes(inputs, product)
+        demand.modes[product.sku] = modes
+        demand.max_airings[product.sku] = repeats.get(product.sku, 1)
+        lengths = [m // slot for m in inputs.segment_lengths(product)]
+        for airing in range(1, repeats.get(product.sku, 1) + 1):
+            for mode in modes:
+                if airing > 1 and mode.kind == "flash_sale":
+                    continue  # a flash sale runs once; an encore sells at the live price
+                for length in lengths:
+                    _add_options(
+                        demand, product, airing, mode, length, collab_windows.get(product.sku)
+                    )
+    demand.drops = _bag_drops(demand)
+    return demand
+
+
+def _add_options(
+    demand: Demand,
+    product: Product,
+    airing: int,
+    mode: Mode,
+    length: int,
+    collab: tuple[int, int] | None,
+) -> None:
+    slot = demand.slot
+    for start in range(demand.slots - length + 1):
+        span = range(start, start + length)
+        if any(s in demand.blocked for s in span):
+            continue
+        begin, minutes = start * slot, length * slot
+        if mode.window is not None:
+            promo_end = begin + (
+                minutes if mode.promo_minutes is None else min(minutes, mode.promo_minutes)
+            )
+            if begin < mode.window[0] or promo_end > mode.window[1]:
+                continue
+        if collab is not None and (begin < collab[0] or begin + minutes > collab[1]):
+            continue
+        if mode.kind == "flash_sale" and minutes < _flash_min(demand, mode):
+            continue
+        outcome = segment_outcome(demand, product.sku, mode, begin, minutes, airing)
+        demand.options.append(
+            Option(
+                index=len(demand.options),
+                sku=product.sku,
+                airing=airing,
+                mode=mode,
+                start=start,
+                slots=length,
+                outcome=outcome,
+                value_cents=option_value(demand, outcome),
+                preference_cents=preference(demand, product.sku, begin),
+            )
+        )
+
+
+def _flash_min(demand: Demand, mode: Mode) -> int:
+    for promo in demand.inputs.show.promotions:
+        if isinstance(promo, FlashSale) and promo.id == mode.promotion:
+            return promo.min_minutes
+    return 1
+
+
+def bag_value(demand: Demand, bag: LuckyBag, start_minute: int) -> tuple[int, int]:
+    """(retention value, prize cost) of a lucky bag dropping at `start_minute`."""
+    settings = demand.inputs.show.demand
+    countdown = demand.viewers[start_minute : start_minute + bag.countdown_minutes]
+    retention = round(
+        settings.lucky_bag_viewer_lift * sum(countdown) * demand.reference_cents_per_viewer_minute
+    )
+    prize = cents((bag.prize_value or 0) * bag.winners)
+    return retention, prize
+
+
+def _bag_drops(demand: Demand) -> list[BagDrop]:
+    show = demand.inputs.show
+    drops = []
+    for promo in show.promotions:
+        if not isinstance(promo, LuckyBag):
+            continue
+        window = (
+            (show.offset(promo.window.from_), show.offset(promo.window.to) or show.minutes)
+            if promo.window
+            else (0, show.minutes)
+        )
+        for start in range(demand.slots):
+            begin = start * demand.slot
+            if begin < window[0] or begin + promo.countdown_minutes > min(window[1], show.minutes):
+                continue
+            retention, prize = bag_value(demand, promo, begin)
+            value = retention - (prize if demand.objective == "profit" else 0)
+            drops.append(BagDrop(promo.id, start, value, retention, prize))
+    return drops

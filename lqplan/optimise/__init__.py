@@ -1,0 +1,140 @@
+"""Stage 4, optimise: choose options with OR-Tools CP-SAT. The only package that imports ortools.
+
+`solve(demand, settings, hint)` returns a plain Solution. Infeasible is a status, not an
+exception; for it, `explain` re-solves with one enforcement literal per rule group passed as
+assumptions (1 worker, presolve off: see SOLVER_NOTES.md) and names the rules in conflict.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from ortools.sat.python import cp_model
+
+from lqplan.demand import Demand
+from lqplan.optimise.cpsat import ShowModel
+from lqplan.result import Solution, SolveSettings, SolveStatus
+
+Progress = Callable[[float, float, float], None]  # seconds, incumbent, bound (cents)
+
+__all__ = ["Progress", "explain", "solve"]
+
+
+class _Reporter(cp_model.CpSolverSolutionCallback):
+    def __init__(self, progress: Progress):
+        super().__init__()
+        self.progress = progress
+
+    def on_solution_callback(self) -> None:
+        self.progress(self.WallTime(), self.ObjectiveValue(), self.BestObjectiveBound())
+
+
+def _parameters(solver: cp_model.CpSolver, settings: SolveSettings) -> None:
+    params = solver.parameters
+    params.num_workers = settings.worker_count
+    params.random_seed = settings.seed
+    params.cp_model_presolve = False  # measured: presolve's probing costs more than it gives here
+    params.relative_gap_limit = settings.relative_gap_limit
+    if settings.deterministic:
+        # Reproducible to the byte: interleaved search with a deterministic-time budget instead
+        # of wall time. It searches weaker for the same seconds (SOLVER_NOTES.md).
+        params.interleave_search = True
+        params.max_deterministic_time = settings.time_limit
+        params.max_time_in_seconds = settings.time_limit * 20
+    else:
+        params.max_time_in_seconds = settings.time_limit
+
+
+def solve(
+    demand: Demand,
+    settings: SolveSettings,
+    hint: Solution | None = None,
+    progress: Progress | None = None,
+) -> Solution:
+    """Find the best plan within the time limit; `hint` (the baseline) seeds the search."""
+    started = time.perf_counter()
+    built = ShowModel(demand)
+    model = built.model
+    if hint is not None and hint.options is not None and settings.use_hint:
+        chosen, drops = set(hint.options), set(hint.drops)
+        for o in demand.options:
+            model.AddHint(built.x[o.index], o.index in chosen)
+        for i, var in enumerate(built.z):
+            model.AddHint(var, i in drops)
+    build_seconds = time.perf_counter() - started
+    solver = cp_model.CpSolver()
+    _parameters(solver, settings)
+    callback = _Reporter(progress) if progress else None
+    status = solver.Solve(model, callback) if callback else solver.Solve(model)
+    seconds = solver.WallTime()
+    size = {
+        "options": len(demand.options),
+        "bag_drops": len(demand.drops),
+        "constraints": len(model.Proto().constraints),
+    }
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        options = tuple(o.index for o in demand.options if solver.BooleanValue(built.x[o.index]))
+        drops = tuple(i for i, var in enumerate(built.z) if solver.BooleanValue(var))
+        objective = round(solver.ObjectiveValue())
+        bound = round(solver.BestObjectiveBound())
+        return Solution(
+            status=SolveStatus.OPTIMAL if status == cp_model.OPTIMAL else SolveStatus.FEASIBLE,
+            options=options,
+            drops=drops,
+            objective=objective,
+            bound=max(bound, objective),
+            seconds=seconds,
+            build_seconds=build_seconds,
+            model_size=size,
+            from_hint=hint is not None
+            and set(options) == set(hint.options)
+            and set(drops) == set(hint.drops),
+        )
+    if status == cp_model.INFEASIBLE:
+        return Solution(
+            SolveStatus.INFEASIBLE,
+            seconds=seconds,
+            build_seconds=build_seconds,
+            model_size=size,
+            conflicts=explain(demand),
+        )
+    return Solution(
+        SolveStatus.NO_SOLUTION, seconds=seconds, build_seconds=build_seconds, model_size=size
+    )
+
+
+def explain(demand: Demand, time_limit: float = 20.0) -> tuple[str, ...]:
+    """Rule ids and words of a small set of rule groups that cannot all hold together.
+
+    CP-SAT's core is sufficient but rarely minimal; each rule in it is then dropped in turn and
+    kept out if the rest is still infeasible, so the message names only rules that matter.
+    """
+    built = ShowModel(demand, explain=True)
+    by_index = {var.Index(): rule_id for rule_id, (var, _text) in built.literals.items()}
+    deadline = time.perf_counter() + time_limit
+
+    def infeasible(rule_ids: list[str]) -> list[str] | None:
+        model = built.model.Clone()
+        model.ClearAssumptions()
+        model.AddAssumptions([built.literals[r][0] for r in rule_ids])
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.cp_model_presolve = False
+        solver.parameters.max_time_in_seconds = max(0.5, deadline - time.perf_counter())
+        if solver.Solve(model) != cp_model.INFEASIBLE:
+            return None
+        return sorted(
+            by_index[i] for i in solver.SufficientAssumptionsForInfeasibility() if i in by_index
+        )
+
+    core = infeasible(sorted(built.literals))
+    if core is None:
+        return ()
+    for rule_id in list(core):
+        if time.perf_counter() > deadline:
+            break
+        smaller = infeasible([r for r in core if r != rule_id])
+        if smaller is not None:
+            core = smaller if len(smaller) < len(core) else [r for r in core if r != rule_id]
+    return tuple(f"{rule_id}: {built.literals[rule_id][1]}" for rule_id in sorted(core))

@@ -1,0 +1,59 @@
+"""Plain data that crosses the optimiser's boundary: settings in, a Solution out (no ortools)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class SolveStatus(StrEnum):
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    NO_SOLUTION = "no solution in time"  # the solver stopped before finding any plan
+
+
+@dataclass(frozen=True)
+class SolveSettings:
+    time_limit: float = 10.0
+    seed: int = 0
+    workers: int = 0  # 0: all cores
+    deterministic: bool = False
+    relative_gap_limit: float = 1e-4
+    use_hint: bool = True
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers or os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class Solution:
+    """What the optimiser chose, as option and bag-drop indices into the Demand."""
+
+    status: SolveStatus
+    options: tuple[int, ...] = ()
+    drops: tuple[int, ...] = ()
+    objective: int | None = None  # cents, value plus soft-rule preference
+    bound: int | None = None
+    seconds: float = 0.0
+    build_seconds: float = 0.0
+    model_size: dict[str, int] = field(default_factory=dict)
+    conflicts: tuple[str, ...] = ()  # rule ids and words, when infeasible
+    from_hint: bool = False  # the solver returned the baseline unchanged
+
+    @property
+    def gap(self) -> float | None:
+        """Relative distance to the bound, in percent."""
+        if self.objective is None or self.bound is None:
+            return None
+        if self.bound == 0:
+            return 0.0
+        return max(0.0, (self.bound - self.objective) / abs(self.bound) * 100)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    rule_id: str
+    text: str
