@@ -292,16 +292,15 @@ def _coupon_applies(coupon: Coupon, product: Product) -> bool:
     return product.live_price >= coupon.threshold
 
 
-def build_demand(inputs: ShowInputs) -> Demand:
-    """Precompute every option (product × airing × mode × start × length) and every bag drop."""
+def demand_context(inputs: ShowInputs) -> Demand:
+    """The show-wide quantities (viewers, conversions, stock, modes) without options: enough to
+    value any given segment, as the checker does."""
     show = inputs.show
     slot = show.slot_minutes
-    slots = show.minutes // slot
     blocked = set()
     for brk in show.breaks:
         first = show.offset(brk.at) // slot
         blocked.update(range(first, first + brk.minutes // slot))
-    viewers = viewer_minutes(inputs)
     stock = {s.sku: s.units for s in inputs.stock.stock}
     available = {
         sku: math.floor(stock.get(sku, 0) * (1 - show.stock_reserve)) for sku in inputs.products
@@ -315,23 +314,32 @@ def build_demand(inputs: ShowInputs) -> Demand:
         margins.append(max(0.0, money) * conversion[p.sku] * 100)
     reference = sum(margins) / len(margins) if margins else 0.0
     demand = Demand(
-        inputs, slot, slots, frozenset(blocked), viewers, conversion, available, reference
+        inputs, slot, show.minutes // slot, frozenset(blocked), viewer_minutes(inputs),
+        conversion, available, reference,
     )
     repeats = {r.sku: r.max_airings for r in show.rules.repeats}
+    for product in inputs.catalog.products:
+        if available[product.sku] > 0:
+            demand.modes[product.sku] = build_modes(inputs, product)
+            demand.max_airings[product.sku] = repeats.get(product.sku, 1)
+    return demand
+
+
+def build_demand(inputs: ShowInputs) -> Demand:
+    """Precompute every option (product × airing × mode × start × length) and every bag drop."""
+    demand = demand_context(inputs)
+    show = inputs.show
     collab_windows = {
         p.sku: (show.offset(p.window.from_), show.offset(p.window.to) or show.minutes)
         for p in show.promotions
         if p.type == "collab"
     }
     for product in inputs.catalog.products:
-        if available[product.sku] <= 0:
-            continue
-        modes = build_modes(inputs, product)
-        demand.modes[product.sku] = modes
-        demand.max_airings[product.sku] = repeats.get(product.sku, 1)
-        lengths = [m // slot for m in inputs.segment_lengths(product)]
-        for airing in range(1, repeats.get(product.sku, 1) + 1):
-            for mode in modes:
+        if product.sku not in demand.modes:
+            continue  # no stock: it cannot air
+        lengths = [m // demand.slot for m in inputs.segment_lengths(product)]
+        for airing in range(1, demand.max_airings[product.sku] + 1):
+            for mode in demand.modes[product.sku]:
                 if airing > 1 and mode.kind == "flash_sale":
                     continue  # a flash sale runs once; an encore sells at the live price
                 for length in lengths:

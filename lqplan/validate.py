@@ -51,6 +51,7 @@ class ShowInputs:
     audience: Audience
     stock: Stock
     files: dict[str, str] = field(default_factory=dict)  # kind -> path as shown in messages
+    paths: dict[str, Path] = field(default_factory=dict)  # kind -> path on disk
     warnings: tuple[Diagnostic, ...] = ()
 
     @property
@@ -792,6 +793,7 @@ def validate(raw: RawShow) -> ShowInputs:
         audience=audience,
         stock=stock,
         files={kind: doc.file for kind, doc in raw.documents.items()},
+        paths=dict(raw.paths),
         warnings=tuple(sort_diagnostics(problems.items)),
     )
 

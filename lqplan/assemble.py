@@ -1,0 +1,251 @@
+"""Stage 5, assemble: turn the chosen options into a plan (plain, JSON-ready data).
+
+The plan is what plan.json holds (docs/plan-json.md documents it, PLAN_SCHEMA versions it): show
+metadata, segments in order with clock times and expected figures, lucky-bag drops, breaks, the
+actions each team takes at clock times, stock use, totals, the solver's report and the baseline.
+Rendering (run sheets, scripts, checklists) reads only this.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import Any
+
+from lqplan import __version__
+from lqplan.demand import Demand, Option
+from lqplan.model import format_clock
+from lqplan.result import Solution, SolveSettings
+
+PLAN_SCHEMA = "lqplan.plan/1"
+
+
+def money(cents: int) -> float:
+    return round(cents / 100, 2)
+
+
+def _clock(demand: Demand, minute: int) -> str:
+    return demand.inputs.show.clock(minute)
+
+
+def _phase(option: Option, first: bool, last: bool) -> str:
+    if first:
+        return "opening"
+    if option.airing > 1:
+        return "encore"
+    return "closing" if last else "segment"
+
+
+def _segment(demand: Demand, o: Option, number: int, phase: str, stock_before: int,
+             sold_before: float) -> dict[str, Any]:
+    product = demand.inputs.products[o.sku]
+    stock = demand.inputs.stock_by_sku.get(o.sku)
+    start = o.start * demand.slot
+    minutes = o.slots * demand.slot
+    out = o.outcome
+    promo_price = money(o.mode.price_cents) if o.mode.kind != "normal" else None
+    price = {"list": product.list_price, "live": product.live_price,
+             "flash_sale": promo_price if o.mode.kind == "flash_sale" else None,
+             "after_coupon": promo_price if o.mode.kind == "coupon" else None}
+    actions = _actions(demand, o, product.cart_link, stock.batch_size if stock else None)
+    hosts = [h.name for h in demand.inputs.show.hosts if h.role == "host" and (
+        not h.shifts or any(demand.inputs.show.offset(w.from_) <= start
+                            < (demand.inputs.show.offset(w.to) or demand.inputs.show.minutes)
+                            for w in h.shifts))]
+    return {
+        "number": number,
+        "start": _clock(demand, start),
+        "end": _clock(demand, start + minutes),
+        "start_minute": start,
+        "minutes": minutes,
+        "phase": phase,
+        "sku": o.sku,
+        "name": product.name,
+        "brand": product.brand,
+        "category": product.category,
+        "role": product.role,
+        "cart_link": product.cart_link,
+        "hosts": hosts,
+        "airing": o.airing,
+        "mode": o.mode.kind,
+        "promotion": o.mode.promotion,
+        "promotion_minutes": (min(minutes, o.mode.promo_minutes)
+                              if o.mode.kind == "flash_sale" and o.mode.promo_minutes else None),
+        "price": price,
+        "expected": {
+            "units": round(out.units, 2),
+            "promotion_units": round(out.promo_units, 2),
+            "gmv": money(out.gmv_cents),
+            "profit": money(out.profit_cents),
+            "pull_value": money(out.pull_cents),
+            "value_cents": o.value_cents,
+            "preference_cents": o.preference_cents,
+        },
+        "stock": {
+            "available": demand.available[o.sku],
+            "before": round(stock_before - sold_before, 2),
+            "after": round(stock_before - sold_before - out.units, 2),
+        },
+        "actions": actions,
+    }
+
+
+def _actions(demand: Demand, o: Option, cart_link: int | None,
+             batch: int | None) -> list[dict[str, Any]]:
+    """Control-room actions this segment needs, at clock times (facts from the inputs only)."""
+    start = o.start * demand.slot
+    link = f"#{cart_link}" if cart_link is not None else o.sku
+    acts = [{"minute": start, "team": "control_room", "action": "list_product",
+             "text": f"list {link} {o.sku}"}]
+    if batch:
+        acts.append({"minute": start, "team": "control_room", "action": "release_stock",
+                     "text": f"release {batch} units of {o.sku}"})
+    if o.mode.kind == "flash_sale":
+        end = start + min(o.slots * demand.slot, o.mode.promo_minutes or 0)
+        acts.append({"minute": start, "team": "control_room", "action": "change_price",
+                     "text": f"flash sale {o.mode.promotion}: {o.sku} at "
+                             f"{money(o.mode.price_cents):g}"})
+        if end < start + o.slots * demand.slot:
+            acts.append({"minute": end, "team": "control_room", "action": "change_price",
+                         "text": f"end flash sale {o.mode.promotion}: {o.sku} back to "
+                                 f"{demand.inputs.products[o.sku].live_price:g}"})
+    elif o.mode.kind == "coupon":
+        acts.append({"minute": start, "team": "control_room", "action": "send_coupon",
+                     "text": f"send coupon {o.mode.promotion}"})
+    elif o.mode.kind == "gift":
+        acts.append({"minute": start, "team": "control_room", "action": "show_gift",
+                     "text": f"gift {o.mode.promotion} with {o.sku}"})
+    for act in acts:
+        act["at"] = _clock(demand, act["minute"])
+    return acts
+
+
+def assemble(demand: Demand, solution: Solution, baseline: Solution | None,
+             settings: SolveSettings) -> dict[str, Any]:
+    """The plan as plain data, ready for plan.json and for the renderers."""
+    inputs = demand.inputs
+    show = inputs.show
+    chosen = sorted((demand.options[i] for i in solution.options), key=lambda o: o.start)
+    segments = []
+    sold: dict[str, float] = {}
+    for n, o in enumerate(chosen, start=1):
+        seg = _segment(demand, o, n, _phase(o, n == 1, n == len(chosen)),
+                       demand.available[o.sku], sold.get(o.sku, 0.0))
+        sold[o.sku] = sold.get(o.sku, 0.0) + o.outcome.units
+        segments.append(seg)
+    bags = []
+    prizes = {p.id: p for p in show.promotions if p.type == "lucky_bag"}
+    for i in sorted(solution.drops, key=lambda i: demand.drops[i].start):
+        drop = demand.drops[i]
+        bag = prizes[drop.promotion]
+        start = drop.start * demand.slot
+        bags.append({"id": drop.promotion, "prize": bag.prize, "winners": bag.winners,
+                     "entry": bag.entry, "at": _clock(demand, start), "minute": start,
+                     "countdown_minutes": bag.countdown_minutes,
+                     "draw_at": _clock(demand, start + bag.countdown_minutes),
+                     "retention_value": money(drop.retention_cents),
+                     "prize_cost": money(drop.prize_cents), "value_cents": drop.value_cents})
+    totals = _totals(segments, bags)
+    report = _solver_report(solution, settings, totals, baseline, demand)
+    return {
+        "schema": PLAN_SCHEMA,
+        "generator": f"lqplan {__version__}",
+        "show": _show_meta(demand),
+        "segments": segments,
+        "breaks": [{"at": format_clock(b.at), "minute": show.offset(b.at), "minutes": b.minutes,
+                    "label": b.label} for b in sorted(show.breaks, key=lambda b: show.offset(b.at))],
+        "lucky_bags": bags,
+        "totals": totals,
+        "stock_use": [
+            {"sku": sku, "available": demand.available[sku], "planned_units": round(units, 2),
+             "remaining": round(demand.available[sku] - units, 2)}
+            for sku, units in sorted(sold.items())
+        ],
+        "solver": report,
+        "baseline": _baseline_report(demand, baseline),
+    }
+
+
+def _show_meta(demand: Demand) -> dict[str, Any]:
+    inputs = demand.inputs
+    show = inputs.show
+    return {
+        "title": show.title, "date": show.date.isoformat(), "start": format_clock(show.start),
+        "end": show.clock(show.minutes), "minutes": show.minutes,
+        "slot_minutes": show.slot_minutes, "language": show.language, "currency": show.currency,
+        "platform": show.platform, "room": show.room, "theme": show.theme,
+        "objective": show.objective, "stock_reserve": show.stock_reserve,
+        "hosts": [{"name": h.name, "role": h.role} for h in show.hosts],
+        "team": {role: list(names) for role, names in show.team.items()},
+        "kpi": show.kpi.model_dump(),
+        # Relative to show.yaml and hashed, so that a plan names exactly what it was made from
+        # and does not depend on the folder lqplan ran in.
+        "inputs": {kind: {"file": os.path.relpath(path, inputs.folder).replace(os.sep, "/"),
+                          "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+                   for kind, path in sorted(inputs.paths.items())},
+    }
+
+
+def _totals(segments: list[dict[str, Any]], bags: list[dict[str, Any]]) -> dict[str, Any]:
+    value = sum(s["expected"]["value_cents"] for s in segments) + \
+        sum(b["value_cents"] for b in bags)
+    return {
+        "segments": len(segments),
+        "units": round(sum(s["expected"]["units"] for s in segments), 2),
+        "gmv": round(sum(s["expected"]["gmv"] for s in segments), 2),
+        "profit": round(sum(s["expected"]["profit"] for s in segments), 2),
+        "pull_value": round(sum(s["expected"]["pull_value"] for s in segments), 2),
+        "lucky_bag_retention_value": round(sum(b["retention_value"] for b in bags), 2),
+        "lucky_bag_prize_cost": round(sum(b["prize_cost"] for b in bags), 2),
+        "value_cents": value,
+        "preference_cents": sum(s["expected"]["preference_cents"] for s in segments),
+    }
+
+
+def plan_value(demand: Demand, solution: Solution) -> int:
+    """Money value of a solution in cents (objective less the soft-rule preferences)."""
+    return sum(demand.options[i].value_cents for i in solution.options) + \
+        sum(demand.drops[i].value_cents for i in solution.drops)
+
+
+def _solver_report(solution: Solution, settings: SolveSettings, totals: dict[str, Any],
+                   baseline: Solution | None, demand: Demand) -> dict[str, Any]:
+    uplift = None
+    if baseline is not None and baseline.status == "feasible":
+        base = plan_value(demand, baseline)
+        if base > 0:
+            uplift = round((totals["value_cents"] - base) / base * 100, 2)
+    return {
+        "status": str(solution.status),
+        "objective_cents": solution.objective,
+        "bound_cents": solution.bound,
+        "gap_percent": None if solution.gap is None else round(solution.gap, 3),
+        # Wall-clock times differ run to run; a --deterministic plan leaves them out so that
+        # reruns are byte-identical.
+        "seconds": None if settings.deterministic else round(solution.seconds, 2),
+        "build_seconds": None if settings.deterministic else round(solution.build_seconds, 2),
+        "time_limit": settings.time_limit,
+        "seed": settings.seed,
+        "workers": None if settings.deterministic else settings.worker_count,
+        "deterministic": settings.deterministic,
+        "model": solution.model_size,
+        "returned_baseline": solution.from_hint,
+        "uplift_percent": uplift,
+    }
+
+
+def _baseline_report(demand: Demand, baseline: Solution | None) -> dict[str, Any] | None:
+    if baseline is None:
+        return None
+    feasible = baseline.status == "feasible"
+    return {
+        "name": "greedy",
+        "feasible": feasible,
+        "value_cents": plan_value(demand, baseline) if feasible else None,
+        "segments": [
+            {"start": _clock(demand, demand.options[i].start * demand.slot),
+             "sku": demand.options[i].sku, "minutes": demand.options[i].slots * demand.slot,
+             "mode": demand.options[i].mode.kind, "promotion": demand.options[i].mode.promotion}
+            for i in sorted(baseline.options, key=lambda i: demand.options[i].start)
+        ] if feasible else [],
+    }

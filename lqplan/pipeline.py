@@ -1,0 +1,80 @@
+"""The library's front door: run the stages in order. The CLI and the tests call these.
+
+    inputs = load_and_validate(folder)          # load, validate
+    result = plan_show(inputs, SolveSettings())  # demand, baseline, optimise, assemble, check
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lqplan.assemble import assemble
+from lqplan.baseline import greedy_plan
+from lqplan.checker import CheckReport, check_plan
+from lqplan.demand import Demand, build_demand
+from lqplan.errors import Diagnostic, InfeasibleError, InputError, display_path
+from lqplan.result import Solution, SolveSettings, SolveStatus
+from lqplan.validate import ShowInputs, load_and_validate
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    plan: dict[str, Any]
+    solution: Solution
+    baseline: Solution
+    check: CheckReport
+    demand: Demand
+
+
+def plan_show(inputs: ShowInputs, settings: SolveSettings | None = None,
+              progress: Any = None) -> PlanResult:
+    """Optimise a validated show. Raises InfeasibleError (exit 3) naming the rules in conflict."""
+    from lqplan.optimise import solve  # ortools loads only when a plan is made
+
+    settings = settings or SolveSettings()
+    demand = build_demand(inputs)
+    baseline = greedy_plan(demand)
+    hint = baseline if baseline.status == SolveStatus.FEASIBLE else None
+    solution = solve(demand, settings, hint=hint, progress=progress)
+    if solution.status == SolveStatus.INFEASIBLE:
+        raise InfeasibleError("no plan satisfies every rule; these rules conflict:",
+                              solution.conflicts)
+    if solution.status == SolveStatus.NO_SOLUTION:
+        if hint is None:
+            raise InfeasibleError(
+                f"no plan found within {settings.time_limit:g} s and the greedy baseline could "
+                "not fill the show either; raise --time-limit or relax the rules")
+        # The baseline is a complete plan that keeps every rule: fall back to it.
+        solution = Solution(SolveStatus.FEASIBLE, hint.options, hint.drops, hint.objective,
+                            None, solution.seconds, solution.build_seconds, solution.model_size,
+                            from_hint=True)
+    plan = assemble(demand, solution, baseline, settings)
+    report = check_plan(inputs, plan, demand)
+    return PlanResult(plan, solution, baseline, report, demand)
+
+
+def plan_json(plan: dict[str, Any]) -> str:
+    """plan.json's exact text: stable key order and formatting, so reruns are byte-identical."""
+    return json.dumps(plan, ensure_ascii=False, indent=2) + "\n"
+
+
+def read_plan(path: Path) -> dict[str, Any]:
+    """Read a plan.json (for check, render, replan); InputError when it is not one."""
+    from lqplan.load import read_text
+
+    name = display_path(path)
+    try:
+        data = json.loads(read_text(path))
+    except json.JSONDecodeError as exc:
+        raise InputError([Diagnostic(name, exc.lineno, exc.colno, "error", "",
+                                     f"invalid JSON: {exc.msg}")]) from None
+    if not isinstance(data, dict) or not str(data.get("schema", "")).startswith("lqplan.plan/"):
+        raise InputError([Diagnostic(name, 1, 1, "error", "schema",
+                                     "not an lqplan plan (no 'schema: lqplan.plan/…')")])
+    return data
+
+
+__all__ = ["PlanResult", "load_and_validate", "plan_json", "plan_show", "read_plan"]
