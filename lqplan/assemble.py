@@ -36,22 +36,36 @@ def _phase(option: Option, first: bool, last: bool) -> str:
     return "closing" if last else "segment"
 
 
-def _segment(demand: Demand, o: Option, number: int, phase: str, stock_before: int,
-             sold_before: float) -> dict[str, Any]:
+def _segment(
+    demand: Demand, o: Option, number: int, phase: str, stock_before: int, sold_before: float
+) -> dict[str, Any]:
     product = demand.inputs.products[o.sku]
     stock = demand.inputs.stock_by_sku.get(o.sku)
     start = o.start * demand.slot
     minutes = o.slots * demand.slot
     out = o.outcome
     promo_price = money(o.mode.price_cents) if o.mode.kind != "normal" else None
-    price = {"list": product.list_price, "live": product.live_price,
-             "flash_sale": promo_price if o.mode.kind == "flash_sale" else None,
-             "after_coupon": promo_price if o.mode.kind == "coupon" else None}
+    price = {
+        "list": product.list_price,
+        "live": product.live_price,
+        "flash_sale": promo_price if o.mode.kind == "flash_sale" else None,
+        "after_coupon": promo_price if o.mode.kind == "coupon" else None,
+    }
     actions = _actions(demand, o, product.cart_link, stock.batch_size if stock else None)
-    hosts = [h.name for h in demand.inputs.show.hosts if h.role == "host" and (
-        not h.shifts or any(demand.inputs.show.offset(w.from_) <= start
-                            < (demand.inputs.show.offset(w.to) or demand.inputs.show.minutes)
-                            for w in h.shifts))]
+    hosts = [
+        h.name
+        for h in demand.inputs.show.hosts
+        if h.role == "host"
+        and (
+            not h.shifts
+            or any(
+                demand.inputs.show.offset(w.from_)
+                <= start
+                < (demand.inputs.show.offset(w.to) or demand.inputs.show.minutes)
+                for w in h.shifts
+            )
+        )
+    ]
     return {
         "number": number,
         "start": _clock(demand, start),
@@ -69,8 +83,11 @@ def _segment(demand: Demand, o: Option, number: int, phase: str, stock_before: i
         "airing": o.airing,
         "mode": o.mode.kind,
         "promotion": o.mode.promotion,
-        "promotion_minutes": (min(minutes, o.mode.promo_minutes)
-                              if o.mode.kind == "flash_sale" and o.mode.promo_minutes else None),
+        "promotion_minutes": (
+            min(minutes, o.mode.promo_minutes)
+            if o.mode.kind == "flash_sale" and o.mode.promo_minutes
+            else None
+        ),
         "price": price,
         "expected": {
             "units": round(out.units, 2),
@@ -90,38 +107,75 @@ def _segment(demand: Demand, o: Option, number: int, phase: str, stock_before: i
     }
 
 
-def _actions(demand: Demand, o: Option, cart_link: int | None,
-             batch: int | None) -> list[dict[str, Any]]:
+def _actions(
+    demand: Demand, o: Option, cart_link: int | None, batch: int | None
+) -> list[dict[str, Any]]:
     """Control-room actions this segment needs, at clock times (facts from the inputs only)."""
     start = o.start * demand.slot
     link = f"#{cart_link}" if cart_link is not None else o.sku
-    acts = [{"minute": start, "team": "control_room", "action": "list_product",
-             "text": f"list {link} {o.sku}"}]
+    acts = [
+        {
+            "minute": start,
+            "team": "control_room",
+            "action": "list_product",
+            "text": f"list {link} {o.sku}",
+        }
+    ]
     if batch:
-        acts.append({"minute": start, "team": "control_room", "action": "release_stock",
-                     "text": f"release {batch} units of {o.sku}"})
+        acts.append(
+            {
+                "minute": start,
+                "team": "control_room",
+                "action": "release_stock",
+                "text": f"release {batch} units of {o.sku}",
+            }
+        )
     if o.mode.kind == "flash_sale":
         end = start + min(o.slots * demand.slot, o.mode.promo_minutes or 0)
-        acts.append({"minute": start, "team": "control_room", "action": "change_price",
-                     "text": f"flash sale {o.mode.promotion}: {o.sku} at "
-                             f"{money(o.mode.price_cents):g}"})
+        acts.append(
+            {
+                "minute": start,
+                "team": "control_room",
+                "action": "change_price",
+                "text": f"flash sale {o.mode.promotion}: {o.sku} at {money(o.mode.price_cents):g}",
+            }
+        )
         if end < start + o.slots * demand.slot:
-            acts.append({"minute": end, "team": "control_room", "action": "change_price",
-                         "text": f"end flash sale {o.mode.promotion}: {o.sku} back to "
-                                 f"{demand.inputs.products[o.sku].live_price:g}"})
+            acts.append(
+                {
+                    "minute": end,
+                    "team": "control_room",
+                    "action": "change_price",
+                    "text": f"end flash sale {o.mode.promotion}: {o.sku} back to "
+                    f"{demand.inputs.products[o.sku].live_price:g}",
+                }
+            )
     elif o.mode.kind == "coupon":
-        acts.append({"minute": start, "team": "control_room", "action": "send_coupon",
-                     "text": f"send coupon {o.mode.promotion}"})
+        acts.append(
+            {
+                "minute": start,
+                "team": "control_room",
+                "action": "send_coupon",
+                "text": f"send coupon {o.mode.promotion}",
+            }
+        )
     elif o.mode.kind == "gift":
-        acts.append({"minute": start, "team": "control_room", "action": "show_gift",
-                     "text": f"gift {o.mode.promotion} with {o.sku}"})
+        acts.append(
+            {
+                "minute": start,
+                "team": "control_room",
+                "action": "show_gift",
+                "text": f"gift {o.mode.promotion} with {o.sku}",
+            }
+        )
     for act in acts:
         act["at"] = _clock(demand, act["minute"])
     return acts
 
 
-def assemble(demand: Demand, solution: Solution, baseline: Solution | None,
-             settings: SolveSettings) -> dict[str, Any]:
+def assemble(
+    demand: Demand, solution: Solution, baseline: Solution | None, settings: SolveSettings
+) -> dict[str, Any]:
     """The plan as plain data, ready for plan.json and for the renderers."""
     inputs = demand.inputs
     show = inputs.show
@@ -129,8 +183,14 @@ def assemble(demand: Demand, solution: Solution, baseline: Solution | None,
     segments = []
     sold: dict[str, float] = {}
     for n, o in enumerate(chosen, start=1):
-        seg = _segment(demand, o, n, _phase(o, n == 1, n == len(chosen)),
-                       demand.available[o.sku], sold.get(o.sku, 0.0))
+        seg = _segment(
+            demand,
+            o,
+            n,
+            _phase(o, n == 1, n == len(chosen)),
+            demand.available[o.sku],
+            sold.get(o.sku, 0.0),
+        )
         sold[o.sku] = sold.get(o.sku, 0.0) + o.outcome.units
         segments.append(seg)
     bags = []
@@ -139,12 +199,21 @@ def assemble(demand: Demand, solution: Solution, baseline: Solution | None,
         drop = demand.drops[i]
         bag = prizes[drop.promotion]
         start = drop.start * demand.slot
-        bags.append({"id": drop.promotion, "prize": bag.prize, "winners": bag.winners,
-                     "entry": bag.entry, "at": _clock(demand, start), "minute": start,
-                     "countdown_minutes": bag.countdown_minutes,
-                     "draw_at": _clock(demand, start + bag.countdown_minutes),
-                     "retention_value": money(drop.retention_cents),
-                     "prize_cost": money(drop.prize_cents), "value_cents": drop.value_cents})
+        bags.append(
+            {
+                "id": drop.promotion,
+                "prize": bag.prize,
+                "winners": bag.winners,
+                "entry": bag.entry,
+                "at": _clock(demand, start),
+                "minute": start,
+                "countdown_minutes": bag.countdown_minutes,
+                "draw_at": _clock(demand, start + bag.countdown_minutes),
+                "retention_value": money(drop.retention_cents),
+                "prize_cost": money(drop.prize_cents),
+                "value_cents": drop.value_cents,
+            }
+        )
     totals = _totals(segments, bags)
     report = _solver_report(solution, settings, totals, baseline, demand)
     return {
@@ -152,13 +221,24 @@ def assemble(demand: Demand, solution: Solution, baseline: Solution | None,
         "generator": f"lqplan {__version__}",
         "show": _show_meta(demand),
         "segments": segments,
-        "breaks": [{"at": format_clock(b.at), "minute": show.offset(b.at), "minutes": b.minutes,
-                    "label": b.label} for b in sorted(show.breaks, key=lambda b: show.offset(b.at))],
+        "breaks": [
+            {
+                "at": format_clock(b.at),
+                "minute": show.offset(b.at),
+                "minutes": b.minutes,
+                "label": b.label,
+            }
+            for b in sorted(show.breaks, key=lambda b: show.offset(b.at))
+        ],
         "lucky_bags": bags,
         "totals": totals,
         "stock_use": [
-            {"sku": sku, "available": demand.available[sku], "planned_units": round(units, 2),
-             "remaining": round(demand.available[sku] - units, 2)}
+            {
+                "sku": sku,
+                "available": demand.available[sku],
+                "planned_units": round(units, 2),
+                "remaining": round(demand.available[sku] - units, 2),
+            }
             for sku, units in sorted(sold.items())
         ],
         "solver": report,
@@ -170,25 +250,38 @@ def _show_meta(demand: Demand) -> dict[str, Any]:
     inputs = demand.inputs
     show = inputs.show
     return {
-        "title": show.title, "date": show.date.isoformat(), "start": format_clock(show.start),
-        "end": show.clock(show.minutes), "minutes": show.minutes,
-        "slot_minutes": show.slot_minutes, "language": show.language, "currency": show.currency,
-        "platform": show.platform, "room": show.room, "theme": show.theme,
-        "objective": show.objective, "stock_reserve": show.stock_reserve,
+        "title": show.title,
+        "date": show.date.isoformat(),
+        "start": format_clock(show.start),
+        "end": show.clock(show.minutes),
+        "minutes": show.minutes,
+        "slot_minutes": show.slot_minutes,
+        "language": show.language,
+        "currency": show.currency,
+        "platform": show.platform,
+        "room": show.room,
+        "theme": show.theme,
+        "objective": show.objective,
+        "stock_reserve": show.stock_reserve,
         "hosts": [{"name": h.name, "role": h.role} for h in show.hosts],
         "team": {role: list(names) for role, names in show.team.items()},
         "kpi": show.kpi.model_dump(),
         # Relative to show.yaml and hashed, so that a plan names exactly what it was made from
         # and does not depend on the folder lqplan ran in.
-        "inputs": {kind: {"file": os.path.relpath(path, inputs.folder).replace(os.sep, "/"),
-                          "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
-                   for kind, path in sorted(inputs.paths.items())},
+        "inputs": {
+            kind: {
+                "file": os.path.relpath(path, inputs.folder).replace(os.sep, "/"),
+                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            }
+            for kind, path in sorted(inputs.paths.items())
+        },
     }
 
 
 def _totals(segments: list[dict[str, Any]], bags: list[dict[str, Any]]) -> dict[str, Any]:
-    value = sum(s["expected"]["value_cents"] for s in segments) + \
-        sum(b["value_cents"] for b in bags)
+    value = sum(s["expected"]["value_cents"] for s in segments) + sum(
+        b["value_cents"] for b in bags
+    )
     return {
         "segments": len(segments),
         "units": round(sum(s["expected"]["units"] for s in segments), 2),
@@ -204,12 +297,18 @@ def _totals(segments: list[dict[str, Any]], bags: list[dict[str, Any]]) -> dict[
 
 def plan_value(demand: Demand, solution: Solution) -> int:
     """Money value of a solution in cents (objective less the soft-rule preferences)."""
-    return sum(demand.options[i].value_cents for i in solution.options) + \
-        sum(demand.drops[i].value_cents for i in solution.drops)
+    return sum(demand.options[i].value_cents for i in solution.options) + sum(
+        demand.drops[i].value_cents for i in solution.drops
+    )
 
 
-def _solver_report(solution: Solution, settings: SolveSettings, totals: dict[str, Any],
-                   baseline: Solution | None, demand: Demand) -> dict[str, Any]:
+def _solver_report(
+    solution: Solution,
+    settings: SolveSettings,
+    totals: dict[str, Any],
+    baseline: Solution | None,
+    demand: Demand,
+) -> dict[str, Any]:
     uplift = None
     if baseline is not None and baseline.status == "feasible":
         base = plan_value(demand, baseline)
@@ -243,9 +342,15 @@ def _baseline_report(demand: Demand, baseline: Solution | None) -> dict[str, Any
         "feasible": feasible,
         "value_cents": plan_value(demand, baseline) if feasible else None,
         "segments": [
-            {"start": _clock(demand, demand.options[i].start * demand.slot),
-             "sku": demand.options[i].sku, "minutes": demand.options[i].slots * demand.slot,
-             "mode": demand.options[i].mode.kind, "promotion": demand.options[i].mode.promotion}
+            {
+                "start": _clock(demand, demand.options[i].start * demand.slot),
+                "sku": demand.options[i].sku,
+                "minutes": demand.options[i].slots * demand.slot,
+                "mode": demand.options[i].mode.kind,
+                "promotion": demand.options[i].mode.promotion,
+            }
             for i in sorted(baseline.options, key=lambda i: demand.options[i].start)
-        ] if feasible else [],
+        ]
+        if feasible
+        else [],
     }

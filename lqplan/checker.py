@@ -9,6 +9,7 @@ GMV, profit and objective must match to the cent.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -91,45 +92,63 @@ class _Check:
             self.fail("plan", f"segment {n} is not a mapping")
             return None
         sku, start, minutes = raw.get("sku"), raw.get("start_minute"), raw.get("minutes")
-        airing, kind, promotion = raw.get("airing", 1), raw.get("mode", "normal"), \
-            raw.get("promotion")
+        airing, kind, promotion = (
+            raw.get("airing", 1),
+            raw.get("mode", "normal"),
+            raw.get("promotion"),
+        )
         if sku not in self.products:
             self.fail("plan", f"segment {n}: SKU {sku!r} is not in the catalog")
             return None
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, minutes, airing)):
+        if not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in (start, minutes, airing)
+        ):
             self.fail("plan", f"segment {n}: start_minute, minutes and airing must be integers")
             return None
         modes = self.d.modes.get(sku, [])
         mode = next((m for m in modes if m.kind == kind and m.promotion == promotion), None)
         if mode is None:
-            self.fail("promotions", f"segment {n}: {sku} cannot air in mode {kind!r}"
-                                    + (f" with promotion {promotion!r}" if promotion else "")
-                                    + (" (no stock)" if not modes else ""))
+            self.fail(
+                "promotions",
+                f"segment {n}: {sku} cannot air in mode {kind!r}"
+                + (f" with promotion {promotion!r}" if promotion else "")
+                + (" (no stock)" if not modes else ""),
+            )
             return None
         return _Seg(n, sku, start, minutes, airing, mode, raw)
 
     # --- hard rules ---
     def timeline(self) -> None:
         slot, total = self.show.slot_minutes, self.show.minutes
-        breaks = [(self.show.offset(b.at), self.show.offset(b.at) + b.minutes)
-                  for b in self.show.breaks]
+        breaks = [
+            (self.show.offset(b.at), self.show.offset(b.at) + b.minutes) for b in self.show.breaks
+        ]
         for s in self.segs:
             if s.start % slot or s.minutes % slot:
-                self.fail("grid", f"{s.sku} at {self.clock(s.start)}: not on the {slot}-minute "
-                                  "slot grid")
+                self.fail(
+                    "grid", f"{s.sku} at {self.clock(s.start)}: not on the {slot}-minute slot grid"
+                )
             if s.start < 0 or s.end > total:
                 self.fail("grid", f"{s.sku} at {self.clock(s.start)}: outside the show")
             if s.minutes not in self.inputs.segment_lengths(self.products[s.sku]):
-                self.fail("segment_minutes", f"{s.sku} airs {s.minutes} min; allowed: "
-                          f"{self.inputs.segment_lengths(self.products[s.sku])}")
+                self.fail(
+                    "segment_minutes",
+                    f"{s.sku} airs {s.minutes} min; allowed: "
+                    f"{self.inputs.segment_lengths(self.products[s.sku])}",
+                )
             for b0, b1 in breaks:
                 if s.start < b1 and b0 < s.end:
-                    self.fail("breaks", f"{s.sku} at {self.clock(s.start)} runs into the break "
-                                        f"at {self.clock(b0)}")
+                    self.fail(
+                        "breaks",
+                        f"{s.sku} at {self.clock(s.start)} runs into the break at {self.clock(b0)}",
+                    )
         for a, b in zip(self.segs, self.segs[1:], strict=False):
             if b.start < a.end:
-                self.fail("overlap", f"{a.sku} ({self.clock(a.start)}–{self.clock(a.end)}) "
-                                     f"overlaps {b.sku} at {self.clock(b.start)}")
+                self.fail(
+                    "overlap",
+                    f"{a.sku} ({self.clock(a.start)}–{self.clock(a.end)}) "
+                    f"overlaps {b.sku} at {self.clock(b.start)}",
+                )
         if not self.show.allow_gaps:
             covered = [False] * total
             for lo, hi in [(s.start, s.end) for s in self.segs] + breaks:
@@ -137,8 +156,9 @@ class _Check:
                     covered[m] = True
             idle = [m for m in range(total) if not covered[m]]
             if idle:
-                self.fail("no_dead_air", f"{len(idle)} minute(s) off air, first at "
-                                         f"{self.clock(idle[0])}")
+                self.fail(
+                    "no_dead_air", f"{len(idle)} minute(s) off air, first at {self.clock(idle[0])}"
+                )
 
     def airings(self) -> None:
         by_sku: dict[str, list[_Seg]] = defaultdict(list)
@@ -152,14 +172,19 @@ class _Check:
             rule = repeats.get(sku)
             allowed = rule.max_airings if rule else 1
             if len(segs) > allowed:
-                self.fail(rule.rule_id if rule else "repeats",
-                          f"{sku} airs {len(segs)} times; allowed {allowed}")
+                self.fail(
+                    rule.rule_id if rule else "repeats",
+                    f"{sku} airs {len(segs)} times; allowed {allowed}",
+                )
             if rule:
-                for a, b in zip(segs, segs[1:], strict=False):
+                for a, b in itertools.pairwise(segs):
                     if b.start - a.end < rule.min_gap_minutes:
-                        self.fail(rule.rule_id, f"{sku} encore at {self.clock(b.start)} is "
-                                                f"{b.start - a.end} min after the last airing; "
-                                                f"minimum {rule.min_gap_minutes}")
+                        self.fail(
+                            rule.rule_id,
+                            f"{sku} encore at {self.clock(b.start)} is "
+                            f"{b.start - a.end} min after the last airing; "
+                            f"minimum {rule.min_gap_minutes}",
+                        )
             if any(s.mode.kind == "flash_sale" and s.airing > 1 for s in segs):
                 self.fail("promotions", f"{sku}: a flash sale on an encore")
 
@@ -167,21 +192,31 @@ class _Check:
         rules, total = self.rules, self.show.minutes
         role = {s.number: self.products[s.sku].role for s in self.segs}
         if rules.opening.enabled and not any(
-                role[s.number] in rules.opening.roles and s.start <= rules.opening.within_minutes
-                for s in self.segs):
-            self.fail(rules.opening.id, f"no {'/'.join(rules.opening.roles)} item starts in the "
-                                        f"first {rules.opening.within_minutes} minutes")
+            role[s.number] in rules.opening.roles and s.start <= rules.opening.within_minutes
+            for s in self.segs
+        ):
+            self.fail(
+                rules.opening.id,
+                f"no {'/'.join(rules.opening.roles)} item starts in the "
+                f"first {rules.opening.within_minutes} minutes",
+            )
         heroes = [s for s in self.segs if role[s.number] == "hero"]
         has_heroes = any(p.role == "hero" for p in self.products.values())
         first = rules.first_hero
-        if first.enabled and has_heroes:
-            if not heroes or not first.from_minute <= heroes[0].start <= first.to_minute:
-                at = self.clock(heroes[0].start) if heroes else "never"
-                self.fail(first.id, f"first hero starts at {at}; window is minute "
-                                    f"{first.from_minute}–{first.to_minute}")
+        in_window = bool(heroes) and first.from_minute <= heroes[0].start <= first.to_minute
+        if first.enabled and has_heroes and not in_window:
+            at = self.clock(heroes[0].start) if heroes else "never"
+            self.fail(
+                first.id,
+                f"first hero starts at {at}; window is minute "
+                f"{first.from_minute}–{first.to_minute}",
+            )
         encore = rules.hero_encore
-        if encore.enabled and has_heroes and not any(
-                s.start >= total - encore.last_minutes for s in heroes):
+        if (
+            encore.enabled
+            and has_heroes
+            and not any(s.start >= total - encore.last_minutes for s in heroes)
+        ):
             self.fail(encore.id, f"no hero in the last {encore.last_minutes} minutes")
         b2b = rules.no_back_to_back
         for a, b in zip(self.segs, self.segs[1:], strict=False):
@@ -189,11 +224,15 @@ class _Check:
                 continue
             pa, pb = self.products[a.sku], self.products[b.sku]
             if b2b.category and pa.category == pb.category:
-                self.fail(b2b.id, f"{a.sku} and {b.sku} ({pa.category}) back to back at "
-                                  f"{self.clock(b.start)}")
+                self.fail(
+                    b2b.id,
+                    f"{a.sku} and {b.sku} ({pa.category}) back to back at {self.clock(b.start)}",
+                )
             if b2b.brand and pa.brand and pa.brand == pb.brand:
-                self.fail(b2b.id, f"{a.sku} and {b.sku} ({pa.brand}) back to back at "
-                                  f"{self.clock(b.start)}")
+                self.fail(
+                    b2b.id,
+                    f"{a.sku} and {b.sku} ({pa.brand}) back to back at {self.clock(b.start)}",
+                )
 
     def placement(self) -> None:
         first_start = {}
@@ -204,27 +243,37 @@ class _Check:
             if not any(s.sku == pin.sku and s.start == at for s in self.segs):
                 self.fail(pin.rule_id, f"{pin.sku} is pinned at {format_clock(pin.at)}")
         for rule in self.rules.precedence:
-            if rule.before in first_start and rule.after in first_start \
-                    and first_start[rule.before] >= first_start[rule.after]:
+            if (
+                rule.before in first_start
+                and rule.after in first_start
+                and first_start[rule.before] >= first_start[rule.after]
+            ):
                 self.fail(rule.rule_id, f"{rule.before} must air before {rule.after}")
         for rule in self.rules.exclusions:
             aired = [sku for sku in rule.skus if sku in first_start]
             if len(aired) > 1:
-                self.fail(rule.rule_id, f"only one of {', '.join(rule.skus)} may air; "
-                                        f"{', '.join(aired)} do")
+                self.fail(
+                    rule.rule_id,
+                    f"only one of {', '.join(rule.skus)} may air; {', '.join(aired)} do",
+                )
         for promo in self.show.promotions:
             if promo.type != "collab":
                 continue
-            lo, hi = self.show.offset(promo.window.from_), \
-                self.show.offset(promo.window.to) or self.show.minutes
+            lo, hi = (
+                self.show.offset(promo.window.from_),
+                self.show.offset(promo.window.to) or self.show.minutes,
+            )
             airings = [s for s in self.segs if s.sku == promo.sku]
             if not airings:
                 self.fail(promo.id, f"collab {promo.sku} must air")
             for s in airings:
                 if s.start < lo or s.end > hi:
-                    self.fail(promo.id, f"collab {promo.sku} airs at {self.clock(s.start)}, "
-                                        f"outside {format_clock(promo.window.from_)}–"
-                                        f"{format_clock(promo.window.to)}")
+                    self.fail(
+                        promo.id,
+                        f"collab {promo.sku} airs at {self.clock(s.start)}, "
+                        f"outside {format_clock(promo.window.from_)}–"
+                        f"{format_clock(promo.window.to)}",
+                    )
 
     def promotions(self, outcomes: dict[int, Any]) -> None:
         used: dict[str, float] = defaultdict(float)
@@ -233,12 +282,16 @@ class _Check:
             mode = s.mode
             if mode.promotion is None:
                 continue
-            promo_minutes = s.minutes if mode.promo_minutes is None else min(s.minutes,
-                                                                             mode.promo_minutes)
-            if mode.window and (s.start < mode.window[0]
-                                or s.start + promo_minutes > mode.window[1]):
-                self.fail(mode.promotion, f"{mode.kind} {mode.promotion} at "
-                                          f"{self.clock(s.start)} is outside its window")
+            promo_minutes = (
+                s.minutes if mode.promo_minutes is None else min(s.minutes, mode.promo_minutes)
+            )
+            if mode.window and (
+                s.start < mode.window[0] or s.start + promo_minutes > mode.window[1]
+            ):
+                self.fail(
+                    mode.promotion,
+                    f"{mode.kind} {mode.promotion} at {self.clock(s.start)} is outside its window",
+                )
             if mode.kind == "flash_sale":
                 if used[mode.promotion]:
                     self.fail(mode.promotion, f"flash sale {mode.promotion} runs twice")
@@ -246,8 +299,9 @@ class _Check:
                 flash_starts.append((s.start, mode.promotion))
                 promo = next(p for p in self.show.promotions if p.id == mode.promotion)
                 if s.minutes < promo.min_minutes:  # type: ignore[union-attr]
-                    self.fail(mode.promotion, f"flash sale {mode.promotion} shorter than "
-                                              "its min_minutes")
+                    self.fail(
+                        mode.promotion, f"flash sale {mode.promotion} shorter than its min_minutes"
+                    )
             else:
                 used[mode.promotion] += outcomes[s.number].promo_units
         for promotion, amount in used.items():
@@ -257,10 +311,13 @@ class _Check:
                 self.fail(promotion, f"{kind} {promotion} uses {amount:.1f} units; cap {cap}")
         spacing = self.rules.flash_sale_spacing
         flash_starts.sort()
-        for (a, pa), (b, pb) in zip(flash_starts, flash_starts[1:], strict=False):
+        for (a, pa), (b, pb) in itertools.pairwise(flash_starts):
             if b - a < spacing.min_gap_minutes and pa != pb:
-                self.fail(spacing.id, f"flash sales {pa} and {pb} start {b - a} min apart; "
-                                      f"minimum {spacing.min_gap_minutes}")
+                self.fail(
+                    spacing.id,
+                    f"flash sales {pa} and {pb} start {b - a} min apart; "
+                    f"minimum {spacing.min_gap_minutes}",
+                )
 
     def lucky_bags(self) -> None:
         bags = {p.id: p for p in self.show.promotions if isinstance(p, LuckyBag)}
@@ -278,25 +335,41 @@ class _Check:
                 continue
             counts[bag.id] += 1
             starts.append(minute)
-            lo, hi = (self.show.offset(bag.window.from_),
-                      self.show.offset(bag.window.to) or self.show.minutes) \
-                if bag.window else (0, self.show.minutes)
-            if minute % self.show.slot_minutes or minute < lo or \
-                    minute + bag.countdown_minutes > min(hi, self.show.minutes):
-                self.fail(bag.id, f"lucky bag {bag.id} at {self.clock(minute)} is off the grid, "
-                                  "outside its window or ends after the show")
+            lo, hi = (
+                (
+                    self.show.offset(bag.window.from_),
+                    self.show.offset(bag.window.to) or self.show.minutes,
+                )
+                if bag.window
+                else (0, self.show.minutes)
+            )
+            if (
+                minute % self.show.slot_minutes
+                or minute < lo
+                or minute + bag.countdown_minutes > min(hi, self.show.minutes)
+            ):
+                self.fail(
+                    bag.id,
+                    f"lucky bag {bag.id} at {self.clock(minute)} is off the grid, "
+                    "outside its window or ends after the show",
+                )
             retention, prize = bag_value(self.d, bag, minute)
             value = retention - (prize if self.show.objective == "profit" else 0)
             self.report.value_cents += value
-            self.report.totals["lucky_bag_retention_value"] = \
+            self.report.totals["lucky_bag_retention_value"] = (
                 self.report.totals.get("lucky_bag_retention_value", 0) + retention / 100
+            )
             if drop.get("value_cents") != value:
-                self.fail("figures", f"lucky bag {bag.id} at {self.clock(minute)}: value "
-                                     f"{drop.get('value_cents')} ≠ recomputed {value}")
+                self.fail(
+                    "figures",
+                    f"lucky bag {bag.id} at {self.clock(minute)}: value "
+                    f"{drop.get('value_cents')} ≠ recomputed {value}",
+                )
         for bag_id, count in counts.items():
             if count > bags[bag_id].count:
-                self.fail(bag_id, f"lucky bag {bag_id} drops {count} times; count is "
-                                  f"{bags[bag_id].count}")
+                self.fail(
+                    bag_id, f"lucky bag {bag_id} drops {count} times; count is {bags[bag_id].count}"
+                )
         if not bags:
             return
         rule = self.rules.lucky_bag_cadence
@@ -307,9 +380,12 @@ class _Check:
         if not starts:
             self.fail(rule.id, "no lucky bag drops")
             return
-        gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
-        if starts[0] >= high or self.show.minutes - starts[-1] > high or any(g > high
-                                                                             for g in gaps):
+        gaps = [b - a for a, b in itertools.pairwise(starts)]
+        if (
+            starts[0] >= high
+            or self.show.minutes - starts[-1] > high
+            or any(g > high for g in gaps)
+        ):
             self.fail(rule.id, f"lucky bags more than {rule.max_gap_minutes} min apart")
         if any(g < low for g in gaps):
             self.fail(rule.id, f"lucky bags less than {rule.min_gap_minutes} min apart")
@@ -322,8 +398,9 @@ class _Check:
         for s in self.segs:
             out = segment_outcome(self.d, s.sku, s.mode, s.start, s.minutes, s.airing)
             outcomes[s.number] = out
-            value = (out.profit_cents if self.show.objective == "profit" else out.gmv_cents) \
-                + out.pull_cents
+            value = (
+                out.profit_cents if self.show.objective == "profit" else out.gmv_cents
+            ) + out.pull_cents
             pref = preference(self.d, s.sku, s.start)
             self.report.value_cents += value
             self.report.preference_cents += pref
@@ -332,34 +409,54 @@ class _Check:
             totals["gmv"] += out.gmv_cents / 100
             totals["profit"] += out.profit_cents / 100
             expected = s.raw.get("expected") or {}
-            claimed = (expected.get("units"), expected.get("gmv"), expected.get("profit"),
-                       expected.get("value_cents"))
-            actual = (round(out.units, 2), round(out.gmv_cents / 100, 2),
-                      round(out.profit_cents / 100, 2), value)
+            claimed = (
+                expected.get("units"),
+                expected.get("gmv"),
+                expected.get("profit"),
+                expected.get("value_cents"),
+            )
+            actual = (
+                round(out.units, 2),
+                round(out.gmv_cents / 100, 2),
+                round(out.profit_cents / 100, 2),
+                value,
+            )
             if claimed != actual:
-                self.fail("figures", f"{s.sku} at {self.clock(s.start)}: plan says units/GMV/"
-                                     f"profit/value {claimed}, recomputed {actual}")
+                self.fail(
+                    "figures",
+                    f"{s.sku} at {self.clock(s.start)}: plan says units/GMV/"
+                    f"profit/value {claimed}, recomputed {actual}",
+                )
         for sku, units in sold.items():
             if units > self.d.available[sku] + 1e-6:
-                self.fail("stock", f"{sku}: {units:.1f} units planned; {self.d.available[sku]} "
-                                   "available after the reserve")
+                self.fail(
+                    "stock",
+                    f"{sku}: {units:.1f} units planned; {self.d.available[sku]} "
+                    "available after the reserve",
+                )
         self.report.totals.update({k: round(v, 2) for k, v in totals.items()})
         return outcomes
 
     def claims(self) -> None:
         totals = self.plan.get("totals") or {}
         if totals.get("value_cents") not in (None, self.report.value_cents):
-            self.fail("figures", f"plan total value {totals.get('value_cents')} ≠ recomputed "
-                                 f"{self.report.value_cents}")
+            self.fail(
+                "figures",
+                f"plan total value {totals.get('value_cents')} ≠ recomputed "
+                f"{self.report.value_cents}",
+            )
         solver = self.plan.get("solver") or {}
         objective = solver.get("objective_cents")
         if objective is not None and objective != self.report.objective_cents:
-            self.fail("figures", f"solver objective {objective} ≠ recomputed "
-                                 f"{self.report.objective_cents}")
+            self.fail(
+                "figures",
+                f"solver objective {objective} ≠ recomputed {self.report.objective_cents}",
+            )
 
 
-def check_plan(inputs: ShowInputs, plan: dict[str, Any], demand: Demand | None = None) \
-        -> CheckReport:
+def check_plan(
+    inputs: ShowInputs, plan: dict[str, Any], demand: Demand | None = None
+) -> CheckReport:
     """Verify every hard rule of `plan` and recompute its figures; never raises on a bad plan."""
     check = _Check(inputs, plan, demand)
     check.read()

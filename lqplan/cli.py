@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from lqplan import __version__
-from lqplan.errors import Diagnostic, InputError, LqplanError, display_path
+from lqplan.errors import Diagnostic, InputError, LqplanError, UsageError, display_path
 
 app = typer.Typer(
     name="lqplan",
@@ -204,6 +204,131 @@ def init(
     for path in written:
         err.print(f"wrote {escape(display_path(path))}")
     err.print(f"next: lqplan validate {escape(display_path(directory))}")
+
+
+class ObjectiveChoice(StrEnum):
+    profit = "profit"
+    gmv = "gmv"
+
+
+@app.command()
+@_guard
+def plan(
+    show: ShowArg,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Folder for plan.json (default: out/<show folder name>)."
+        ),
+    ] = None,
+    time_limit: Annotated[
+        float, typer.Option(min=0.1, help="Solver time limit in seconds.")
+    ] = 10.0,
+    seed: Annotated[int, typer.Option(help="Solver random seed.")] = 0,
+    workers: Annotated[int, typer.Option(min=0, help="Solver threads (0: all cores).")] = 0,
+    objective: Annotated[
+        ObjectiveChoice | None, typer.Option(help="Override the show's objective.")
+    ] = None,
+    deterministic: Annotated[
+        bool,
+        typer.Option(help="Byte-identical reruns (searches a little weaker for the same time)."),
+    ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Write plan.json to stdout and nothing else (files only with -o)."
+        ),
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
+    force: Annotated[bool, typer.Option(help="Overwrite files lqplan did not write.")] = False,
+) -> None:
+    """Optimise the run-of-show with CP-SAT and write plan.json (exit 3 if no plan fits)."""
+    from dataclasses import replace
+
+    from lqplan.pipeline import load_and_validate, plan_json, plan_show
+    from lqplan.result import SolveSettings
+
+    inputs = load_and_validate(show)
+    for warning in inputs.warnings:
+        if not quiet:
+            _print_diagnostic(warning)
+    if objective is not None:
+        inputs = replace(inputs, show=inputs.show.model_copy(update={"objective": objective.value}))
+    settings = SolveSettings(
+        time_limit=time_limit, seed=seed, workers=workers, deterministic=deterministic
+    )
+    result = _solve_with_progress(inputs, settings, plan_show, quiet)
+    if not result.check.ok:
+        raise LqplanError(
+            "the plan failed the independent check (a bug in lqplan, please "
+            "report it): " + "; ".join(v.message for v in result.check.violations[:3])
+        )
+    text = plan_json(result.plan)
+    if as_json:
+        sys.stdout.write(text)
+    if output is not None or not as_json:
+        from lqplan.write import write_files
+
+        folder = output or Path("out") / inputs.folder.resolve().name
+        written = write_files({"plan.json": text}, folder, force=force)
+        if not quiet:
+            from lqplan.summary import print_summary
+
+            print_summary(err, result.plan)
+            for path in written:
+                err.print(f"wrote {escape(display_path(path))}")
+
+
+def _solve_with_progress(inputs: Any, settings: Any, plan_show: Any, quiet: bool) -> Any:
+    """Solve, showing incumbent, bound and gap on stderr while it runs in a terminal."""
+    if quiet or not err.is_terminal:
+        return plan_show(inputs, settings)
+    with err.status("building the model…") as status:
+
+        def progress(seconds: float, incumbent: float, bound: float) -> None:
+            gap = (bound - incumbent) / abs(bound) * 100 if bound else 0.0
+            status.update(
+                f"solving · {seconds:4.1f} s · incumbent {incumbent / 100:,.0f} · "
+                f"bound {bound / 100:,.0f} · gap {gap:.2f}%"
+            )
+
+        return plan_show(inputs, settings, progress)
+
+
+@app.command()
+@_guard
+def check(
+    plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json", help="A plan to verify.")],
+    show: ShowArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Verify a plan (maybe edited by hand) against its show: every rule, every figure."""
+    from lqplan.checker import check_plan
+    from lqplan.pipeline import load_and_validate, read_plan
+
+    if not plan_file.is_file():
+        raise UsageError(f"{display_path(plan_file)}: no such file")
+    plan_data = read_plan(plan_file)
+    report = check_plan(load_and_validate(show), plan_data)
+    if as_json:
+        payload = {
+            "ok": report.ok,
+            "value_cents": report.value_cents,
+            "objective_cents": report.objective_cents,
+            "totals": report.totals,
+            "violations": [v.__dict__ for v in report.violations],
+        }
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    else:
+        for v in report.violations:
+            err.print(f"[red]✗[/red] {escape(v.rule)}: {escape(v.message)}")
+        verdict = "[green]ok[/green]" if report.ok else "[red]violations[/red]"
+        err.print(
+            f"{escape(display_path(plan_file))}: {verdict} "
+            f"({len(report.violations)} problem(s); value {report.value_cents / 100:,.2f})"
+        )
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -314,8 +314,14 @@ def demand_context(inputs: ShowInputs) -> Demand:
         margins.append(max(0.0, money) * conversion[p.sku] * 100)
     reference = sum(margins) / len(margins) if margins else 0.0
     demand = Demand(
-        inputs, slot, show.minutes // slot, frozenset(blocked), viewer_minutes(inputs),
-        conversion, available, reference,
+        inputs,
+        slot,
+        show.minutes // slot,
+        frozenset(blocked),
+        viewer_minutes(inputs),
+        conversion,
+        available,
+        reference,
     )
     repeats = {r.sku: r.max_airings for r in show.rules.repeats}
     for product in inputs.catalog.products:

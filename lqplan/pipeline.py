@@ -1,7 +1,7 @@
 """The library's front door: run the stages in order. The CLI and the tests call these.
 
-    inputs = load_and_validate(folder)          # load, validate
-    result = plan_show(inputs, SolveSettings())  # demand, baseline, optimise, assemble, check
+inputs = load_and_validate(folder)          # load, validate
+result = plan_show(inputs, SolveSettings())  # demand, baseline, optimise, assemble, check
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ class PlanResult:
     demand: Demand
 
 
-def plan_show(inputs: ShowInputs, settings: SolveSettings | None = None,
-              progress: Any = None) -> PlanResult:
+def plan_show(
+    inputs: ShowInputs, settings: SolveSettings | None = None, progress: Any = None
+) -> PlanResult:
     """Optimise a validated show. Raises InfeasibleError (exit 3) naming the rules in conflict."""
     from lqplan.optimise import solve  # ortools loads only when a plan is made
 
@@ -40,17 +41,27 @@ def plan_show(inputs: ShowInputs, settings: SolveSettings | None = None,
     hint = baseline if baseline.status == SolveStatus.FEASIBLE else None
     solution = solve(demand, settings, hint=hint, progress=progress)
     if solution.status == SolveStatus.INFEASIBLE:
-        raise InfeasibleError("no plan satisfies every rule; these rules conflict:",
-                              solution.conflicts)
+        raise InfeasibleError(
+            "no plan satisfies every rule; these rules conflict:", solution.conflicts
+        )
     if solution.status == SolveStatus.NO_SOLUTION:
         if hint is None:
             raise InfeasibleError(
                 f"no plan found within {settings.time_limit:g} s and the greedy baseline could "
-                "not fill the show either; raise --time-limit or relax the rules")
+                "not fill the show either; raise --time-limit or relax the rules"
+            )
         # The baseline is a complete plan that keeps every rule: fall back to it.
-        solution = Solution(SolveStatus.FEASIBLE, hint.options, hint.drops, hint.objective,
-                            None, solution.seconds, solution.build_seconds, solution.model_size,
-                            from_hint=True)
+        solution = Solution(
+            SolveStatus.FEASIBLE,
+            hint.options,
+            hint.drops,
+            hint.objective,
+            None,
+            solution.seconds,
+            solution.build_seconds,
+            solution.model_size,
+            from_hint=True,
+        )
     plan = assemble(demand, solution, baseline, settings)
     report = check_plan(inputs, plan, demand)
     return PlanResult(plan, solution, baseline, report, demand)
@@ -69,11 +80,17 @@ def read_plan(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(read_text(path))
     except json.JSONDecodeError as exc:
-        raise InputError([Diagnostic(name, exc.lineno, exc.colno, "error", "",
-                                     f"invalid JSON: {exc.msg}")]) from None
+        raise InputError(
+            [Diagnostic(name, exc.lineno, exc.colno, "error", "", f"invalid JSON: {exc.msg}")]
+        ) from None
     if not isinstance(data, dict) or not str(data.get("schema", "")).startswith("lqplan.plan/"):
-        raise InputError([Diagnostic(name, 1, 1, "error", "schema",
-                                     "not an lqplan plan (no 'schema: lqplan.plan/…')")])
+        raise InputError(
+            [
+                Diagnostic(
+                    name, 1, 1, "error", "schema", "not an lqplan plan (no 'schema: lqplan.plan/…')"
+                )
+            ]
+        )
     return data
 
 

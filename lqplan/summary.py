@@ -1,0 +1,138 @@
+"""The terminal summary of a plan (rich): timeline, totals, stock use, solver report.
+
+Reads only the plan dict, like every other renderer. Product names come from user files, so
+every cell is plain `Text` (rich markup in a name is printed literally, never interpreted).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich import box
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+
+def _money(value: float, currency: str) -> str:
+    symbol = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}.get(currency, "")
+    sign = "-" if value < 0 else ""
+    text = f"{abs(value):,.0f}"
+    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
+
+
+def timeline_table(plan: dict[str, Any], width: int = 120) -> Table:
+    """The run-of-show; on a narrow terminal the role and units columns make room."""
+    show = plan["show"]
+    cur = show["currency"]
+    narrow = width < 110
+    table = Table(
+        title=Text(f"{show['title']} · {show['date']} {show['start']}–{show['end']}"),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    columns = [
+        ("#", "right"),
+        ("start", "left"),
+        ("min", "right"),
+        ("product", "left"),
+        ("role", "left"),
+        ("promotion", "left"),
+        ("units", "right"),
+        ("GMV", "right"),
+        ("profit", "right"),
+    ]
+    if narrow:
+        columns = [c for c in columns if c[0] not in ("role", "units")]
+    for name, justify in columns:
+        wide = name == "product"
+        table.add_column(
+            name,
+            justify=justify,
+            no_wrap=not wide,  # type: ignore[arg-type]
+            min_width=14 if wide else None,
+            ratio=1 if wide else None,
+        )
+    rows = [(s["start_minute"], 1, s) for s in plan["segments"]]
+    rows += [(b["minute"], 0, b) for b in plan["breaks"]]
+    for _minute, is_segment, item in sorted(rows, key=lambda r: (r[0], r[1])):
+        if not is_segment:
+            label = Text(f"break {item['label'] or ''}".strip())
+            cells = ["", item["at"], str(item["minutes"]), label] + [""] * (len(columns) - 4)
+            table.add_row(*cells, style="dim")
+            continue
+        promo = item["promotion"] or ""
+        if item["mode"] != "normal":
+            promo = f"{item['mode'].replace('_sale', '')} {promo}".strip()
+        link = f"#{item['cart_link']} " if item.get("cart_link") else ""
+        encore = " (encore)" if item["phase"] == "encore" else ""
+        e = item["expected"]
+        cells = {
+            "#": str(item["number"]),
+            "start": item["start"],
+            "min": str(item["minutes"]),
+            "product": Text(f"{link}{item['sku']} {item['name']}{encore}"),
+            "role": item["role"],
+            "promotion": Text(promo),
+            "units": f"{e['units']:,.0f}",
+            "GMV": _money(e["gmv"], cur),
+            "profit": _money(e["profit"], cur),
+        }
+        table.add_row(
+            *(cells[name] for name, _ in columns), style="bold" if item["role"] == "hero" else None
+        )
+    return table
+
+
+def totals_text(plan: dict[str, Any]) -> Text:
+    t, s, cur = plan["totals"], plan["solver"], plan["show"]["currency"]
+    bags = plan["lucky_bags"]
+    lines = [
+        f"{t['segments']} segments · {t['units']:,.0f} units · GMV {_money(t['gmv'], cur)} · "
+        f"profit {_money(t['profit'], cur)} · objective {plan['show']['objective']}",
+    ]
+    if bags:
+        lines.append(f"lucky bags at {', '.join(b['at'] for b in bags)}")
+    gap = "n/a" if s["gap_percent"] is None else f"{s['gap_percent']:.2f}%"
+    seconds = "" if s["seconds"] is None else f" in {s['seconds']:.1f} s"
+    lines.append(
+        f"solver: {s['status']}{seconds} · gap to bound {gap} · {s['model']['options']:,} options"
+    )
+    base = plan.get("baseline") or {}
+    if s.get("uplift_percent") is not None:
+        lines.append(f"uplift over the greedy hand-made plan: {s['uplift_percent']:+.1f}%")
+    elif base and not base.get("feasible"):
+        lines.append("greedy baseline: could not fill the show (no uplift to report)")
+    return Text("\n".join(lines))
+
+
+def stock_table(plan: dict[str, Any], limit: int = 8) -> Table:
+    """The products that use the largest share of their stock."""
+    table = Table(
+        title="stock use (largest share first)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    for name in ("sku", "available", "planned", "left", "used"):
+        table.add_column(name, justify="left" if name == "sku" else "right")
+    rows = sorted(
+        plan["stock_use"],
+        key=lambda r: (-(r["planned_units"] / r["available"]) if r["available"] else 0, r["sku"]),
+    )
+    for row in rows[:limit]:
+        share = row["planned_units"] / row["available"] if row["available"] else 0
+        table.add_row(
+            Text(row["sku"]),
+            f"{row['available']:,}",
+            f"{row['planned_units']:,.0f}",
+            f"{row['remaining']:,.0f}",
+            f"{share:.0%}",
+            style="yellow" if share > 0.9 else None,
+        )
+    return table
+
+
+def print_summary(console: Console, plan: dict[str, Any]) -> None:
+    console.print(Group(timeline_table(plan, console.width), totals_text(plan), stock_table(plan)))
