@@ -50,7 +50,8 @@ def timeline_table(plan: dict[str, Any], width: int = 120) -> Table:
         table.add_column(
             name,
             justify=justify,
-            no_wrap=not wide,  # type: ignore[arg-type]
+            no_wrap=True,  # type: ignore[arg-type]
+            overflow="ellipsis",
             min_width=14 if wide else None,
             ratio=1 if wide else None,
         )
