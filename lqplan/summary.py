@@ -53,7 +53,7 @@ def timeline_table(plan: dict[str, Any], width: int = 120) -> Table:
             no_wrap=True,  # type: ignore[arg-type]
             overflow="ellipsis",
             min_width=14 if wide else None,
-            ratio=1 if wide else None,
+            max_width=max(14, width - 60) if wide else None,
         )
     rows = [(s["start_minute"], 1, s) for s in plan["segments"]]
     rows += [(b["minute"], 0, b) for b in plan["breaks"]]

@@ -26,7 +26,6 @@ from lqplan.model import (
     Collab,
     Coupon,
     FlashSale,
-    Gift,
     LuckyBag,
     Product,
     SegmentMinutes,
@@ -172,15 +171,16 @@ def _parse_models(
     for kind, doc in raw.documents.items():
         model = FILE_MODELS[kind]
         if not isinstance(doc.data, dict):
+            line, column = doc.locate(())
+            kind_of = "list" if isinstance(doc.data, list) else type(doc.data).__name__
             problems.add(
                 Diagnostic(
                     doc.file,
-                    1,
-                    1,
+                    line,
+                    column,
                     "error",
                     "",
-                    f"expected a mapping of fields at the top of {kind} file, "
-                    f"got a {type(doc.data).__name__}",
+                    f"expected a mapping of fields at the top of the {kind} file, got a {kind_of}",
                 )
             )
             continue
@@ -271,8 +271,9 @@ class _Checker:
                 self.report("stock", ("stock", i, "sku"), f"SKU {item.sku!r} has two stock rows")
             seen.add(item.sku)
             self.sku_known("stock", ("stock", i, "sku"), item.sku, "stock")
+        broken_rows = self.salvage.get("stock", ((), set()))[1]
         for i, product in enumerate(self.catalog.products):
-            if product.sku not in self.units:
+            if product.sku not in self.units and product.sku not in broken_rows:
                 self.report(
                     "catalog",
                     ("products", i, "sku"),
@@ -387,10 +388,10 @@ class _Checker:
             self.report("show", ("hosts",), "no host with role 'host'")
 
     # --- catalog ---
-    def _check_products(self) -> None:
+    def _check_catalog(self) -> None:
+        """Checks within catalog.yaml alone (they run even when show.yaml is broken)."""
         seen: dict[str, int] = {}
         links: dict[int, int] = {}
-        show_minutes = self.show.minutes
         for i, product in enumerate(self.catalog.products):
             if product.sku in seen:
                 first = self.raw.documents["catalog"].locate(("products", seen[product.sku], "sku"))
@@ -427,6 +428,18 @@ class _Checker:
                     f"{product.live_price:g} for a {product.role!r} product",
                     "warning",
                 )
+            if not product.selling_points:
+                self.report(
+                    "catalog",
+                    ("products", i, "selling_points"),
+                    "no selling points: host scripts will mark them 未确认/to confirm",
+                    "warning",
+                )
+
+    def _check_products(self) -> None:
+        """Each product fits this show: segment lengths on its grid, contract dates, currency."""
+        show_minutes = self.show.minutes
+        for i, product in enumerate(self.catalog.products):
             limits = product.segment_minutes or self.show.rules.segment_minutes
             if limits.min > show_minutes:
                 self.report(
@@ -445,13 +458,6 @@ class _Checker:
                     ("products", i, "segment_minutes"),
                     f"no segment length between {limits.min} and {limits.max} min is a "
                     f"multiple of the {self.show.slot_minutes}-minute slot",
-                )
-            if not product.selling_points:
-                self.report(
-                    "catalog",
-                    ("products", i, "selling_points"),
-                    "no selling points: host scripts will mark them 未确认/to confirm",
-                    "warning",
                 )
             if product.collab:
                 self._contract_window(i, product)
@@ -627,6 +633,9 @@ class _Checker:
             if sku is not None and not self.sku_known("show", (*path, "sku"), sku, promo.type):
                 continue
             product = self.products.get(sku) if sku else None
+            if sku is not None and product is None:
+                continue  # the product's own row is broken and already reported
+            assert product is not None or sku is None
             if isinstance(promo, FlashSale):
                 assert product is not None
                 flash_units[promo.sku] += promo.units
@@ -663,8 +672,6 @@ class _Checker:
                     )
                 for j, coupon_sku in enumerate(promo.skus or []):
                     self.sku_known("show", (*path, "skus", j), coupon_sku, "coupon")
-            elif isinstance(promo, Gift):
-                assert product is not None
             elif isinstance(promo, Collab):
                 assert product is not None
                 if promo.window and self.offset(promo.window.to) - self.offset(
@@ -780,6 +787,7 @@ def validate(raw: RawShow) -> ShowInputs:
             checker.run()
         else:  # still report what can be checked without the broken file
             checker._check_skus()
+            checker._check_catalog()
             if isinstance(show, Show):
                 checker._check_rules()
                 checker._check_promotions()

@@ -236,8 +236,17 @@ def parse_yaml(text: str, file: str) -> Document:
         if "\t" in problem or "'\\t'" in problem:
             problem += " (indent with spaces, not tabs)"
         raise _fail(file, where, f"invalid YAML: {problem}") from None
-    except yaml.YAMLError as exc:  # a reader error: a control character, for one
-        raise _fail(file, (0, 0), f"invalid YAML: {exc}") from None
+    except yaml.reader.ReaderError as exc:  # a control character, for one
+        before = text[: exc.position]
+        line = before.count("\n") + 1
+        column = exc.position - (before.rfind("\n") + 1) + 1
+        raise _fail(
+            file,
+            (line, column),
+            f"invalid YAML: control character {exc.character!r} is not allowed",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise _fail(file, (0, 0), f"invalid YAML: {str(exc).splitlines()[0]}") from None
     except RecursionError:
         raise _fail(file, (0, 0), f"nesting deeper than {MAX_DEPTH} levels") from None
     return doc

@@ -1,0 +1,126 @@
+"""Shared fixtures: the samples, and a builder for tiny hand-checkable shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+SAMPLE_NAMES = sorted(p.name for p in SAMPLES.iterdir() if (p / "show.yaml").is_file())
+
+
+def tiny_show(
+    folder: Path,
+    products: list[dict[str, Any]],
+    *,
+    slots: int = 3,
+    viewers: list[int] | None = None,
+    rules: dict[str, Any] | None = None,
+    promotions: list[dict[str, Any]] | None = None,
+    stock: dict[str, int] | None = None,
+    **show: Any,
+) -> Path:
+    """Write a show whose figures can be checked by hand.
+
+    5-minute slots and 5-minute segments; viewers are constant within each slot (`viewers[i]`
+    for slot i, default 100 everywhere); one audience segment with neutral affinities; no price
+    response, decay, role factors, traffic pull or soft preferences; base conversion 0.002, so a
+    segment sells viewers/100 units and is worth units × (live price − unit cost).
+    Products need only sku, margin (live − cost); category and role default to 'x' / 'profit'.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    viewers = viewers or [100] * slots
+    minutes = slots * 5
+    curve = []
+    for i, v in enumerate(viewers):
+        curve.append({"at": _clock(i * 5), "viewers": v})
+        curve.append({"at": _clock(i * 5 + 4), "viewers": v})
+    curve.append({"at": _clock(minutes), "viewers": viewers[-1]})
+    off = {"enabled": False}
+    base_rules: dict[str, Any] = {
+        "opening": off,
+        "first_hero": off,
+        "hero_encore": off,
+        "price_ladder": off,
+        "role_pacing": off,
+        "no_back_to_back": {"category": False},
+        "segment_minutes": {"default": 5, "min": 5, "max": 5},
+        "flash_sale_spacing": {"min_gap_minutes": 0},
+    }
+    base_rules.update(rules or {})
+    doc = {
+        "title": "tiny",
+        "date": "2027-01-01",
+        "start": "20:00",
+        "duration_minutes": minutes,
+        "slot_minutes": 5,
+        "language": "en",
+        "currency": "USD",
+        "objective": "profit",
+        "stock_reserve": 0.0,
+        "hosts": [{"name": "H"}],
+        "rules": base_rules,
+        "promotions": promotions or [],
+        "demand": {
+            "decay": 1.0,
+            "price_elasticity": 0.0,
+            "traffic_viewer_lift": 0.0,
+            "lucky_bag_viewer_lift": 0.0,
+            "role_conversion": dict.fromkeys(
+                ("traffic", "welfare", "bridge", "hero", "profit", "image", "test"), 1.0
+            ),
+        },
+    }
+    doc.update(show)
+    catalog = []
+    for i, p in enumerate(products, start=1):
+        margin = p.get("margin", 10)
+        live = p.get("live", 100)
+        catalog.append(
+            {
+                "sku": p["sku"],
+                "name": p.get("name", p["sku"]),
+                "category": p.get("category", "x"),
+                "role": p.get("role", "profit"),
+                "list_price": p.get("list", live),
+                "live_price": live,
+                "unit_cost": live - margin,
+                "cart_link": i,
+                "selling_points": [{"point": "p"}],
+                **p.get("extra", {}),
+            }
+        )
+    audience = {
+        "base_conversion": 0.002,
+        "segments": [{"name": "all", "share": 1.0}],
+        "viewer_curve": curve,
+    }
+    stock = stock or {}
+    stock_rows = [{"sku": p["sku"], "units": stock.get(p["sku"], 10_000)} for p in products]
+    for name, data in (
+        ("show.yaml", doc),
+        ("catalog.yaml", {"products": catalog}),
+        ("audience.yaml", audience),
+        ("stock.yaml", {"stock": stock_rows}),
+    ):
+        (folder / name).write_text(
+            yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
+    return folder
+
+
+def _clock(minute: int) -> str:
+    minute += 20 * 60
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+@pytest.fixture
+def sample_path():
+    def get(name: str) -> Path:
+        return SAMPLES / name
+
+    return get
