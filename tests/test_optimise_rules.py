@@ -8,6 +8,8 @@ Each test also runs the independent checker (inside plan_show) and asserts it ag
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from conftest import tiny_show
 
@@ -332,7 +334,7 @@ def test_flash_sale_spacing(tmp_path):
         )
     )
     flash = [s["start_minute"] for s in result.plan["segments"] if s["mode"] == "flash_sale"]
-    assert all(b - a >= 10 for a, b in zip(flash, flash[1:], strict=False))
+    assert all(b - a >= 10 for a, b in itertools.pairwise(flash))
     assert result.solution.objective == 17_000
 
 
@@ -431,7 +433,7 @@ def test_lucky_bag_cadence(tmp_path):
         )
     )
     minutes = [b["minute"] for b in result.plan["lucky_bags"]]
-    assert all(b - a == 10 for a, b in zip(minutes, minutes[1:], strict=False))
+    assert all(b - a == 10 for a, b in itertools.pairwise(minutes))
     assert minutes[0] < 10 and 30 - minutes[-1] <= 10
     # 6 segments × 100 viewers/100 × 10 margin = 60, less one unit of prize per drop.
     assert result.solution.objective == 6_000 - 100 * len(minutes)
