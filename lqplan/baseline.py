@@ -30,9 +30,16 @@ class _Greedy:
         for options in self.by_start.values():
             options.sort(key=lambda o: (-o.value_cents / o.slots, o.index))
         self.promo_used: dict[str, float] = defaultdict(float)
+        self.shortest = min((o.slots for o in demand.options), default=1)
         self.longest: dict[str, int] = defaultdict(int)
         for o in demand.options:
             self.longest[o.sku] = max(self.longest[o.sku], o.slots)
+        # Kept up to date by place/unplace, so that each check is O(1).
+        self.by_sku: dict[str, list[Option]] = defaultdict(list)
+        self.free_slots = demand.slots - len(demand.blocked)
+        self.capacity_left = sum(
+            count * self.longest[sku] for sku, count in demand.max_airings.items()
+        )
         self.units: dict[str, float] = defaultdict(float)
 
     # --- rule checks for one candidate ---
@@ -42,7 +49,7 @@ class _Greedy:
         )
 
     def airings(self, sku: str) -> list[Option]:
-        return sorted((c for c in self.chosen if c.sku == sku), key=lambda c: c.start)
+        return self.by_sku[sku]
 
     def allowed(self, o: Option) -> bool:
         if not self.free(o):
@@ -119,6 +126,8 @@ class _Greedy:
         return True
 
     def unplace(self, o: Option) -> None:
+        self.by_sku[o.sku].remove(o)
+        self._count(o, -1)
         self.chosen.remove(o)
         for t in range(o.start, o.end):
             del self.occupied[t]
@@ -130,19 +139,21 @@ class _Greedy:
         """Enough airings remain to fill the free slots after this one (no dead air)."""
         if self.show.allow_gaps:
             return True
-        free = (
-            sum(
-                1 for t in range(self.d.slots) if t not in self.occupied and t not in self.d.blocked
-            )
-            - o.slots
-        )
-        left = 0
-        for sku, airings in self.d.max_airings.items():
-            done = sum(1 for c in self.chosen if c.sku == sku) + (o.sku == sku)
-            left += max(0, airings - done) * self.longest[sku]
-        return left >= free
+        left = self.capacity_left
+        if len(self.by_sku[o.sku]) < self.d.max_airings.get(o.sku, 0):
+            left -= self.longest[o.sku]
+        return left >= self.free_slots - o.slots
+
+    def _count(self, o: Option, sign: int) -> None:
+        # Called before an append and after a remove: the count is the one without `o`.
+        if len(self.by_sku[o.sku]) < self.d.max_airings.get(o.sku, 0):
+            self.capacity_left -= sign * self.longest[o.sku]
+        self.free_slots -= sign * o.slots
 
     def place(self, o: Option) -> None:
+        self._count(o, 1)
+        self.by_sku[o.sku].append(o)
+        self.by_sku[o.sku].sort(key=lambda c: c.start)
         self.chosen.append(o)
         for t in range(o.start, o.end):
             self.occupied[t] = o
@@ -206,9 +217,64 @@ class _Greedy:
                     self.place(o)
                     break
 
+    def opener(self) -> None:
+        """A traffic (or other opening-role) item opens the show, as the opening rule asks."""
+        rule = self.rules.opening
+        if not rule.enabled or any(
+            self.products[c.sku].role in rule.roles and rule.opens_in_time(c.start * self.slot)
+            for c in self.chosen
+        ):
+            return
+        candidates = [
+            o
+            for o in self.d.options
+            if o.airing == 1
+            and self.products[o.sku].role in rule.roles
+            and rule.opens_in_time(o.start * self.slot)
+        ]
+        candidates.sort(key=lambda o: (o.start, -o.value_cents / o.slots, o.index))
+        for o in candidates:
+            if self.allowed(o) and self._leaves_fillable(o):
+                self.place(o)
+                return
+
+    def by_value(self) -> None:
+        """Products by value per minute, each at its default length in its most valuable free
+        place, until the show is full: what a careful planner does with a spreadsheet."""
+        inputs = self.d.inputs
+        free = sum(
+            1 for t in range(self.d.slots) if t not in self.occupied and t not in self.d.blocked
+        )
+        aired = {o.sku for o in self.chosen}
+        firsts: dict[str, list[Option]] = defaultdict(list)
+        for o in self.d.options:
+            if o.airing == 1 and o.sku not in aired:
+                firsts[o.sku].append(o)
+        density = {
+            sku: max(o.value_cents / o.slots for o in options) for sku, options in firsts.items()
+        }
+        for sku in sorted(firsts, key=lambda k: (-density[k], k)):
+            if free <= 0:
+                break
+            default = inputs.segment_minutes(inputs.products[sku]).default // self.slot
+            options = [
+                o
+                for o in firsts[sku]
+                if o.slots <= free and self.allowed(o) and self._leaves_fillable(o)
+            ]
+            # The default length where enough airings remain to fill the show, else longer.
+            pick = max(
+                options,
+                key=lambda o: (self.capacity_ok(o), o.slots == default, o.value_cents, -o.index),
+                default=None,
+            )
+            if pick is not None:
+                self.place(pick)
+                free -= pick.slots
+
     def _leaves_fillable(self, o: Option) -> bool:
         """Do not strand a free stretch shorter than the shortest segment on either side."""
-        shortest = min((c.slots for c in self.d.options), default=1)
+        shortest = self.shortest
         for direction, edge in ((-1, o.start - 1), (1, o.end)):
             length, t = 0, edge
             while 0 <= t < self.d.slots and t not in self.occupied and t not in self.d.blocked:
@@ -243,10 +309,10 @@ class _Greedy:
         opening = self.rules.opening
         if (
             opening.enabled
-            and t * self.slot <= opening.within_minutes
+            and opening.opens_in_time(t * self.slot)
             and not any(
                 self.products[c.sku].role in opening.roles
-                and c.start * self.slot <= opening.within_minutes
+                and opening.opens_in_time(c.start * self.slot)
                 for c in self.chosen
             )
         ):
@@ -287,6 +353,16 @@ class _Greedy:
             if pick:
                 self.place(pick)
 
+    def solution(self, complete: bool) -> Solution:
+        """The chosen segments and lucky-bag drops as a Solution, valued as the solver would."""
+        drops = self.bags()
+        options = tuple(sorted(o.index for o in self.chosen))
+        value = sum(
+            self.d.options[i].value_cents + self.d.options[i].preference_cents for i in options
+        ) + sum(self.d.drops[i].value_cents for i in drops)
+        status = SolveStatus.FEASIBLE if complete else SolveStatus.NO_SOLUTION
+        return Solution(status=status, options=options, drops=tuple(drops), objective=value)
+
     def bags(self) -> list[int]:
         drops = self.d.drops
         if not drops:
@@ -319,15 +395,41 @@ class _Greedy:
 
 
 def greedy_plan(demand: Demand) -> Solution:
-    """The hand-made baseline as a Solution (status FEASIBLE if it filled the show)."""
+    """The hand-made baseline as a Solution (status FEASIBLE if it filled the show).
+
+    Like a careful planner, it tries a few ways and keeps the best complete plan: value first
+    (best products to their most valuable free places, then the gaps filled), and in order from
+    the start (with and without placing the opener first).
+    """
+    best: Solution | None = None
+    for steps in (
+        ("pins", "opener", "heroes", "by_value"),
+        ("pins", "opener", "heroes"),
+        ("pins", "heroes"),
+    ):
+        g = _Greedy(demand)
+        for step in steps:
+            getattr(g, step)()
+        plan = g.solution(g.fill())
+        if plan.status == SolveStatus.FEASIBLE and (
+            best is None or plan.objective > best.objective
+        ):
+            best = plan
+    return best or plan
+
+
+def guided_plan(demand: Demand, weights: list[float]) -> Solution:
+    """A complete plan that follows `weights` (an LP relaxation's values): options taken in
+    order of weight, each if it keeps every rule, then the gaps filled as the baseline does."""
     g = _Greedy(demand)
     g.pins()
+    ranked = sorted(
+        (o for o in demand.options if weights[o.index] > 0.05),
+        key=lambda o: (-weights[o.index], -o.value_cents, o.index),
+    )
+    for o in ranked:
+        if g.allowed(o) and g._leaves_fillable(o):
+            g.place(o)
+    g.opener()
     g.heroes()
-    complete = g.fill()
-    drops = g.bags()
-    options = tuple(sorted(o.index for o in g.chosen))
-    value = sum(
-        demand.options[i].value_cents + demand.options[i].preference_cents for i in options
-    ) + sum(demand.drops[i].value_cents for i in drops)
-    status = SolveStatus.FEASIBLE if complete else SolveStatus.NO_SOLUTION
-    return Solution(status=status, options=options, drops=tuple(drops), objective=value)
+    return g.solution(g.fill())

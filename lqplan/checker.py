@@ -192,7 +192,7 @@ class _Check:
         rules, total = self.rules, self.show.minutes
         role = {s.number: self.products[s.sku].role for s in self.segs}
         if rules.opening.enabled and not any(
-            role[s.number] in rules.opening.roles and s.start <= rules.opening.within_minutes
+            role[s.number] in rules.opening.roles and rules.opening.opens_in_time(s.start)
             for s in self.segs
         ):
             self.fail(

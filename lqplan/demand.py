@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from lqplan.model import Coupon, FlashSale, Gift, LuckyBag, Product
 from lqplan.validate import ShowInputs
@@ -105,6 +106,15 @@ class Demand:
     drops: list[BagDrop] = field(default_factory=list)
     max_airings: dict[str, int] = field(default_factory=dict)
     mode_conversion: dict[tuple[str, Mode], float] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def mean_viewers(self) -> float:
+        return sum(self.viewers[:-1]) / max(1, len(self.viewers) - 1)
+
+    @cached_property
+    def price_range(self) -> tuple[float, float]:
+        prices = [p.live_price for p in self.inputs.catalog.products]
+        return min(prices), max(prices)
 
     @property
     def objective(self) -> str:
@@ -211,22 +221,17 @@ def preference(demand: Demand, sku: str, start_minute: int) -> int:
     inputs = demand.inputs
     rules = inputs.show.rules
     product = inputs.products[sku]
-    scale = demand.reference_cents_per_viewer_minute * _mean_viewers(demand) * demand.slot * 0.05
+    scale = demand.reference_cents_per_viewer_minute * demand.mean_viewers * demand.slot * 0.05
     position = start_minute / max(1, inputs.show.minutes)  # 0 at the start, ~1 at the end
     bonus = 0.0
     if rules.price_ladder.enabled:
-        prices = [p.live_price for p in inputs.catalog.products]
-        low, high = min(prices), max(prices)
+        low, high = demand.price_range
         relative = (product.live_price - low) / (high - low) if high > low else 0.5
         bonus += rules.price_ladder.weight * (relative - 0.5) * (position - 0.5) * 4
     if rules.role_pacing.enabled:
         pace = {"image": position - 0.5, "traffic": 0.5 - position, "test": 0.0}
         bonus += rules.role_pacing.weight * pace.get(product.role, 0.0)
     return round(bonus * scale)
-
-
-def _mean_viewers(demand: Demand) -> float:
-    return sum(demand.viewers[:-1]) / max(1, len(demand.viewers) - 1)
 
 
 def build_modes(inputs: ShowInputs, product: Product) -> list[Mode]:
@@ -332,7 +337,12 @@ def demand_context(inputs: ShowInputs) -> Demand:
 
 
 def build_demand(inputs: ShowInputs) -> Demand:
-    """Precompute every option (product × airing × mode × start × length) and every bag drop."""
+    """Precompute every option (product × airing × start × length × mode) and every bag drop.
+
+    A promotion option worth no more than the same segment at the live price is left out: the
+    live-price option fits everywhere it does, under fewer rules, so it can never be needed.
+    This keeps the model small (a third of the marathon sample's options).
+    """
     demand = demand_context(inputs)
     show = inputs.show
     collab_windows = {
@@ -345,12 +355,10 @@ def build_demand(inputs: ShowInputs) -> Demand:
             continue  # no stock: it cannot air
         lengths = [m // demand.slot for m in inputs.segment_lengths(product)]
         for airing in range(1, demand.max_airings[product.sku] + 1):
-            for mode in demand.modes[product.sku]:
-                if airing > 1 and mode.kind == "flash_sale":
-                    continue  # a flash sale runs once; an encore sells at the live price
-                for length in lengths:
+            for length in lengths:
+                for start in range(demand.slots - length + 1):
                     _add_options(
-                        demand, product, airing, mode, length, collab_windows.get(product.sku)
+                        demand, product, airing, start, length, collab_windows.get(product.sku)
                     )
     demand.drops = _bag_drops(demand)
     return demand
@@ -360,27 +368,32 @@ def _add_options(
     demand: Demand,
     product: Product,
     airing: int,
-    mode: Mode,
+    start: int,
     length: int,
     collab: tuple[int, int] | None,
 ) -> None:
-    slot = demand.slot
-    for start in range(demand.slots - length + 1):
-        span = range(start, start + length)
-        if any(s in demand.blocked for s in span):
-            continue
-        begin, minutes = start * slot, length * slot
+    if any(s in demand.blocked for s in range(start, start + length)):
+        return
+    begin, minutes = start * demand.slot, length * demand.slot
+    if collab is not None and (begin < collab[0] or begin + minutes > collab[1]):
+        return
+    preference_cents = preference(demand, product.sku, begin)
+    live_value = None
+    for mode in demand.modes[product.sku]:  # the live-price mode comes first
+        if mode.kind == "flash_sale" and (airing > 1 or minutes < _flash_min(demand, mode)):
+            continue  # a flash sale runs once, on a first airing; an encore sells at live price
         if mode.window is not None:
             promo_end = begin + (
                 minutes if mode.promo_minutes is None else min(minutes, mode.promo_minutes)
             )
             if begin < mode.window[0] or promo_end > mode.window[1]:
                 continue
-        if collab is not None and (begin < collab[0] or begin + minutes > collab[1]):
-            continue
-        if mode.kind == "flash_sale" and minutes < _flash_min(demand, mode):
-            continue
         outcome = segment_outcome(demand, product.sku, mode, begin, minutes, airing)
+        value = option_value(demand, outcome)
+        if live_value is None:
+            live_value = value
+        elif value <= live_value:
+            continue  # dominated by the live-price option
         demand.options.append(
             Option(
                 index=len(demand.options),
@@ -390,8 +403,8 @@ def _add_options(
                 start=start,
                 slots=length,
                 outcome=outcome,
-                value_cents=option_value(demand, outcome),
-                preference_cents=preference(demand, product.sku, begin),
+                value_cents=value,
+                preference_cents=preference_cents,
             )
         )
 

@@ -180,6 +180,11 @@ class OpeningRule(Model):
     roles: list[Role] = Field(default_factory=lambda: ["traffic", "welfare"], min_length=1)
     within_minutes: Annotated[int, Field(ge=0, le=240)] = 5
 
+    def opens_in_time(self, minute: int) -> bool:
+        """A segment starting at `minute` counts: it starts inside the first `within_minutes`
+        (0 means the very first minute)."""
+        return minute < max(self.within_minutes, 1)
+
 
 class FirstHeroRule(Model):
     id: Code = "first_hero"

@@ -7,7 +7,8 @@ result = plan_show(inputs, SolveSettings())  # demand, baseline, optimise, assem
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +34,29 @@ def plan_show(
     inputs: ShowInputs, settings: SolveSettings | None = None, progress: Any = None
 ) -> PlanResult:
     """Optimise a validated show. Raises InfeasibleError (exit 3) naming the rules in conflict."""
-    from lqplan.optimise import solve  # ortools loads only when a plan is made
+    from lqplan.optimise import lp_guided_plan, solve  # ortools loads only when planning
 
     settings = settings or SolveSettings()
+    started = time.perf_counter()
     demand = build_demand(inputs)
     baseline = greedy_plan(demand)
+    if baseline.status == SolveStatus.FEASIBLE and not _keeps_rules(inputs, demand, baseline):
+        # Never let a baseline that breaks a rule pose as a plan, a hint or a yardstick.
+        baseline = replace(baseline, status=SolveStatus.NO_SOLUTION)
     hint = baseline if baseline.status == SolveStatus.FEASIBLE else None
-    solution = solve(demand, settings, hint=hint, progress=progress)
+    if settings.use_hint:
+        guided = lp_guided_plan(demand, settings.time_limit / 2)
+        better = guided is not None and (hint is None or guided.objective > hint.objective)
+        if better and _keeps_rules(inputs, demand, guided):
+            hint = guided
+    if not settings.deterministic:
+        # The baseline and the LP count against the time limit; a deterministic run keeps its
+        # whole deterministic budget so that its result does not depend on the machine's speed.
+        spent = time.perf_counter() - started
+        remaining = replace(settings, time_limit=max(0.5, settings.time_limit - spent))
+    solution = solve(
+        demand, remaining if not settings.deterministic else settings, hint=hint, progress=progress
+    )
     if solution.status == SolveStatus.INFEASIBLE:
         raise InfeasibleError(
             "no plan satisfies every rule; these rules conflict:", solution.conflicts
@@ -65,6 +82,10 @@ def plan_show(
     plan = assemble(demand, solution, baseline, settings)
     report = check_plan(inputs, plan, demand)
     return PlanResult(plan, solution, baseline, report, demand)
+
+
+def _keeps_rules(inputs: ShowInputs, demand: Demand, solution: Solution) -> bool:
+    return check_plan(inputs, assemble(demand, solution, None, SolveSettings()), demand).ok
 
 
 def plan_json(plan: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -57,11 +58,11 @@ class ShowInputs:
     def folder(self) -> Path:
         return self.show_path.parent
 
-    @property
+    @cached_property
     def products(self) -> dict[str, Product]:
         return {p.sku: p for p in self.catalog.products}
 
-    @property
+    @cached_property
     def stock_by_sku(self) -> dict[str, StockItem]:
         return {s.sku: s for s in self.stock.stock}
 

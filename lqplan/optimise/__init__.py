@@ -18,7 +18,19 @@ from lqplan.result import Solution, SolveSettings, SolveStatus
 
 Progress = Callable[[float, float, float], None]  # seconds, incumbent, bound (cents)
 
-__all__ = ["Progress", "explain", "solve"]
+__all__ = ["Progress", "explain", "lp_guided_plan", "solve"]
+
+
+def lp_guided_plan(demand: Demand, time_limit: float) -> Solution | None:
+    """A complete plan rounded from the LP relaxation (see lp.py), or None."""
+    from lqplan.baseline import guided_plan
+    from lqplan.optimise.lp import lp_weights
+
+    weights = lp_weights(demand, time_limit)
+    if weights is None:
+        return None
+    plan = guided_plan(demand, weights)
+    return plan if plan.status == SolveStatus.FEASIBLE else None
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -21,14 +22,15 @@ from lqplan.model import format_clock
 class ShowModel:
     """Variables, constraints and objective for one Demand."""
 
-    def __init__(self, demand: Demand, *, explain: bool = False):
+    def __init__(self, demand: Demand, *, explain: bool = False, model: Any = None):
         self.demand = demand
         self.inputs = demand.inputs
         self.show = demand.inputs.show
         self.rules = demand.inputs.show.rules
         self.products = demand.inputs.products
         self.explain = explain
-        self.model = cp_model.CpModel()
+        # `model` may be an LP adapter with the same methods (optimise/lp.py).
+        self.model = model if model is not None else cp_model.CpModel()
         self.x = [self.model.NewBoolVar(f"o{o.index}") for o in demand.options]
         self.z = [self.model.NewBoolVar(f"b{i}") for i in range(len(demand.drops))]
         self.literals: dict[str, tuple[cp_model.IntVar, str]] = {}
@@ -139,7 +141,7 @@ class ShowModel:
         slot = self.demand.slot
         roles = set(rule.roles)
         indices = self._options(
-            lambda o: o.start * slot <= rule.within_minutes and self._role(o) in roles
+            lambda o: rule.opens_in_time(o.start * slot) and self._role(o) in roles
         )
         lit = self._lit(
             rule.id, f"a {'/'.join(rule.roles)} item must open within {rule.within_minutes} minutes"
