@@ -325,10 +325,10 @@ def _solver_report(
         "build_seconds": None if settings.deterministic else round(solution.build_seconds, 2),
         "time_limit": settings.time_limit,
         "seed": settings.seed,
-        "workers": None if settings.deterministic else settings.worker_count,
+        "workers": settings.worker_count,
         "deterministic": settings.deterministic,
         "model": solution.model_size,
-        "returned_baseline": solution.from_hint,
+        "returned_hint": solution.from_hint,
         "uplift_percent": uplift,
     }
 

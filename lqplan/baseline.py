@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import replace
 
 from lqplan.demand import Demand, Option
-from lqplan.result import Solution, SolveStatus
+from lqplan.result import Solution, SolveSettings, SolveStatus
 
 
 class _Greedy:
@@ -360,8 +361,12 @@ class _Greedy:
         value = sum(
             self.d.options[i].value_cents + self.d.options[i].preference_cents for i in options
         ) + sum(self.d.drops[i].value_cents for i in drops)
-        status = SolveStatus.FEASIBLE if complete else SolveStatus.NO_SOLUTION
-        return Solution(status=status, options=options, drops=tuple(drops), objective=value)
+        plan = Solution(SolveStatus.NO_SOLUTION, options, tuple(drops), value)
+        # "Feasible" only when the independent checker accepts it: filling every slot is not
+        # enough (a window rule, a collab or the cadence may still be broken).
+        if complete and keeps_rules(self.d, plan):
+            return replace(plan, status=SolveStatus.FEASIBLE)
+        return plan
 
     def bags(self) -> list[int]:
         drops = self.d.drops
@@ -392,6 +397,15 @@ class _Greedy:
             last = drops[picked].start
             t = last + high
         return chosen
+
+
+def keeps_rules(demand: Demand, solution: Solution) -> bool:
+    """Does the independent checker accept this solution as a plan?"""
+    from lqplan.assemble import assemble
+    from lqplan.checker import check_plan
+
+    plan = assemble(demand, solution, None, SolveSettings())
+    return check_plan(demand.inputs, plan, demand).ok
 
 
 def greedy_plan(demand: Demand) -> Solution:

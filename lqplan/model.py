@@ -374,6 +374,15 @@ class DemandSettings(Model):
     traffic_lift_minutes: Annotated[int, Field(ge=0, le=120)] = 10
     repeat_factor: Fraction = Field(0.6, description="conversion of an encore airing")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_roles(cls, data: Any) -> Any:
+        """Setting one role's factor keeps the defaults of the others."""
+        if isinstance(data, dict) and isinstance(data.get("role_conversion"), dict):
+            defaults = cls.model_fields["role_conversion"].default_factory()  # type: ignore[misc]
+            data = {**data, "role_conversion": {**defaults, **data["role_conversion"]}}
+        return data
+
 
 class Show(Model):
     """show.yaml: when and where the show airs, who runs it, its rules and promotions."""

@@ -25,6 +25,9 @@ class SolveSettings:
 
     @property
     def worker_count(self) -> int:
+        """Threads CP-SAT uses; one when deterministic (results then do not depend on cores)."""
+        if self.deterministic:
+            return 1
         return self.workers or os.cpu_count() or 1
 
 

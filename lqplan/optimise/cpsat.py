@@ -19,6 +19,11 @@ from lqplan.demand import Demand, Option
 from lqplan.model import format_clock
 
 
+def _centi(units: float) -> int:
+    """Units in hundredths, rounded up: a cap the solver keeps is then kept exactly too."""
+    return math.ceil(units * 100 - 1e-9)
+
+
 class ShowModel:
     """Variables, constraints and objective for one Demand."""
 
@@ -124,7 +129,7 @@ class ShowModel:
                 continue
             indices = [i for a in range(1, count + 1) for i in self.by_airing[(sku, a)]]
             lit = self._lit(f"stock-{sku}", f"stock of {sku} with the reserve")
-            units = [round(self.demand.options[i].outcome.units * 100) for i in indices]
+            units = [_centi(self.demand.options[i].outcome.units) for i in indices]
             self._add(
                 self.model.Add(
                     sum(u * self.x[i] for u, i in zip(units, indices, strict=True))
@@ -283,7 +288,7 @@ class ShowModel:
                 self.model.AddAtMostOne(self.x[i] for i in indices)
             elif mode.units_cap is not None:
                 lit = self._lit(promotion, f"{mode.kind} {promotion} units or budget")
-                units = [round(self.demand.options[i].outcome.promo_units * 100) for i in indices]
+                units = [_centi(self.demand.options[i].outcome.promo_units) for i in indices]
                 self._add(
                     self.model.Add(
                         sum(u * self.x[i] for u, i in zip(units, indices, strict=True))
