@@ -319,6 +319,32 @@ class _Check:
                     f"minimum {spacing.min_gap_minutes}",
                 )
 
+    def hosts(self) -> None:
+        """No host is on air longer than their max_stretch_minutes without a pause."""
+        for host in self.show.hosts:
+            windows = [
+                (self.show.offset(w.from_), self.show.offset(w.to) or self.show.minutes)
+                for w in host.shifts
+            ] or [(0, self.show.minutes)]
+            on_air = sorted(
+                (max(s.start, lo), min(s.end, hi))
+                for s in self.segs
+                for lo, hi in windows
+                if s.start < hi and lo < s.end
+            )
+            longest, run_start, run_end = 0, None, None
+            for start, end in on_air:
+                if run_end is None or start > run_end:
+                    run_start = start
+                run_end = end if run_end is None or start > run_end else max(run_end, end)
+                longest = max(longest, run_end - run_start)
+            if longest > host.max_stretch_minutes:
+                self.fail(
+                    "host_stretch",
+                    f"{host.name} is on air {longest} min without a "
+                    f"pause; the limit is {host.max_stretch_minutes}",
+                )
+
     def lucky_bags(self) -> None:
         bags = {p.id: p for p in self.show.promotions if isinstance(p, LuckyBag)}
         drops = self.plan.get("lucky_bags") or []
@@ -464,6 +490,7 @@ def check_plan(
     check.airings()
     check.roles()
     check.placement()
+    check.hosts()
     outcomes = check.figures()
     check.promotions(outcomes)
     check.lucky_bags()

@@ -378,12 +378,13 @@ class _Checker:
                 (self.offset(s.from_), self.offset(s.to) or self.show.minutes) for s in host.shifts
             ] or [(0, self.show.minutes)]
             longest = max(_longest_stretch(a, b, breaks) for a, b in spans)
-            if longest > host.max_stretch_minutes:
+            if longest > host.max_stretch_minutes and not self.show.allow_gaps:
                 self.report(
                     "show",
                     ("hosts", i, "max_stretch_minutes"),
                     f"host {host.name!r} would be on air {longest} min without a break; "
-                    f"the limit is {host.max_stretch_minutes} (add a break or a shift)",
+                    f"the limit is {host.max_stretch_minutes} (add a break or a shift, or "
+                    "set allow_gaps so that the plan can pause)",
                 )
         if not any(h.role == "host" for h in self.show.hosts):
             self.report("show", ("hosts",), "no host with role 'host'")

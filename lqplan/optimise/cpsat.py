@@ -56,6 +56,7 @@ class ShowModel:
             "_promotion_use",
             "_flash_sale_spacing",
             "_lucky_bags",
+            "_host_stretch",
         ):
             getattr(self, name)()
         self._objective()
@@ -340,6 +341,37 @@ class ShowModel:
         for s in range(0, max(0, slots - high) + 1):
             window = [i for t in range(s, s + high) for i in at_start.get(t, [])]
             self._add(self.model.Add(sum(self.z[i] for i in window) >= 1), lit)
+
+    def _host_stretch(self) -> None:
+        """No host is on air longer than max_stretch_minutes without a break or a pause."""
+        slot = self.demand.slot
+        for host in self.show.hosts:
+            width = host.max_stretch_minutes // slot + 1  # slots that would be one too many
+            windows = [
+                (
+                    self.show.offset(w.from_) // slot,
+                    (self.show.offset(w.to) or self.show.minutes) // slot,
+                )
+                for w in host.shifts
+            ] or [(0, self.demand.slots)]
+            lit = self._lit(
+                f"host-{host.name}",
+                f"{host.name} on air at most {host.max_stretch_minutes} minutes at a stretch",
+            )
+            for lo, hi in windows:
+                for s in range(lo, hi - width + 1):
+                    span = range(s, s + width)
+                    if any(t in self.demand.blocked for t in span):
+                        continue  # a break inside the window is the pause
+                    # Each option counts once per slot it covers in the window.
+                    weights: dict[int, int] = defaultdict(int)
+                    for t in span:
+                        for i in self.cover[t]:
+                            weights[i] += 1
+                    self._add(
+                        self.model.Add(sum(w * self.x[i] for i, w in weights.items()) <= width - 1),
+                        lit,
+                    )
 
     def _objective(self) -> None:
         """Maximise expected money (profit or GMV) plus the soft rules' small preferences."""
