@@ -283,10 +283,13 @@ def _solve_with_progress(inputs: Any, settings: Any, plan_show: Any, quiet: bool
     """Solve, showing incumbent, bound and gap on stderr while it runs in a terminal."""
     if quiet or not err.is_terminal:
         return plan_show(inputs, settings)
-    with err.status("building the model…") as status:
+    with err.status("building the options, the baseline and the LP-guided first plan…") as status:
 
         def progress(seconds: float, incumbent: float, bound: float) -> None:
-            gap = (bound - incumbent) / abs(bound) * 100 if bound else 0.0
+            if bound == float("inf"):
+                status.update(f"solving · {seconds:4.1f} s · incumbent {incumbent / 100:,.0f}")
+                return
+            gap = max(0.0, (bound - incumbent) / abs(bound) * 100) if bound else 0.0
             status.update(
                 f"solving · {seconds:4.1f} s · incumbent {incumbent / 100:,.0f} · "
                 f"bound {bound / 100:,.0f} · gap {gap:.2f}%"

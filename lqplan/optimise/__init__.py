@@ -34,12 +34,23 @@ def lp_guided_plan(demand: Demand, time_limit: float) -> Solution | None:
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
-    def __init__(self, progress: Progress):
+    """Reports the incumbent on each new solution and the bound each time it moves."""
+
+    def __init__(self, progress: Progress, hint: Solution | None):
         super().__init__()
         self.progress = progress
+        self.started = time.perf_counter()
+        self.incumbent = float(hint.objective) if hint and hint.objective is not None else 0.0
+        self.bound = float("inf")
 
     def on_solution_callback(self) -> None:
-        self.progress(self.WallTime(), self.ObjectiveValue(), self.BestObjectiveBound())
+        self.incumbent = self.ObjectiveValue()
+        self.bound = self.BestObjectiveBound()
+        self.progress(self.WallTime(), self.incumbent, self.bound)
+
+    def on_bound(self, bound: float) -> None:
+        self.bound = bound
+        self.progress(time.perf_counter() - self.started, self.incumbent, bound)
 
 
 def _parameters(solver: cp_model.CpSolver, settings: SolveSettings) -> None:
@@ -78,7 +89,9 @@ def solve(
     build_seconds = time.perf_counter() - started
     solver = cp_model.CpSolver()
     _parameters(solver, settings)
-    callback = _Reporter(progress) if progress else None
+    callback = _Reporter(progress, hint) if progress else None
+    if callback is not None:
+        solver.best_bound_callback = callback.on_bound
     status = solver.Solve(model, callback) if callback else solver.Solve(model)
     seconds = solver.WallTime()
     size = {
