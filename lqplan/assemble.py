@@ -110,64 +110,43 @@ def _segment(
 def _actions(
     demand: Demand, o: Option, cart_link: int | None, batch: int | None
 ) -> list[dict[str, Any]]:
-    """Control-room actions this segment needs, at clock times (facts from the inputs only)."""
+    """Control-room actions this segment needs, at clock times, as data (the renderers word
+    them in the show's language). Every figure comes from the inputs or the plan."""
     start = o.start * demand.slot
-    link = f"#{cart_link}" if cart_link is not None else o.sku
-    acts = [
-        {
-            "minute": start,
-            "team": "control_room",
-            "action": "list_product",
-            "text": f"list {link} {o.sku}",
-        }
-    ]
+    end = start + o.slots * demand.slot
+    base = {"team": "control_room", "sku": o.sku, "cart_link": cart_link}
+    acts = [{"minute": start, "action": "list_product", **base}]
     if batch:
-        acts.append(
-            {
-                "minute": start,
-                "team": "control_room",
-                "action": "release_stock",
-                "text": f"release {batch} units of {o.sku}",
-            }
-        )
+        acts.append({"minute": start, "action": "release_stock", "units": batch, **base})
     if o.mode.kind == "flash_sale":
-        end = start + min(o.slots * demand.slot, o.mode.promo_minutes or 0)
+        flash_end = start + min(o.slots * demand.slot, o.mode.promo_minutes or 0)
         acts.append(
             {
                 "minute": start,
-                "team": "control_room",
-                "action": "change_price",
-                "text": f"flash sale {o.mode.promotion}: {o.sku} at {money(o.mode.price_cents):g}",
+                "action": "start_flash_sale",
+                "promotion": o.mode.promotion,
+                "price": money(o.mode.price_cents),
+                **base,
             }
         )
-        if end < start + o.slots * demand.slot:
-            acts.append(
-                {
-                    "minute": end,
-                    "team": "control_room",
-                    "action": "change_price",
-                    "text": f"end flash sale {o.mode.promotion}: {o.sku} back to "
-                    f"{demand.inputs.products[o.sku].live_price:g}",
-                }
-            )
+        acts.append(
+            {
+                "minute": flash_end,
+                "action": "end_flash_sale",
+                "promotion": o.mode.promotion,
+                "price": demand.inputs.products[o.sku].live_price,
+                **base,
+            }
+        )
     elif o.mode.kind == "coupon":
         acts.append(
-            {
-                "minute": start,
-                "team": "control_room",
-                "action": "send_coupon",
-                "text": f"send coupon {o.mode.promotion}",
-            }
+            {"minute": start, "action": "send_coupon", "promotion": o.mode.promotion, **base}
         )
     elif o.mode.kind == "gift":
         acts.append(
-            {
-                "minute": start,
-                "team": "control_room",
-                "action": "show_gift",
-                "text": f"gift {o.mode.promotion} with {o.sku}",
-            }
+            {"minute": start, "action": "announce_gift", "promotion": o.mode.promotion, **base}
         )
+    acts.append({"minute": end, "action": "delist_product", **base})
     for act in acts:
         act["at"] = _clock(demand, act["minute"])
     return acts
@@ -243,7 +222,30 @@ def assemble(
         ],
         "solver": report,
         "baseline": _baseline_report(demand, baseline),
+        # What the paperwork needs and the plan alone does not say: rendering reads plan.json
+        # only, so `lqplan render` works without the show's files.
+        "products": _products(inputs, sorted({s["sku"] for s in segments})),
+        "promotions": [
+            p.model_dump(mode="json", by_alias=True, exclude_none=True) for p in show.promotions
+        ],
+        "viewer_curve": [
+            {"minute": m, "viewers": round(demand.viewers[m])}
+            for m in range(0, show.minutes + 1, demand.slot)
+        ],
     }
+
+
+def _products(inputs: Any, skus: list[str]) -> dict[str, Any]:
+    """Catalog facts of the products on air (selling points, proofs, objections...), by SKU."""
+    out = {}
+    for sku in skus:
+        product = inputs.products[sku]
+        stock = inputs.stock_by_sku.get(sku)
+        facts = product.model_dump(mode="json", exclude_none=True)
+        facts["per_buyer_limit"] = stock.per_buyer_limit if stock else None
+        facts["batch_size"] = stock.batch_size if stock else None
+        out[sku] = facts
+    return out
 
 
 def _show_meta(demand: Demand) -> dict[str, Any]:

@@ -97,13 +97,19 @@ class _Check:
             raw.get("mode", "normal"),
             raw.get("promotion"),
         )
-        if sku not in self.products:
-            self.fail("plan", f"segment {n}: SKU {sku!r} is not in the catalog")
+        if not isinstance(sku, str) or sku not in self.products:
+            self.fail("plan", f"segment {n}: SKU {sku!r:.40} is not in the catalog")
             return None
         if not all(
             isinstance(v, int) and not isinstance(v, bool) for v in (start, minutes, airing)
         ):
             self.fail("plan", f"segment {n}: start_minute, minutes and airing must be integers")
+            return None
+        if not isinstance(kind, str) or not (promotion is None or isinstance(promotion, str)):
+            self.fail("plan", f"segment {n}: mode and promotion must be text")
+            return None
+        if not isinstance(raw.get("expected", {}), dict):
+            self.fail("plan", f"segment {n}: expected must be a mapping")
             return None
         modes = self.d.modes.get(sku, [])
         mode = next((m for m in modes if m.kind == kind and m.promotion == promotion), None)
@@ -354,7 +360,8 @@ class _Check:
         counts: dict[str, int] = defaultdict(int)
         starts = []
         for drop in drops:
-            bag = bags.get(drop.get("id")) if isinstance(drop, dict) else None
+            bag_id = drop.get("id") if isinstance(drop, dict) else None
+            bag = bags.get(bag_id) if isinstance(bag_id, str) else None
             minute = drop.get("minute") if isinstance(drop, dict) else None
             if bag is None or not isinstance(minute, int):
                 self.fail("plan", f"unknown or malformed lucky bag {drop!r:.60}")
@@ -422,6 +429,8 @@ class _Check:
         sold: dict[str, float] = defaultdict(float)
         totals = defaultdict(float)
         for s in self.segs:
+            if s.start < 0 or s.minutes <= 0 or s.end > self.show.minutes:
+                continue  # outside the show: reported by timeline(), it has no value to check
             out = segment_outcome(self.d, s.sku, s.mode, s.start, s.minutes, s.airing)
             outcomes[s.number] = out
             value = (
@@ -465,13 +474,16 @@ class _Check:
 
     def claims(self) -> None:
         totals = self.plan.get("totals") or {}
+        solver = self.plan.get("solver") or {}
+        if not isinstance(totals, dict) or not isinstance(solver, dict):
+            self.fail("plan", "totals and solver must be mappings")
+            return
         if totals.get("value_cents") not in (None, self.report.value_cents):
             self.fail(
                 "figures",
                 f"plan total value {totals.get('value_cents')} ≠ recomputed "
                 f"{self.report.value_cents}",
             )
-        solver = self.plan.get("solver") or {}
         objective = solver.get("objective_cents")
         if objective is not None and objective != self.report.objective_cents:
             self.fail(

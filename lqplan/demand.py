@@ -308,7 +308,9 @@ def demand_context(inputs: ShowInputs) -> Demand:
         blocked.update(range(first, first + brk.minutes // slot))
     stock = {s.sku: s.units for s in inputs.stock.stock}
     available = {
-        sku: math.floor(stock.get(sku, 0) * (1 - show.stock_reserve)) for sku in inputs.products
+        # Rounded before the floor: 90 × (1 − 0.3) is 62.99999999999999 in binary floating point.
+        sku: math.floor(round(stock.get(sku, 0) * (1 - show.stock_reserve), 6))
+        for sku in inputs.products
     }
     conversion = {
         p.sku: product_conversion(inputs, p, p.live_price) for p in inputs.catalog.products
