@@ -460,7 +460,14 @@ def test_conflicting_pin_and_opening_are_named(tmp_path):
 def test_host_stretch_forces_a_pause_when_gaps_are_allowed(tmp_path):
     """The host may be on air 10 minutes at a stretch and the show may pause: three slots in a
     row are too many, so the best keeps the two busiest: B·2 + A·3 = 40 + 90 = 130."""
-    result = solve(tiny_show(tmp_path, ABC, viewers=RISING, allow_gaps=True,
-                             hosts=[{"name": "H", "max_stretch_minutes": 10}]))
+    result = solve(
+        tiny_show(
+            tmp_path,
+            ABC,
+            viewers=RISING,
+            allow_gaps=True,
+            hosts=[{"name": "H", "max_stretch_minutes": 10}],
+        )
+    )
     assert order(result) == ["B", "A"]
     assert result.solution.objective == 13_000
