@@ -124,3 +124,44 @@ def sample_path():
         return SAMPLES / name
 
     return get
+
+
+# Deterministic solves (one worker, a deterministic-time budget) give the same plan on every
+# machine, so documents rendered from them can be compared with golden files.
+GOLDEN_LIMITS = {"double11-marathon": 3.0}
+
+
+@pytest.fixture(scope="session")
+def sample_plans() -> dict[str, dict[str, Any]]:
+    """plan.json data for every sample, solved once per test session."""
+    from lqplan.pipeline import load_and_validate, plan_show
+    from lqplan.result import SolveSettings
+
+    plans = {}
+    for name in SAMPLE_NAMES:
+        settings = SolveSettings(time_limit=GOLDEN_LIMITS.get(name, 2.0), deterministic=True)
+        plans[name] = plan_show(load_and_validate(SAMPLES / name), settings).plan
+    return plans
+
+
+def check_golden(path: Path, text: str | bytes) -> None:
+    """Compare with tests/golden/...; LQPLAN_UPDATE_GOLDEN=1 rewrites the file instead."""
+    import os
+
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    if os.environ.get("LQPLAN_UPDATE_GOLDEN") == "1" or not path.exists():
+        if os.environ.get("CI") and not path.exists():
+            raise AssertionError(
+                f"golden file {path} is missing; run the tests with "
+                "LQPLAN_UPDATE_GOLDEN=1 and commit it"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return
+    assert path.read_bytes() == data, (
+        f"{path} differs from the rendered document; if the change is intended, rerun with "
+        "LQPLAN_UPDATE_GOLDEN=1 and review the diff"
+    )
+
+
+GOLDEN = ROOT / "tests" / "golden"

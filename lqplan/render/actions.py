@@ -1,0 +1,204 @@
+"""Every team's actions at clock times, worded in the show's language, derived from the plan.
+
+The plan carries the control room's segment actions as data (assemble.py); this module adds the
+ones that follow from the plan as a whole (lucky bags, paid-traffic spend around viewer peaks,
+supply-chain alerts when a product runs low, customer-service briefs for promotions) and words
+them. Every product, time, price and quantity comes from plan.json: nothing is invented.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lqplan.render.i18n import money, number
+
+LOW_STOCK_SHARE = 0.2  # alert supply chain when a product's expected stock left falls below this
+SPEND_LEAD_MINUTES = 10  # raise paid traffic this long before a viewer peak
+
+PHRASES = {
+    "zh": {
+        "list_product": "上架 {link} {name}（{sku}）",
+        "delist_product": "下架 {link} {name}",
+        "release_stock": "放库存 {units} 件：{name}",
+        "start_flash_sale": "改价：{name} 限时秒杀价 {price}（{promotion}）",
+        "end_flash_sale": "秒杀结束，{name} 恢复直播价 {price}",
+        "send_coupon": "发放优惠券 {promotion}（满{threshold}减{amount}）",
+        "announce_gift": "挂出赠品：买 {name} 送 {item}（{promotion}，共 {units} 份）",
+        "start_lucky_bag": "开启福袋 {promotion}：{prize}，{winners} 名，参与方式：{entry}",
+        "draw_lucky_bag": "福袋 {promotion} 开奖并公示中奖名单",
+        "pin_lucky_bag": "置顶评论：福袋 {promotion} 参与方式「{entry}」",
+        "raise_spend": "加大投放：{peak_at} 预计在线 {viewers} 人（峰值）",
+        "lower_spend": "收缩投放：{at} 后在线人数回落至约 {viewers} 人",
+        "low_stock": "库存预警：{name}（{sku}）预计剩余 {left} 件（可售 {available} 件）",
+        "brief_promotion": "准备答复：{name} {promotion_text}",
+        "flash_rules": "限时秒杀价 {price}，共 {units} 件{limit}",
+        "per_buyer": "，每人限购 {limit} 件",
+    },
+    "en": {
+        "list_product": "List {link} {name} ({sku})",
+        "delist_product": "Take down {link} {name}",
+        "release_stock": "Release {units} units of {name}",
+        "start_flash_sale": "Change price: {name} flash sale at {price} ({promotion})",
+        "end_flash_sale": "Flash sale over: {name} back to live price {price}",
+        "send_coupon": "Send coupon {promotion} ({amount} off orders of {threshold})",
+        "announce_gift": "Show gift: buy {name}, get {item} ({promotion}, {units} in all)",
+        "start_lucky_bag": "Start lucky bag {promotion}: {prize}, {winners} winner(s), enter by: "
+        "{entry}",
+        "draw_lucky_bag": "Draw lucky bag {promotion} and post the winners",
+        "pin_lucky_bag": 'Pin a comment: lucky bag {promotion}, enter by "{entry}"',
+        "raise_spend": "Raise ad spend: about {viewers} viewers expected at {peak_at} (a peak)",
+        "lower_spend": "Lower ad spend: viewers fall back to about {viewers} after {at}",
+        "low_stock": "Low stock: {name} ({sku}) expected to have {left} left of {available}",
+        "brief_promotion": "Be ready to answer: {name} {promotion_text}",
+        "flash_rules": "flash sale at {price}, {units} units{limit}",
+        "per_buyer": ", {limit} per buyer",
+    },
+}
+
+
+def link(cart_link: int | None, lang: str) -> str:
+    if cart_link is None:
+        return ""
+    return f"{cart_link}号链接" if lang == "zh" else f"link #{cart_link}"
+
+
+def team_actions(plan: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """Every action of every team, in time order, each with `text` in `lang`."""
+    words = PHRASES[lang]
+    show = plan["show"]
+    cur = show["currency"]
+    products = plan["products"]
+    promotions = {p["id"]: p for p in plan["promotions"]}
+    out: list[dict[str, Any]] = []
+
+    def add(minute: int, team: str, action: str, **facts: Any) -> None:
+        out.append(
+            {
+                "minute": minute,
+                "at": _clock(plan, minute),
+                "team": team,
+                "action": action,
+                "text": words[action].format(**facts),
+                **{k: v for k, v in facts.items() if k in ("sku", "promotion")},
+            }
+        )
+
+    for seg in plan["segments"]:
+        product = products[seg["sku"]]
+        name, sku = product["name"], seg["sku"]
+        for act in seg["actions"]:
+            promo = promotions.get(act.get("promotion") or "", {})
+            facts = {
+                "sku": sku,
+                "name": name,
+                "link": link(act.get("cart_link"), lang),
+                "units": act.get("units", promo.get("units", "")),
+                "price": money(act.get("price"), cur, lang),
+                "promotion": act.get("promotion") or "",
+                "threshold": _coupon_money(promo.get("threshold"), cur, lang),
+                "amount": _coupon_money(promo.get("amount"), cur, lang),
+                "item": promo.get("item", ""),
+            }
+            add(act["minute"], act["team"], act["action"], **facts)
+            if act["action"] in ("start_flash_sale", "send_coupon", "announce_gift"):
+                add(
+                    act["minute"],
+                    "customer_service",
+                    "brief_promotion",
+                    sku=sku,
+                    name=name,
+                    promotion=act.get("promotion") or "",
+                    promotion_text=promotion_text(promo, product, lang, cur),
+                )
+        left, available = seg["stock"]["after"], seg["stock"]["available"]
+        if available and left < LOW_STOCK_SHARE * available:
+            add(
+                seg["start_minute"],
+                "supply_chain",
+                "low_stock",
+                sku=sku,
+                name=name,
+                left=number(max(0.0, left), lang),
+                available=number(available, lang),
+            )
+    for bag in plan["lucky_bags"]:
+        facts = {
+            "promotion": bag["id"],
+            "prize": bag["prize"],
+            "winners": bag["winners"],
+            "entry": bag["entry"],
+        }
+        add(bag["minute"], "control_room", "start_lucky_bag", **facts)
+        add(bag["minute"], "floor_control", "pin_lucky_bag", **facts)
+        add(bag["minute"] + bag["countdown_minutes"], "control_room", "draw_lucky_bag", **facts)
+    for minute, kind, viewers, peak in _spend_windows(plan):
+        add(
+            minute,
+            "paid_traffic",
+            kind,
+            viewers=number(viewers, lang),
+            peak_at=_clock(plan, peak),
+            at=_clock(plan, minute),
+        )
+    order = {
+        "control_room": 0,
+        "floor_control": 1,
+        "paid_traffic": 2,
+        "customer_service": 3,
+        "supply_chain": 4,
+    }
+    out.sort(key=lambda a: (a["minute"], order.get(a["team"], 9), a["action"]))
+    return out
+
+
+def promotion_text(promo: dict[str, Any], product: dict[str, Any], lang: str, cur: str) -> str:
+    """What a promotion offers, in words, from its own figures only."""
+    words = PHRASES[lang]
+    kind = promo.get("type")
+    if kind == "flash_sale":
+        limit = promo.get("per_buyer_limit") or product.get("per_buyer_limit")
+        return words["flash_rules"].format(
+            price=money(promo["price"], cur, lang),
+            units=promo["units"],
+            limit=words["per_buyer"].format(limit=limit) if limit else "",
+        )
+    if kind == "coupon":
+        return words["send_coupon"].format(
+            promotion=promo["id"],
+            threshold=_coupon_money(promo["threshold"], cur, lang),
+            amount=_coupon_money(promo["amount"], cur, lang),
+        )
+    if kind == "gift":
+        return words["announce_gift"].format(
+            name=product["name"], item=promo["item"], promotion=promo["id"], units=promo["units"]
+        )
+    return ""
+
+
+def _coupon_money(value: Any, cur: str, lang: str) -> str:
+    # 满199减30 is how a Chinese coupon reads: bare numbers; English keeps the currency.
+    if lang == "zh" and value is not None:
+        return f"{float(value):g}"
+    return money(value, cur, lang)
+
+
+def _spend_windows(plan: dict[str, Any]) -> list[tuple[int, str, float, int]]:
+    """(minute, raise_spend | lower_spend, viewers, peak minute) around the curve's peaks."""
+    curve = [(p["minute"], p["viewers"]) for p in plan["viewer_curve"]]
+    out: list[tuple[int, str, float, int]] = []
+    for i in range(1, len(curve) - 1):
+        (m0, v0), (m1, v1), (m2, v2) = curve[i - 1], curve[i], curve[i + 1]
+        if v1 > v0 and v1 >= v2:  # a peak (the first minute of a plateau)
+            out.append((max(0, m1 - SPEND_LEAD_MINUTES), "raise_spend", v1, m1))
+            # Spend comes down where viewers fall away after the peak.
+            for m, v in curve[i + 1 :]:
+                if v < 0.85 * v1:
+                    out.append((m, "lower_spend", v, m1))
+                    break
+    return out
+
+
+def _clock(plan: dict[str, Any], minute: int) -> str:
+    start = plan["show"]["start"]
+    total = int(start[:2]) * 60 + int(start[3:]) + minute
+    return f"{total // 60 % 24:02d}:{total % 60:02d}"
