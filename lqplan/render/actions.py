@@ -187,7 +187,7 @@ def _spend_windows(plan: dict[str, Any]) -> list[tuple[int, str, float, int]]:
     curve = [(p["minute"], p["viewers"]) for p in plan["viewer_curve"]]
     out: list[tuple[int, str, float, int]] = []
     for i in range(1, len(curve) - 1):
-        (m0, v0), (m1, v1), (m2, v2) = curve[i - 1], curve[i], curve[i + 1]
+        (_, v0), (m1, v1), (_, v2) = curve[i - 1], curve[i], curve[i + 1]
         if v1 > v0 and v1 >= v2:  # a peak (the first minute of a plateau)
             out.append((max(0, m1 - SPEND_LEAD_MINUTES), "raise_spend", v1, m1))
             # Spend comes down where viewers fall away after the peak.
