@@ -18,6 +18,13 @@ from lqplan.pipeline import load_and_validate, plan_show
 from lqplan.result import SolveSettings
 
 RISING = [100, 200, 300]
+# Demand settings for the flash-sale rules: a flash sale doubles conversion, nothing else moves.
+DOUBLE_FLASH = {
+    "flash_sale_lift": 2.0,
+    "decay": 1.0,
+    "price_elasticity": 0.0,
+    "traffic_viewer_lift": 0.0,
+}
 ABC = [{"sku": "A", "margin": 30}, {"sku": "B", "margin": 20}, {"sku": "C", "margin": 10}]
 
 
@@ -233,12 +240,7 @@ def test_flash_sale_lifts_sales(tmp_path):
             products,
             viewers=RISING,
             promotions=promo,
-            demand={
-                "flash_sale_lift": 2.0,
-                "decay": 1.0,
-                "price_elasticity": 0.0,
-                "traffic_viewer_lift": 0.0,
-            },
+            demand=DOUBLE_FLASH,
         )
     )
     a = next(s for s in result.plan["segments"] if s["sku"] == "A")
@@ -267,12 +269,7 @@ def test_flash_sale_window(tmp_path):
             products,
             viewers=RISING,
             promotions=promo,
-            demand={
-                "flash_sale_lift": 2.0,
-                "decay": 1.0,
-                "price_elasticity": 0.0,
-                "traffic_viewer_lift": 0.0,
-            },
+            demand=DOUBLE_FLASH,
         )
     )
     assert all(s["mode"] == "normal" for s in result.plan["segments"])
@@ -292,12 +289,7 @@ def test_flash_sale_units_cap(tmp_path):
             products,
             viewers=RISING,
             promotions=promo,
-            demand={
-                "flash_sale_lift": 2.0,
-                "decay": 1.0,
-                "price_elasticity": 0.0,
-                "traffic_viewer_lift": 0.0,
-            },
+            demand=DOUBLE_FLASH,
         )
     )
     assert order(result) == ["C", "A", "B"]
@@ -325,12 +317,7 @@ def test_flash_sale_spacing(tmp_path):
             viewers=RISING,
             promotions=promo,
             rules={"flash_sale_spacing": {"min_gap_minutes": 10}},
-            demand={
-                "flash_sale_lift": 2.0,
-                "decay": 1.0,
-                "price_elasticity": 0.0,
-                "traffic_viewer_lift": 0.0,
-            },
+            demand=DOUBLE_FLASH,
         )
     )
     flash = [s["start_minute"] for s in result.plan["segments"] if s["mode"] == "flash_sale"]
