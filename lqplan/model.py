@@ -384,6 +384,28 @@ class DemandSettings(Model):
         return data
 
 
+class Compliance(Model):
+    """Words `lqplan lint` looks for, on top of its built-in lists (docs/formats.md#compliance)."""
+
+    absolute_claims: list[Text] = Field(
+        default_factory=list, description="more absolute claims to flag (最, best... are built in)"
+    )
+    medical_claims: list[Text] = Field(
+        default_factory=list, description="more medical claims to flag on food and cosmetics"
+    )
+    off_platform: list[Text] = Field(
+        default_factory=list, description="more words that send viewers off the platform"
+    )
+    allow: list[Text] = Field(
+        default_factory=list,
+        description="phrases to ignore: a flagged word inside one of them is not reported",
+    )
+    regulated_categories: list[Text] = Field(
+        default_factory=list,
+        description="product categories that count as food or cosmetics, besides the built-in ones",
+    )
+
+
 class Show(Model):
     """show.yaml: when and where the show airs, who runs it, its rules and promotions."""
 
@@ -410,6 +432,7 @@ class Show(Model):
     rules: Rules = Field(default_factory=Rules)
     promotions: list[Promotion] = Field(default_factory=list)
     demand: DemandSettings = Field(default_factory=DemandSettings)
+    compliance: Compliance = Field(default_factory=Compliance)
 
     @model_validator(mode="after")
     def _length(self) -> Show:
