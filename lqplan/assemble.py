@@ -129,15 +129,16 @@ def _actions(
                 **base,
             }
         )
-        acts.append(
-            {
-                "minute": flash_end,
-                "action": "end_flash_sale",
-                "promotion": o.mode.promotion,
-                "price": demand.inputs.products[o.sku].live_price,
-                **base,
-            }
-        )
+        if flash_end < end:  # the flash sale ends before the segment: the price goes back
+            acts.append(
+                {
+                    "minute": flash_end,
+                    "action": "end_flash_sale",
+                    "promotion": o.mode.promotion,
+                    "price": demand.inputs.products[o.sku].live_price,
+                    **base,
+                }
+            )
     elif o.mode.kind == "coupon":
         acts.append(
             {"minute": start, "action": "send_coupon", "promotion": o.mode.promotion, **base}

@@ -92,6 +92,12 @@ def main_options(
     _state["debug"] = debug
 
 
+TemplatesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--templates", help="Folder of .j2 templates that override the built-ins by name."
+    ),
+]
 ShowArg = Annotated[
     Path, typer.Argument(help="The show's folder, or its show.yaml.", show_default=False)
 ]
@@ -116,7 +122,11 @@ def validate(
     """Check a show's files and report every problem as file:line:column."""
     from lqplan.validate import check_show
 
-    diagnostics = check_show(show)
+    _report(show, check_show(show), format, strict)
+
+
+def _report(show: Path, diagnostics: list[Diagnostic], format: ReportFormat, strict: bool) -> None:
+    """Print diagnostics in the chosen format; exit 1 on errors (or on warnings if strict)."""
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
     if format is ReportFormat.json:
@@ -181,8 +191,7 @@ def schema(
         return
     from lqplan.write import write_files
 
-    for path in write_files(schema_files(), directory, force=force):
-        err.print(f"wrote {escape(display_path(path))}")
+    _print_written(write_files(schema_files(), directory, force=force))
 
 
 class Lang(StrEnum):
@@ -200,9 +209,7 @@ def init(
     """Start a new show folder from a bundled sample; never overwrites existing files."""
     from lqplan.scaffold import init_show
 
-    written = init_show(directory, sample, lang.value if lang else None)
-    for path in written:
-        err.print(f"wrote {escape(display_path(path))}")
+    _print_written(init_show(directory, sample, lang.value if lang else None))
     err.print(f"next: lqplan validate {escape(display_path(directory))}")
 
 
@@ -217,9 +224,7 @@ def plan(
     show: ShowArg,
     output: Annotated[
         Path | None,
-        typer.Option(
-            "--output", "-o", help="Folder for plan.json (default: out/<show folder name>)."
-        ),
+        typer.Option("--output", "-o", help="Output folder (default: out/<show folder name>)."),
     ] = None,
     time_limit: Annotated[
         float, typer.Option(min=0.1, help="Solver time limit in seconds.")
@@ -231,8 +236,12 @@ def plan(
     ] = None,
     deterministic: Annotated[
         bool,
-        typer.Option(help="Byte-identical reruns (searches a little weaker for the same time)."),
+        typer.Option(help="Byte-identical reruns on any machine (one worker, deterministic time)."),
     ] = False,
+    lang: Annotated[
+        Lang | None, typer.Option(help="Language of the paperwork (default: the show's).")
+    ] = None,
+    templates: TemplatesOption = None,
     as_json: Annotated[
         bool,
         typer.Option(
@@ -242,47 +251,99 @@ def plan(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
     force: Annotated[bool, typer.Option(help="Overwrite files lqplan did not write.")] = False,
 ) -> None:
-    """Optimise the run-of-show with CP-SAT and write plan.json (exit 3 if no plan fits)."""
+    """Optimise the run-of-show with CP-SAT; write plan.json, run sheets, host scripts and
+    checklists (exit 3 if no plan fits the rules)."""
     from dataclasses import replace
 
-    from lqplan.pipeline import load_and_validate, plan_json, plan_show
+    from lqplan.pipeline import documents, plan_json, plan_show, prepare, templates_folder
     from lqplan.result import SolveSettings
 
-    inputs = load_and_validate(show)
-    for warning in inputs.warnings:
-        if not quiet:
+    inputs, findings = prepare(show)
+    if not quiet:
+        for warning in (*inputs.warnings, *findings):
             _print_diagnostic(warning)
     if objective is not None:
         inputs = replace(inputs, show=inputs.show.model_copy(update={"objective": objective.value}))
+    folder_templates = templates_folder(inputs, templates)
     settings = SolveSettings(
         time_limit=time_limit, seed=seed, workers=workers, deterministic=deterministic
     )
-    result = _solve_with_progress(inputs, settings, plan_show, quiet)
+    result = _solve_with_progress(inputs, settings, plan_show, quiet, findings)
     if not result.check.ok:
+        problems = "; ".join(v.message for v in result.check.violations[:3])
         raise LqplanError(
-            "the plan failed the independent check (a bug in lqplan, please "
-            "report it): " + "; ".join(v.message for v in result.check.violations[:3])
+            f"the plan failed the independent check (a bug in lqplan, please report it): {problems}"
         )
-    text = plan_json(result.plan)
     if as_json:
-        sys.stdout.write(text)
-    if output is not None or not as_json:
-        from lqplan.write import write_files
+        sys.stdout.write(plan_json(result.plan))
+        if output is None:
+            return
+    # Render everything before writing anything: a template error leaves no half-made folder.
+    files = documents(result.plan, lang=lang.value if lang else None, templates=folder_templates)
+    from lqplan.write import write_files
 
-        folder = output or Path("out") / inputs.folder.resolve().name
-        written = write_files({"plan.json": text}, folder, force=force)
-        if not quiet:
-            from lqplan.summary import print_summary
+    folder = output or Path("out") / inputs.folder.resolve().name
+    written = write_files(files, folder, force=force)
+    if not quiet:
+        from lqplan.summary import print_summary
 
-            print_summary(err, result.plan)
-            for path in written:
-                err.print(f"wrote {escape(display_path(path))}")
+        print_summary(err, result.plan)
+        _print_written(written)
 
 
-def _solve_with_progress(inputs: Any, settings: Any, plan_show: Any, quiet: bool) -> Any:
+def _print_written(written: list[Path]) -> None:
+    for path in written:
+        err.print(f"wrote {escape(display_path(path))}")
+
+
+@app.command()
+@_guard
+def render(
+    plan_file: Annotated[
+        Path, typer.Argument(metavar="PLAN.json", help="A plan from lqplan plan.")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output folder.")],
+    lang: Annotated[
+        Lang | None, typer.Option(help="Language of the paperwork (default: the show's).")
+    ] = None,
+    templates: TemplatesOption = None,
+    force: Annotated[bool, typer.Option(help="Overwrite files lqplan did not write.")] = False,
+) -> None:
+    """Re-render the run sheets, host scripts and checklists of a plan, without solving."""
+    from lqplan.pipeline import documents, read_plan
+    from lqplan.write import write_files
+
+    if not plan_file.is_file():
+        raise UsageError(f"{display_path(plan_file)}: no such file")
+    if templates is not None and not templates.is_dir():
+        raise UsageError(f"{display_path(templates)}: templates folder not found")
+    files = documents(read_plan(plan_file), lang=lang.value if lang else None, templates=templates)
+    _print_written(write_files(files, output, force=force))
+
+
+@app.command()
+@_guard
+def lint(
+    show: ShowArg,
+    format: Annotated[
+        ReportFormat,
+        typer.Option("--format", "-f", help="text, json or github (Actions annotations)."),
+    ] = ReportFormat.text,
+    strict: Annotated[bool, typer.Option(help="Fail on warnings too.")] = False,
+) -> None:
+    """Flag absolute and medical claims, off-platform steering and promotion prices that break
+    the rules, as file:line:column."""
+    from lqplan.lint import lint_show
+
+    _report(show, lint_show(show), format, strict)
+
+
+def _solve_with_progress(
+    inputs: Any, settings: Any, plan_show: Any, quiet: bool, findings: Any
+) -> Any:
     """Solve, showing incumbent, bound and gap on stderr while it runs in a terminal."""
     if quiet or not err.is_terminal:
-        return plan_show(inputs, settings)
+        return plan_show(inputs, settings, None, findings)
     with err.status("building the options, the baseline and the LP-guided first plan…") as status:
 
         def progress(seconds: float, incumbent: float, bound: float) -> None:
@@ -295,7 +356,7 @@ def _solve_with_progress(inputs: Any, settings: Any, plan_show: Any, quiet: bool
                 f"bound {bound / 100:,.0f} · gap {gap:.2f}%"
             )
 
-        return plan_show(inputs, settings, progress)
+        return plan_show(inputs, settings, progress, findings)
 
 
 @app.command()

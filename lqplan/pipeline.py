@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from lqplan.assemble import assemble
 from lqplan.baseline import greedy_plan
 from lqplan.checker import CheckReport, check_plan
 from lqplan.demand import Demand, build_demand
-from lqplan.errors import Diagnostic, InfeasibleError, InputError, display_path
+from lqplan.errors import Diagnostic, InfeasibleError, InputError, UsageError, display_path
 from lqplan.result import Solution, SolveSettings, SolveStatus
 from lqplan.validate import ShowInputs, load_and_validate
 
@@ -31,9 +32,15 @@ class PlanResult:
 
 
 def plan_show(
-    inputs: ShowInputs, settings: SolveSettings | None = None, progress: Any = None
+    inputs: ShowInputs,
+    settings: SolveSettings | None = None,
+    progress: Any = None,
+    compliance: Sequence[Diagnostic] = (),
 ) -> PlanResult:
-    """Optimise a validated show. Raises InfeasibleError (exit 3) naming the rules in conflict."""
+    """Optimise a validated show. Raises InfeasibleError (exit 3) naming the rules in conflict.
+
+    `compliance` (lint findings) travels in plan.json so that the run sheet can show them.
+    """
     from lqplan.optimise import lp_guided_plan, solve  # ortools loads only when planning
 
     settings = settings or SolveSettings()
@@ -77,8 +84,42 @@ def plan_show(
             from_hint=True,
         )
     plan = assemble(demand, solution, baseline, settings)
+    plan["compliance"] = [asdict(d) for d in compliance]
     report = check_plan(inputs, plan, demand)
     return PlanResult(plan, solution, baseline, report, demand)
+
+
+def prepare(target: str | Path) -> tuple[ShowInputs, list[Diagnostic]]:
+    """Load and validate a show, and lint its texts: the inputs and the compliance findings."""
+    from lqplan.lint import lint_raw
+    from lqplan.load import load_show
+    from lqplan.validate import validate
+
+    raw = load_show(target)
+    inputs = validate(raw)
+    return inputs, lint_raw(raw, inputs)
+
+
+def templates_folder(inputs: ShowInputs, given: Path | None) -> Path | None:
+    """--templates wins; else show.yaml's `templates:` (relative to show.yaml); else built-ins."""
+    if given is not None:
+        folder = given
+    elif inputs.show.templates:
+        folder = inputs.folder / inputs.show.templates
+    else:
+        return None
+    if not folder.is_dir():
+        raise UsageError(f"{display_path(folder)}: templates folder not found")
+    return folder
+
+
+def documents(
+    plan: dict[str, Any], *, lang: str | None = None, templates: Path | None = None
+) -> dict[str, str | bytes]:
+    """plan.json and every rendered document, keyed by path in the output folder."""
+    from lqplan.render import render_documents
+
+    return {"plan.json": plan_json(plan), **render_documents(plan, lang=lang, templates=templates)}
 
 
 def plan_json(plan: dict[str, Any]) -> str:

@@ -26,11 +26,13 @@ PHRASES = {
         "announce_gift": "挂出赠品：买 {name} 送 {item}（{promotion}，共 {units} 份）",
         "start_lucky_bag": "开启福袋 {promotion}：{prize}，{winners} 名，参与方式：{entry}",
         "draw_lucky_bag": "福袋 {promotion} 开奖并公示中奖名单",
-        "pin_lucky_bag": "置顶评论：福袋 {promotion} 参与方式「{entry}」",
+        "pin_lucky_bag": "置顶评论：福袋 {promotion}，参与方式：{entry}",
         "raise_spend": "加大投放：{peak_at} 预计在线 {viewers} 人（峰值）",
         "lower_spend": "收缩投放：{at} 后在线人数回落至约 {viewers} 人",
         "low_stock": "库存预警：{name}（{sku}）预计剩余 {left} 件（可售 {available} 件）",
-        "brief_promotion": "准备答复：{name} {promotion_text}",
+        "brief_promotion": "准备答复 {name} 的问题：{promotion_text}",
+        "coupon_rules": "优惠券 {promotion}，满{threshold}减{amount}",
+        "gift_rules": "买赠：送 {item}（共 {units} 份）",
         "flash_rules": "限时秒杀价 {price}，共 {units} 件{limit}",
         "per_buyer": "，每人限购 {limit} 件",
     },
@@ -42,14 +44,16 @@ PHRASES = {
         "end_flash_sale": "Flash sale over: {name} back to live price {price}",
         "send_coupon": "Send coupon {promotion} ({amount} off orders of {threshold})",
         "announce_gift": "Show gift: buy {name}, get {item} ({promotion}, {units} in all)",
-        "start_lucky_bag": "Start lucky bag {promotion}: {prize}, {winners} winner(s), enter by: "
-        "{entry}",
+        "start_lucky_bag": "Start lucky bag {promotion}: {prize}, {winners} {winner_word}, "
+        "enter by: {entry}",
         "draw_lucky_bag": "Draw lucky bag {promotion} and post the winners",
         "pin_lucky_bag": 'Pin a comment: lucky bag {promotion}, enter by "{entry}"',
         "raise_spend": "Raise ad spend: about {viewers} viewers expected at {peak_at} (a peak)",
         "lower_spend": "Lower ad spend: viewers fall back to about {viewers} after {at}",
         "low_stock": "Low stock: {name} ({sku}) expected to have {left} left of {available}",
-        "brief_promotion": "Be ready to answer: {name} {promotion_text}",
+        "brief_promotion": "Be ready to answer questions on {name}: {promotion_text}",
+        "coupon_rules": "coupon {promotion}, {amount} off orders of {threshold}",
+        "gift_rules": "gift with purchase: {item} ({units} in all)",
         "flash_rules": "flash sale at {price}, {units} units{limit}",
         "per_buyer": ", {limit} per buyer",
     },
@@ -126,6 +130,7 @@ def team_actions(plan: dict[str, Any], lang: str) -> list[dict[str, Any]]:
             "promotion": bag["id"],
             "prize": bag["prize"],
             "winners": bag["winners"],
+            "winner_word": "winner" if bag["winners"] == 1 else "winners",
             "entry": bag["entry"],
         }
         add(bag["minute"], "control_room", "start_lucky_bag", **facts)
@@ -163,15 +168,13 @@ def promotion_text(promo: dict[str, Any], product: dict[str, Any], lang: str, cu
             limit=words["per_buyer"].format(limit=limit) if limit else "",
         )
     if kind == "coupon":
-        return words["send_coupon"].format(
+        return words["coupon_rules"].format(
             promotion=promo["id"],
             threshold=_coupon_money(promo["threshold"], cur, lang),
             amount=_coupon_money(promo["amount"], cur, lang),
         )
     if kind == "gift":
-        return words["announce_gift"].format(
-            name=product["name"], item=promo["item"], promotion=promo["id"], units=promo["units"]
-        )
+        return words["gift_rules"].format(item=promo["item"], units=promo["units"])
     return ""
 
 

@@ -1,0 +1,757 @@
+"""checklists/<team>.md: one checklist per team that has members or duties in the plan.
+
+Three sections: before the show (T-4 h to T-2 h listings, prices, stock, promotions; T-2 h to
+T-1 h equipment and samples; T-30 min team sync and the "3, 2, 1, link up" rehearsal), in the
+show (each team's actions at clock times, from context['actions'] and the segments), and after
+the show (review within 2 h, against the plan's KPI targets). Every product, time and quantity
+an item names comes from the plan; the pre-show offsets are DOMAIN.md's defaults.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lqplan.render.actions import link, promotion_text
+from lqplan.render.env import render as render_template
+from lqplan.render.i18n import money, number
+
+TEAM_ORDER = (
+    "host",
+    "co_host",
+    "control_room",
+    "floor_control",
+    "operations",
+    "paid_traffic",
+    "supply_chain",
+    "customer_service",
+    "tech",
+)
+# Pre-show timeline and cadences (DOMAIN.md defaults), in minutes relative to the show.
+SETUP_FROM, SETUP_TO = -240, -120  # listings, prices, stock, promotions configured
+GEAR_FROM, GEAR_TO = -120, -60  # equipment and network checked
+SYNC_AT = -30  # team sync and link-up rehearsal
+DATA_CHECK_EVERY = 15  # operations checks the data every 15 minutes on air
+REVIEW_WITHIN = 120  # review within 2 h after the show
+MIN_UPLOAD_MBPS = 5  # network: at least 5 Mbps up, with a backup link
+
+PHRASES: dict[str, dict[str, str]] = {
+    "zh": {
+        "title": "{team}检查清单",
+        "members": "成员：{names}",
+        "show_line": "{title} · {date} {start}–{end}",
+        "before": "开播前",
+        "during": "直播中（{start}–{end}）",
+        "after": "下播后",
+        "window": "T-{a} 至 T-{b}（{from_at}–{to_at}）",
+        "window_at": "T-{a}（{at}）",
+        "hours": "{n} 小时",
+        "mins": "{n} 分钟",
+        "prev_day": "（前一天）",
+        "next_day": "（次日）",
+        "list_sep": "、",
+        "no_list": "原价 {marker}",
+        # control room, T-4 h
+        "setup_product": "上架 {link} {name}（{sku}）：{list_price}，直播价 {live}；"
+        "可售 {available} 件{batch}",
+        "list_price": "原价 {price}",
+        "batch": "，每批放 {units} 件",
+        "setup_flash": "配置限时秒杀 {id}：{name} 秒杀价 {price}，共 {units} 件{limit}，{times}",
+        "flash_limit": "，每人限购 {limit} 件",
+        "flash_time": "{start}–{end}",
+        "setup_coupon": "配置优惠券 {id}：满{threshold}减{amount}{cap}，{times} 发放",
+        "coupon_budget": "，预算 {budget}",
+        "coupon_count": "，共 {count} 张",
+        "setup_gift": "配置赠品 {id}：买 {name} 送 {item}，共 {units} 份，{times}",
+        "setup_bag": "配置福袋 {id}：{prize}，每次 {winners} 名，参与方式：{entry}，倒计时 "
+        "{countdown} 分钟，共 {drops} 次（{times}）",
+        # supply chain
+        "stock_product": "核对库存 {name}（{sku}）：可售 {available} 件（已扣 {reserve} 预留），"
+        "计划售出约 {planned} 件",
+        "stock_gift": "备好赠品 {item}：{units} 份（{id}）",
+        "stock_bag": "备好福袋奖品 {prize}：每次 {winners} 份，共 {drops} 次",
+        "ship_gift": "核对赠品 {item} 的发放数量（共 {units} 份）",
+        "ship_bag": "福袋奖品 {prize} 寄出：{drops} 次开奖的中奖名单",
+        "ship": "核对各款实际销量与剩余库存，安排发货",
+        # customer service
+        "faq": "熟悉 {link} {name} 的常见问题：{questions}",
+        "promo_rules": "熟悉优惠规则：{name} {text}",
+        "after_service": "处理售后与未回复咨询",
+        # operations
+        "kpi_targets": "确认本场 KPI 目标：{kpi}",
+        "confirm_facts": "补齐未确认信息：{link} {name} 缺少{missing}",
+        "missing_points": "卖点",
+        "missing_proof": "卖点依据",
+        "missing_scene": "使用场景",
+        "missing_objections": "顾虑解答",
+        "missing_list": "高于直播价的原价",
+        "data_check": "数据检查：在线人数（计划约 {viewers} 人），计划累计 GMV {gmv}；"
+        "停留、互动、转化与计划对照",
+        # paid traffic
+        "spend_plan": "排好投放时段：{items}",
+        "spend_item": "{at} {what}",
+        "spend_raise": "加投",
+        "spend_lower": "收投",
+        "spend_export": "导出 {start}–{end} 的投放数据",
+        # host and co-host
+        "read_script": "通读主播话术（host_script.md），共 {segments} 个过款",
+        "samples": "备好样品与道具：{link} {name}",
+        "host_segment": "开讲 {link} {name}（{minutes} 分钟）{mode}{hosts}",
+        "host_mode_flash": "：限时秒杀 {price}，到 {end}",
+        "host_mode_coupon": "：口播满{threshold}减{amount}券",
+        "host_mode_gift": "：口播赠品 {item}",
+        "host_encore": "（返场）",
+        "host_name": "，{names}",
+        "host_bag": "口播福袋：{prize}，{winners} 名，{draw_at} 开奖",
+        "break": "休息 {minutes} 分钟{label}，{back} 回来",
+        "break_label": "：{label}",
+        "cue_link_up": "喊「3、2、1，上链接！」{link} {name}",
+        "cue_release": "口播放库存：{name} {units} 件",
+        "cue_flash_start": "口播改价：{name} 秒杀价 {price}",
+        "cue_flash_end": "口播秒杀结束：{name} 恢复 {price}",
+        "cue_coupon": "提醒领券：满{threshold}减{amount}",
+        "cue_gift": "展示赠品：{item}",
+        "cue_bag": "提醒参与福袋：{entry}",
+        "host_review": "复盘话术：标出需要修改的卖点与答复",
+        # tech
+        "gear": "推流设备、摄像头、灯光、收音逐一检查",
+        "network": "网络测速：上行不低于 {mbps} Mbps；备用网络可随时切换",
+        "devices": "中控、场控、客服设备电量与登录状态",
+        "on_air": "开播：确认推流、画面与声音正常",
+        "break_check": "休息 {minutes} 分钟：检查推流与设备",
+        "off_air": "下播：停止推流，保存录像",
+        # everyone
+        "sync": "团队对齐：话术关键节点、投放时段、各自在直播中的动作",
+        "rehearsal": "彩排「3、2、1，上链接」：{first}",
+        "review": "{at}{day} 前完成复盘（下播后 2 小时内）",
+        "review_kpi": "{at}{day} 前完成复盘（下播后 2 小时内），对照 KPI：{kpi}",
+        "kpi": "停留时长 > {watch} 秒，互动率 > {engagement}，支付转化率 > {conversion}，"
+        "GPM > {gpm}",
+        "close_links": "{end} 下架全部链接，关闭仍在发放的优惠券",
+        "winners": "核对福袋中奖名单已全部公示（末轮 {end} 开奖）",
+    },
+    "en": {
+        "title": "{team} checklist",
+        "members": "Members: {names}",
+        "show_line": "{title} · {date} {start}–{end}",
+        "before": "Before the show",
+        "during": "During the show ({start}–{end})",
+        "after": "After the show",
+        "window": "T-{a} to T-{b} ({from_at}–{to_at})",
+        "window_at": "T-{a} ({at})",
+        "hours": "{n} h",
+        "mins": "{n} min",
+        "prev_day": " (the day before)",
+        "next_day": " (next day)",
+        "list_sep": ", ",
+        "no_list": "list price {marker}",
+        "setup_product": "List {link} {name} ({sku}): {list_price}, live price {live}; "
+        "{available} units for sale{batch}",
+        "list_price": "list price {price}",
+        "batch": ", released {units} at a time",
+        "setup_flash": "Set up flash sale {id}: {name} at {price}, {units} units{limit}, {times}",
+        "flash_limit": ", limit {limit} per buyer",
+        "flash_time": "{start}–{end}",
+        "setup_coupon": "Set up coupon {id}: {amount} off orders of {threshold}{cap}, sent at "
+        "{times}",
+        "coupon_budget": ", budget {budget}",
+        "coupon_count": ", {count} coupons",
+        "setup_gift": "Set up gift {id}: buy {name}, get {item}, {units} in all, {times}",
+        "setup_bag": "Set up lucky bag {id}: {prize}, {winners} winner(s) per drop, enter by: "
+        "{entry}, {countdown}-minute countdown, {drops} drop(s) ({times})",
+        "stock_product": "Check stock of {name} ({sku}): {available} units for sale (after the "
+        "{reserve} reserve), about {planned} planned to sell",
+        "stock_gift": "Have the gift ready: {item}, {units} units ({id})",
+        "stock_bag": "Have the lucky-bag prize ready: {prize}, {winners} per drop, {drops} drop(s)",
+        "ship_gift": "Check how many of the gift {item} went out ({units} in all)",
+        "ship_bag": "Send the lucky-bag prize {prize} to the winners of {drops} drop(s)",
+        "ship": "Check units sold and stock left for every product; schedule shipping",
+        "faq": "Know the questions on {link} {name}: {questions}",
+        "promo_rules": "Know the promotion rules: {name} {text}",
+        "after_service": "Handle after-sales requests and unanswered questions",
+        "kpi_targets": "Confirm the show's KPI targets: {kpi}",
+        "confirm_facts": "Fill in what is to confirm: {link} {name} has no {missing}",
+        "missing_points": "selling points",
+        "missing_proof": "proof for a selling point",
+        "missing_scene": "usage scene",
+        "missing_objections": "objections and answers",
+        "missing_list": "list price above the live price",
+        "data_check": "Data check: viewers (plan: about {viewers}), GMV so far (plan: {gmv}); "
+        "watch time, engagement and conversion against the plan",
+        "spend_plan": "Schedule ad spend: {items}",
+        "spend_item": "{what} at {at}",
+        "spend_raise": "raise",
+        "spend_lower": "lower",
+        "spend_export": "Export ad data for {start}–{end}",
+        "read_script": "Read the host script (host_script.md): {segments} segments",
+        "samples": "Samples and props ready: {link} {name}",
+        "host_segment": "On air: {link} {name} ({minutes} min){mode}{hosts}",
+        "host_mode_flash": ": flash sale at {price} until {end}",
+        "host_mode_coupon": ": announce the coupon, {amount} off orders of {threshold}",
+        "host_mode_gift": ": announce the gift, {item}",
+        "host_encore": " (encore)",
+        "host_name": ", {names}",
+        "host_bag": "Announce the lucky bag: {prize}, {winners} winner(s), draw at {draw_at}",
+        "break": "{minutes}-minute break{label}, back at {back}",
+        "break_label": ": {label}",
+        "cue_link_up": 'Call "3, 2, 1, link up!" for {link} {name}',
+        "cue_release": "Announce the stock release: {units} units of {name}",
+        "cue_flash_start": "Announce the price change: {name} flash sale at {price}",
+        "cue_flash_end": "Announce the flash sale is over: {name} back to {price}",
+        "cue_coupon": "Remind viewers to take the coupon: {amount} off orders of {threshold}",
+        "cue_gift": "Show the gift: {item}",
+        "cue_bag": "Remind viewers to enter the lucky bag: {entry}",
+        "host_review": "Review the script: mark selling points and answers to change",
+        "gear": "Check the streaming rig, cameras, lights and microphones",
+        "network": "Speed test: at least {mbps} Mbps up; backup link ready to switch",
+        "devices": "Control-room, floor-control and customer-service devices charged and logged in",
+        "on_air": "On air: stream, picture and sound OK",
+        "break_check": "{minutes}-minute break: check the stream and devices",
+        "off_air": "Off air: stop the stream, save the recording",
+        "sync": "Team sync: key script moments, ad windows, each person's actions in the show",
+        "rehearsal": 'Rehearse "3, 2, 1, link up": {first}',
+        "review": "Review done by {at}{day} (within 2 h of the end)",
+        "review_kpi": "Review done by {at}{day} (within 2 h of the end), against the KPIs: {kpi}",
+        "kpi": "watch time > {watch} s, engagement > {engagement}, payment conversion > "
+        "{conversion}, GPM > {gpm}",
+        "close_links": "{end}: take down every link, stop any coupon still being sent",
+        "winners": "Check every lucky-bag winner list is posted (last draw at {end})",
+    },
+}
+
+
+def render(env: Any, context: dict[str, Any]) -> dict[str, str | bytes]:
+    """checklists/<team>.md for each team with members or duties."""
+    files: dict[str, str | bytes] = {}
+    for sheet in build(context):
+        text = render_template(env, "checklist.md.j2", {**context, "checklist": sheet})
+        files[f"checklists/{sheet['team']}.md"] = text
+    return files
+
+
+def build(context: dict[str, Any]) -> list[dict[str, Any]]:
+    """The checklists as data: team, title, members, sections of items (`at` may be None)."""
+    return _Checklists(context).build()
+
+
+def members(show: dict[str, Any], team: str) -> list[str]:
+    """Names on a team: show.team, plus the hosts and co-hosts listed under `hosts`."""
+    names = list(show["team"].get(team, []))
+    if team in ("host", "co_host"):
+        names += [h["name"] for h in show["hosts"] if h["role"] == team and h["name"] not in names]
+    return names
+
+
+class _Checklists:
+    def __init__(self, context: dict[str, Any]):
+        self.ctx = context
+        self.lang: str = context["lang"]
+        self.w = PHRASES[self.lang]
+        self.show = context["show"]
+        self.cur = self.show["currency"]
+        self.segments: list[dict[str, Any]] = context["segments"]
+        self.products: dict[str, Any] = context["products"]
+        self.promotions: dict[str, Any] = context["promotions"]
+        self.first: dict[str, dict[str, Any]] = {}
+        for seg in self.segments:
+            self.first.setdefault(seg["sku"], seg)
+        self.end_minute = self.show["minutes"]
+
+    # -- helpers -------------------------------------------------------------------------------
+    def money(self, value: Any) -> str:
+        return money(value, self.cur, self.lang)
+
+    def coupon_money(self, value: Any) -> str:
+        if self.lang == "zh":
+            return f"{float(value):g}"
+        return self.money(value)
+
+    def clock(self, minute: int) -> tuple[str, str]:
+        """(HH:MM, day note) for a minute from the show's start; negative is before it."""
+        start = self.show["start"]
+        total = int(start[:2]) * 60 + int(start[3:]) + minute
+        day = ""
+        if total < 0:
+            day = self.w["prev_day"]
+        elif total >= 24 * 60:
+            day = self.w["next_day"]
+        total %= 24 * 60
+        return f"{total // 60:02d}:{total % 60:02d}", day
+
+    def at(self, minute: int) -> str:
+        hhmm, day = self.clock(minute)
+        return hhmm + day
+
+    def join(self, items: list[str]) -> str:
+        return self.w["list_sep"].join(items)
+
+    def link(self, seg: dict[str, Any]) -> str:
+        return link(seg["cart_link"], self.lang) or self.ctx["to_confirm"]
+
+    def span(self, minutes_: int) -> str:
+        if minutes_ % 60 == 0:
+            return self.w["hours"].format(n=minutes_ // 60)
+        return self.w["mins"].format(n=minutes_)
+
+    def percent(self, share: float) -> str:
+        return f"{share * 100:g}%"
+
+    def kpi(self) -> str:
+        k = self.show["kpi"]
+        return self.w["kpi"].format(
+            watch=f"{k['watch_time_seconds']:g}",
+            engagement=self.percent(k["engagement"]),
+            conversion=self.percent(k["payment_conversion"]),
+            gpm=self.money(k["gpm"]),
+        )
+
+    def used_promotions(self, kind: str) -> dict[str, list[dict[str, Any]]]:
+        """Promotions of `kind` that segments use, by id, with their segments."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        for seg in self.segments:
+            promo = self.promotions.get(seg["promotion"] or "")
+            if promo and promo["type"] == kind:
+                out.setdefault(promo["id"], []).append(seg)
+        return out
+
+    def bags(self) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for bag in self.ctx["lucky_bags"]:
+            out.setdefault(bag["id"], []).append(bag)
+        return out
+
+    # -- the checklists ------------------------------------------------------------------------
+    def build(self) -> list[dict[str, Any]]:
+        duties = {a["team"] for a in self.ctx["actions"]}
+        sheets = []
+        for team in TEAM_ORDER:
+            names = members(self.show, team)
+            if team != "host" and not names and team not in duties:
+                continue
+            sheets.append(self._sheet(team, names))
+        return sheets
+
+    def _sheet(self, team: str, names: list[str]) -> dict[str, Any]:
+        w = self.w
+        team_name = self.ctx["teams"][team]
+        title = w["title"].format(team=team_name[:1].upper() + team_name[1:])
+        before = []
+        for key, a, b in (("setup", SETUP_FROM, SETUP_TO), ("gear", GEAR_FROM, GEAR_TO)):
+            items = getattr(self, f"_{key}_{team}", lambda: [])()
+            if items:
+                from_at, to_at = self.at(a), self.at(b)
+                heading = w["window"].format(
+                    a=self.span(-a), b=self.span(-b), from_at=from_at, to_at=to_at
+                )
+                before.append(
+                    {"heading": heading, "entries": [{"at": None, "text": t} for t in items]}
+                )
+        before.append(
+            {
+                "heading": w["window_at"].format(a=self.span(-SYNC_AT), at=self.at(SYNC_AT)),
+                "entries": [{"at": None, "text": t} for t in self._sync()],
+            }
+        )
+        during = getattr(self, f"_during_{team}", lambda: [])()
+        during.extend(
+            {"minute": a["minute"], "at": a["at"], "text": a["text"]}
+            for a in self.ctx["actions"]
+            if a["team"] == team
+        )
+        during.sort(key=lambda item: item["minute"])
+        after = [{"at": None, "text": t} for t in getattr(self, f"_after_{team}", lambda: [])()]
+        review_at, review_day = self.clock(self.end_minute + REVIEW_WITHIN)
+        review = w["review_kpi"] if team in ("operations", "host") else w["review"]
+        after.append(
+            {"at": None, "text": review.format(at=review_at, day=review_day, kpi=self.kpi())}
+        )
+        return {
+            "team": team,
+            "title": title,
+            "members": w["members"].format(
+                names=self.join(names) if names else f"**{self.ctx['to_confirm']}**"
+            ),
+            "show_line": w["show_line"].format(
+                title=self.show["title"],
+                date=self.ctx["long_date"],
+                start=self.show["start"],
+                end=self.show["end"],
+            ),
+            "before_title": w["before"],
+            "before": before,
+            "during_title": w["during"].format(start=self.show["start"], end=self.show["end"]),
+            "during": during,
+            "after_title": w["after"],
+            "after": after,
+        }
+
+    def _sync(self) -> list[str]:
+        first = self.segments[0] if self.segments else None
+        first_text = f"{self.link(first)} {first['name']}" if first else ""
+        return [self.w["sync"], self.w["rehearsal"].format(first=first_text)]
+
+    # control room ------------------------------------------------------------------------------
+    def _setup_control_room(self) -> list[str]:
+        w = self.w
+        items = []
+        for sku, seg in self.first.items():
+            product = self.products[sku]
+            price = seg["price"]
+            has_list = price["list"] is not None and price["list"] > price["live"]
+            batch = product.get("batch_size")
+            items.append(
+                w["setup_product"].format(
+                    link=self.link(seg),
+                    name=seg["name"],
+                    sku=sku,
+                    list_price=w["list_price"].format(price=self.money(price["list"]))
+                    if has_list
+                    else w["no_list"].format(marker=f"**{self.ctx['to_confirm']}**"),
+                    live=self.money(price["live"]),
+                    available=number(seg["stock"]["available"], self.lang),
+                    batch=w["batch"].format(units=batch) if batch else "",
+                )
+            )
+        for pid, segs in self.used_promotions("flash_sale").items():
+            promo = self.promotions[pid]
+            seg = segs[0]
+            limit = promo.get("per_buyer_limit") or self.products[seg["sku"]].get("per_buyer_limit")
+            times = self.join(
+                [w["flash_time"].format(start=s["start"], end=self._flash_end(s)) for s in segs]
+            )
+            items.append(
+                w["setup_flash"].format(
+                    id=pid,
+                    name=seg["name"],
+                    price=self.money(promo["price"]),
+                    units=promo["units"],
+                    limit=w["flash_limit"].format(limit=limit) if limit else "",
+                    times=times,
+                )
+            )
+        for pid, segs in self.used_promotions("coupon").items():
+            promo = self.promotions[pid]
+            cap = ""
+            if promo.get("budget"):
+                cap += w["coupon_budget"].format(budget=self.money(promo["budget"]))
+            if promo.get("count"):
+                cap += w["coupon_count"].format(count=promo["count"])
+            items.append(
+                w["setup_coupon"].format(
+                    id=pid,
+                    threshold=self.coupon_money(promo["threshold"]),
+                    amount=self.coupon_money(promo["amount"]),
+                    cap=cap,
+                    times=self.join([s["start"] for s in segs]),
+                )
+            )
+        for pid, segs in self.used_promotions("gift").items():
+            promo = self.promotions[pid]
+            items.append(
+                w["setup_gift"].format(
+                    id=pid,
+                    name=segs[0]["name"],
+                    item=promo["item"],
+                    units=promo["units"],
+                    times=self.join([f"{s['start']}–{s['end']}" for s in segs]),
+                )
+            )
+        for pid, drops in self.bags().items():
+            bag = drops[0]
+            items.append(
+                w["setup_bag"].format(
+                    id=pid,
+                    prize=bag["prize"],
+                    winners=bag["winners"],
+                    entry=bag["entry"],
+                    countdown=bag["countdown_minutes"],
+                    drops=len(drops),
+                    times=self.join([d["at"] for d in drops]),
+                )
+            )
+        return items
+
+    def _flash_end(self, seg: dict[str, Any]) -> str:
+        for act in seg["actions"]:
+            if act["action"] == "end_flash_sale":
+                return str(act["at"])
+        return str(seg["end"])
+
+    def _after_control_room(self) -> list[str]:
+        w = self.w
+        items = [w["close_links"].format(end=self.show["end"])]
+        if self.ctx["lucky_bags"]:
+            items.append(w["winners"].format(end=self.ctx["lucky_bags"][-1]["draw_at"]))
+        return items
+
+    # supply chain ------------------------------------------------------------------------------
+    def _setup_supply_chain(self) -> list[str]:
+        w = self.w
+        planned = {s["sku"]: s["planned_units"] for s in self.ctx["plan"]["stock_use"]}
+        items = [
+            w["stock_product"].format(
+                name=seg["name"],
+                sku=sku,
+                available=number(seg["stock"]["available"], self.lang),
+                reserve=self.percent(self.show["stock_reserve"]),
+                planned=number(planned.get(sku, 0), self.lang),
+            )
+            for sku, seg in self.first.items()
+        ]
+        for pid in self.used_promotions("gift"):
+            promo = self.promotions[pid]
+            items.append(w["stock_gift"].format(item=promo["item"], units=promo["units"], id=pid))
+        for drops in self.bags().values():
+            items.append(
+                w["stock_bag"].format(
+                    prize=drops[0]["prize"], winners=drops[0]["winners"], drops=len(drops)
+                )
+            )
+        return items
+
+    def _after_supply_chain(self) -> list[str]:
+        w = self.w
+        items = [w["ship"]]
+        for pid in self.used_promotions("gift"):
+            promo = self.promotions[pid]
+            items.append(w["ship_gift"].format(item=promo["item"], units=promo["units"]))
+        for drops in self.bags().values():
+            items.append(w["ship_bag"].format(prize=drops[0]["prize"], drops=len(drops)))
+        return items
+
+    # customer service --------------------------------------------------------------------------
+    def _setup_customer_service(self) -> list[str]:
+        w = self.w
+        items = []
+        for sku, seg in self.first.items():
+            questions = [o["question"] for o in self.products[sku].get("objections", [])]
+            if questions:
+                items.append(
+                    w["faq"].format(
+                        link=self.link(seg), name=seg["name"], questions=self.join(questions)
+                    )
+                )
+        seen: set[str] = set()
+        for seg in self.segments:
+            pid = seg["promotion"]
+            if pid and pid not in seen and pid in self.promotions:
+                seen.add(pid)
+                text = promotion_text(
+                    self.promotions[pid], self.products[seg["sku"]], self.lang, self.cur
+                )
+                if text:
+                    items.append(w["promo_rules"].format(name=seg["name"], text=text))
+        return items
+
+    def _after_customer_service(self) -> list[str]:
+        return [self.w["after_service"]]
+
+    # operations --------------------------------------------------------------------------------
+    def _setup_operations(self) -> list[str]:
+        w = self.w
+        items = [w["kpi_targets"].format(kpi=self.kpi())]
+        for sku, seg in self.first.items():
+            missing = self._missing(sku, seg)
+            if missing:
+                items.append(
+                    w["confirm_facts"].format(
+                        link=self.link(seg), name=seg["name"], missing=self.join(missing)
+                    )
+                )
+        return items
+
+    def _missing(self, sku: str, seg: dict[str, Any]) -> list[str]:
+        w = self.w
+        product = self.products[sku]
+        points = product.get("selling_points", [])
+        missing = []
+        if not points:
+            missing.append(w["missing_points"])
+        elif any(not p.get("proof") for p in points):
+            missing.append(w["missing_proof"])
+        if not product.get("usage_scene"):
+            missing.append(w["missing_scene"])
+        if not product.get("objections"):
+            missing.append(w["missing_objections"])
+        price = seg["price"]
+        if price["list"] is None or price["list"] <= price["live"]:
+            missing.append(w["missing_list"])
+        return missing
+
+    def _during_operations(self) -> list[dict[str, Any]]:
+        curve = {p["minute"]: p["viewers"] for p in self.ctx["plan"]["viewer_curve"]}
+        items = []
+        for minute in range(DATA_CHECK_EVERY, self.end_minute + 1, DATA_CHECK_EVERY):
+            known = [m for m in curve if m <= minute]
+            viewers = curve[max(known)] if known else 0
+            gmv = sum(
+                s["expected"]["gmv"]
+                for s in self.segments
+                if s["start_minute"] + s["minutes"] <= minute
+            )
+            items.append(
+                {
+                    "minute": minute,
+                    "at": self.clock(minute)[0],
+                    "text": self.w["data_check"].format(
+                        viewers=number(viewers, self.lang), gmv=self.money(round(gmv))
+                    ),
+                }
+            )
+        return items
+
+    # paid traffic ------------------------------------------------------------------------------
+    def _setup_paid_traffic(self) -> list[str]:
+        w = self.w
+        spend = [
+            w["spend_item"].format(
+                at=a["at"], what=w["spend_raise" if a["action"] == "raise_spend" else "spend_lower"]
+            )
+            for a in self.ctx["actions"]
+            if a["team"] == "paid_traffic"
+        ]
+        return [w["spend_plan"].format(items=self.join(spend))] if spend else []
+
+    def _after_paid_traffic(self) -> list[str]:
+        return [self.w["spend_export"].format(start=self.show["start"], end=self.show["end"])]
+
+    # host and co-host --------------------------------------------------------------------------
+    def _gear_host(self) -> list[str]:
+        w = self.w
+        items = [w["read_script"].format(segments=len(self.segments))]
+        for sku, seg in self.first.items():
+            missing = self._missing(sku, seg)
+            if missing:
+                items.append(
+                    w["confirm_facts"].format(
+                        link=self.link(seg), name=seg["name"], missing=self.join(missing)
+                    )
+                )
+        return items
+
+    def _during_host(self) -> list[dict[str, Any]]:
+        w = self.w
+        several = sum(1 for h in self.show["hosts"] if h["role"] == "host") > 1
+        items = []
+        for seg in self.segments:
+            promo = self.promotions.get(seg["promotion"] or "", {})
+            mode = ""
+            if seg["mode"] == "flash_sale" and seg["price"]["flash_sale"] is not None:
+                mode = w["host_mode_flash"].format(
+                    price=self.money(seg["price"]["flash_sale"]), end=self._flash_end(seg)
+                )
+            elif seg["mode"] == "coupon" and promo:
+                mode = w["host_mode_coupon"].format(
+                    threshold=self.coupon_money(promo["threshold"]),
+                    amount=self.coupon_money(promo["amount"]),
+                )
+            elif seg["mode"] == "gift" and promo:
+                mode = w["host_mode_gift"].format(item=promo["item"])
+            if seg["airing"] > 1:
+                mode = w["host_encore"] + mode
+            hosts = (
+                w["host_name"].format(names=self.join(seg["hosts"]))
+                if several and seg["hosts"]
+                else ""
+            )
+            text = w["host_segment"].format(
+                link=self.link(seg),
+                name=seg["name"],
+                minutes=seg["minutes"],
+                mode=mode,
+                hosts=hosts,
+            )
+            items.append({"minute": seg["start_minute"], "at": seg["start"], "text": text})
+        for bag in self.ctx["lucky_bags"]:
+            items.append(
+                {
+                    "minute": bag["minute"],
+                    "at": bag["at"],
+                    "text": w["host_bag"].format(
+                        prize=bag["prize"], winners=bag["winners"], draw_at=bag["draw_at"]
+                    ),
+                }
+            )
+        items.extend(self._breaks())
+        return items
+
+    def _breaks(self) -> list[dict[str, Any]]:
+        w = self.w
+        return [
+            {
+                "minute": b["minute"],
+                "at": b["at"],
+                "text": w["break"].format(
+                    minutes=b["minutes"],
+                    label=w["break_label"].format(label=b["label"]) if b.get("label") else "",
+                    back=self.clock(b["minute"] + b["minutes"])[0],
+                ),
+            }
+            for b in self.ctx["breaks"]
+        ]
+
+    def _after_host(self) -> list[str]:
+        return [self.w["host_review"]]
+
+    def _gear_co_host(self) -> list[str]:
+        return [
+            self.w["samples"].format(link=self.link(seg), name=seg["name"])
+            for seg in self.first.values()
+        ]
+
+    def _during_co_host(self) -> list[dict[str, Any]]:
+        w = self.w
+        items = []
+        for seg in self.segments:
+            promo = self.promotions.get(seg["promotion"] or "", {})
+            for act in seg["actions"]:
+                kind = act["action"]
+                facts = {"link": self.link(seg), "name": seg["name"]}
+                if kind == "list_product":
+                    text = w["cue_link_up"].format(**facts)
+                elif kind == "release_stock":
+                    text = w["cue_release"].format(units=act["units"], **facts)
+                elif kind == "start_flash_sale":
+                    text = w["cue_flash_start"].format(price=self.money(act["price"]), **facts)
+                elif kind == "end_flash_sale":
+                    if act["minute"] >= seg["start_minute"] + seg["minutes"]:
+                        continue
+                    text = w["cue_flash_end"].format(price=self.money(act["price"]), **facts)
+                elif kind == "send_coupon" and promo:
+                    text = w["cue_coupon"].format(
+                        threshold=self.coupon_money(promo["threshold"]),
+                        amount=self.coupon_money(promo["amount"]),
+                    )
+                elif kind == "announce_gift" and promo:
+                    text = w["cue_gift"].format(item=promo["item"])
+                else:
+                    continue
+                items.append({"minute": act["minute"], "at": act["at"], "text": text})
+        for bag in self.ctx["lucky_bags"]:
+            items.append(
+                {
+                    "minute": bag["minute"],
+                    "at": bag["at"],
+                    "text": w["cue_bag"].format(entry=bag["entry"]),
+                }
+            )
+        items.extend(self._breaks())
+        return items
+
+    # tech --------------------------------------------------------------------------------------
+    def _gear_tech(self) -> list[str]:
+        w = self.w
+        return [w["gear"], w["network"].format(mbps=MIN_UPLOAD_MBPS), w["devices"]]
+
+    def _during_tech(self) -> list[dict[str, Any]]:
+        w = self.w
+        items = [{"minute": 0, "at": self.show["start"], "text": w["on_air"]}]
+        for b in self.ctx["breaks"]:
+            items.append(
+                {
+                    "minute": b["minute"],
+                    "at": b["at"],
+                    "text": w["break_check"].format(minutes=b["minutes"]),
+                }
+            )
+        items.append({"minute": self.end_minute, "at": self.show["end"], "text": w["off_air"]})
+        return items

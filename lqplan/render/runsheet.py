@@ -1,0 +1,800 @@
+"""The run-of-show (直播脚本): run_sheet.md, run_sheet.csv, run_sheet.html and ontime.csv.
+
+The rows are built once, here, from the plan and the actions actions.py words; the Markdown and
+HTML templates lay them out, and the two CSV files are written with the csv module rather than a
+template so that quoting, the BOM and CSV-injection guards are right. One row per segment, break
+and lucky-bag drop, in time order. Every price, quantity and claim comes from the plan; a missing
+input shows `to_confirm` (未确认 / to confirm) instead.
+
+Ontime (github.com/cpvalente/ontime) imports a rundown from a spreadsheet. What its source says
+(apps/server/src/api-data/excel/excel.parser.ts, excel.utils.ts and ontime-utils'
+spreadsheetImport.ts `defaultImportMap`): the header row is found by matching cell text,
+lower-cased and trimmed, against the import map, whose defaults are "title", "time start",
+"time end", "duration", "cue", "notes" (not "note"), "colour", "timer type", "link start",
+"count to end", "flag", "skip", "end action", "warning time", "danger time" and "id". Times are
+parsed from "HH:MM:SS" strings (a bare number is read as minutes). "timer type" takes
+"count-down", "count-up", "time-to-end", "clock", or "group" / "milestone" / "skip-import";
+"link start" defaults to true (each event starts when the previous ends) unless the column says
+"FALSE". Custom fields are mapped in the import dialog from a label (letters, digits and spaces
+only) to a column header, so ours are plain ASCII: "SKU", "Cart link", "Promotion",
+"Control room". The upload endpoint accepts .xlsx only (its default worksheet name is
+"event schedule"), so the CSV is opened in a spreadsheet (or Google Sheets, which Ontime can
+sync) and saved from there.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from markupsafe import Markup
+
+from lqplan.render import env as render_env
+from lqplan.render import i18n, svg
+from lqplan.render.actions import link, promotion_text
+
+CRITICAL = "⚠"
+# Cells starting with these are formulas to Excel, WPS and LibreOffice (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+COLUMNS = (
+    "no",
+    "start",
+    "duration",
+    "phase",
+    "product",
+    "role",
+    "list_price",
+    "live_price",
+    "deal_price",
+    "released",
+    "remaining",
+    "promotion",
+    "host",
+    "cue",
+    "control_room",
+    "floor_control",
+    "paid_traffic",
+    "notes",
+)
+
+PLATFORMS = {
+    "zh": {
+        "douyin": "抖音",
+        "taobao": "淘宝直播",
+        "kuaishou": "快手",
+        "channels": "视频号",
+        "tiktok": "TikTok Shop",
+        "whatnot": "Whatnot",
+        "tv": "电视购物",
+        "other": "其他",
+    },
+    "en": {
+        "douyin": "Douyin",
+        "taobao": "Taobao Live",
+        "kuaishou": "Kuaishou",
+        "channels": "WeChat Channels",
+        "tiktok": "TikTok Shop",
+        "whatnot": "Whatnot",
+        "tv": "TV shopping",
+        "other": "other",
+    },
+}
+
+PHRASES: dict[str, dict[str, str]] = {
+    "zh": {
+        "run_sheet": "直播脚本",
+        "colon": "：",
+        "list_sep": "、",
+        "date": "日期",
+        "time": "时间",
+        "platform": "平台",
+        "room": "直播间",
+        "theme": "主题",
+        "hosts": "主播",
+        "team": "团队",
+        "schedule": "流程表",
+        "legend_critical": "⚠ 加粗 = 关键时刻：上链接、放库存、改价 / 秒杀、福袋。",
+        "legend_scripts": "主播要点只列第一条卖点；完整话术见主播话术文档。",
+        # columns
+        "col_no": "#",
+        "col_start": "开始",
+        "col_duration": "时长",
+        "col_phase": "环节",
+        "col_product": "商品（链接 · SKU · 名称）",
+        "col_role": "定位",
+        "col_list_price": "划线价",
+        "col_live_price": "直播价",
+        "col_deal_price": "券后 / 秒杀价",
+        "col_released": "放量",
+        "col_remaining": "预计剩余 / 可售",
+        "col_promotion": "促销动作",
+        "col_host": "主播要点",
+        "col_cue": "助播口令",
+        "col_control_room": "中控",
+        "col_floor_control": "场控",
+        "col_paid_traffic": "投放",
+        "col_notes": "备注",
+        # cells
+        "cue": "3、2、1，上链接！{link}",
+        "cue_flash": "秒杀开抢：{price}",
+        "no_link": "链接号未确认",
+        "after_coupon": "券后 {price}",
+        "flash_price": "秒杀 {price}（{span}）",
+        "released": "{at} 放 {units} 件",
+        "remaining": "{left} / {available}",
+        "point_proof": "{point}（{proof}）",
+        "on_air": "主播：{names}",
+        "encore": "第 {n} 次上播",
+        "per_buyer": "每人限购 {n} 件",
+        "collab": "联名：{partner}",
+        "gifts": "随单赠：{gifts}",
+        "bag_product": "福袋 {id}",
+        "bag_prize": "奖品：{prize}，{winners} 名",
+        "bag_entry": "参与方式：{entry}",
+        "bag_draw": "{at} 开奖",
+        # summary
+        "totals": "合计",
+        "segments_count": "过款数",
+        "units": "预计件数",
+        "gmv": "预计 GMV",
+        "profit": "预计利润",
+        "bag_prize_cost": "福袋奖品成本",
+        "bag_retention": "福袋留人价值",
+        "solver": "求解报告",
+        "status": "状态",
+        "status_optimal": "最优",
+        "status_feasible": "可行",
+        "objective": "目标",
+        "objective_profit": "利润",
+        "objective_gmv": "GMV",
+        "gap": "与上界差距",
+        "uplift": "相比贪心手排方案",
+        "not_available": "—",
+        "kpi": "KPI 目标",
+        "kpi_watch_time": "人均观看时长",
+        "kpi_engagement": "互动率",
+        "kpi_payment_conversion": "支付转化率",
+        "kpi_gpm": "GPM（千次观看成交额）",
+        "seconds": "{n} 秒",
+        "compliance": "合规检查",
+        "compliance_none": "未发现问题。",
+        "compliance_where": "位置",
+        "compliance_severity": "级别",
+        "compliance_message": "说明",
+        "generated_by": "由 {generator} 生成",
+        # timeline
+        "timeline": "时间轴",
+        "timeline_title": "直播时间轴",
+        "timeline_desc": "横轴为直播时间；曲线为预计在线人数；色块为各商品过款，颜色代表定位；"
+        "黄色条为限时秒杀，竖线为上链接，绿色三角为放库存，紫色圆点为福袋，斜线区为休息。",
+        "viewers": "预计在线人数",
+        "link_up": "上链接",
+        "flash_sale": "限时秒杀",
+        "stock_release": "放库存",
+        "lucky_bag": "福袋",
+        "break": "休息",
+    },
+    "en": {
+        "run_sheet": "Run sheet",
+        "colon": ": ",
+        "list_sep": ", ",
+        "date": "Date",
+        "time": "Time",
+        "platform": "Platform",
+        "room": "Room",
+        "theme": "Theme",
+        "hosts": "Hosts",
+        "team": "Team",
+        "schedule": "Run of show",
+        "legend_critical": "⚠ bold = critical moment: link up, stock release, price change / "
+        "flash sale, lucky bag.",
+        "legend_scripts": "Host points list the first selling point only; the full lines are in "
+        "the host script.",
+        "col_no": "#",
+        "col_start": "Start",
+        "col_duration": "Length",
+        "col_phase": "Phase",
+        "col_product": "Product (link · SKU · name)",
+        "col_role": "Role",
+        "col_list_price": "List price",
+        "col_live_price": "Live price",
+        "col_deal_price": "After coupon / flash price",
+        "col_released": "Stock released",
+        "col_remaining": "Expected left / available",
+        "col_promotion": "Promotion",
+        "col_host": "Host points",
+        "col_cue": "Co-host cue",
+        "col_control_room": "Control room",
+        "col_floor_control": "Floor control",
+        "col_paid_traffic": "Paid traffic",
+        "col_notes": "Notes",
+        "cue": "3, 2, 1 — {link} is live!",
+        "cue_flash": "Flash sale on: {price}",
+        "no_link": "link number to confirm",
+        "after_coupon": "after coupon {price}",
+        "flash_price": "flash {price} ({span})",
+        "released": "{at} release {units} units",
+        "remaining": "{left} / {available}",
+        "point_proof": "{point} ({proof})",
+        "on_air": "Host: {names}",
+        "encore": "airing {n}",
+        "per_buyer": "limit {n} per buyer",
+        "collab": "Collab: {partner}",
+        "gifts": "Gift with order: {gifts}",
+        "bag_product": "Lucky bag {id}",
+        "bag_prize": "Prize: {prize}, {winners} winner(s)",
+        "bag_entry": "Enter by: {entry}",
+        "bag_draw": "draw at {at}",
+        "totals": "Totals",
+        "segments_count": "Segments",
+        "units": "Expected units",
+        "gmv": "Expected GMV",
+        "profit": "Expected profit",
+        "bag_prize_cost": "Lucky-bag prize cost",
+        "bag_retention": "Lucky-bag retention value",
+        "solver": "Solver report",
+        "status": "Status",
+        "status_optimal": "optimal",
+        "status_feasible": "feasible",
+        "objective": "Objective",
+        "objective_profit": "profit",
+        "objective_gmv": "GMV",
+        "gap": "Gap to bound",
+        "uplift": "Uplift over the greedy hand-made plan",
+        "not_available": "—",
+        "kpi": "KPI targets",
+        "kpi_watch_time": "Average watch time",
+        "kpi_engagement": "Engagement rate",
+        "kpi_payment_conversion": "Payment conversion",
+        "kpi_gpm": "GPM (GMV per thousand views)",
+        "seconds": "{n} s",
+        "compliance": "Compliance",
+        "compliance_none": "None found.",
+        "compliance_where": "Where",
+        "compliance_severity": "Severity",
+        "compliance_message": "Message",
+        "generated_by": "Generated by {generator}",
+        "timeline": "Timeline",
+        "timeline_title": "Show timeline",
+        "timeline_desc": "The x axis is show time; the curve is expected concurrent viewers; "
+        "bars are product segments coloured by role; yellow bands are flash sales, vertical "
+        "ticks link-up moments, green triangles stock releases, purple dots lucky bags, hatched "
+        "areas breaks.",
+        "viewers": "Expected viewers",
+        "link_up": "link up",
+        "flash_sale": "flash sale",
+        "stock_release": "stock release",
+        "lucky_bag": "lucky bag",
+        "break": "break",
+    },
+}
+
+# Ontime's import headers (see the module docstring); custom fields after the built-in ones.
+ONTIME_HEADERS = (
+    "Title",
+    "Time Start",
+    "Time End",
+    "Duration",
+    "Cue",
+    "Notes",
+    "Colour",
+    "Timer Type",
+    "Link Start",
+    "SKU",
+    "Cart link",
+    "Promotion",
+    "Control room",
+)
+ONTIME_BREAK_COLOUR = "#94A3B8"
+ONTIME_BAG_COLOUR = "#C026D3"
+
+# Which actions are critical moments (set in bold with ⚠ on the sheet).
+CRITICAL_ACTIONS = {
+    "release_stock",
+    "start_flash_sale",
+    "end_flash_sale",
+    "start_lucky_bag",
+    "draw_lucky_bag",
+}
+# Within one minute, the order a control room works in: list first, take down last.
+ACTION_ORDER = {
+    "list_product": 0,
+    "release_stock": 1,
+    "start_flash_sale": 2,
+    "send_coupon": 3,
+    "announce_gift": 4,
+    "start_lucky_bag": 5,
+    "pin_lucky_bag": 6,
+    "draw_lucky_bag": 7,
+    "end_flash_sale": 8,
+    "delist_product": 9,
+}
+# Columns whose critical lines also get a tinted cell in the HTML sheet.
+HIGHLIGHT = {"deal_price", "released", "promotion", "control_room"}
+BAG_ACTIONS = {"start_lucky_bag", "draw_lucky_bag", "pin_lucky_bag"}
+TEAM_COLUMNS = {
+    "control_room": "control_room",
+    "floor_control": "floor_control",
+    "paid_traffic": "paid_traffic",
+    "supply_chain": "notes",
+}
+
+
+def render(env: Any, context: Mapping[str, Any]) -> dict[str, str | bytes]:
+    """run_sheet.md, run_sheet.csv, run_sheet.html and ontime.csv for the plan in `context`."""
+    lang = context["lang"]
+    words = PHRASES[lang]
+    rows = build_rows(context)
+    columns = [{"key": key, "label": words[f"col_{key}"]} for key in COLUMNS]
+    extra = {
+        "t": words,
+        "columns": columns,
+        "rows": [_for_templates(row) for row in rows],
+        "header": header(context),
+        "summary": summary(context),
+        "compliance_rows": [_finding(f) for f in context["compliance"]],
+        "timeline": Markup(svg.timeline(context, words)),  # svg.py XML-escapes every text
+        "legend": legend(context),
+    }
+    full = {**context, **extra}
+    return {
+        "run_sheet.md": render_env.render(env, "run_sheet.md.j2", full),
+        "run_sheet.csv": run_sheet_csv(rows, columns),
+        "run_sheet.html": render_env.render(env, "run_sheet.html.j2", full),
+        "ontime.csv": ontime_csv(context, rows),
+    }
+
+
+# ---------------------------------------------------------------------------------------- rows
+
+
+def build_rows(context: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One row per segment, break and lucky-bag drop, in time order; each cell a list of lines
+    {text, critical}."""
+    rows: list[dict[str, Any]] = []
+    for seg in context["segments"]:
+        rows.append(_segment_row(context, seg))
+    for index, brk in enumerate(context["breaks"], start=1):
+        rows.append(_break_row(context, brk, index))
+    for index, bag in enumerate(context["lucky_bags"], start=1):
+        rows.append(_bag_row(context, bag, index))
+    order = {"break": 0, "segment": 1, "lucky_bag": 2}
+    rows.sort(key=lambda r: (r["minute"], order[r["kind"]], r["seq"]))
+    _place_actions(context, rows)
+    return rows
+
+
+def _segment_row(context: Mapping[str, Any], seg: Mapping[str, Any]) -> dict[str, Any]:
+    lang, words, confirm = context["lang"], PHRASES[context["lang"]], context["to_confirm"]
+    product = context["products"].get(seg["sku"], {})
+    price = seg.get("price") or {}
+    cart = link(seg.get("cart_link"), lang)
+    mode = seg.get("mode") or "normal"
+    promo = context["promotions"].get(seg.get("promotion") or "", {})
+    cells = _empty_cells()
+    cells["no"] = _lines(str(seg["number"]))
+    cells["start"] = _lines(seg["start"])
+    cells["duration"] = _lines(i18n.minutes(seg["minutes"], lang))
+    cells["phase"] = _lines(context["phases"].get(seg["phase"], seg["phase"]))
+    cells["product"] = _lines(cart or words["no_link"], f"{seg['sku']} {seg['name']}")
+    cells["role"] = _lines(context["roles"].get(seg["role"], seg["role"]))
+    cells["list_price"] = _lines(_money(context, price.get("list")))
+    cells["live_price"] = _lines(_money(context, price.get("live")))
+    if mode == "flash_sale":
+        span = _span(context, seg["start_minute"], seg.get("promotion_minutes") or seg["minutes"])
+        text = words["flash_price"].format(
+            price=_money(context, price.get("flash_sale")), span=span
+        )
+        cells["deal_price"] = [_line(text, critical=True)]
+    elif mode == "coupon":
+        text = words["after_coupon"].format(price=_money(context, price.get("after_coupon")))
+        cells["deal_price"] = _lines(text)
+    stock = seg.get("stock") or {}
+    for act in seg.get("actions") or []:
+        if act.get("action") == "release_stock":
+            units = act.get("units")
+            text = words["released"].format(at=act["at"], units=confirm if units is None else units)
+            cells["released"].append(_line(text, critical=True))
+    if stock.get("after") is not None and stock.get("available") is not None:
+        cells["remaining"] = _lines(
+            words["remaining"].format(
+                left=i18n.number(max(0.0, stock["after"]), lang),
+                available=i18n.number(stock["available"], lang),
+            )
+        )
+    else:
+        cells["remaining"] = _lines(confirm)
+    if promo:
+        text = promotion_text(promo, product, lang, context["show"]["currency"])
+        if mode == "flash_sale":  # the coupon and gift wordings name their promotion already
+            text = f"{promo['id']}{words['colon']}{text}"
+        cells["promotion"] = [_line(text or confirm, critical=mode == "flash_sale")]
+    cells["host"] = _lines(_first_point(product, words, confirm))
+    cue = words["cue"].format(link=cart or words["no_link"])
+    cells["cue"] = [_line(cue, critical=True)]
+    if mode == "flash_sale":
+        flash = _money(context, price.get("flash_sale"))
+        cells["cue"].append(_line(words["cue_flash"].format(price=flash), critical=True))
+    notes = cells["notes"]
+    if seg.get("hosts"):
+        notes.append(_line(words["on_air"].format(names=words["list_sep"].join(seg["hosts"]))))
+    if seg.get("airing", 1) > 1:
+        notes.append(_line(words["encore"].format(n=seg["airing"])))
+    if product.get("per_buyer_limit"):
+        notes.append(_line(words["per_buyer"].format(n=product["per_buyer_limit"])))
+    if product.get("gifts"):
+        notes.append(_line(words["gifts"].format(gifts=words["list_sep"].join(product["gifts"]))))
+    collab = product.get("collab") or {}
+    if collab.get("partner"):
+        notes.append(_line(words["collab"].format(partner=collab["partner"])))
+    return {
+        "kind": "segment",
+        "minute": seg["start_minute"],
+        "end": seg["start_minute"] + seg["minutes"],
+        "seq": seg["number"],
+        "sku": seg["sku"],
+        "name": seg["name"],
+        "role": seg["role"],
+        "cart_link": cart,
+        "promotion_id": seg.get("promotion"),
+        "critical": mode == "flash_sale" or bool(cells["released"]),
+        "cells": cells,
+    }
+
+
+def _break_row(context: Mapping[str, Any], brk: Mapping[str, Any], index: int) -> dict[str, Any]:
+    lang = context["lang"]
+    cells = _empty_cells()
+    label = brk.get("label") or context["phases"]["break"]
+    cells["start"] = _lines(brk["at"])
+    cells["duration"] = _lines(i18n.minutes(brk["minutes"], lang))
+    cells["phase"] = _lines(context["phases"]["break"])
+    cells["product"] = _lines(label)
+    return {
+        "kind": "break",
+        "minute": brk["minute"],
+        "end": brk["minute"] + brk["minutes"],
+        "seq": index,
+        "sku": "",
+        "role": "",
+        "cart_link": "",
+        "promotion_id": None,
+        "critical": False,
+        "cells": cells,
+        "label": label,
+    }
+
+
+def _bag_row(context: Mapping[str, Any], bag: Mapping[str, Any], index: int) -> dict[str, Any]:
+    lang, words = context["lang"], PHRASES[context["lang"]]
+    cells = _empty_cells()
+    cells["start"] = _lines(bag["at"])
+    cells["duration"] = _lines(i18n.minutes(bag["countdown_minutes"], lang))
+    cells["phase"] = [_line(context["phases"]["giveaway"], critical=True)]
+    cells["product"] = [_line(words["bag_product"].format(id=bag["id"]), critical=True)]
+    prize = words["bag_prize"].format(prize=bag["prize"], winners=bag["winners"])
+    cells["promotion"] = _lines(prize, words["bag_entry"].format(entry=bag["entry"]))
+    cells["notes"] = _lines(words["bag_draw"].format(at=bag["draw_at"]))
+    return {
+        "kind": "lucky_bag",
+        "minute": bag["minute"],
+        "end": bag["minute"] + bag["countdown_minutes"],
+        "seq": index,
+        "sku": "",
+        "role": "",
+        "cart_link": "",
+        "promotion_id": bag["id"],
+        "critical": True,
+        "cells": cells,
+        "bag": bag,
+    }
+
+
+def _place_actions(context: Mapping[str, Any], rows: list[dict[str, Any]]) -> None:
+    """Put each team action on the row it belongs to: a segment's own actions on its row, a
+    lucky bag's on the bag's row, the rest (ad spend) on the segment or break then on air."""
+    timed = [r for r in rows if r["kind"] != "lucky_bag"]
+    ordered = sorted(
+        context["actions"], key=lambda a: (a["minute"], ACTION_ORDER.get(a["action"], 50))
+    )
+    for act in ordered:
+        column = TEAM_COLUMNS.get(act["team"])
+        if column is None:
+            continue  # customer service briefs live in the checklists, not on the sheet
+        row = _row_for(act, rows, timed)
+        if row is None:
+            continue
+        line = _line(f"{act['at']} {act['text']}", critical=act["action"] in CRITICAL_ACTIONS)
+        if act["team"] == "supply_chain":
+            line = _line(act["text"], critical=True)
+        row["cells"][column].append(line)
+
+
+def _row_for(
+    act: Mapping[str, Any], rows: list[dict[str, Any]], timed: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    minute, kind = act["minute"], act["action"]
+    if kind in BAG_ACTIONS:
+        for row in rows:
+            same_bag = row["kind"] == "lucky_bag" and row["promotion_id"] == act.get("promotion")
+            if same_bag and row["minute"] <= minute <= row["end"]:
+                return row
+        return None
+    if act.get("sku"):
+        # A segment's own action: during it, or at its last minute (take down, flash sale over).
+        own = [r for r in timed if r["sku"] == act["sku"]]
+        for row in own:
+            if row["minute"] <= minute < row["end"]:
+                return row
+        for row in own:
+            if minute == row["end"]:
+                return row
+    for row in timed:
+        if row["minute"] <= minute < row["end"]:
+            return row
+    earlier = [r for r in timed if r["minute"] <= minute]
+    return earlier[-1] if earlier else (timed[0] if timed else None)
+
+
+def _first_point(product: Mapping[str, Any], words: Mapping[str, str], confirm: str) -> str:
+    points = product.get("selling_points") or []
+    if not points or not points[0].get("point"):
+        return confirm
+    first = points[0]
+    if first.get("proof"):
+        return words["point_proof"].format(point=first["point"], proof=first["proof"])
+    return str(first["point"])
+
+
+def _empty_cells() -> dict[str, list[dict[str, Any]]]:
+    return {key: [] for key in COLUMNS}
+
+
+def _line(text: Any, *, critical: bool = False) -> dict[str, Any]:
+    return {"text": str(text), "critical": critical}
+
+
+def _lines(*texts: Any) -> list[dict[str, Any]]:
+    return [_line(t) for t in texts if t not in (None, "")]
+
+
+# ----------------------------------------------------------------------- header and summary
+
+
+def header(context: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The sheet's top lines, label and value, in the show's language."""
+    show, lang = context["show"], context["lang"]
+    words = PHRASES[lang]
+    sep = words["list_sep"]
+    items = [
+        (words["date"], context["long_date"]),
+        (words["time"], f"{show['start']}–{show['end']}"),
+        (words["platform"], PLATFORMS[lang].get(show.get("platform") or "", show.get("platform"))),
+        (words["room"], show.get("room")),
+        (words["theme"], show.get("theme")),
+    ]
+    hosts = [
+        f"{h['name']}（{context['teams'].get(h['role'], h['role'])}）"
+        if lang == "zh"
+        else f"{h['name']} ({context['teams'].get(h['role'], h['role'])})"
+        for h in show.get("hosts") or []
+    ]
+    items.append((words["hosts"], sep.join(hosts)))
+    team = show.get("team") or {}
+    members = [
+        f"{context['teams'].get(role, role)} {sep.join(names)}"
+        for role, names in team.items()
+        if names and role != "co_host"
+    ]
+    items.append((words["team"], "；".join(members) if lang == "zh" else "; ".join(members)))
+    return [{"label": label, "value": str(value)} for label, value in items if value]
+
+
+def summary(context: Mapping[str, Any]) -> dict[str, list[dict[str, str]]]:
+    """Totals, the solver's report and the KPI targets as label/value lists."""
+    lang, words = context["lang"], PHRASES[context["lang"]]
+    totals, solver, show = context["totals"], context["solver"], context["show"]
+    na = words["not_available"]
+    kpi = show.get("kpi") or {}
+    gap = solver.get("gap_percent")
+    uplift = solver.get("uplift_percent")
+    status = solver.get("status") or ""
+    return {
+        "totals": _pairs(
+            (words["segments_count"], str(totals["segments"])),
+            (words["units"], i18n.number(totals["units"], lang)),
+            (words["gmv"], _money(context, totals["gmv"])),
+            (words["profit"], _money(context, totals["profit"])),
+            (words["bag_prize_cost"], _money(context, totals.get("lucky_bag_prize_cost"))),
+            (words["bag_retention"], _money(context, totals.get("lucky_bag_retention_value"))),
+        ),
+        "solver": _pairs(
+            (words["status"], words.get(f"status_{status}", status)),
+            (words["objective"], words.get(f"objective_{show['objective']}", show["objective"])),
+            (words["gap"], na if gap is None else f"{gap:.2f}%"),
+            (words["uplift"], na if uplift is None else f"{uplift:+.2f}%"),
+        ),
+        "kpi": _pairs(
+            (words["kpi_watch_time"], _kpi(kpi.get("watch_time_seconds"), context, "seconds")),
+            (words["kpi_engagement"], _kpi(kpi.get("engagement"), context, "percent")),
+            (
+                words["kpi_payment_conversion"],
+                _kpi(kpi.get("payment_conversion"), context, "percent"),
+            ),
+            (words["kpi_gpm"], _kpi(kpi.get("gpm"), context, "money")),
+        ),
+    }
+
+
+def _kpi(value: Any, context: Mapping[str, Any], kind: str) -> str:
+    if value is None:
+        return str(context["to_confirm"])
+    words = PHRASES[context["lang"]]
+    if kind == "seconds":
+        text = words["seconds"].format(n=f"{float(value):g}")
+    elif kind == "percent":
+        text = f"{float(value) * 100:g}%"
+    else:
+        text = _money(context, value)
+    return f"> {text}"
+
+
+def _pairs(*items: tuple[str, str]) -> list[dict[str, str]]:
+    return [{"label": label, "value": value} for label, value in items]
+
+
+def _finding(finding: Mapping[str, Any]) -> dict[str, str]:
+    where = ":".join(
+        str(part)
+        for part in (finding.get("file"), finding.get("line"), finding.get("column"))
+        if part not in (None, "")
+    )
+    if finding.get("path"):
+        where = f"{where} ({finding['path']})" if where else str(finding["path"])
+    return {
+        "where": where,
+        "severity": str(finding.get("severity") or ""),
+        "message": str(finding.get("message") or ""),
+        "md_where": md_escape(where),
+        "md_message": md_escape(str(finding.get("message") or "")),
+    }
+
+
+def legend(context: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Role colours of the roles that air, in the catalog's role order."""
+    present = {seg["role"] for seg in context["segments"]}
+    return [
+        {"label": label, "colour": svg.role_colour(role)}
+        for role, label in context["roles"].items()
+        if role in present
+    ]
+
+
+# ---------------------------------------------------------------------------- text formats
+
+
+def _for_templates(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row as templates see it: cells by column (lines), Markdown cells, kind and colour."""
+    cells = row["cells"]
+    return {
+        "kind": row["kind"],
+        "critical": row["critical"],
+        "role": row["role"],
+        "colour": svg.role_colour(row["role"]) if row["kind"] == "segment" else "",
+        "cells": [
+            {
+                "key": key,
+                "lines": cells[key],
+                "highlight": key in HIGHLIGHT and any(line["critical"] for line in cells[key]),
+            }
+            for key in COLUMNS
+        ],
+        "md": [md_cell(cells[key]) for key in COLUMNS],
+    }
+
+
+def md_escape(text: str) -> str:
+    """Plain text safe in a Markdown table cell: no column breaks, no raw HTML, no emphasis."""
+    out = (
+        text.replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("*", "\\*")
+        .replace("_", "\\_")
+        .replace("`", "\\`")
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+    )
+    return " ".join(out.split())
+
+
+def md_cell(lines: Iterable[Mapping[str, Any]]) -> str:
+    parts = []
+    for line in lines:
+        text = md_escape(line["text"])
+        parts.append(f"**{CRITICAL} {text}**" if line["critical"] else text)
+    return "<br>".join(parts)
+
+
+def plain_cell(lines: Iterable[Mapping[str, Any]]) -> str:
+    return "\n".join(
+        f"{CRITICAL} {line['text']}" if line["critical"] else line["text"] for line in lines
+    )
+
+
+def neutralise(cell: str) -> str:
+    """A cell a spreadsheet will not run as a formula (OWASP's CSV-injection advice)."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+
+
+def write_csv(rows: Iterable[Iterable[str]]) -> bytes:
+    """UTF-8 with BOM (Excel and WPS then read Chinese correctly), CRLF, every cell guarded."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    for row in rows:
+        writer.writerow([neutralise(str(cell)) for cell in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def run_sheet_csv(rows: list[dict[str, Any]], columns: list[dict[str, str]]) -> bytes:
+    table = [[c["label"] for c in columns]]
+    table += [[plain_cell(row["cells"][key]) for key in COLUMNS] for row in rows]
+    return write_csv(table)
+
+
+def ontime_csv(context: Mapping[str, Any], rows: list[dict[str, Any]]) -> bytes:
+    """The rows in the layout Ontime's spreadsheet import reads (headers: module docstring)."""
+    table: list[list[str]] = [list(ONTIME_HEADERS)]
+    for row in rows:
+        cells = row["cells"]
+        start, end = row["minute"], row["end"]
+        if row["kind"] == "segment":
+            title = row["name"]
+            cue, colour = cells["no"][0]["text"], svg.role_colour(row["role"]).upper()
+            notes = [cells["host"], cells["cue"], cells["deal_price"], cells["notes"]]
+        elif row["kind"] == "break":
+            title, cue, colour = row["label"], f"B{row['seq']}", ONTIME_BREAK_COLOUR
+            notes = [cells["paid_traffic"]]
+        else:
+            title = " ".join(t["text"] for t in cells["product"])
+            cue, colour = f"LB{row['seq']}", ONTIME_BAG_COLOUR
+            notes = [cells["promotion"], cells["notes"], cells["floor_control"]]
+        table.append(
+            [
+                title,
+                _ontime_time(context, start),
+                _ontime_time(context, end),
+                f"{(end - start) // 60:02d}:{(end - start) % 60:02d}:00",
+                cue,
+                "\n".join(plain_cell(n) for n in notes if n),
+                colour,
+                "count-down",
+                "FALSE",
+                row["sku"],
+                row["cart_link"],
+                plain_cell(cells["promotion"]) if row["kind"] == "segment" else "",
+                plain_cell(cells["control_room"]),
+            ]
+        )
+    return write_csv(table)
+
+
+def _ontime_time(context: Mapping[str, Any], minute: int) -> str:
+    return f"{_clock(context, minute)}:00"
+
+
+def _money(context: Mapping[str, Any], value: Any) -> str:
+    return i18n.money(value, context["show"]["currency"], context["lang"])
+
+
+def _span(context: Mapping[str, Any], minute: int, minutes: int) -> str:
+    return f"{_clock(context, minute)}–{_clock(context, minute + minutes)}"
+
+
+def _clock(context: Mapping[str, Any], minute: int) -> str:
+    start = context["show"]["start"]
+    total = int(start[:2]) * 60 + int(start[3:]) + int(minute)
+    return f"{total // 60 % 24:02d}:{total % 60:02d}"

@@ -1,0 +1,715 @@
+"""host_script.md (主播话术): what the host says, segment by segment, from the plan's facts only.
+
+Hooks and transitions are wording templates filled with the plan's own facts (product name, a
+selling point, clock times); prices, quantities and promotions are copied from plan.json. The
+templates never add a claim of their own: no superlative, no discount, no benefit the inputs do
+not state. A fact the inputs lack (selling point, proof, usage scene, objections, a list price
+above the live price, a cart link) is written as the visible to-confirm marker instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lqplan.render.actions import link
+from lqplan.render.env import render as render_template
+from lqplan.render.i18n import minutes, money
+
+MAX_POINTS = 3  # DOMAIN.md: 1-3 selling points per product
+
+PHRASES: dict[str, dict[str, Any]] = {
+    "zh": {
+        "title": "主播话术",
+        "sep": "：",
+        "colon": "：",
+        "winners": "{n} 位",
+        "list_sep": "、",
+        "legend": "标注「{marker}」的内容请在开播前与运营核对，不要临场补充；"
+        "价格、数量、时间均来自排品计划。",
+        "hosts_line": "主播：{names}",
+        "co_hosts_line": "助播：{names}",
+        "opening": "开场",
+        "welcome": "欢迎来到{room}！我是主播{hosts}。",
+        "welcome_no_room": "欢迎来到直播间！我是主播{hosts}。",
+        "welcome_co_host": "今天和我一起的还有助播{names}。",
+        "theme": "今天这场是「{title}」，主题：{theme}。",
+        "no_theme": "今天这场是「{title}」。",
+        "coming": "今天要讲的",
+        "first_up": "开场先上：{product}",
+        "heroes": "主推款：{items}",
+        "flash_sales": "限时秒杀：{items}",
+        "flash_item": "{product} {price}（{at} 开始）",
+        "coupons": "优惠券：{items}",
+        "coupon_item": "满{threshold}减{amount}",
+        "gifts": "赠品：{items}",
+        "gift_item": "买{name}送{item}",
+        "lucky_bags": "福袋：{items}",
+        "bag_item": "{prize}（{times} 开抽）",
+        "collabs": "联名款：{items}",
+        "collab_item": "{product}（与{partner}联名）",
+        "timed": "{product}（{at}）",
+        "hook": {
+            "traffic": "刚进来的宝宝先别走，先给大家上{name}",
+            "welfare": "福利款来了：{name}",
+            "bridge": "接下来这款是{name}",
+            "hero": "今天的主推款来了：{name}",
+            "profit": "下一款：{name}",
+            "image": "接下来仔细看看这款{name}",
+            "test": "再给大家看一款：{name}",
+            "encore": "返场！刚才错过的宝宝注意，{name}又回来了",
+        },
+        "hook_point": "——{point}。",
+        "hook_end": "。",
+        "heading": "{number}. {start}–{end}（{minutes}）· {link} · {name} · {role}",
+        "encore_tag": "返场",
+        "label_hook": "钩子",
+        "label_points": "卖点",
+        "label_proof": "依据",
+        "label_scene": "使用场景",
+        "label_objections": "顾虑解答",
+        "point_proof": "{point}（依据：{proof}）",
+        "objection": "问：{question}　答：{answer}",
+        "label_question": "问",
+        "label_answer": "答",
+        "label_price": "价格",
+        "label_ends": "截止",
+        "label_call": "下单",
+        "label_cues": "助播口令",
+        "label_cues_solo": "口令",
+        "label_lines": "节点口播",
+        "label_transition": "过渡",
+        "label_collab": "联名",
+        "collab": "与{partner}联名",
+        "price_list": "原价{price}",
+        "price_coupon": "今天领满{threshold}减{amount}的券",
+        "price_gift": "拍下送{item}（{value}共 {units} 份）",
+        "gift_value": "价值{value}，",
+        "price_live": "今天直播间{live}",
+        "price_live_coupon": "直播间{live}，券后到手{after}",
+        "price_live_coupon_threshold": "直播间{live}（满{threshold}可用券）",
+        "price_live_flash": "直播间{live}，限时秒杀{flash}",
+        "price_join": "，",
+        "price_end": "。",
+        "no_list": "（原价{sep}{marker}）",
+        "ends": "这个价格到 {end} 本款下链接为止。",
+        "ends_flash": "秒杀价到 {flash_end} 结束，之后恢复直播价{live}；本款 {end} 下链接。",
+        "ends_flash_full": "秒杀价到 {end} 本款下链接为止。",
+        "ends_coupon_count": "优惠券一共 {count} 张。",
+        "call": "想要的宝宝直接拍{link}！",
+        "call_limit": "想要的宝宝直接拍{link}！每人限购 {limit} 件。",
+        "no_link": "链接号{marker}",
+        "cue_link_up": "3、2、1，上链接！{link}",
+        "cue_release": "放库存：{units} 件已放出！",
+        "cue_flash_start": "改价：秒杀价{price}，开抢！",
+        "cue_flash_end": "秒杀结束，恢复直播价{price}。",
+        "cue_coupon": "券已发：满{threshold}减{amount}，先领券再下单。",
+        "cue_gift": "赠品已挂上：{item}。",
+        "line_flash": "限时秒杀：{name}秒杀价{price}，一共 {units} 件{limit}，{end} 结束。",
+        "flash_limit": "，每人限购 {limit} 件",
+        "line_coupon": "优惠券：满{threshold}减{amount}，领券后下单{link}。",
+        "line_gift": "赠品：买{name}送{item}，共 {units} 份。",
+        "line_bag": "福袋来了！这一轮奖品是{prize}，抽 {winners}，参与方式：{entry}，"
+        "{draw_at} 开奖。",
+        "line_draw": "福袋开奖！恭喜中奖的宝宝，{prize}共 {winners}。",
+        "line_draw_next": "福袋开奖！恭喜中奖的宝宝，{prize}共 {winners}；没中的别走，"
+        "下一轮福袋 {next_at} 开始。",
+        "line_encore_ahead": "没抢到的宝宝别急，本款 {at} 返场。",
+        "next": "下一款是{link} {name}，马上来。",
+        "next_host": "下一款是{link} {name}，由{hosts}接棒。",
+        "next_break": "{at} 主播休息 {minutes}，{back} 回来继续。",
+        "last": "今天的款就讲到这里。",
+        "break_heading": "{at}–{back} 休息（{minutes}）",
+        "break_label": "安排{sep}{label}",
+        "closing": "收尾",
+        "thanks": "今天的直播就到这里，谢谢大家的陪伴！",
+        "encores": "给晚来的宝宝：今天返场的款有{items}。",
+        "after_sales": "收到货有任何问题，在订单页联系店铺客服处理。",
+        "follow": "喜欢今天的直播记得点个关注。",
+    },
+    "en": {
+        "title": "Host script",
+        "sep": ": ",
+        "colon": ":",
+        "winners": "{n} winners",
+        "winner": "1 winner",
+        "list_sep": ", ",
+        "legend": 'Anything marked "{marker}" must be checked with operations before the show, '
+        "never improvised; prices, quantities and times come from the plan.",
+        "hosts_line": "Host: {names}",
+        "co_hosts_line": "Co-host: {names}",
+        "opening": "Opening",
+        "welcome": "Welcome to {room}! I'm {hosts}, your host today.",
+        "welcome_no_room": "Welcome to the live room! I'm {hosts}, your host today.",
+        "welcome_co_host": "With me today: {names}.",
+        "theme": "Today's show is {title}, on {theme}.",
+        "no_theme": "Today's show is {title}.",
+        "coming": "Coming up today",
+        "first_up": "Starting right now: {product}",
+        "heroes": "Featured: {items}",
+        "flash_sales": "Flash sales: {items}",
+        "flash_item": "{product} at {price} (from {at})",
+        "coupons": "Coupons: {items}",
+        "coupon_item": "{amount} off orders of {threshold}+",
+        "gifts": "Gifts with purchase: {items}",
+        "gift_item": "{item} with {name}",
+        "lucky_bags": "Lucky bags: {items}",
+        "bag_item": "{prize} (drops at {times})",
+        "collabs": "Co-branded: {items}",
+        "collab_item": "{product} (with {partner})",
+        "timed": "{product} ({at})",
+        "hook": {
+            "traffic": "Just joined? Stay for this one: {name}",
+            "welfare": "A treat for everyone in the room: {name}",
+            "bridge": "Now let's look at {name}",
+            "hero": "Here it is, today's featured product: {name}",
+            "profit": "Next up: {name}",
+            "image": "Let's take a closer look at {name}",
+            "test": "One more to show you: {name}",
+            "encore": "It's back! If you missed it earlier: {name}",
+        },
+        "hook_point": " — {point}.",
+        "hook_end": ".",
+        "heading": "{number}. {start}–{end} ({minutes}) · {link} · {name} · {role}",
+        "encore_tag": "encore",
+        "label_hook": "Hook",
+        "label_points": "Selling points",
+        "label_proof": "proof",
+        "label_scene": "Usage scene",
+        "label_objections": "Objections",
+        "point_proof": "{point} (proof: {proof})",
+        "objection": "Q: {question} A: {answer}",
+        "label_question": "Q",
+        "label_answer": "A",
+        "label_price": "Price",
+        "label_ends": "Offer ends",
+        "label_call": "Call to buy",
+        "label_cues": "Co-host cues",
+        "label_cues_solo": "Cues",
+        "label_lines": "Lines at their times",
+        "label_transition": "Transition",
+        "label_collab": "Co-branded",
+        "collab": "with {partner}",
+        "price_list": "List price {price}",
+        "price_coupon": "take the coupon ({amount} off orders of {threshold}+)",
+        "price_gift": "every order gets {item} ({value}{units} in all)",
+        "gift_value": "worth {value}, ",
+        "price_live": "today in the live room {live}",
+        "price_live_coupon": "live price {live}, {after} after the coupon",
+        "price_live_coupon_threshold": "live price {live} (the coupon needs an order of "
+        "{threshold}+)",
+        "price_live_flash": "live price {live}, flash price {flash}",
+        "price_join": ", ",
+        "price_end": ".",
+        "no_list": " (list price{sep}{marker})",
+        "ends": "This price runs until the link comes down at {end}.",
+        "ends_flash": "The flash price ends at {flash_end}, then it goes back to {live}; the link "
+        "comes down at {end}.",
+        "ends_flash_full": "The flash price runs until the link comes down at {end}.",
+        "ends_coupon_count": "There are {count} coupons in all.",
+        "call": "Tap {link} in the cart and check out now!",
+        "call_limit": "Tap {link} in the cart and check out now! Limit {limit} per buyer.",
+        "no_link": "link number {marker}",
+        "cue_link_up": "3, 2, 1, link up! {link}",
+        "cue_release": "Stock release: {units} units are in!",
+        "cue_flash_start": "Price change: flash price {price}, go!",
+        "cue_flash_end": "Flash sale over, back to the live price {price}.",
+        "cue_coupon": "Coupon is live: {amount} off orders of {threshold}+, grab it before "
+        "you check out.",
+        "cue_gift": "Gift is on: {item}.",
+        "line_flash": "Flash sale: {name} at {price}, {units} units{limit}, ends at {end}.",
+        "flash_limit": ", limit {limit} per buyer",
+        "line_coupon": "Coupon: {amount} off orders of {threshold}+; take it, then check out "
+        "{link}.",
+        "line_gift": "Gift: buy {name} and get {item}, {units} in all.",
+        "line_bag": "Lucky bag time! This round's prize: {prize}, {winners}. To enter: "
+        "{entry}. The draw is at {draw_at}.",
+        "line_draw": "Lucky bag draw! Congratulations to our {winners} of {prize}.",
+        "line_draw_next": "Lucky bag draw! Congratulations to our {winners} of {prize}. "
+        "Stay with us: the next lucky bag starts at {next_at}.",
+        "line_encore_ahead": "Missed it? It's back at {at}.",
+        "next": "Up next: {link} {name}.",
+        "next_host": "Up next: {link} {name}, with {hosts} taking over.",
+        "next_break": "We take a {minutes} break at {at}; back at {back}.",
+        "last": "That's the last product for today.",
+        "break_heading": "{at}–{back} Break ({minutes})",
+        "break_label": "Plan{sep}{label}",
+        "closing": "Closing",
+        "thanks": "That's all for today. Thank you for watching!",
+        "encores": "For everyone who joined late, today's encores: {items}.",
+        "after_sales": "Any problem with your order? Contact the shop's customer service from "
+        "the order page.",
+        "follow": "If you enjoyed the show, follow the room.",
+    },
+}
+
+
+def render(env: Any, context: dict[str, Any]) -> dict[str, str | bytes]:
+    """host_script.md for the plan in `context`, in context['lang']."""
+    script = build(context)
+    text = render_template(env, "host_script.md.j2", {**context, "script": script})
+    return {"host_script.md": text}
+
+
+def build(context: dict[str, Any]) -> dict[str, Any]:
+    """The script as worded data: opening, blocks (segments and breaks) in time order, closing."""
+    return _Script(context).build()
+
+
+class _Script:
+    def __init__(self, context: dict[str, Any]):
+        self.ctx = context
+        self.lang: str = context["lang"]
+        self.w = PHRASES[self.lang]
+        self.show = context["show"]
+        self.cur = self.show["currency"]
+        self.marker: str = context["to_confirm"]
+        self.mark = f"**{self.marker}**"  # bold in Markdown so that it cannot be missed
+        self.products: dict[str, Any] = context["products"]
+        self.promotions: dict[str, Any] = context["promotions"]
+        self.segments: list[dict[str, Any]] = context["segments"]
+        self.hosts = [h["name"] for h in self.show["hosts"] if h["role"] == "host"]
+        co_hosts = [h["name"] for h in self.show["hosts"] if h["role"] == "co_host"]
+        co_hosts += [n for n in self.show["team"].get("co_host", []) if n not in co_hosts]
+        self.co_hosts = co_hosts
+
+    # -- helpers -------------------------------------------------------------------------------
+    def money(self, value: Any) -> str:
+        return money(value, self.cur, self.lang)
+
+    def coupon_money(self, value: Any) -> str:
+        # 满199减30 is how a Chinese coupon reads: bare numbers; English keeps the currency.
+        if self.lang == "zh":
+            return f"{float(value):g}"
+        return self.money(value)
+
+    def link(self, cart_link: int | None) -> str:
+        if cart_link is None:
+            return self.w["no_link"].format(marker=self.mark)
+        return link(cart_link, self.lang)
+
+    def product_ref(self, seg: dict[str, Any]) -> str:
+        return f"{self.link(seg['cart_link'])} {seg['name']}"
+
+    def join(self, items: list[str]) -> str:
+        return self.w["list_sep"].join(items)
+
+    def clock(self, minute: int) -> str:
+        start = self.show["start"]
+        total = int(start[:2]) * 60 + int(start[3:]) + minute
+        return f"{total // 60 % 24:02d}:{total % 60:02d}"
+
+    # -- the document --------------------------------------------------------------------------
+    def build(self) -> dict[str, Any]:
+        blocks = self._blocks()
+        return {
+            "title": self.w["title"],
+            "legend": self.w["legend"].format(marker=self.marker),
+            "hosts_line": self.w["hosts_line"].format(names=self.join(self.hosts)),
+            "co_hosts_line": self.w["co_hosts_line"].format(names=self.join(self.co_hosts))
+            if self.co_hosts
+            else None,
+            "words": {k: v for k, v in self.w.items() if isinstance(v, str)},
+            "mark": self.mark,
+            "opening": self._opening(),
+            "blocks": blocks,
+            "closing": self._closing(),
+            "shifts": len(self.hosts) > 1,
+        }
+
+    def _opening(self) -> dict[str, Any]:
+        w = self.w
+        names = self.join(self.hosts)
+        room = self.show.get("room")
+        lines = [
+            w["welcome"].format(room=room, hosts=names)
+            if room
+            else w["welcome_no_room"].format(hosts=names)
+        ]
+        if self.co_hosts:
+            lines.append(w["welcome_co_host"].format(names=self.join(self.co_hosts)))
+        theme = self.show.get("theme")
+        lines.append(
+            w["theme"].format(title=self.show["title"], theme=theme)
+            if theme
+            else w["no_theme"].format(title=self.show["title"])
+        )
+        return {"at": self.show["start"], "lines": lines, "coming": self._coming()}
+
+    def _coming(self) -> list[str]:
+        """What's coming: only the products and promotions this plan airs."""
+        w = self.w
+        segs = self.segments
+        out: list[str] = []
+        if segs:
+            out.append(w["first_up"].format(product=self.product_ref(segs[0])))
+        heroes = [
+            w["timed"].format(product=self.product_ref(s), at=s["start"])
+            for s in segs
+            if s["role"] == "hero" and s["airing"] == 1
+        ]
+        if heroes:
+            out.append(w["heroes"].format(items=self.join(heroes)))
+        flashes, coupons, gifts, collabs = [], [], [], []
+        seen: set[str] = set()
+        for s in segs:
+            promo = self.promotions.get(s["promotion"] or "")
+            if s["mode"] == "flash_sale" and promo:
+                flashes.append(
+                    w["flash_item"].format(
+                        product=self.product_ref(s),
+                        price=self.money(s["price"]["flash_sale"]),
+                        at=s["start"],
+                    )
+                )
+            elif s["mode"] == "coupon" and promo and promo["id"] not in seen:
+                seen.add(promo["id"])
+                coupons.append(
+                    w["coupon_item"].format(
+                        threshold=self.coupon_money(promo["threshold"]),
+                        amount=self.coupon_money(promo["amount"]),
+                    )
+                )
+            elif s["mode"] == "gift" and promo and promo["id"] not in seen:
+                seen.add(promo["id"])
+                gifts.append(w["gift_item"].format(name=s["name"], item=promo["item"]))
+            collab = self.products[s["sku"]].get("collab")
+            if collab and s["airing"] == 1:
+                collabs.append(
+                    w["collab_item"].format(product=self.product_ref(s), partner=collab["partner"])
+                )
+        for key, items in (("flash_sales", flashes), ("coupons", coupons), ("gifts", gifts)):
+            if items:
+                out.append(w[key].format(items=self.join(items)))
+        bags: dict[str, list[dict[str, Any]]] = {}
+        for bag in self.ctx["lucky_bags"]:
+            bags.setdefault(bag["id"], []).append(bag)
+        if bags:
+            items = [
+                w["bag_item"].format(
+                    prize=drops[0]["prize"], times=self.join([d["at"] for d in drops])
+                )
+                for drops in bags.values()
+            ]
+            out.append(w["lucky_bags"].format(items=self.join(items)))
+        if collabs:
+            out.append(w["collabs"].format(items=self.join(collabs)))
+        return out
+
+    def _blocks(self) -> list[dict[str, Any]]:
+        blocks: list[dict[str, Any]] = []
+        for i, seg in enumerate(self.segments):
+            blocks.append(self._segment(seg, i))
+        for brk in self.ctx["breaks"]:
+            blocks.append(self._break(brk))
+        blocks.sort(key=lambda b: (b["minute"], b["kind"] != "break"))
+        # Lucky-bag lines go to the block on air when the bag starts (and when it is drawn).
+        bags = self.ctx["lucky_bags"]
+        for n, bag in enumerate(bags):
+            next_at = bags[n + 1]["at"] if n + 1 < len(bags) else None
+            self._place(blocks, bag["minute"], bag["at"], self._bag_line(bag))
+            draw = bag["minute"] + bag["countdown_minutes"]
+            self._place(blocks, draw, bag["draw_at"], self._draw_line(bag, next_at))
+        for b in blocks:
+            b["lines"].sort(key=lambda line: line["minute"])
+        return blocks
+
+    def _place(self, blocks: list[dict[str, Any]], minute: int, at: str, text: str) -> None:
+        target = blocks[-1] if blocks else None
+        for b in blocks:
+            if b["minute"] <= minute < b["end_minute"]:
+                target = b
+                break
+            if b["minute"] > minute:
+                break
+            target = b
+        if target is not None:
+            target["lines"].append({"minute": minute, "at": at, "text": text})
+
+    def winners(self, n: int) -> str:
+        if n == 1 and "winner" in self.w:
+            return str(self.w["winner"])
+        return str(self.w["winners"]).format(n=n)
+
+    def _bag_line(self, bag: dict[str, Any]) -> str:
+        return self.w["line_bag"].format(
+            prize=bag["prize"],
+            winners=self.winners(bag["winners"]),
+            entry=bag["entry"],
+            draw_at=bag["draw_at"],
+        )
+
+    def _draw_line(self, bag: dict[str, Any], next_at: str | None) -> str:
+        if next_at:
+            return self.w["line_draw_next"].format(
+                prize=bag["prize"], winners=self.winners(bag["winners"]), next_at=next_at
+            )
+        return self.w["line_draw"].format(prize=bag["prize"], winners=self.winners(bag["winners"]))
+
+    def _break(self, brk: dict[str, Any]) -> dict[str, Any]:
+        w = self.w
+        back = self.clock(brk["minute"] + brk["minutes"])
+        return {
+            "kind": "break",
+            "minute": brk["minute"],
+            "end_minute": brk["minute"] + brk["minutes"],
+            "heading": w["break_heading"].format(
+                at=brk["at"], back=back, minutes=minutes(brk["minutes"], self.lang)
+            ),
+            "label": w["break_label"].format(sep=w["sep"], label=brk["label"])
+            if brk.get("label")
+            else None,
+            "lines": [],
+        }
+
+    def _segment(self, seg: dict[str, Any], index: int) -> dict[str, Any]:
+        w = self.w
+        mark = self.mark
+        product = self.products[seg["sku"]]
+        role = self.ctx["roles"].get(seg["role"], seg["role"])
+        heading = w["heading"].format(
+            number=seg["number"],
+            start=seg["start"],
+            end=seg["end"],
+            minutes=minutes(seg["minutes"], self.lang),
+            link=self.link(seg["cart_link"]),
+            name=seg["name"],
+            role=role,
+        )
+        tags = []
+        if seg["airing"] > 1:
+            tags.append(w["encore_tag"])
+        if self.ctx["modes"].get(seg["mode"]):
+            tags.append(self.ctx["modes"][seg["mode"]])
+        if tags:
+            heading += " · " + " · ".join(tags)
+        points = [
+            {
+                "point": p["point"],
+                "line": w["point_proof"].format(point=p["point"], proof=p.get("proof") or mark),
+            }
+            for p in product.get("selling_points", [])[:MAX_POINTS]
+        ]
+        objections = [
+            w["objection"].format(question=o["question"], answer=o.get("answer") or mark)
+            for o in product.get("objections", [])
+        ]
+        collab = product.get("collab")
+        return {
+            "kind": "segment",
+            "number": seg["number"],
+            "minute": seg["start_minute"],
+            "end_minute": seg["start_minute"] + seg["minutes"],
+            "heading": heading,
+            "hosts": w["hosts_line"].format(names=self.join(seg["hosts"]))
+            if len(self.hosts) > 1 and seg["hosts"]
+            else None,
+            "hook": self._hook(seg, points),
+            "points": points,
+            "scene": product.get("usage_scene") or mark,
+            "objections": objections,
+            "collab": w["collab"].format(partner=collab["partner"]) if collab else None,
+            "price": self._price(seg),
+            "ends": self._ends(seg),
+            "call": self._call(seg, product),
+            "cues": self._cues(seg),
+            "lines": self._promotion_lines(seg, index),
+            "transition": self._transition(index),
+        }
+
+    def _hook(self, seg: dict[str, Any], points: list[dict[str, Any]]) -> str:
+        key = "encore" if seg["airing"] > 1 else seg["role"]
+        hooks = self.w["hook"]
+        text = hooks.get(key, hooks["profit"]).format(name=seg["name"])
+        if points:
+            return text + self.w["hook_point"].format(point=points[0]["point"])
+        return text + self.w["hook_end"]
+
+    def _promo(self, seg: dict[str, Any]) -> dict[str, Any]:
+        return self.promotions.get(seg["promotion"] or "", {})
+
+    def _price(self, seg: dict[str, Any]) -> str:
+        """Anchoring in the order list -> coupon -> gifts -> live (or flash) price."""
+        w = self.w
+        price = seg["price"]
+        promo = self._promo(seg)
+        live = price["live"]
+        parts: list[str] = []
+        has_list = price["list"] is not None and live is not None and price["list"] > live
+        if has_list:
+            parts.append(w["price_list"].format(price=self.money(price["list"])))
+        coupon_ok = False
+        if seg["mode"] == "coupon" and promo:
+            parts.append(
+                w["price_coupon"].format(
+                    threshold=self.coupon_money(promo["threshold"]),
+                    amount=self.coupon_money(promo["amount"]),
+                )
+            )
+            coupon_ok = price["after_coupon"] is not None and live >= promo["threshold"]
+        if seg["mode"] == "gift" and promo:
+            value = (
+                w["gift_value"].format(value=self.money(promo["value"]))
+                if promo.get("value")
+                else ""
+            )
+            parts.append(
+                w["price_gift"].format(item=promo["item"], value=value, units=promo["units"])
+            )
+        if seg["mode"] == "flash_sale" and price["flash_sale"] is not None:
+            parts.append(
+                w["price_live_flash"].format(
+                    live=self.money(live), flash=self.money(price["flash_sale"])
+                )
+            )
+        elif seg["mode"] == "coupon" and promo and coupon_ok:
+            parts.append(
+                w["price_live_coupon"].format(
+                    live=self.money(live), after=self.money(price["after_coupon"])
+                )
+            )
+        elif seg["mode"] == "coupon" and promo:
+            parts.append(
+                w["price_live_coupon_threshold"].format(
+                    live=self.money(live), threshold=self.coupon_money(promo["threshold"])
+                )
+            )
+        else:
+            parts.append(w["price_live"].format(live=self.money(live)))
+        text = w["price_join"].join(parts)
+        text = text[0].upper() + text[1:] + w["price_end"]
+        if not has_list:
+            text += w["no_list"].format(sep=w["sep"], marker=self.mark)
+        return text
+
+    def _flash_end(self, seg: dict[str, Any]) -> str:
+        for act in seg["actions"]:
+            if act["action"] == "end_flash_sale":
+                return str(act["at"])
+        return str(seg["end"])
+
+    def _ends(self, seg: dict[str, Any]) -> str:
+        w = self.w
+        flash = seg["mode"] == "flash_sale" and seg["price"]["flash_sale"] is not None
+        if flash and self._flash_end(seg) == seg["end"]:
+            text = w["ends_flash_full"].format(end=seg["end"])
+        elif flash:
+            text = w["ends_flash"].format(
+                flash_end=self._flash_end(seg),
+                live=self.money(seg["price"]["live"]),
+                end=seg["end"],
+            )
+        else:
+            text = w["ends"].format(end=seg["end"])
+        promo = self._promo(seg)
+        if seg["mode"] == "coupon" and promo.get("count"):
+            text += (" " if self.lang == "en" else "") + w["ends_coupon_count"].format(
+                count=promo["count"]
+            )
+        return text
+
+    def _call(self, seg: dict[str, Any], product: dict[str, Any]) -> str:
+        # A flash sale's own per-buyer limit is the one buyers meet during the segment.
+        limit = product.get("per_buyer_limit")
+        if seg["mode"] == "flash_sale":
+            limit = self._promo(seg).get("per_buyer_limit") or limit
+        if limit:
+            return self.w["call_limit"].format(link=self.link(seg["cart_link"]), limit=limit)
+        return self.w["call"].format(link=self.link(seg["cart_link"]))
+
+    def _cues(self, seg: dict[str, Any]) -> list[dict[str, Any]]:
+        """Co-host cues at the segment's control-room moments."""
+        w = self.w
+        promo = self._promo(seg)
+        out = []
+        for act in seg["actions"]:
+            kind = act["action"]
+            if kind == "list_product":
+                text = w["cue_link_up"].format(link=self.link(seg["cart_link"]))
+            elif kind == "release_stock":
+                text = w["cue_release"].format(units=act["units"])
+            elif kind == "start_flash_sale":
+                text = w["cue_flash_start"].format(price=self.money(act["price"]))
+            elif kind == "end_flash_sale":
+                if act["minute"] >= seg["start_minute"] + seg["minutes"]:
+                    continue  # the flash price ran to the segment's end: nothing to announce
+                text = w["cue_flash_end"].format(price=self.money(act["price"]))
+            elif kind == "send_coupon" and promo:
+                text = w["cue_coupon"].format(
+                    threshold=self.coupon_money(promo["threshold"]),
+                    amount=self.coupon_money(promo["amount"]),
+                )
+            elif kind == "announce_gift" and promo:
+                text = w["cue_gift"].format(item=promo["item"])
+            else:
+                continue
+            out.append({"minute": act["minute"], "at": act["at"], "text": text})
+        return out
+
+    def _promotion_lines(self, seg: dict[str, Any], index: int) -> list[dict[str, Any]]:
+        w = self.w
+        promo = self._promo(seg)
+        product = self.products[seg["sku"]]
+        at, minute = seg["start"], seg["start_minute"]
+        out = []
+        if seg["mode"] == "flash_sale" and promo:
+            limit = promo.get("per_buyer_limit") or product.get("per_buyer_limit")
+            text = w["line_flash"].format(
+                name=seg["name"],
+                price=self.money(seg["price"]["flash_sale"]),
+                units=promo["units"],
+                limit=w["flash_limit"].format(limit=limit) if limit else "",
+                end=self._flash_end(seg),
+            )
+            out.append({"minute": minute, "at": at, "text": text})
+        elif seg["mode"] == "coupon" and promo:
+            text = w["line_coupon"].format(
+                threshold=self.coupon_money(promo["threshold"]),
+                amount=self.coupon_money(promo["amount"]),
+                link=self.link(seg["cart_link"]),
+            )
+            out.append({"minute": minute, "at": at, "text": text})
+        elif seg["mode"] == "gift" and promo:
+            text = w["line_gift"].format(name=seg["name"], item=promo["item"], units=promo["units"])
+            out.append({"minute": minute, "at": at, "text": text})
+        later = [s for s in self.segments[index + 1 :] if s["sku"] == seg["sku"]]
+        if later and seg["airing"] == 1:
+            end = seg["start_minute"] + seg["minutes"]
+            text = w["line_encore_ahead"].format(at=later[0]["start"])
+            out.append({"minute": end, "at": seg["end"], "text": text})
+        return out
+
+    def _transition(self, index: int) -> str:
+        w = self.w
+        seg = self.segments[index]
+        end = seg["start_minute"] + seg["minutes"]
+        if index + 1 >= len(self.segments):
+            return w["last"]
+        nxt = self.segments[index + 1]
+        for brk in self.ctx["breaks"]:
+            if end <= brk["minute"] < nxt["start_minute"] + 1:
+                return w["next_break"].format(
+                    at=brk["at"],
+                    minutes=minutes(brk["minutes"], self.lang),
+                    back=self.clock(brk["minute"] + brk["minutes"]),
+                )
+        if len(self.hosts) > 1 and nxt["hosts"] and nxt["hosts"] != seg["hosts"]:
+            return w["next_host"].format(
+                link=self.link(nxt["cart_link"]), name=nxt["name"], hosts=self.join(nxt["hosts"])
+            )
+        return w["next"].format(link=self.link(nxt["cart_link"]), name=nxt["name"])
+
+    def _closing(self) -> dict[str, Any]:
+        w = self.w
+        lines = [w["thanks"]]
+        encores = [
+            w["timed"].format(product=self.product_ref(s), at=s["start"])
+            for s in self.segments
+            if s["airing"] > 1
+        ]
+        if encores:
+            lines.append(w["encores"].format(items=self.join(encores)))
+        lines += [w["after_sales"], w["follow"]]
+        last_end = (
+            self.segments[-1]["start_minute"] + self.segments[-1]["minutes"] if self.segments else 0
+        )
+        return {"at": self.clock(last_end), "lines": lines}

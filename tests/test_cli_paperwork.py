@@ -1,0 +1,125 @@
+"""The paperwork from the command line: plan writes it all, render re-renders, lint reports."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from conftest import SAMPLES
+from typer.testing import CliRunner
+
+from lqplan.cli import app
+
+runner = CliRunner()
+DOCUMENTS = {"plan.json", "run_sheet.md", "run_sheet.csv", "run_sheet.html", "ontime.csv",
+             "host_script.md", "checklists/host.md", "checklists/control_room.md"}
+
+
+def files_in(folder) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()
+            and p.name != ".lqplan-manifest.json"}
+
+
+def test_plan_writes_every_document(tmp_path):
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["plan", str(SAMPLES / "beauty-douyin"), "-o", str(out),
+                                 "--deterministic", "--time-limit", "2"])
+    assert result.exit_code == 0, result.output
+    written = files_in(out)
+    assert written >= DOCUMENTS
+    assert "checklists/supply_chain.md" in written
+    wrote = [line for line in result.stderr.splitlines() if line.startswith("wrote ")]
+    assert {line.split(str(out) + "/", 1)[-1] for line in wrote} >= DOCUMENTS
+    assert "直播脚本" in (out / "run_sheet.md").read_text(encoding="utf-8")
+
+
+def test_render_rerenders_in_the_other_language_without_the_show(tmp_path):
+    out = tmp_path / "out"
+    made = runner.invoke(app, ["plan", str(SAMPLES / "minimal"), "-o", str(out), "-q",
+                               "--deterministic"])
+    assert made.exit_code == 0, made.output
+    plan_file = tmp_path / "plan.json"
+    shutil.copy(out / "plan.json", plan_file)  # render needs nothing but the plan
+    zh = tmp_path / "zh"
+    result = runner.invoke(app, ["render", str(plan_file), "-o", str(zh), "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    assert "主播话术" in (zh / "host_script.md").read_text(encoding="utf-8")
+    assert "plan.json" in files_in(zh)
+    # The English run sheet from plan and from render are the same document.
+    en = tmp_path / "en"
+    assert runner.invoke(app, ["render", str(plan_file), "-o", str(en)]).exit_code == 0
+    assert (en / "run_sheet.md").read_bytes() == (out / "run_sheet.md").read_bytes()
+
+
+def test_templates_folder_overrides_a_builtin(tmp_path):
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["plan", str(SAMPLES / "minimal"), "-o", str(out), "-q",
+                               "--deterministic"]).exit_code == 0
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "run_sheet.md.j2").write_text(
+        "{% for s in segments %}{{ s.start }} {{ s.sku }}\n{% endfor %}", encoding="utf-8")
+    result = runner.invoke(app, ["render", str(out / "plan.json"), "-o", str(tmp_path / "r"),
+                                 "--templates", str(mine)])
+    assert result.exit_code == 0, result.output
+    lines = (tmp_path / "r" / "run_sheet.md").read_text(encoding="utf-8").splitlines()
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert lines == [f"{s['start']} {s['sku']}" for s in plan["segments"]]
+
+
+def test_a_broken_template_names_its_line_and_writes_nothing(tmp_path):
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["plan", str(SAMPLES / "minimal"), "-o", str(out), "-q",
+                               "--deterministic"]).exit_code == 0
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "host_script.md.j2").write_text("ok\n{{ ''.__class__ }}\n", encoding="utf-8")
+    target = tmp_path / "r"
+    result = runner.invoke(app, ["render", str(out / "plan.json"), "-o", str(target),
+                                 "--templates", str(mine)])
+    assert result.exit_code == 1
+    assert "host_script.md.j2:2:" in result.stderr
+    assert "Traceback" not in result.output
+    assert not target.exists()
+
+
+def test_render_refuses_to_overwrite_an_edited_document(tmp_path):
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["plan", str(SAMPLES / "minimal"), "-o", str(out), "-q",
+                               "--deterministic"]).exit_code == 0
+    sheet = out / "run_sheet.md"
+    sheet.write_text("edited by hand", encoding="utf-8")
+    result = runner.invoke(app, ["render", str(out / "plan.json"), "-o", str(out)])
+    assert result.exit_code == 4
+    assert sheet.read_text(encoding="utf-8") == "edited by hand"
+
+
+def test_lint_reports_claims_with_locations(tmp_path):
+    show = tmp_path / "show"
+    shutil.copytree(SAMPLES / "minimal", show)
+    catalog = (show / "catalog.yaml").read_text(encoding="utf-8")
+    (show / "catalog.yaml").write_text(
+        catalog.replace("point: Raw, unfiltered", "point: The best honey, lowest ever"),
+        encoding="utf-8")
+    result = runner.invoke(app, ["lint", str(show)])
+    assert result.exit_code == 1
+    assert "catalog.yaml:" in result.stderr and "absolute claim" in result.stderr
+    as_json = runner.invoke(app, ["lint", str(show), "--format", "json"])
+    report = json.loads(as_json.stdout)
+    assert report["errors"] >= 1
+    assert runner.invoke(app, ["lint", str(SAMPLES / "minimal")]).exit_code == 0
+
+
+def test_plan_carries_lint_findings_into_the_run_sheet(tmp_path):
+    show = tmp_path / "show"
+    shutil.copytree(SAMPLES / "minimal", show)
+    catalog = (show / "catalog.yaml").read_text(encoding="utf-8")
+    (show / "catalog.yaml").write_text(
+        catalog.replace("name: Bamboo tea tray", "name: Bamboo tea tray, the best"),
+        encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["plan", str(show), "-o", str(out), "--deterministic"])
+    assert result.exit_code == 0, result.output
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert any("absolute claim" in f["message"] for f in plan["compliance"])
+    assert "absolute claim" in (out / "run_sheet.md").read_text(encoding="utf-8")

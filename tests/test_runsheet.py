@@ -1,0 +1,388 @@
+"""The run-of-show documents (lqplan/render/runsheet.py): run_sheet.md / .csv / .html, ontime.csv.
+
+Golden files pin the Markdown and CSV of every sample (deterministic solves); the other tests
+check what a team relies on: the CSV opens in Excel with Chinese intact and cannot run formulas,
+the HTML is well formed, escapes user text and draws the timeline, labels follow the language,
+the Ontime export has Ontime's headers, and headless Chromium prints the sheet to PDF.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import os
+import shutil
+import subprocess
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from conftest import GOLDEN, SAMPLE_NAMES, check_golden
+
+from lqplan.render import base_context, filters, runsheet
+from lqplan.render.env import make_environment
+
+CHROMIUM = Path("/usr/bin/chromium")
+BOM = b"\xef\xbb\xbf"
+
+
+def render(plan: dict[str, Any], lang: str | None = None) -> dict[str, str | bytes]:
+    """The run sheet documents of `plan`, as render_documents would make them."""
+    lang = lang or plan["show"]["language"]
+    env = make_environment(None, filters(lang, plan["show"]["currency"]))
+    return runsheet.render(env, base_context(plan, lang))
+
+
+def csv_rows(data: str | bytes) -> list[list[str]]:
+    assert isinstance(data, bytes)
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def row_count(plan: dict[str, Any]) -> int:
+    return len(plan["segments"]) + len(plan["breaks"]) + len(plan["lucky_bags"])
+
+
+def hostile(plan: dict[str, Any], name: str) -> dict[str, Any]:
+    """`plan` with the first segment's product renamed to `name` (as a user's catalog could)."""
+    plan = copy.deepcopy(plan)
+    sku = plan["segments"][0]["sku"]
+    plan["products"][sku]["name"] = name
+    for seg in plan["segments"]:
+        if seg["sku"] == sku:
+            seg["name"] = name
+    return plan
+
+
+# ------------------------------------------------------------------------------- golden files
+
+
+@pytest.mark.parametrize("sample", SAMPLE_NAMES)
+def test_golden_markdown_and_csv(sample_plans, sample):
+    docs = render(sample_plans[sample])
+    check_golden(GOLDEN / sample / "run_sheet.md", docs["run_sheet.md"])
+    check_golden(GOLDEN / sample / "run_sheet.csv", docs["run_sheet.csv"])
+
+
+@pytest.mark.parametrize("sample", SAMPLE_NAMES)
+def test_every_document_is_rendered_and_complete(sample_plans, sample):
+    plan = sample_plans[sample]
+    docs = render(plan)
+    assert set(docs) == {"run_sheet.md", "run_sheet.csv", "run_sheet.html", "ontime.csv"}
+    for name, data in docs.items():
+        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+        assert "{{" not in text and "{%" not in text, name
+    md = docs["run_sheet.md"]
+    assert isinstance(md, str)
+    table = [line for line in md.splitlines() if line.startswith("| ")]
+    assert len(table) == 1 + row_count(plan)  # header + one per segment, break, lucky bag
+    for seg in plan["segments"]:
+        assert f"| {seg['number']} | {seg['start']} |" in md
+
+
+def test_rendering_is_deterministic_and_fast(sample_plans):
+    plan = sample_plans["double11-marathon"]
+    started = time.perf_counter()
+    first = render(plan)
+    assert time.perf_counter() - started < 1.0
+    assert render(plan) == first
+
+
+# ------------------------------------------------------------------------------------ content
+
+
+def test_critical_moments_stand_out(sample_plans):
+    """Link up, stock release, flash price and lucky bags are bold with ⚠ in the Markdown."""
+    plan = sample_plans["minimal"]
+    md = render(plan)["run_sheet.md"]
+    flash = next(s for s in plan["segments"] if s["mode"] == "flash_sale")
+    assert f"**⚠ flash ${flash['price']['flash_sale']:.2f}" in md
+    assert "**⚠ 3, 2, 1 — link #" in md
+    assert "**⚠ 20:20 release 50 units**" in md
+    assert "**⚠ Lucky bag bag-1**" in md
+
+
+def test_prices_come_from_the_plan(sample_plans):
+    plan = sample_plans["beauty-douyin"]
+    rows = csv_rows(render(plan)["run_sheet.csv"])
+    header = rows[0]
+    by_no = {r[0]: r for r in rows[1:] if r[0]}
+    for seg in plan["segments"]:
+        row = by_no[str(seg["number"])]
+        assert row[header.index("直播价")].lstrip("¥").replace(",", "") in (
+            f"{seg['price']['live']:g}",
+            f"{seg['price']['live']:.2f}",
+        )
+        if seg["mode"] == "coupon":
+            assert f"{seg['price']['after_coupon']:g}" in row[header.index("券后 / 秒杀价")]
+
+
+def test_missing_inputs_show_to_confirm(sample_plans):
+    plan = copy.deepcopy(sample_plans["minimal"])
+    seg = plan["segments"][0]
+    seg["cart_link"] = None
+    seg["price"]["list"] = None
+    plan["products"][seg["sku"]]["selling_points"] = []
+    plan["show"]["kpi"]["gpm"] = None
+    rows = csv_rows(render(plan)["run_sheet.csv"])
+    first = rows[1]
+    assert first[rows[0].index("List price")] == "to confirm"
+    assert first[rows[0].index("Host points")] == "to confirm"
+    assert "link number to confirm" in first[rows[0].index("Co-host cue")]
+    assert "to confirm" in render(plan)["run_sheet.md"].split("## KPI targets")[1]
+
+
+def test_compliance_section_lists_findings_or_says_none(sample_plans):
+    plan = sample_plans["minimal"]
+    assert "## Compliance\n\nNone found." in render(plan)["run_sheet.md"]
+    plan = copy.deepcopy(plan)
+    plan["compliance"] = [
+        {
+            "file": "catalog.yaml",
+            "line": 12,
+            "column": 7,
+            "severity": "warning",
+            "path": "products[0].selling_points[0].point",
+            "message": "absolute claim: 'best' | <b>",
+        }
+    ]
+    docs = render(plan)
+    md = docs["run_sheet.md"]
+    assert "catalog.yaml:12:7" in md and "absolute claim: 'best' \\| &lt;b&gt;" in md
+    assert "absolute claim: &#39;best&#39; | &lt;b&gt;" in docs["run_sheet.html"]
+
+
+def test_labels_follow_the_language(sample_plans):
+    plan = sample_plans["beauty-douyin"]
+    zh, en = render(plan, "zh"), render(plan, "en")
+    assert "## 流程表" in zh["run_sheet.md"] and "## Run of show" in en["run_sheet.md"]
+    assert "3、2、1，上链接！" in zh["run_sheet.md"] and "3, 2, 1 — link #" in en["run_sheet.md"]
+    assert csv_rows(zh["run_sheet.csv"])[0][1] == "开始"
+    assert csv_rows(en["run_sheet.csv"])[0][1] == "Start"
+    assert '<html lang="zh-CN">' in zh["run_sheet.html"]
+    assert '<html lang="en">' in en["run_sheet.html"]
+    assert "预计在线人数" in zh["run_sheet.html"] and "Expected viewers" in en["run_sheet.html"]
+    assert set(runsheet.PHRASES["zh"]) == set(runsheet.PHRASES["en"])
+
+
+# ---------------------------------------------------------------------------------------- CSV
+
+
+def test_csv_opens_in_excel_with_chinese_intact(sample_plans):
+    plan = sample_plans["beauty-douyin"]
+    data = render(plan)["run_sheet.csv"]
+    assert isinstance(data, bytes) and data.startswith(BOM)
+    header = data.split(b"\r\n", 1)[0]
+    assert data.endswith(b"\r\n") and b"\n" not in header  # CRLF between records
+    rows = csv_rows(data)
+    assert len(rows) == 1 + row_count(plan)
+    assert all(len(r) == len(runsheet.COLUMNS) for r in rows)
+    assert plan["segments"][0]["name"] in rows[1][runsheet.COLUMNS.index("product")]
+    assert "福袋" in data.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        '=HYPERLINK("http://evil.example","click")',  # a formula
+        "+1+cmd|' /C calc'!A0",  # DDE through a leading plus
+        "-2+3",  # arithmetic
+        "@SUM(1,2)",  # Lotus-style at sign
+        "\t=1+1",  # a tab before the formula
+    ],
+)
+def test_csv_cells_cannot_start_a_formula(sample_plans, name):
+    plan = hostile(sample_plans["minimal"], name)
+    docs = render(plan)
+    for doc in ("run_sheet.csv", "ontime.csv"):
+        for row in csv_rows(docs[doc]):
+            for cell in row:
+                assert not cell.startswith(runsheet.FORMULA_STARTS), (doc, cell)
+    ontime = csv_rows(docs["ontime.csv"])
+    assert ontime[1][0] == "'" + name
+
+
+def test_neutralise_only_touches_formula_starts():
+    assert runsheet.neutralise("=1+1") == "'=1+1"
+    assert runsheet.neutralise("-¥77") == "'-¥77"
+    assert runsheet.neutralise("¥9.90") == "¥9.90"
+    assert runsheet.neutralise("青禾 面膜") == "青禾 面膜"
+    assert runsheet.neutralise("") == ""
+
+
+# --------------------------------------------------------------------------------------- HTML
+
+
+class _Checker(HTMLParser):
+    """Every non-void element closed, in order; counts what the tests look for."""
+
+    VOID: ClassVar[set[str]] = {
+        "meta",
+        "br",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "col",
+        "area",
+        "base",
+        "wbr",
+        "source",
+    }
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
+            return
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse_html(text: str) -> _Checker:
+    checker = _Checker()
+    checker.feed(text)
+    checker.close()
+    assert checker.errors == [] and checker.stack == []
+    return checker
+
+
+def classes(attrs: dict[str, str | None]) -> set[str]:
+    return set((attrs.get("class") or "").split())
+
+
+@pytest.mark.parametrize("sample", SAMPLE_NAMES)
+def test_html_is_well_formed_with_a_timeline(sample_plans, sample):
+    plan = sample_plans[sample]
+    html = render(plan)["run_sheet.html"]
+    assert isinstance(html, str)
+    page = parse_html(html)
+    svgs = [a for t, a in page.tags if t == "svg"]
+    assert len(svgs) == 1
+    bars = [a for t, a in page.tags if t == "rect" and "seg" in classes(a)]
+    assert len(bars) == len(plan["segments"])
+    assert sum(1 for t, a in page.tags if t == "path" and "viewers" in classes(a)) == 1
+    groups = [a for t, a in page.tags if t == "g"]
+    assert sum("break" in classes(a) for a in groups) == len(plan["breaks"])
+    assert sum("bag" in classes(a) for a in groups) == len(plan["lucky_bags"])
+    flashes = sum(1 for s in plan["segments"] if s["mode"] == "flash_sale")
+    assert sum("flash" in classes(a) for a in groups) == flashes
+    assert any(t == "title" for t, _ in page.tags)
+    body_rows = [a for t, a in page.tags if t == "tr" and "k-" in (a.get("class") or "")]
+    assert len(body_rows) == row_count(plan)
+    assert "@page { size: A4 landscape" in html and "<script" not in html
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+def test_html_and_svg_escape_user_text(sample_plans):
+    name = '<script>alert("x")</script> [bold]Tea[/bold] & "more"'
+    docs = render(hostile(sample_plans["minimal"], name))
+    html = docs["run_sheet.html"]
+    assert isinstance(html, str)
+    assert "<script>" not in html and "<script" not in html
+    assert "&lt;script&gt;" in html
+    page = parse_html(html)
+    assert name in "".join(page.text)  # shown to the reader exactly as written
+    assert "[bold]Tea[/bold]" in html
+    md = docs["run_sheet.md"]
+    assert isinstance(md, str)
+    assert "<script>" not in md and "&lt;script&gt;" in md
+
+
+# ------------------------------------------------------------------------------------- Ontime
+
+
+def test_ontime_export_has_its_headers_and_a_row_per_item(sample_plans):
+    plan = sample_plans["beauty-douyin"]
+    rows = csv_rows(render(plan)["ontime.csv"])
+    header = rows[0]
+    for name in ("Title", "Time Start", "Time End", "Duration", "Cue", "Notes", "Colour"):
+        assert name in header
+    assert {"SKU", "Cart link", "Promotion", "Control room"} <= set(header)
+    assert len(rows) == 1 + row_count(plan)
+    first = dict(zip(header, rows[1], strict=True))
+    seg = plan["segments"][0]
+    assert first["Title"] == seg["name"]
+    assert first["Time Start"] == f"{seg['start']}:00"
+    assert first["Duration"] == f"00:{seg['minutes']:02d}:00"
+    assert first["SKU"] == seg["sku"] and first["Cart link"] == f"{seg['cart_link']}号链接"
+    assert first["Link Start"] == "FALSE" and first["Timer Type"] == "count-down"
+    assert first["Colour"].startswith("#")
+    cues = [r[header.index("Cue")] for r in rows[1:]]
+    assert sum(c.startswith("B") for c in cues) == len(plan["breaks"])
+    assert sum(c.startswith("LB") for c in cues) == len(plan["lucky_bags"])
+    # Ontime's custom-field labels may hold only letters, digits and spaces.
+    for label in header[header.index("SKU") :]:
+        assert label.replace(" ", "").isalnum()
+
+
+# ----------------------------------------------------------------------------------- Chromium
+
+
+def chromium_or_skip() -> Path:
+    if CHROMIUM.exists():
+        return CHROMIUM
+    found = shutil.which("chromium")
+    if found:
+        return Path(found)
+    if os.environ.get("CI"):
+        pytest.fail("CI is set but chromium is not installed (Debian package `chromium`)")
+    pytest.skip("chromium is not installed")
+
+
+def run_chromium(binary: Path, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [
+        str(binary),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_chromium_draws_prints_and_screenshots_the_sheet(sample_plans, tmp_path):
+    binary = chromium_or_skip()
+    plan = sample_plans["beauty-douyin"]
+    page = tmp_path / "run_sheet.html"
+    page.write_text(str(render(plan)["run_sheet.html"]), encoding="utf-8")
+    url = page.as_uri()
+    profile = tmp_path / "profile"
+
+    pdf = tmp_path / "x.pdf"
+    run_chromium(binary, profile, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", url)
+    assert pdf.exists() and pdf.stat().st_size > 20_000
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+    png = tmp_path / "x.png"
+    run_chromium(binary, profile, f"--screenshot={png}", "--window-size=1400,1000", url)
+    assert png.exists() and png.read_bytes().startswith(b"\x89PNG")
+
+    dom = run_chromium(binary, profile, "--dump-dom", url)
+    assert dom.stdout.count("<svg") == 1
+    assert dom.stdout.count('class="seg"') == len(plan["segments"])
+    assert 'class="viewers"' in dom.stdout
