@@ -398,3 +398,8 @@ def check(
 def main() -> None:
     """Console entry point."""
     app()
+
+
+# Commands for during and after the show live in their own modules; importing them registers
+# them on `app` (they import `app` and the helpers above, so this stays at the end).
+from lqplan import cli_after, cli_during  # noqa: E402, F401
