@@ -109,15 +109,18 @@ class ReportFormat(StrEnum):
     github = "github"
 
 
+FormatOption = Annotated[
+    ReportFormat, typer.Option("--format", "-f", help="text, json or github (Actions annotations).")
+]
+StrictOption = Annotated[bool, typer.Option(help="Fail on warnings too.")]
+
+
 @app.command()
 @_guard
 def validate(
     show: ShowArg,
-    format: Annotated[
-        ReportFormat,
-        typer.Option("--format", "-f", help="text, json or github (Actions annotations)."),
-    ] = ReportFormat.text,
-    strict: Annotated[bool, typer.Option(help="Fail on warnings too.")] = False,
+    format: FormatOption = ReportFormat.text,
+    strict: StrictOption = False,
 ) -> None:
     """Check a show's files and report every problem as file:line:column."""
     from lqplan.validate import check_show
@@ -325,11 +328,8 @@ def render(
 @_guard
 def lint(
     show: ShowArg,
-    format: Annotated[
-        ReportFormat,
-        typer.Option("--format", "-f", help="text, json or github (Actions annotations)."),
-    ] = ReportFormat.text,
-    strict: Annotated[bool, typer.Option(help="Fail on warnings too.")] = False,
+    format: FormatOption = ReportFormat.text,
+    strict: StrictOption = False,
 ) -> None:
     """Flag absolute and medical claims, off-platform steering and promotion prices that break
     the rules, as file:line:column."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lqplan.render.i18n import money, number
+from lqplan.render.i18n import coupon_money, money, number
 
 LOW_STOCK_SHARE = 0.2  # alert supply chain when a product's expected stock left falls below this
 SPEND_LEAD_MINUTES = 10  # raise paid traffic this long before a viewer peak
@@ -99,8 +99,8 @@ def team_actions(plan: dict[str, Any], lang: str) -> list[dict[str, Any]]:
                 "units": act.get("units", promo.get("units", "")),
                 "price": money(act.get("price"), cur, lang),
                 "promotion": act.get("promotion") or "",
-                "threshold": _coupon_money(promo.get("threshold"), cur, lang),
-                "amount": _coupon_money(promo.get("amount"), cur, lang),
+                "threshold": coupon_money(promo.get("threshold"), cur, lang),
+                "amount": coupon_money(promo.get("amount"), cur, lang),
                 "item": promo.get("item", ""),
             }
             add(act["minute"], act["team"], act["action"], **facts)
@@ -156,6 +156,44 @@ def team_actions(plan: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     return out
 
 
+CUE_KEYS = {
+    "list_product": "cue_link_up",
+    "release_stock": "cue_release",
+    "start_flash_sale": "cue_flash_start",
+    "end_flash_sale": "cue_flash_end",
+    "send_coupon": "cue_coupon",
+    "announce_gift": "cue_gift",
+}
+
+
+def segment_cues(
+    words: dict[str, str],
+    seg: dict[str, Any],
+    promo: dict[str, Any],
+    money_: Any,
+    coupon_money: Any,
+    link_text: str,
+) -> list[dict[str, Any]]:
+    """The co-host's cues at a segment's control-room moments, worded with `words` (the host
+    script and the co-host checklist phrase them differently; the moments are the same)."""
+    out = []
+    for act in seg["actions"]:
+        key = CUE_KEYS.get(act["action"])
+        if key is None or (act["action"] in ("send_coupon", "announce_gift") and not promo):
+            continue
+        facts = {
+            "link": link_text,
+            "name": seg["name"],
+            "units": act.get("units"),
+            "price": money_(act.get("price")),
+            "threshold": coupon_money(promo.get("threshold")),
+            "amount": coupon_money(promo.get("amount")),
+            "item": promo.get("item"),
+        }
+        out.append({"minute": act["minute"], "at": act["at"], "text": words[key].format(**facts)})
+    return out
+
+
 def promotion_text(promo: dict[str, Any], product: dict[str, Any], lang: str, cur: str) -> str:
     """What a promotion offers, in words, from its own figures only."""
     words = PHRASES[lang]
@@ -170,19 +208,12 @@ def promotion_text(promo: dict[str, Any], product: dict[str, Any], lang: str, cu
     if kind == "coupon":
         return words["coupon_rules"].format(
             promotion=promo["id"],
-            threshold=_coupon_money(promo["threshold"], cur, lang),
-            amount=_coupon_money(promo["amount"], cur, lang),
+            threshold=coupon_money(promo["threshold"], cur, lang),
+            amount=coupon_money(promo["amount"], cur, lang),
         )
     if kind == "gift":
         return words["gift_rules"].format(item=promo["item"], units=promo["units"])
     return ""
-
-
-def _coupon_money(value: Any, cur: str, lang: str) -> str:
-    # 满199减30 is how a Chinese coupon reads: bare numbers; English keeps the currency.
-    if lang == "zh" and value is not None:
-        return f"{float(value):g}"
-    return money(value, cur, lang)
 
 
 def _spend_windows(plan: dict[str, Any]) -> list[tuple[int, str, float, int]]:

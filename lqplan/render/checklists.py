@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from lqplan.render.actions import link, promotion_text
+from lqplan.render.actions import link, promotion_text, segment_cues
 from lqplan.render.env import render as render_template
-from lqplan.render.i18n import money, number
+from lqplan.render.i18n import coupon_money, money, number
 
 TEAM_ORDER = (
     "host",
@@ -261,9 +261,7 @@ class _Checklists:
         return money(value, self.cur, self.lang)
 
     def coupon_money(self, value: Any) -> str:
-        if self.lang == "zh":
-            return f"{float(value):g}"
-        return self.money(value)
+        return coupon_money(value, self.cur, self.lang)
 
     def clock(self, minute: int) -> tuple[str, str]:
         """(HH:MM, day note) for a minute from the show's start; negative is before it."""
@@ -703,29 +701,7 @@ class _Checklists:
         items = []
         for seg in self.segments:
             promo = self.promotions.get(seg["promotion"] or "", {})
-            for act in seg["actions"]:
-                kind = act["action"]
-                facts = {"link": self.link(seg), "name": seg["name"]}
-                if kind == "list_product":
-                    text = w["cue_link_up"].format(**facts)
-                elif kind == "release_stock":
-                    text = w["cue_release"].format(units=act["units"], **facts)
-                elif kind == "start_flash_sale":
-                    text = w["cue_flash_start"].format(price=self.money(act["price"]), **facts)
-                elif kind == "end_flash_sale":
-                    if act["minute"] >= seg["start_minute"] + seg["minutes"]:
-                        continue
-                    text = w["cue_flash_end"].format(price=self.money(act["price"]), **facts)
-                elif kind == "send_coupon" and promo:
-                    text = w["cue_coupon"].format(
-                        threshold=self.coupon_money(promo["threshold"]),
-                        amount=self.coupon_money(promo["amount"]),
-                    )
-                elif kind == "announce_gift" and promo:
-                    text = w["cue_gift"].format(item=promo["item"])
-                else:
-                    continue
-                items.append({"minute": act["minute"], "at": act["at"], "text": text})
+            items += segment_cues(w, seg, promo, self.money, self.coupon_money, self.link(seg))
         for bag in self.ctx["lucky_bags"]:
             items.append(
                 {

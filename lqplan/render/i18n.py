@@ -125,6 +125,14 @@ def money(value: Any, currency: str, lang: str) -> str:
     return f"{sign}{digits} {currency}"
 
 
+def coupon_money(value: Any, currency: str, lang: str) -> str:
+    """A coupon's figures: 满199减30 reads with bare numbers in Chinese; English keeps the
+    currency ($10 off orders of $60)."""
+    if lang == "zh" and value is not None:
+        return f"{float(value):g}"
+    return money(value, currency, lang)
+
+
 def long_date(iso: str, lang: str) -> str:
     """'2027-03-12' -> '2027年3月12日（周五）' or 'Friday 12 March 2027'."""
     day = date.fromisoformat(iso)

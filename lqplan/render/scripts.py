@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from lqplan.render.actions import link
+from lqplan.render.actions import link, segment_cues
 from lqplan.render.env import render as render_template
-from lqplan.render.i18n import minutes, money
+from lqplan.render.i18n import coupon_money, minutes, money
 
 MAX_POINTS = 3  # DOMAIN.md: 1-3 selling points per product
 
@@ -277,10 +277,7 @@ class _Script:
         return money(value, self.cur, self.lang)
 
     def coupon_money(self, value: Any) -> str:
-        # 满199减30 is how a Chinese coupon reads: bare numbers; English keeps the currency.
-        if self.lang == "zh":
-            return f"{float(value):g}"
-        return self.money(value)
+        return coupon_money(value, self.cur, self.lang)
 
     def link(self, cart_link: int | None) -> str:
         if cart_link is None:
@@ -618,32 +615,14 @@ class _Script:
 
     def _cues(self, seg: dict[str, Any]) -> list[dict[str, Any]]:
         """Co-host cues at the segment's control-room moments."""
-        w = self.w
-        promo = self._promo(seg)
-        out = []
-        for act in seg["actions"]:
-            kind = act["action"]
-            if kind == "list_product":
-                text = w["cue_link_up"].format(link=self.link(seg["cart_link"]))
-            elif kind == "release_stock":
-                text = w["cue_release"].format(units=act["units"])
-            elif kind == "start_flash_sale":
-                text = w["cue_flash_start"].format(price=self.money(act["price"]))
-            elif kind == "end_flash_sale":
-                if act["minute"] >= seg["start_minute"] + seg["minutes"]:
-                    continue  # the flash price ran to the segment's end: nothing to announce
-                text = w["cue_flash_end"].format(price=self.money(act["price"]))
-            elif kind == "send_coupon" and promo:
-                text = w["cue_coupon"].format(
-                    threshold=self.coupon_money(promo["threshold"]),
-                    amount=self.coupon_money(promo["amount"]),
-                )
-            elif kind == "announce_gift" and promo:
-                text = w["cue_gift"].format(item=promo["item"])
-            else:
-                continue
-            out.append({"minute": act["minute"], "at": act["at"], "text": text})
-        return out
+        return segment_cues(
+            self.w,
+            seg,
+            self._promo(seg),
+            self.money,
+            self.coupon_money,
+            self.link(seg["cart_link"]),
+        )
 
     def _promotion_lines(self, seg: dict[str, Any], index: int) -> list[dict[str, Any]]:
         w = self.w
