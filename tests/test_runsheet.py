@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import pytest
 from conftest import GOLDEN, SAMPLE_NAMES, check_golden
 
-from lqplan.render import base_context, filters, runsheet
+from lqplan.render import base_context, filters, phrases, runsheet
 from lqplan.render.env import make_environment
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -164,7 +164,7 @@ def test_labels_follow_the_language(sample_plans):
     assert '<html lang="zh-CN">' in zh["run_sheet.html"]
     assert '<html lang="en">' in en["run_sheet.html"]
     assert "预计在线人数" in zh["run_sheet.html"] and "Expected viewers" in en["run_sheet.html"]
-    assert set(runsheet.PHRASES["zh"]) == set(runsheet.PHRASES["en"])
+    assert set(phrases.RUN_SHEET["zh"]) == set(phrases.RUN_SHEET["en"])
 
 
 # ---------------------------------------------------------------------------------------- CSV
@@ -386,3 +386,10 @@ def test_chromium_draws_prints_and_screenshots_the_sheet(sample_plans, tmp_path)
     assert dom.stdout.count("<svg") == 1
     assert dom.stdout.count('class="seg"') == len(plan["segments"])
     assert 'class="viewers"' in dom.stdout
+
+
+def test_every_phrase_table_has_the_same_keys_in_both_languages():
+    """A phrase missing in one language would fail only when that language renders."""
+    for name in ("RUN_SHEET", "ACTIONS", "CHECKLIST", "PLATFORMS"):
+        table = getattr(phrases, name)
+        assert set(table["zh"]) == set(table["en"]), name

@@ -14,7 +14,7 @@ import yaml
 from conftest import GOLDEN, SAMPLE_NAMES, SAMPLES, check_golden
 
 import lqplan.render as render_pkg
-from lqplan.render import checklists, scripts
+from lqplan.render import checklists, phrases, scripts
 from lqplan.render.env import make_environment
 
 CLOCK = re.compile(r"\b\d{2}:\d{2}\b")
@@ -309,8 +309,8 @@ def test_language_switch(sample_plans: dict[str, Any]) -> None:
     zh_c = _render(checklists, plan, "zh")["checklists/control_room.md"]
     assert en_c.startswith("# Control room checklist") and "Before the show" in en_c
     assert zh_c.startswith("# 中控检查清单") and "开播前" in zh_c
-    assert set(scripts.PHRASES["zh"]) == set(scripts.PHRASES["en"]) - {"winner"}
-    assert set(checklists.PHRASES["zh"]) == set(checklists.PHRASES["en"])
+    assert set(phrases.HOST_SCRIPT["zh"]) == set(phrases.HOST_SCRIPT["en"]) - {"winner"}
+    assert set(phrases.CHECKLIST["zh"]) == set(phrases.CHECKLIST["en"])
 
 
 def test_no_unrendered_template_syntax(sample_plans: dict[str, Any]) -> None:

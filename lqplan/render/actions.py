@@ -10,54 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from lqplan.render import phrases
 from lqplan.render.i18n import coupon_money, money, number
 
 LOW_STOCK_SHARE = 0.2  # alert supply chain when a product's expected stock left falls below this
 SPEND_LEAD_MINUTES = 10  # raise paid traffic this long before a viewer peak
-
-PHRASES = {
-    "zh": {
-        "list_product": "上架 {link} {name}（{sku}）",
-        "delist_product": "下架 {link} {name}",
-        "release_stock": "放库存 {units} 件：{name}",
-        "start_flash_sale": "改价：{name} 限时秒杀价 {price}（{promotion}）",
-        "end_flash_sale": "秒杀结束，{name} 恢复直播价 {price}",
-        "send_coupon": "发放优惠券 {promotion}（满{threshold}减{amount}）",
-        "announce_gift": "挂出赠品：买 {name} 送 {item}（{promotion}，共 {units} 份）",
-        "start_lucky_bag": "开启福袋 {promotion}：{prize}，{winners} 名，参与方式：{entry}",
-        "draw_lucky_bag": "福袋 {promotion} 开奖并公示中奖名单",
-        "pin_lucky_bag": "置顶评论：福袋 {promotion}，参与方式：{entry}",
-        "raise_spend": "加大投放：{peak_at} 预计在线 {viewers} 人（峰值）",
-        "lower_spend": "收缩投放：{at} 后在线人数回落至约 {viewers} 人",
-        "low_stock": "库存预警：{name}（{sku}）预计剩余 {left} 件（可售 {available} 件）",
-        "brief_promotion": "准备答复 {name} 的问题：{promotion_text}",
-        "coupon_rules": "优惠券 {promotion}，满{threshold}减{amount}",
-        "gift_rules": "买赠：送 {item}（共 {units} 份）",
-        "flash_rules": "限时秒杀价 {price}，共 {units} 件{limit}",
-        "per_buyer": "，每人限购 {limit} 件",
-    },
-    "en": {
-        "list_product": "List {link} {name} ({sku})",
-        "delist_product": "Take down {link} {name}",
-        "release_stock": "Release {units} units of {name}",
-        "start_flash_sale": "Change price: {name} flash sale at {price} ({promotion})",
-        "end_flash_sale": "Flash sale over: {name} back to live price {price}",
-        "send_coupon": "Send coupon {promotion} ({amount} off orders of {threshold})",
-        "announce_gift": "Show gift: buy {name}, get {item} ({promotion}, {units} in all)",
-        "start_lucky_bag": "Start lucky bag {promotion}: {prize}, {winners} {winner_word}, "
-        "enter by: {entry}",
-        "draw_lucky_bag": "Draw lucky bag {promotion} and post the winners",
-        "pin_lucky_bag": 'Pin a comment: lucky bag {promotion}, enter by "{entry}"',
-        "raise_spend": "Raise ad spend: about {viewers} viewers expected at {peak_at} (a peak)",
-        "lower_spend": "Lower ad spend: viewers fall back to about {viewers} after {at}",
-        "low_stock": "Low stock: {name} ({sku}) expected to have {left} left of {available}",
-        "brief_promotion": "Be ready to answer questions on {name}: {promotion_text}",
-        "coupon_rules": "coupon {promotion}, {amount} off orders of {threshold}",
-        "gift_rules": "gift with purchase: {item} ({units} in all)",
-        "flash_rules": "flash sale at {price}, {units} units{limit}",
-        "per_buyer": ", {limit} per buyer",
-    },
-}
 
 
 def link(cart_link: int | None, lang: str) -> str:
@@ -68,7 +25,7 @@ def link(cart_link: int | None, lang: str) -> str:
 
 def team_actions(plan: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     """Every action of every team, in time order, each with `text` in `lang`."""
-    words = PHRASES[lang]
+    words = phrases.ACTIONS[lang]
     show = plan["show"]
     cur = show["currency"]
     products = plan["products"]
@@ -196,7 +153,7 @@ def segment_cues(
 
 def promotion_text(promo: dict[str, Any], product: dict[str, Any], lang: str, cur: str) -> str:
     """What a promotion offers, in words, from its own figures only."""
-    words = PHRASES[lang]
+    words = phrases.ACTIONS[lang]
     kind = promo.get("type")
     if kind == "flash_sale":
         limit = promo.get("per_buyer_limit") or product.get("per_buyer_limit")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lqplan.render import phrases
 from lqplan.render.actions import link, promotion_text, segment_cues
 from lqplan.render.env import render as render_template
 from lqplan.render.i18n import coupon_money, money, number
@@ -33,190 +34,6 @@ SYNC_AT = -30  # team sync and link-up rehearsal
 DATA_CHECK_EVERY = 15  # operations checks the data every 15 minutes on air
 REVIEW_WITHIN = 120  # review within 2 h after the show
 MIN_UPLOAD_MBPS = 5  # network: at least 5 Mbps up, with a backup link
-
-PHRASES: dict[str, dict[str, str]] = {
-    "zh": {
-        "title": "{team}检查清单",
-        "members": "成员：{names}",
-        "show_line": "{title} · {date} {start}–{end}",
-        "before": "开播前",
-        "during": "直播中（{start}–{end}）",
-        "after": "下播后",
-        "window": "T-{a} 至 T-{b}（{from_at}–{to_at}）",
-        "window_at": "T-{a}（{at}）",
-        "hours": "{n} 小时",
-        "mins": "{n} 分钟",
-        "prev_day": "（前一天）",
-        "next_day": "（次日）",
-        "list_sep": "、",
-        "no_list": "原价 {marker}",
-        # control room, T-4 h
-        "setup_product": "上架 {link} {name}（{sku}）：{list_price}，直播价 {live}；"
-        "可售 {available} 件{batch}",
-        "list_price": "原价 {price}",
-        "batch": "，每批放 {units} 件",
-        "setup_flash": "配置限时秒杀 {id}：{name} 秒杀价 {price}，共 {units} 件{limit}，{times}",
-        "flash_limit": "，每人限购 {limit} 件",
-        "flash_time": "{start}–{end}",
-        "setup_coupon": "配置优惠券 {id}：满{threshold}减{amount}{cap}，{times} 发放",
-        "coupon_budget": "，预算 {budget}",
-        "coupon_count": "，共 {count} 张",
-        "setup_gift": "配置赠品 {id}：买 {name} 送 {item}，共 {units} 份，{times}",
-        "setup_bag": "配置福袋 {id}：{prize}，每次 {winners} 名，参与方式：{entry}，倒计时 "
-        "{countdown} 分钟，共 {drops} 次（{times}）",
-        # supply chain
-        "stock_product": "核对库存 {name}（{sku}）：可售 {available} 件（已扣 {reserve} 预留），"
-        "计划售出约 {planned} 件",
-        "stock_gift": "备好赠品 {item}：{units} 份（{id}）",
-        "stock_bag": "备好福袋奖品 {prize}：每次 {winners} 份，共 {drops} 次",
-        "ship_gift": "核对赠品 {item} 的发放数量（共 {units} 份）",
-        "ship_bag": "福袋奖品 {prize} 寄出：{drops} 次开奖的中奖名单",
-        "ship": "核对各款实际销量与剩余库存，安排发货",
-        # customer service
-        "faq": "熟悉 {link} {name} 的常见问题：{questions}",
-        "promo_rules": "熟悉优惠规则：{name} {text}",
-        "after_service": "处理售后与未回复咨询",
-        # operations
-        "kpi_targets": "确认本场 KPI 目标：{kpi}",
-        "confirm_facts": "补齐未确认信息：{link} {name} 缺少{missing}",
-        "missing_points": "卖点",
-        "missing_proof": "卖点依据",
-        "missing_scene": "使用场景",
-        "missing_objections": "顾虑解答",
-        "missing_list": "高于直播价的原价",
-        "data_check": "数据检查：在线人数（计划约 {viewers} 人），计划累计 GMV {gmv}；"
-        "停留、互动、转化与计划对照",
-        # paid traffic
-        "spend_plan": "排好投放时段：{items}",
-        "spend_item": "{at} {what}",
-        "spend_raise": "加投",
-        "spend_lower": "收投",
-        "spend_export": "导出 {start}–{end} 的投放数据",
-        # host and co-host
-        "read_script": "通读主播话术（host_script.md），共 {segments} 个过款",
-        "samples": "备好样品与道具：{link} {name}",
-        "host_segment": "开讲 {link} {name}（{minutes} 分钟）{mode}{hosts}",
-        "host_mode_flash": "：限时秒杀 {price}，到 {end}",
-        "host_mode_coupon": "：口播满{threshold}减{amount}券",
-        "host_mode_gift": "：口播赠品 {item}",
-        "host_encore": "（返场）",
-        "host_name": "，{names}",
-        "host_bag": "口播福袋：{prize}，{winners} 名，{draw_at} 开奖",
-        "break": "休息 {minutes} 分钟{label}，{back} 回来",
-        "break_label": "：{label}",
-        "cue_link_up": "喊「3、2、1，上链接！」{link} {name}",
-        "cue_release": "口播放库存：{name} {units} 件",
-        "cue_flash_start": "口播改价：{name} 秒杀价 {price}",
-        "cue_flash_end": "口播秒杀结束：{name} 恢复 {price}",
-        "cue_coupon": "提醒领券：满{threshold}减{amount}",
-        "cue_gift": "展示赠品：{item}",
-        "cue_bag": "提醒参与福袋：{entry}",
-        "host_review": "复盘话术：标出需要修改的卖点与答复",
-        # tech
-        "gear": "推流设备、摄像头、灯光、收音逐一检查",
-        "network": "网络测速：上行不低于 {mbps} Mbps；备用网络可随时切换",
-        "devices": "中控、场控、客服设备电量与登录状态",
-        "on_air": "开播：确认推流、画面与声音正常",
-        "break_check": "休息 {minutes} 分钟：检查推流与设备",
-        "off_air": "下播：停止推流，保存录像",
-        # everyone
-        "sync": "团队对齐：话术关键节点、投放时段、各自在直播中的动作",
-        "rehearsal": "彩排「3、2、1，上链接」：{first}",
-        "review": "{at}{day} 前完成复盘（下播后 2 小时内）",
-        "review_kpi": "{at}{day} 前完成复盘（下播后 2 小时内），对照 KPI：{kpi}",
-        "kpi": "停留时长 > {watch} 秒，互动率 > {engagement}，支付转化率 > {conversion}，"
-        "GPM > {gpm}",
-        "close_links": "{end} 下架全部链接，关闭仍在发放的优惠券",
-        "winners": "核对福袋中奖名单已全部公示（末轮 {end} 开奖）",
-    },
-    "en": {
-        "title": "{team} checklist",
-        "members": "Members: {names}",
-        "show_line": "{title} · {date} {start}–{end}",
-        "before": "Before the show",
-        "during": "During the show ({start}–{end})",
-        "after": "After the show",
-        "window": "T-{a} to T-{b} ({from_at}–{to_at})",
-        "window_at": "T-{a} ({at})",
-        "hours": "{n} h",
-        "mins": "{n} min",
-        "prev_day": " (the day before)",
-        "next_day": " (next day)",
-        "list_sep": ", ",
-        "no_list": "list price {marker}",
-        "setup_product": "List {link} {name} ({sku}): {list_price}, live price {live}; "
-        "{available} units for sale{batch}",
-        "list_price": "list price {price}",
-        "batch": ", released {units} at a time",
-        "setup_flash": "Set up flash sale {id}: {name} at {price}, {units} units{limit}, {times}",
-        "flash_limit": ", limit {limit} per buyer",
-        "flash_time": "{start}–{end}",
-        "setup_coupon": "Set up coupon {id}: {amount} off orders of {threshold}{cap}, sent at "
-        "{times}",
-        "coupon_budget": ", budget {budget}",
-        "coupon_count": ", {count} coupons",
-        "setup_gift": "Set up gift {id}: buy {name}, get {item}, {units} in all, {times}",
-        "setup_bag": "Set up lucky bag {id}: {prize}, {winners} winner(s) per drop, enter by: "
-        "{entry}, {countdown}-minute countdown, {drops} drop(s) ({times})",
-        "stock_product": "Check stock of {name} ({sku}): {available} units for sale (after the "
-        "{reserve} reserve), about {planned} planned to sell",
-        "stock_gift": "Have the gift ready: {item}, {units} units ({id})",
-        "stock_bag": "Have the lucky-bag prize ready: {prize}, {winners} per drop, {drops} drop(s)",
-        "ship_gift": "Check how many of the gift {item} went out ({units} in all)",
-        "ship_bag": "Send the lucky-bag prize {prize} to the winners of {drops} drop(s)",
-        "ship": "Check units sold and stock left for every product; schedule shipping",
-        "faq": "Know the questions on {link} {name}: {questions}",
-        "promo_rules": "Know the promotion rules: {name} {text}",
-        "after_service": "Handle after-sales requests and unanswered questions",
-        "kpi_targets": "Confirm the show's KPI targets: {kpi}",
-        "confirm_facts": "Fill in what is to confirm: {link} {name} has no {missing}",
-        "missing_points": "selling points",
-        "missing_proof": "proof for a selling point",
-        "missing_scene": "usage scene",
-        "missing_objections": "objections and answers",
-        "missing_list": "list price above the live price",
-        "data_check": "Data check: viewers (plan: about {viewers}), GMV so far (plan: {gmv}); "
-        "watch time, engagement and conversion against the plan",
-        "spend_plan": "Schedule ad spend: {items}",
-        "spend_item": "{what} at {at}",
-        "spend_raise": "raise",
-        "spend_lower": "lower",
-        "spend_export": "Export ad data for {start}–{end}",
-        "read_script": "Read the host script (host_script.md): {segments} segments",
-        "samples": "Samples and props ready: {link} {name}",
-        "host_segment": "On air: {link} {name} ({minutes} min){mode}{hosts}",
-        "host_mode_flash": ": flash sale at {price} until {end}",
-        "host_mode_coupon": ": announce the coupon, {amount} off orders of {threshold}",
-        "host_mode_gift": ": announce the gift, {item}",
-        "host_encore": " (encore)",
-        "host_name": ", {names}",
-        "host_bag": "Announce the lucky bag: {prize}, {winners} winner(s), draw at {draw_at}",
-        "break": "{minutes}-minute break{label}, back at {back}",
-        "break_label": ": {label}",
-        "cue_link_up": 'Call "3, 2, 1, link up!" for {link} {name}',
-        "cue_release": "Announce the stock release: {units} units of {name}",
-        "cue_flash_start": "Announce the price change: {name} flash sale at {price}",
-        "cue_flash_end": "Announce the flash sale is over: {name} back to {price}",
-        "cue_coupon": "Remind viewers to take the coupon: {amount} off orders of {threshold}",
-        "cue_gift": "Show the gift: {item}",
-        "cue_bag": "Remind viewers to enter the lucky bag: {entry}",
-        "host_review": "Review the script: mark selling points and answers to change",
-        "gear": "Check the streaming rig, cameras, lights and microphones",
-        "network": "Speed test: at least {mbps} Mbps up; backup link ready to switch",
-        "devices": "Control-room, floor-control and customer-service devices charged and logged in",
-        "on_air": "On air: stream, picture and sound OK",
-        "break_check": "{minutes}-minute break: check the stream and devices",
-        "off_air": "Off air: stop the stream, save the recording",
-        "sync": "Team sync: key script moments, ad windows, each person's actions in the show",
-        "rehearsal": 'Rehearse "3, 2, 1, link up": {first}',
-        "review": "Review done by {at}{day} (within 2 h of the end)",
-        "review_kpi": "Review done by {at}{day} (within 2 h of the end), against the KPIs: {kpi}",
-        "kpi": "watch time > {watch} s, engagement > {engagement}, payment conversion > "
-        "{conversion}, GPM > {gpm}",
-        "close_links": "{end}: take down every link, stop any coupon still being sent",
-        "winners": "Check every lucky-bag winner list is posted (last draw at {end})",
-    },
-}
 
 
 def render(env: Any, context: dict[str, Any]) -> dict[str, str | bytes]:
@@ -245,7 +62,7 @@ class _Checklists:
     def __init__(self, context: dict[str, Any]):
         self.ctx = context
         self.lang: str = context["lang"]
-        self.w = PHRASES[self.lang]
+        self.w = phrases.CHECKLIST[self.lang]
         self.show = context["show"]
         self.cur = self.show["currency"]
         self.segments: list[dict[str, Any]] = context["segments"]

@@ -32,7 +32,7 @@ from typing import Any
 from markupsafe import Markup
 
 from lqplan.render import env as render_env
-from lqplan.render import i18n, svg
+from lqplan.render import i18n, phrases, svg
 from lqplan.render.actions import link, promotion_text
 
 CRITICAL = "⚠"
@@ -60,217 +60,6 @@ COLUMNS = (
     "notes",
 )
 
-PLATFORMS = {
-    "zh": {
-        "douyin": "抖音",
-        "taobao": "淘宝直播",
-        "kuaishou": "快手",
-        "channels": "视频号",
-        "tiktok": "TikTok Shop",
-        "whatnot": "Whatnot",
-        "tv": "电视购物",
-        "other": "其他",
-    },
-    "en": {
-        "douyin": "Douyin",
-        "taobao": "Taobao Live",
-        "kuaishou": "Kuaishou",
-        "channels": "WeChat Channels",
-        "tiktok": "TikTok Shop",
-        "whatnot": "Whatnot",
-        "tv": "TV shopping",
-        "other": "other",
-    },
-}
-
-PHRASES: dict[str, dict[str, str]] = {
-    "zh": {
-        "run_sheet": "直播脚本",
-        "colon": "：",
-        "list_sep": "、",
-        "date": "日期",
-        "time": "时间",
-        "platform": "平台",
-        "room": "直播间",
-        "theme": "主题",
-        "hosts": "主播",
-        "team": "团队",
-        "schedule": "流程表",
-        "legend_critical": "⚠ 加粗 = 关键时刻：上链接、放库存、改价 / 秒杀、福袋。",
-        "legend_scripts": "主播要点只列第一条卖点；完整话术见主播话术文档。",
-        # columns
-        "col_no": "#",
-        "col_start": "开始",
-        "col_duration": "时长",
-        "col_phase": "环节",
-        "col_product": "商品（链接 · SKU · 名称）",
-        "col_role": "定位",
-        "col_list_price": "划线价",
-        "col_live_price": "直播价",
-        "col_deal_price": "券后 / 秒杀价",
-        "col_released": "放量",
-        "col_remaining": "预计剩余 / 可售",
-        "col_promotion": "促销动作",
-        "col_host": "主播要点",
-        "col_cue": "助播口令",
-        "col_control_room": "中控",
-        "col_floor_control": "场控",
-        "col_paid_traffic": "投放",
-        "col_notes": "备注",
-        # cells
-        "cue": "3、2、1，上链接！{link}",
-        "cue_flash": "秒杀开抢：{price}",
-        "no_link": "链接号未确认",
-        "after_coupon": "券后 {price}",
-        "flash_price": "秒杀 {price}（{span}）",
-        "released": "{at} 放 {units} 件",
-        "remaining": "{left} / {available}",
-        "point_proof": "{point}（{proof}）",
-        "on_air": "主播：{names}",
-        "encore": "第 {n} 次上播",
-        "per_buyer": "每人限购 {n} 件",
-        "collab": "联名：{partner}",
-        "gifts": "随单赠：{gifts}",
-        "bag_product": "福袋 {id}",
-        "bag_prize": "奖品：{prize}，{winners} 名",
-        "bag_entry": "参与方式：{entry}",
-        "bag_draw": "{at} 开奖",
-        # summary
-        "totals": "合计",
-        "segments_count": "过款数",
-        "units": "预计件数",
-        "gmv": "预计 GMV",
-        "profit": "预计利润",
-        "bag_prize_cost": "福袋奖品成本",
-        "bag_retention": "福袋留人价值",
-        "solver": "求解报告",
-        "status": "状态",
-        "status_optimal": "最优",
-        "status_feasible": "可行",
-        "objective": "目标",
-        "objective_profit": "利润",
-        "objective_gmv": "GMV",
-        "gap": "与上界差距",
-        "uplift": "相比贪心手排方案",
-        "not_available": "—",
-        "kpi": "KPI 目标",
-        "kpi_watch_time": "人均观看时长",
-        "kpi_engagement": "互动率",
-        "kpi_payment_conversion": "支付转化率",
-        "kpi_gpm": "GPM（千次观看成交额）",
-        "seconds": "{n} 秒",
-        "compliance": "合规检查",
-        "compliance_none": "未发现问题。",
-        "compliance_where": "位置",
-        "compliance_severity": "级别",
-        "compliance_message": "说明",
-        "generated_by": "由 {generator} 生成",
-        # timeline
-        "timeline": "时间轴",
-        "timeline_title": "直播时间轴",
-        "timeline_desc": "横轴为直播时间；曲线为预计在线人数；色块为各商品过款，颜色代表定位；"
-        "黄色条为限时秒杀，竖线为上链接，绿色三角为放库存，紫色圆点为福袋，斜线区为休息。",
-        "viewers": "预计在线人数",
-        "link_up": "上链接",
-        "flash_sale": "限时秒杀",
-        "stock_release": "放库存",
-        "lucky_bag": "福袋",
-        "break": "休息",
-    },
-    "en": {
-        "run_sheet": "Run sheet",
-        "colon": ": ",
-        "list_sep": ", ",
-        "date": "Date",
-        "time": "Time",
-        "platform": "Platform",
-        "room": "Room",
-        "theme": "Theme",
-        "hosts": "Hosts",
-        "team": "Team",
-        "schedule": "Run of show",
-        "legend_critical": "⚠ bold = critical moment: link up, stock release, price change / "
-        "flash sale, lucky bag.",
-        "legend_scripts": "Host points list the first selling point only; the full lines are in "
-        "the host script.",
-        "col_no": "#",
-        "col_start": "Start",
-        "col_duration": "Length",
-        "col_phase": "Phase",
-        "col_product": "Product (link · SKU · name)",
-        "col_role": "Role",
-        "col_list_price": "List price",
-        "col_live_price": "Live price",
-        "col_deal_price": "After coupon / flash price",
-        "col_released": "Stock released",
-        "col_remaining": "Expected left / available",
-        "col_promotion": "Promotion",
-        "col_host": "Host points",
-        "col_cue": "Co-host cue",
-        "col_control_room": "Control room",
-        "col_floor_control": "Floor control",
-        "col_paid_traffic": "Paid traffic",
-        "col_notes": "Notes",
-        "cue": "3, 2, 1 — {link} is live!",
-        "cue_flash": "Flash sale on: {price}",
-        "no_link": "link number to confirm",
-        "after_coupon": "after coupon {price}",
-        "flash_price": "flash {price} ({span})",
-        "released": "{at} release {units} units",
-        "remaining": "{left} / {available}",
-        "point_proof": "{point} ({proof})",
-        "on_air": "Host: {names}",
-        "encore": "airing {n}",
-        "per_buyer": "limit {n} per buyer",
-        "collab": "Collab: {partner}",
-        "gifts": "Gift with order: {gifts}",
-        "bag_product": "Lucky bag {id}",
-        "bag_prize": "Prize: {prize}, {winners} winner(s)",
-        "bag_entry": "Enter by: {entry}",
-        "bag_draw": "draw at {at}",
-        "totals": "Totals",
-        "segments_count": "Segments",
-        "units": "Expected units",
-        "gmv": "Expected GMV",
-        "profit": "Expected profit",
-        "bag_prize_cost": "Lucky-bag prize cost",
-        "bag_retention": "Lucky-bag retention value",
-        "solver": "Solver report",
-        "status": "Status",
-        "status_optimal": "optimal",
-        "status_feasible": "feasible",
-        "objective": "Objective",
-        "objective_profit": "profit",
-        "objective_gmv": "GMV",
-        "gap": "Gap to bound",
-        "uplift": "Uplift over the greedy hand-made plan",
-        "not_available": "—",
-        "kpi": "KPI targets",
-        "kpi_watch_time": "Average watch time",
-        "kpi_engagement": "Engagement rate",
-        "kpi_payment_conversion": "Payment conversion",
-        "kpi_gpm": "GPM (GMV per thousand views)",
-        "seconds": "{n} s",
-        "compliance": "Compliance",
-        "compliance_none": "None found.",
-        "compliance_where": "Where",
-        "compliance_severity": "Severity",
-        "compliance_message": "Message",
-        "generated_by": "Generated by {generator}",
-        "timeline": "Timeline",
-        "timeline_title": "Show timeline",
-        "timeline_desc": "The x axis is show time; the curve is expected concurrent viewers; "
-        "bars are product segments coloured by role; yellow bands are flash sales, vertical "
-        "ticks link-up moments, green triangles stock releases, purple dots lucky bags, hatched "
-        "areas breaks.",
-        "viewers": "Expected viewers",
-        "link_up": "link up",
-        "flash_sale": "flash sale",
-        "stock_release": "stock release",
-        "lucky_bag": "lucky bag",
-        "break": "break",
-    },
-}
 
 # Ontime's import headers (see the module docstring); custom fields after the built-in ones.
 ONTIME_HEADERS = (
@@ -326,7 +115,7 @@ TEAM_COLUMNS = {
 def render(env: Any, context: Mapping[str, Any]) -> dict[str, str | bytes]:
     """run_sheet.md, run_sheet.csv, run_sheet.html and ontime.csv for the plan in `context`."""
     lang = context["lang"]
-    words = PHRASES[lang]
+    words = phrases.RUN_SHEET[lang]
     rows = build_rows(context)
     columns = [{"key": key, "label": words[f"col_{key}"]} for key in COLUMNS]
     extra = {
@@ -368,7 +157,11 @@ def build_rows(context: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def _segment_row(context: Mapping[str, Any], seg: Mapping[str, Any]) -> dict[str, Any]:
-    lang, words, confirm = context["lang"], PHRASES[context["lang"]], context["to_confirm"]
+    lang, words, confirm = (
+        context["lang"],
+        phrases.RUN_SHEET[context["lang"]],
+        context["to_confirm"],
+    )
     product = context["products"].get(seg["sku"], {})
     price = seg.get("price") or {}
     cart = link(seg.get("cart_link"), lang)
@@ -469,7 +262,7 @@ def _break_row(context: Mapping[str, Any], brk: Mapping[str, Any], index: int) -
 
 
 def _bag_row(context: Mapping[str, Any], bag: Mapping[str, Any], index: int) -> dict[str, Any]:
-    lang, words = context["lang"], PHRASES[context["lang"]]
+    lang, words = context["lang"], phrases.RUN_SHEET[context["lang"]]
     cells = _empty_cells()
     cells["start"] = _lines(bag["at"])
     cells["duration"] = _lines(i18n.minutes(bag["countdown_minutes"], lang))
@@ -567,12 +360,15 @@ def _lines(*texts: Any) -> list[dict[str, Any]]:
 def header(context: Mapping[str, Any]) -> list[dict[str, str]]:
     """The sheet's top lines, label and value, in the show's language."""
     show, lang = context["show"], context["lang"]
-    words = PHRASES[lang]
+    words = phrases.RUN_SHEET[lang]
     sep = words["list_sep"]
     items = [
         (words["date"], context["long_date"]),
         (words["time"], f"{show['start']}–{show['end']}"),
-        (words["platform"], PLATFORMS[lang].get(show.get("platform") or "", show.get("platform"))),
+        (
+            words["platform"],
+            phrases.PLATFORMS[lang].get(show.get("platform") or "", show.get("platform")),
+        ),
         (words["room"], show.get("room")),
         (words["theme"], show.get("theme")),
     ]
@@ -595,7 +391,7 @@ def header(context: Mapping[str, Any]) -> list[dict[str, str]]:
 
 def summary(context: Mapping[str, Any]) -> dict[str, list[dict[str, str]]]:
     """Totals, the solver's report and the KPI targets as label/value lists."""
-    lang, words = context["lang"], PHRASES[context["lang"]]
+    lang, words = context["lang"], phrases.RUN_SHEET[context["lang"]]
     totals, solver, show = context["totals"], context["solver"], context["show"]
     na = words["not_available"]
     kpi = show.get("kpi") or {}
@@ -632,7 +428,7 @@ def summary(context: Mapping[str, Any]) -> dict[str, list[dict[str, str]]]:
 def _kpi(value: Any, context: Mapping[str, Any], kind: str) -> str:
     if value is None:
         return str(context["to_confirm"])
-    words = PHRASES[context["lang"]]
+    words = phrases.RUN_SHEET[context["lang"]]
     if kind == "seconds":
         text = words["seconds"].format(n=f"{float(value):g}")
     elif kind == "percent":
