@@ -11,19 +11,40 @@ from typer.testing import CliRunner
 from lqplan.cli import app
 
 runner = CliRunner()
-DOCUMENTS = {"plan.json", "run_sheet.md", "run_sheet.csv", "run_sheet.html", "ontime.csv",
-             "host_script.md", "checklists/host.md", "checklists/control_room.md"}
+DOCUMENTS = {
+    "plan.json",
+    "run_sheet.md",
+    "run_sheet.csv",
+    "run_sheet.html",
+    "ontime.csv",
+    "host_script.md",
+    "checklists/host.md",
+    "checklists/control_room.md",
+}
 
 
 def files_in(folder) -> set[str]:
-    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()
-            and p.name != ".lqplan-manifest.json"}
+    return {
+        str(p.relative_to(folder))
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != ".lqplan-manifest.json"
+    }
 
 
 def test_plan_writes_every_document(tmp_path):
     out = tmp_path / "out"
-    result = runner.invoke(app, ["plan", str(SAMPLES / "beauty-douyin"), "-o", str(out),
-                                 "--deterministic", "--time-limit", "2"])
+    result = runner.invoke(
+        app,
+        [
+            "plan",
+            str(SAMPLES / "beauty-douyin"),
+            "-o",
+            str(out),
+            "--deterministic",
+            "--time-limit",
+            "2",
+        ],
+    )
     assert result.exit_code == 0, result.output
     written = files_in(out)
     assert written >= DOCUMENTS
@@ -35,8 +56,9 @@ def test_plan_writes_every_document(tmp_path):
 
 def test_render_rerenders_in_the_other_language_without_the_show(tmp_path):
     out = tmp_path / "out"
-    made = runner.invoke(app, ["plan", str(SAMPLES / "minimal"), "-o", str(out), "-q",
-                               "--deterministic"])
+    made = runner.invoke(
+        app, ["plan", str(SAMPLES / "minimal"), "-o", str(out), "-q", "--deterministic"]
+    )
     assert made.exit_code == 0, made.output
     plan_file = tmp_path / "plan.json"
     shutil.copy(out / "plan.json", plan_file)  # render needs nothing but the plan
@@ -53,14 +75,20 @@ def test_render_rerenders_in_the_other_language_without_the_show(tmp_path):
 
 def test_templates_folder_overrides_a_builtin(tmp_path):
     out = tmp_path / "out"
-    assert runner.invoke(app, ["plan", str(SAMPLES / "minimal"), "-o", str(out), "-q",
-                               "--deterministic"]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["plan", str(SAMPLES / "minimal"), "-o", str(out), "-q", "--deterministic"]
+        ).exit_code
+        == 0
+    )
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "run_sheet.md.j2").write_text(
-        "{% for s in segments %}{{ s.start }} {{ s.sku }}\n{% endfor %}", encoding="utf-8")
-    result = runner.invoke(app, ["render", str(out / "plan.json"), "-o", str(tmp_path / "r"),
-                                 "--templates", str(mine)])
+        "{% for s in segments %}{{ s.start }} {{ s.sku }}\n{% endfor %}", encoding="utf-8"
+    )
+    result = runner.invoke(
+        app, ["render", str(out / "plan.json"), "-o", str(tmp_path / "r"), "--templates", str(mine)]
+    )
     assert result.exit_code == 0, result.output
     lines = (tmp_path / "r" / "run_sheet.md").read_text(encoding="utf-8").splitlines()
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
@@ -69,14 +97,19 @@ def test_templates_folder_overrides_a_builtin(tmp_path):
 
 def test_a_broken_template_names_its_line_and_writes_nothing(tmp_path):
     out = tmp_path / "out"
-    assert runner.invoke(app, ["plan", str(SAMPLES / "minimal"), "-o", str(out), "-q",
-                               "--deterministic"]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["plan", str(SAMPLES / "minimal"), "-o", str(out), "-q", "--deterministic"]
+        ).exit_code
+        == 0
+    )
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "host_script.md.j2").write_text("ok\n{{ ''.__class__ }}\n", encoding="utf-8")
     target = tmp_path / "r"
-    result = runner.invoke(app, ["render", str(out / "plan.json"), "-o", str(target),
-                                 "--templates", str(mine)])
+    result = runner.invoke(
+        app, ["render", str(out / "plan.json"), "-o", str(target), "--templates", str(mine)]
+    )
     assert result.exit_code == 1
     assert "host_script.md.j2:2:" in result.stderr
     assert "Traceback" not in result.output
@@ -85,8 +118,12 @@ def test_a_broken_template_names_its_line_and_writes_nothing(tmp_path):
 
 def test_render_refuses_to_overwrite_an_edited_document(tmp_path):
     out = tmp_path / "out"
-    assert runner.invoke(app, ["plan", str(SAMPLES / "minimal"), "-o", str(out), "-q",
-                               "--deterministic"]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["plan", str(SAMPLES / "minimal"), "-o", str(out), "-q", "--deterministic"]
+        ).exit_code
+        == 0
+    )
     sheet = out / "run_sheet.md"
     sheet.write_text("edited by hand", encoding="utf-8")
     result = runner.invoke(app, ["render", str(out / "plan.json"), "-o", str(out)])
@@ -100,7 +137,8 @@ def test_lint_reports_claims_with_locations(tmp_path):
     catalog = (show / "catalog.yaml").read_text(encoding="utf-8")
     (show / "catalog.yaml").write_text(
         catalog.replace("point: Raw, unfiltered", "point: The best honey, lowest ever"),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     result = runner.invoke(app, ["lint", str(show)])
     assert result.exit_code == 1
     assert "catalog.yaml:" in result.stderr and "absolute claim" in result.stderr
@@ -116,7 +154,8 @@ def test_plan_carries_lint_findings_into_the_run_sheet(tmp_path):
     catalog = (show / "catalog.yaml").read_text(encoding="utf-8")
     (show / "catalog.yaml").write_text(
         catalog.replace("name: Bamboo tea tray", "name: Bamboo tea tray, the best"),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     out = tmp_path / "out"
     result = runner.invoke(app, ["plan", str(show), "-o", str(out), "--deterministic"])
     assert result.exit_code == 0, result.output
