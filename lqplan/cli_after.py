@@ -2,3 +2,208 @@
 lqplan's app."""
 
 from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from lqplan.cli import Lang, ShowArg, _guard, _print_written, app, err
+from lqplan.errors import UsageError, display_path
+
+PlanArg = Annotated[Path, typer.Argument(metavar="PLAN.json", help="A plan from lqplan plan.")]
+LangOption = Annotated[Lang | None, typer.Option(help="Language (default: the show's).")]
+
+
+def _plan(path: Path) -> dict[str, Any]:
+    from lqplan.pipeline import read_plan
+
+    if not path.is_file():
+        raise UsageError(f"{display_path(path)}: no such file")
+    return read_plan(path)
+
+
+def _lang(plan: dict[str, Any], lang: Lang | None) -> str:
+    return lang.value if lang else plan["show"]["language"]
+
+
+@app.command()
+@_guard
+def live(
+    plan_file: PlanArg,
+    at: Annotated[
+        str | None, typer.Option(help="Start the clock at this time (HH:MM), for rehearsal.")
+    ] = None,
+    speed: Annotated[
+        float, typer.Option(min=0.01, help="Clock speed: 60 makes a show minute pass per second.")
+    ] = 1.0,
+    lang: LangOption = None,
+    record: Annotated[
+        Path | None,
+        typer.Option(help="Actuals file (YAML) the d/l marks are written to, for review."),
+    ] = None,
+) -> None:
+    """Full-screen cue view for the control room: now, next, talking points, next actions; keys
+    d (done early), l (running late), q (quit)."""
+    import time
+    from datetime import datetime
+
+    from rich.console import Console
+
+    from lqplan.live import LiveClock, run_live
+    from lqplan.model import parse_clock
+
+    plan = _plan(plan_file)
+    show = plan["show"]
+    if at is not None:
+        try:
+            start_minute = float((parse_clock(at) - parse_clock(show["start"])) % 1440)
+        except ValueError:
+            raise UsageError(f"--at {at!r}: give a clock time HH:MM") from None
+    else:
+        begin = datetime.fromisoformat(f"{show['date']}T{show['start']}")
+        start_minute = (datetime.now() - begin).total_seconds() / 60
+    clock = LiveClock(start_minute, time.monotonic(), speed)
+    console = Console(stderr=True, highlight=False)
+    with _keys() as read_key:
+        marks = run_live(plan, clock, _lang(plan, lang), record, console, read_key, time.monotonic)
+    if record is not None and marks:
+        _print_written([record])
+
+
+class _keys:
+    """Single key presses without Enter (cbreak mode) while stdin is a terminal; otherwise a
+    reader that only waits."""
+
+    def __enter__(self) -> Any:
+        import select
+        import time
+
+        self.saved = None
+        if not sys.stdin.isatty():
+            return lambda timeout: time.sleep(timeout)
+        import termios
+        import tty
+
+        fd = sys.stdin.fileno()
+        self.saved = termios.tcgetattr(fd)
+        tty.setcbreak(fd)
+
+        def read(timeout: float) -> str | None:
+            ready, _, _ = select.select([fd], [], [], timeout)
+            if not ready:
+                return None
+            import os
+
+            return os.read(fd, 1).decode("utf-8", "ignore") or "q"
+
+        return read
+
+    def __exit__(self, *exc: object) -> None:
+        if self.saved is not None:
+            import termios
+
+            termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, self.saved)
+
+
+@app.command()
+@_guard
+def explain(
+    plan_file: PlanArg,
+    show: ShowArg,
+    sku: Annotated[str | None, typer.Argument(help="One product (default: every product).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON.")] = False,
+) -> None:
+    """Why a product sits where it does: its value there against its best legal alternative,
+    the rules that bind it, and what moving or dropping it would cost (the checker's figures)."""
+    from lqplan.explain import explain_plan, explain_table, explain_text
+    from lqplan.pipeline import load_and_validate
+
+    plan = _plan(plan_file)
+    inputs = load_and_validate(show)
+    if sku is not None and not any(s["sku"] == sku for s in plan["segments"]):
+        raise UsageError(f"{sku} is not on air in {display_path(plan_file)}")
+    explanations = explain_plan(inputs, plan, sku)
+    if as_json:
+        payload = {
+            "objective": inputs.show.objective,
+            "currency": inputs.show.currency,
+            "segments": [e.as_dict() for e in explanations],
+        }
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    currency = inputs.show.currency
+    if sku is None:
+        err.print(explain_table(explanations, currency, err.width))
+    else:
+        for e in explanations:
+            err.print(explain_text(e, currency))
+
+
+@app.command()
+@_guard
+def review(
+    plan_file: PlanArg,
+    actuals: Annotated[
+        Path, typer.Argument(metavar="ACTUALS", help="What aired (YAML, docs/review.md).")
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write review.md and review.html here.")
+    ] = None,
+    write_audience: Annotated[
+        Path | None,
+        typer.Option(help="Write a calibrated audience.yaml here (needs --show)."),
+    ] = None,
+    show: Annotated[
+        Path | None, typer.Option(help="The show's folder: its audience.yaml is calibrated.")
+    ] = None,
+    lang: LangOption = None,
+    force: Annotated[bool, typer.Option(help="Overwrite files lqplan did not write.")] = False,
+) -> None:
+    """Plan against actual per segment, totals and KPIs, a cumulative GMV chart; and proposed
+    audience coefficients for the next plan."""
+    from lqplan.review import (
+        audience_text,
+        calibrate,
+        load_actuals,
+        review_documents,
+        review_tables,
+    )
+    from lqplan.review import review as make_review
+    from lqplan.write import write_files
+
+    plan = _plan(plan_file)
+    if not actuals.is_file():
+        raise UsageError(f"{display_path(actuals)}: no such file")
+    if write_audience is not None and show is None:
+        raise UsageError("--write-audience needs --show SHOW (the audience.yaml to calibrate)")
+    language = _lang(plan, lang)
+    report = make_review(plan, load_actuals(actuals))
+    changes: list[str] = []
+    new_audience, modeline = None, None
+    if show is not None:
+        from lqplan.load import read_text
+        from lqplan.pipeline import load_and_validate
+
+        inputs = load_and_validate(show)
+        new_audience, changes = calibrate(report, inputs.audience)
+        first = read_text(inputs.paths["audience"]).splitlines()[:1]
+        modeline = first[0] if first and first[0].startswith("# yaml-language-server:") else None
+    err.print(review_tables(report, language))
+    for change in changes:
+        err.print(f"calibration: {escape(change)}")
+    written: list[Path] = []
+    if output is not None:
+        written += write_files(review_documents(report, language, changes), output, force=force)
+    if write_audience is not None and new_audience is not None:
+        # No manifest: an existing file is never overwritten without --force.
+        written += write_files(
+            {write_audience.name: audience_text(new_audience, changes, modeline)},
+            write_audience.parent,
+            force=force,
+            manifest=False,
+        )
+    _print_written(written)

@@ -1,0 +1,502 @@
+"""Why a product sits where it does: its value there, its best legal alternative, the rules
+that bind it, and what moving or dropping it would cost.
+
+Every figure is the checker's: a segment's value is `segment_outcome` valued as `check_plan`
+values it (profit or GMV, plus traffic pull), and "legal" means that `check_plan` finds no
+violation in the changed plan that the plan did not already have. Alternatives considered for a
+segment of product P:
+
+- **move**: P in another start, length or mode (an option of `build_demand`) where its whole
+  span is free of the other segments and outside breaks;
+- **swap**: P and another segment of the same length trade places (each in its own best mode
+  there), which keeps the show filled;
+- **drop**: P leaves the plan, and the most valuable legal product takes its place (one not on
+  air yet, or the next airing of one that may repeat).
+
+Candidates are tried best first; the first legal one is the best alternative, and the rules
+that rule out the better ones are the rules that bind the product where it is.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from lqplan.checker import check_plan
+from lqplan.demand import (
+    Demand,
+    Mode,
+    Option,
+    build_demand,
+    option_value,
+    preference,
+    segment_outcome,
+)
+from lqplan.model import format_clock
+from lqplan.validate import ShowInputs
+
+MAX_CHECKS = 60  # candidates judged by the checker per segment, best first
+
+
+@dataclass(frozen=True)
+class Alternative:
+    kind: str  # move | swap | replace
+    start: str  # clock
+    minutes: int
+    mode: str
+    promotion: str | None
+    sku: str  # the product in the alternative place (the replacement, for a drop)
+    value_cents: int  # that segment's own value there
+    change_cents: int  # change in the plan's value against the plan as it is
+    swap_with: int | None = None  # the other segment's number, for a swap
+
+
+@dataclass
+class Explanation:
+    number: int
+    sku: str
+    name: str
+    start: str
+    minutes: int
+    airing: int
+    mode: str
+    promotion: str | None
+    units: float
+    gmv_cents: int
+    profit_cents: int
+    value_cents: int  # as check_plan values it
+    preference_cents: int
+    rules: list[dict[str, str]] = field(default_factory=list)  # rules that name or hold it
+    best: Alternative | None = None  # best legal move or swap
+    blocked: list[dict[str, Any]] = field(default_factory=list)  # better places ruled out, by rule
+    drop: dict[str, Any] = field(default_factory=dict)
+    unexamined: int = 0  # better candidates not judged (MAX_CHECKS)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class _Explainer:
+    def __init__(self, inputs: ShowInputs, plan: dict[str, Any], demand: Demand | None = None):
+        self.inputs = inputs
+        self.show = inputs.show
+        self.plan = plan
+        self.d = demand or build_demand(inputs)
+        self.slot = self.d.slot
+        self.segments = sorted(plan["segments"], key=lambda s: s["start_minute"])
+        self.by_key: dict[tuple[str, int, int, int], list[Option]] = {}
+        for o in self.d.options:
+            self.by_key.setdefault((o.sku, o.airing, o.start, o.slots), []).append(o)
+        self.base_rules = self._rules_broken(plan)
+
+    # --- figures, as the checker computes them ---
+    def mode(self, seg: dict[str, Any]) -> Mode | None:
+        return next(
+            (
+                m
+                for m in self.d.modes.get(seg["sku"], [])
+                if m.kind == seg.get("mode", "normal") and m.promotion == seg.get("promotion")
+            ),
+            None,
+        )
+
+    def value(self, seg: dict[str, Any]) -> tuple[int, Any]:
+        mode = self.mode(seg)
+        if mode is None:
+            return 0, None
+        out = segment_outcome(
+            self.d, seg["sku"], mode, seg["start_minute"], seg["minutes"], seg.get("airing", 1)
+        )
+        return option_value(self.d, out), out
+
+    # --- legality, as the checker judges it ---
+    def _rules_broken(self, plan: dict[str, Any]) -> set[str]:
+        report = check_plan(self.inputs, plan, self.d)
+        return {v.rule for v in report.violations if v.rule != "figures"}
+
+    def new_violations(self, segments: list[dict[str, Any]]) -> set[str]:
+        """Rules the plan with these segments breaks that the plan as it is does not."""
+        variant = {**self.plan, "segments": segments, "totals": {}, "solver": {}}
+        return self._rules_broken(variant) - self.base_rules
+
+    @staticmethod
+    def placed(seg: dict[str, Any], o: Option, slot: int) -> dict[str, Any]:
+        return {
+            **seg,
+            "sku": o.sku,
+            "airing": o.airing,
+            "start_minute": o.start * slot,
+            "minutes": o.slots * slot,
+            "mode": o.mode.kind,
+            "promotion": o.mode.promotion,
+            "expected": {},
+        }
+
+    # --- candidates ---
+    def moves(self, seg: dict[str, Any], here: int) -> Iterable[tuple[int, Alternative, list]]:
+        others = [s for s in self.segments if s is not seg]
+        taken = set()
+        for s in others:
+            taken.update(
+                range(
+                    s["start_minute"] // self.slot, (s["start_minute"] + s["minutes"]) // self.slot
+                )
+            )
+        for o in self.d.options:
+            if o.sku != seg["sku"] or o.airing != seg.get("airing", 1):
+                continue
+            if any(t in taken for t in range(o.start, o.end)):
+                continue
+            same = (
+                o.start * self.slot == seg["start_minute"]
+                and o.slots * self.slot == seg["minutes"]
+                and o.mode.kind == seg["mode"]
+                and o.mode.promotion == seg.get("promotion")
+            )
+            if same:
+                continue
+            alt = self._alt("move", o, o.value_cents, o.value_cents - here)
+            yield alt.change_cents, alt, [*others, self.placed(seg, o, self.slot)]
+
+    def swaps(self, seg: dict[str, Any], here: int) -> Iterable[tuple[int, Alternative, list]]:
+        for other in self.segments:
+            if other is seg or other["minutes"] != seg["minutes"] or other["sku"] == seg["sku"]:
+                continue
+            mine = self._best_at(seg, other["start_minute"])
+            theirs = self._best_at(other, seg["start_minute"])
+            if mine is None or theirs is None:
+                continue  # a window or a break keeps one of them out of the other's place
+            there, _ = self.value(other)
+            change = mine.value_cents + theirs.value_cents - here - there
+            alt = self._alt("swap", mine, mine.value_cents, change, other["number"])
+            rest = [s for s in self.segments if s is not seg and s is not other]
+            moved = [self.placed(seg, mine, self.slot), self.placed(other, theirs, self.slot)]
+            yield change, alt, rest + moved
+
+    def _best_at(self, seg: dict[str, Any], start_minute: int) -> Option | None:
+        """The segment's product at another start, same length and airing: its own mode if it
+        can run there, else its most valuable one."""
+        options = self.by_key.get(
+            (
+                seg["sku"],
+                seg.get("airing", 1),
+                start_minute // self.slot,
+                seg["minutes"] // self.slot,
+            ),
+            [],
+        )
+        same = [o for o in options if o.mode.kind == seg["mode"]]
+        return max(same or options, key=lambda o: o.value_cents, default=None)
+
+    def replacements(self, seg: dict[str, Any]) -> Iterable[tuple[int, Alternative, list]]:
+        rest = _without(self.segments, seg)
+        airings: dict[str, int] = {}
+        for s in rest:
+            airings[s["sku"]] = airings.get(s["sku"], 0) + 1
+        start, slots = seg["start_minute"] // self.slot, seg["minutes"] // self.slot
+        for o in self.d.options:
+            if o.start != start or o.slots != slots or o.sku == seg["sku"]:
+                continue
+            if o.airing != airings.get(o.sku, 0) + 1:
+                continue
+            alt = self._alt("replace", o, o.value_cents, o.value_cents - self.value(seg)[0])
+            yield o.value_cents, alt, [*rest, self.placed(seg, o, self.slot)]
+
+    def _alt(self, kind: str, o: Option, value: int, change: int, other: int | None = None):
+        return Alternative(
+            kind,
+            self.show.clock(o.start * self.slot),
+            o.slots * self.slot,
+            o.mode.kind,
+            o.mode.promotion,
+            o.sku,
+            value,
+            change,
+            other,
+        )
+
+    def first_legal(self, candidates: Iterable[tuple[int, Alternative, list]]):
+        """The best legal candidate, the rules that rule out the better ones (rule → the best
+        change it blocks), and how many improving ones were left unjudged."""
+        ranked = sorted(candidates, key=lambda c: -c[0])
+        blocked: dict[str, Alternative] = {}
+        for i, (_change, alt, segments) in enumerate(ranked):
+            if i >= MAX_CHECKS:
+                return None, blocked, sum(1 for c in ranked[i:] if c[0] > 0)
+            broken = self.new_violations(segments)
+            if not broken:
+                return alt, blocked, 0
+            for rule in broken:
+                if rule not in blocked:
+                    blocked[rule] = alt
+        return None, blocked, 0
+
+    # --- rules that name it or that it satisfies ---
+    def rules(self, seg: dict[str, Any]) -> list[dict[str, str]]:
+        show, rules, sku = self.show, self.show.rules, seg["sku"]
+        product = self.inputs.products[sku]
+        start, end = seg["start_minute"], seg["start_minute"] + seg["minutes"]
+        out: list[dict[str, str]] = []
+
+        def add(rule: str, text: str) -> None:
+            out.append({"rule": rule, "text": text})
+
+        for pin in rules.pins:
+            if pin.sku == sku:
+                add(pin.rule_id, f"pinned at {format_clock(pin.at)}")
+        mode = self.mode(seg)
+        if mode is not None and mode.window is not None:
+            add(
+                mode.promotion or mode.kind,
+                f"{mode.kind.replace('_', ' ')} window {show.clock(mode.window[0])}–"
+                f"{show.clock(mode.window[1])}",
+            )
+        for promo in show.promotions:
+            if promo.type == "collab" and promo.sku == sku:
+                add(
+                    promo.id,
+                    f"collab with {promo.partner}: must air, within "
+                    f"{format_clock(promo.window.from_)}–{format_clock(promo.window.to)}",
+                )
+        for rule in rules.precedence:
+            if sku in (rule.before, rule.after):
+                add(rule.rule_id, f"{rule.before} airs before {rule.after}")
+        for rule in rules.exclusions:
+            if sku in rule.skus:
+                add(rule.rule_id, f"only one of {', '.join(rule.skus)} may air")
+        for rule in rules.repeats:
+            if rule.sku == sku:
+                add(
+                    rule.rule_id,
+                    f"up to {rule.max_airings} airings, {rule.min_gap_minutes} min apart",
+                )
+        if rules.opening.enabled and product.role in rules.opening.roles:
+            openers = [
+                s
+                for s in self.segments
+                if self.inputs.products[s["sku"]].role in rules.opening.roles
+                and rules.opening.opens_in_time(s["start_minute"])
+            ]
+            if openers == [seg]:
+                add(
+                    rules.opening.id,
+                    f"the only {'/'.join(rules.opening.roles)} item in the first "
+                    f"{rules.opening.within_minutes} min",
+                )
+        if product.role == "hero":
+            heroes = [s for s in self.segments if self.inputs.products[s["sku"]].role == "hero"]
+            first, encore = rules.first_hero, rules.hero_encore
+            if first.enabled and heroes and heroes[0] is seg:
+                add(first.id, f"first hero, window minute {first.from_minute}–{first.to_minute}")
+            last = show.minutes - encore.last_minutes
+            closing = [s for s in heroes if s["start_minute"] >= last]
+            if encore.enabled and closing == [seg]:
+                add(encore.id, f"the only hero in the last {encore.last_minutes} min")
+        b2b = rules.no_back_to_back
+        neighbours = [
+            s
+            for s in self.segments
+            if s["start_minute"] + s["minutes"] == start or s["start_minute"] == end
+        ]
+        if (b2b.category or b2b.brand) and neighbours:
+            what = " or ".join(
+                n for n, on in (("category", b2b.category), ("brand", b2b.brand)) if on
+            )
+            beside = ", ".join(
+                f"{s['sku']} ({self.inputs.products[s['sku']].category})" for s in neighbours
+            )
+            add(b2b.id, f"next to {beside}: no {what} back to back")
+        _, outcome = self.value(seg)
+        available = self.d.available.get(sku, 0)
+        if outcome is not None and outcome.units >= available - 1e-6:
+            add("stock", f"sells all {available} units available after the reserve")
+        return out
+
+    # --- one segment ---
+    def explain(self, seg: dict[str, Any]) -> Explanation:
+        here, out = self.value(seg)
+        product = self.inputs.products[seg["sku"]]
+        exp = Explanation(
+            number=seg["number"],
+            sku=seg["sku"],
+            name=product.name,
+            start=self.show.clock(seg["start_minute"]),
+            minutes=seg["minutes"],
+            airing=seg.get("airing", 1),
+            mode=seg.get("mode", "normal"),
+            promotion=seg.get("promotion"),
+            units=round(out.units, 2) if out else 0.0,
+            gmv_cents=out.gmv_cents if out else 0,
+            profit_cents=out.profit_cents if out else 0,
+            value_cents=here,
+            preference_cents=preference(self.d, seg["sku"], seg["start_minute"]),
+            rules=self.rules(seg),
+        )
+        best, blocked, unexamined = self.first_legal(
+            [*self.moves(seg, here), *self.swaps(seg, here)]
+        )
+        exp.best, exp.unexamined = best, unexamined
+        floor = max(0, best.change_cents if best else 0)
+        exp.blocked = [
+            {
+                "rule": rule,
+                "change_cents": alt.change_cents,
+                "kind": alt.kind,
+                "at": alt.start,
+                "mode": alt.mode,
+                "swap_with": alt.swap_with,
+            }
+            for rule, alt in sorted(blocked.items(), key=lambda kv: -kv[1].change_cents)
+            if alt.change_cents > floor
+        ]
+        rest = _without(self.segments, seg)
+        broken = sorted(self.new_violations(rest) - {"no_dead_air"})
+        replacement, _, _ = self.first_legal(self.replacements(seg))
+        exp.drop = {
+            "lost_cents": here,
+            "breaks": broken,
+            "replacement": asdict(replacement) if replacement else None,
+            "change_cents": (replacement.value_cents if replacement else 0) - here,
+        }
+        return exp
+
+
+def _without(segments: list[dict[str, Any]], seg: dict[str, Any]) -> list[dict[str, Any]]:
+    """The plan's segments less `seg`, the later airings of its product renumbered."""
+    rest = []
+    for s in segments:
+        if s is seg:
+            continue
+        if s["sku"] == seg["sku"] and s.get("airing", 1) > seg.get("airing", 1):
+            s = {**s, "airing": s["airing"] - 1, "expected": {}}
+        rest.append(s)
+    return rest
+
+
+def explain_plan(
+    inputs: ShowInputs, plan: dict[str, Any], sku: str | None = None, demand: Demand | None = None
+) -> list[Explanation]:
+    """Explanations for every segment of `sku` (every segment when None), in time order."""
+    plan = copy.deepcopy(plan)
+    explainer = _Explainer(inputs, plan, demand)
+    return [explainer.explain(s) for s in explainer.segments if sku is None or s["sku"] == sku]
+
+
+# --- for the terminal ---------------------------------------------------------------------------
+
+
+def _money(cents: int, currency: str, sign: bool = False) -> str:
+    from lqplan.render.i18n import money
+
+    text = money(abs(cents) / 100, currency, "en")
+    if not sign:
+        return ("-" if cents < 0 else "") + text
+    return ("+" if cents > 0 else "-" if cents < 0 else "±") + text
+
+
+def _where(alt: Alternative | None) -> str:
+    if alt is None:
+        return "none legal"
+    mode = f" {alt.mode.replace('_', ' ')}" if alt.mode != "normal" else " at live price"
+    if alt.kind == "swap":
+        return f"swap with #{alt.swap_with}: {alt.start}{mode}"
+    if alt.kind == "replace":
+        return f"{alt.sku} at {alt.start}{mode}"
+    return f"{alt.start}, {alt.minutes} min{mode}"
+
+
+def explain_table(explanations: list[Explanation], currency: str, width: int = 120) -> Any:
+    """Every product on air: value, best legal alternative, binding rules, cost of dropping."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        title="why each product sits where it does",
+        title_justify="left",
+    )
+    for name, justify in (
+        ("#", "right"),
+        ("start", "left"),
+        ("product", "left"),
+        ("value", "right"),
+        ("best alternative", "left"),
+        ("change", "right"),
+        ("binding rules", "left"),
+        ("drop", "right"),
+    ):
+        wraps = name in ("product", "best alternative", "binding rules")
+        table.add_column(
+            name,
+            justify=justify,  # type: ignore[arg-type]
+            overflow="fold",
+            no_wrap=not wraps,
+            min_width=12 if wraps else None,
+        )
+    for e in explanations:
+        binding = dict.fromkeys(
+            [r["rule"] for r in e.rules if r["rule"] != "no_back_to_back"]
+            + [b["rule"] for b in e.blocked]
+        )
+        table.add_row(
+            str(e.number),
+            e.start,
+            Text(f"{e.sku} ({e.mode.replace('_', ' ')})" if e.mode != "normal" else e.sku),
+            _money(e.value_cents, currency),
+            Text(_where(e.best)),
+            _money(e.best.change_cents, currency, True) if e.best else "",
+            Text(", ".join(binding)),
+            _money(e.drop["change_cents"], currency, True),
+        )
+    return table
+
+
+def explain_text(e: Explanation, currency: str) -> Any:
+    """One segment, in sentences."""
+    from rich.text import Text
+
+    mode = "" if e.mode == "normal" else f", {e.mode.replace('_', ' ')} {e.promotion}"
+    lines = [
+        f"#{e.number} {e.sku} {e.name}: {e.start}, {e.minutes} min{mode}"
+        + (f", airing {e.airing}" if e.airing > 1 else ""),
+        f"  value {_money(e.value_cents, currency)} ({e.units:,.2f} units, GMV "
+        f"{_money(e.gmv_cents, currency)}, profit {_money(e.profit_cents, currency)}; "
+        f"preference {e.preference_cents:+d})",
+    ]
+    if e.best is None:
+        lines.append("  best alternative: none that keeps every rule")
+    else:
+        lines.append(
+            f"  best alternative: {_where(e.best)} — plan value "
+            f"{_money(e.best.change_cents, currency, True)}"
+        )
+    if e.unexamined:
+        lines.append(f"  ({e.unexamined} more places worth more were not examined)")
+    lines.append("  rules:" if e.rules or e.blocked else "  rules: none bind it")
+    for r in e.rules:
+        lines.append(f"    • {r['rule']}: {r['text']}")
+    for b in e.blocked:
+        lines.append(
+            f"    • {b['rule']} rules out {b['kind']} to {b['at']}"
+            + (f" (with #{b['swap_with']})" if b["swap_with"] else "")
+            + f", worth {_money(b['change_cents'], currency, True)}"
+        )
+    drop = e.drop
+    replacement = drop["replacement"]
+    text = f"  drop: loses {_money(drop['lost_cents'], currency)}"
+    if replacement:
+        text += (
+            f"; best replacement {replacement['sku']} worth "
+            f"{_money(replacement['value_cents'], currency)} → plan value "
+            f"{_money(drop['change_cents'], currency, True)}"
+        )
+    else:
+        text += "; no product could legally fill its place"
+    if drop["breaks"]:
+        text += f"; breaks {', '.join(drop['breaks'])}"
+    lines.append(text)
+    return Text("\n".join(lines))

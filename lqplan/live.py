@@ -1,0 +1,399 @@
+"""The live cue view for the control room: what is on air now, what comes next, and when.
+
+`frame(plan, now_minute, marks, lang)` draws one screen from plan.json alone, as a pure function
+of its arguments, so it is tested without a terminal; `run_live` (the `lqplan live` command)
+redraws it as the clock moves and turns key presses into marks. A mark moves the rest of the
+show: `d` ends the current segment now, so every later item starts earlier by the time saved;
+`l` runs it one minute longer, so every later item starts one minute later. Each mark is
+recorded as the segment's actual start and end in an actuals file (`record_mark`) that review
+(and replan) read.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+
+from lqplan.render.actions import team_actions
+
+DONE, LATE = "done", "late"
+LATE_STEP = 1  # minutes a `late` mark adds to the current segment
+ACTIONS_SHOWN = 6
+
+WORDS = {
+    "zh": {
+        "now": "当前",
+        "next": "下一个",
+        "left": "剩余",
+        "starts_in": "距开播",
+        "over": "直播已结束",
+        "break": "休息",
+        "points": "卖点",
+        "actions": "接下来的动作",
+        "none": "无",
+        "on_time": "准点",
+        "late": "晚 {m} 分钟",
+        "early": "早 {m} 分钟",
+        "keys": "d 本段提前结束 · l 本段延长 1 分钟 · q 退出",
+        "min": "分钟",
+        "show": "全场",
+    },
+    "en": {
+        "now": "NOW",
+        "next": "NEXT",
+        "left": "left",
+        "starts_in": "starts in",
+        "over": "the show is over",
+        "break": "break",
+        "points": "talking points",
+        "actions": "next actions",
+        "none": "none",
+        "on_time": "on time",
+        "late": "{m} min late",
+        "early": "{m} min early",
+        "keys": "d done early · l running late (+1 min) · q quit",
+        "min": "min",
+        "show": "show",
+    },
+}
+
+# A 3×5 block font for the countdown, readable across a control room.
+_BIG = {
+    "0": ("███", "█ █", "█ █", "█ █", "███"),
+    "1": (" █ ", "██ ", " █ ", " █ ", "███"),
+    "2": ("███", "  █", "███", "█  ", "███"),
+    "3": ("███", "  █", "███", "  █", "███"),
+    "4": ("█ █", "█ █", "███", "  █", "  █"),
+    "5": ("███", "█  ", "███", "  █", "███"),
+    "6": ("███", "█  ", "███", "█ █", "███"),
+    "7": ("███", "  █", "  █", "  █", "  █"),
+    "8": ("███", "█ █", "███", "█ █", "███"),
+    "9": ("███", "█ █", "███", "  █", "███"),
+    ":": ("   ", " █ ", "   ", " █ ", "   "),
+    "-": ("   ", "   ", "███", "   ", "   "),
+}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A key pressed in the control room: segment `number` done (early) or late, at `minute`."""
+
+    number: int
+    kind: str  # done | late
+    minute: float  # minutes from the show's start when it was pressed
+
+
+@dataclass(frozen=True)
+class Item:
+    """A segment or a break as it runs, after the marks so far: minutes from the show's start."""
+
+    start: float
+    end: float
+    segment: dict[str, Any] | None = None
+    brk: dict[str, Any] | None = None
+    drift: float = 0.0  # minutes later (+) or earlier (−) than planned at its start
+
+
+def schedule(plan: dict[str, Any], marks: Sequence[Mark]) -> list[Item]:
+    """The plan's segments and breaks in time order, moved by the marks."""
+    planned: list[tuple[int, int, dict[str, Any] | None, dict[str, Any] | None]] = [
+        (s["start_minute"], s["start_minute"] + s["minutes"], s, None) for s in plan["segments"]
+    ]
+    planned += [(b["minute"], b["minute"] + b["minutes"], None, b) for b in plan["breaks"]]
+    planned.sort(key=lambda p: (p[0], p[2] is not None))
+    by_number: dict[int, list[Mark]] = {}
+    for mark in sorted(marks, key=lambda m: m.minute):
+        by_number.setdefault(mark.number, []).append(mark)
+    drift = 0.0
+    items = []
+    for start, end, seg, brk in planned:
+        begin, finish, at_start = start + drift, end + drift, drift
+        for mark in by_number.get(seg["number"], []) if seg else []:
+            if mark.kind == LATE:
+                finish += LATE_STEP
+            elif mark.kind == DONE:
+                finish = max(begin, min(finish, mark.minute))
+                break  # a segment ends once
+        drift += finish - (end + drift)
+        items.append(Item(begin, finish, seg, brk, at_start))
+    return items
+
+
+def drift_at(items: Sequence[Item], planned_minute: float) -> float:
+    """How far the schedule has moved for something planned at `planned_minute`: the drift of
+    the item it falls in, or the drift after the last item that ended before it."""
+    drift = 0.0
+    for item in items:
+        planned_start = item.start - item.drift
+        if planned_start > planned_minute:
+            break
+        inside = planned_minute < planned_start + _planned_length(item)
+        drift = item.drift if inside else item.drift + _moved(item)
+    return drift
+
+
+def _moved(item: Item) -> float:
+    """Minutes an item's own marks moved its end (the drift of everything after it)."""
+    return (item.end - item.start) - _planned_length(item)
+
+
+def _planned_length(item: Item) -> float:
+    if item.segment is not None:
+        return item.segment["minutes"]
+    assert item.brk is not None
+    return item.brk["minutes"]
+
+
+def current(items: Sequence[Item], now: float) -> tuple[Item | None, Item | None]:
+    """(the item on air at `now`, the next one), either None before the start or after the end."""
+    for i, item in enumerate(items):
+        if item.start <= now < item.end:
+            return item, items[i + 1] if i + 1 < len(items) else None
+        if now < item.start:
+            return None, item
+    return None, None
+
+
+def upcoming_actions(
+    plan: dict[str, Any], items: Sequence[Item], now: float, lang: str, actions: list | None = None
+) -> list[tuple[float, dict[str, Any]]]:
+    """The next actions of every team from `now` on, at their moved times."""
+    rows = []
+    for act in actions if actions is not None else team_actions(plan, lang):
+        if act["action"] == "delist_product":
+            continue  # the next segment's link-up says the same, at the same moment
+        at = act["minute"] + drift_at(items, act["minute"])
+        if at >= now - 1e-9:
+            rows.append((at, act))
+    rows.sort(key=lambda r: r[0])
+    return rows[:ACTIONS_SHOWN]
+
+
+def clock(plan: dict[str, Any], minute: float, seconds: bool = False) -> str:
+    """Clock time `minute` minutes after the show's start (HH:MM, or HH:MM:SS)."""
+    start = plan["show"]["start"]
+    total = round((int(start[:2]) * 60 + int(start[3:]) + minute) * 60)
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    text = f"{h % 24:02d}:{m:02d}"
+    return f"{text}:{s:02d}" if seconds else text
+
+
+def big(text: str) -> Text:
+    """`text` (digits, ':' and '-') in the block font."""
+    rows = [" ".join(_BIG.get(ch, _BIG["-"])[r] for ch in text) for r in range(5)]
+    return Text("\n".join(rows), style="bold")
+
+
+def countdown(minutes: float) -> str:
+    """Minutes as MM:SS (rounded up to the second, so 0:00 means it is over)."""
+    seconds = max(0, math.ceil(minutes * 60 - 1e-6))
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def frame(
+    plan: dict[str, Any],
+    now_minute: float,
+    marks: Sequence[Mark] = (),
+    lang: str = "en",
+    actions: list[dict[str, Any]] | None = None,
+) -> RenderableType:
+    """One screen of the cue view at `now_minute` (minutes from the show's start).
+
+    `actions` is team_actions(plan, lang), passed in by a caller that redraws many frames.
+    """
+    words = WORDS[lang]
+    items = schedule(plan, marks)
+    now_item, next_item = current(items, now_minute)
+    show = plan["show"]
+    end = items[-1].end if items else show["minutes"]
+    drift = items[-1].drift + _moved(items[-1]) if items else 0.0
+    drift = round(drift)  # whole minutes: the control room does not need seconds here
+    if drift == 0:
+        state = Text(words["on_time"], style="green")
+    elif drift > 0:
+        state = Text(words["late"].format(m=_minutes(drift)), style="bold red")
+    else:
+        state = Text(words["early"].format(m=_minutes(-drift)), style="bold yellow")
+    header = Text.assemble(
+        (f"{show['title']} · ", "bold"),
+        (f"{clock(plan, now_minute, seconds=True)} · ", "bold cyan"),
+        state,
+    )
+
+    if now_item is not None:
+        title = _label(now_item, words)
+        body = Group(Text(title, style="bold"), big(countdown(now_item.end - now_minute)))
+        panel_title = f"{words['now']} {clock(plan, now_item.start)}–{clock(plan, now_item.end)}"
+        style = "green"
+    elif now_minute < (items[0].start if items else 0):
+        body = Group(Text(words["starts_in"]), big(countdown(items[0].start - now_minute)))
+        panel_title, style = words["starts_in"], "blue"
+    else:
+        body = Text(words["over"], style="bold")
+        panel_title, style = words["over"], "dim"
+    now_panel = Panel(body, title=panel_title, title_align="left", border_style=style)
+
+    if next_item is not None:
+        next_text = Text(
+            f"{clock(plan, next_item.start)}  {_label(next_item, words)}  "
+            f"({_minutes(next_item.end - next_item.start)} {words['min']})"
+        )
+    else:
+        next_text = Text(words["none"], style="dim")
+    next_panel = Panel(next_text, title=words["next"], title_align="left")
+
+    on_air = now_item or next_item
+    points = Text(words["none"], style="dim")
+    if on_air is not None and on_air.segment is not None:
+        product = plan["products"].get(on_air.segment["sku"], {})
+        lines = [
+            f"• {p['point']}" + (f" ({p['proof']})" if p.get("proof") else "")
+            for p in product.get("selling_points", [])[:3]
+        ]
+        if lines:
+            points = Text("\n".join(lines))
+    points_panel = Panel(points, title=words["points"], title_align="left")
+
+    table = Table(box=box.SIMPLE, show_header=False, pad_edge=False, expand=True)
+    table.add_column("at", no_wrap=True, style="bold")
+    table.add_column("team", no_wrap=True, style="cyan")
+    table.add_column("action", overflow="fold")
+    from lqplan.render.i18n import TEAMS
+
+    for at, act in upcoming_actions(plan, items, now_minute, lang, actions):
+        table.add_row(clock(plan, at), TEAMS[lang].get(act["team"], act["team"]), act["text"])
+    if not table.rows:
+        table.add_row("", "", Text(words["none"], style="dim"))
+    actions_panel = Panel(table, title=words["actions"], title_align="left")
+
+    done = min(max(now_minute, 0.0), end)
+    bar = Table.grid(expand=True)
+    bar.add_column(no_wrap=True)
+    bar.add_column(ratio=1)
+    bar.add_column(no_wrap=True)
+    bar.add_row(
+        f"{words['show']} {clock(plan, 0)} ",
+        ProgressBar(total=max(end, 1e-9), completed=done),
+        f" {clock(plan, end)} · {words['left']} {_minutes(end - done)} {words['min']}",
+    )
+    return Group(
+        header,
+        now_panel,
+        next_panel,
+        points_panel,
+        actions_panel,
+        bar,
+        Text(words["keys"], style="dim"),
+    )
+
+
+def _label(item: Item, words: dict[str, str]) -> str:
+    if item.segment is None:
+        assert item.brk is not None
+        return f"{words['break']} {item.brk.get('label') or ''}".strip()
+    seg = item.segment
+    link = f"#{seg['cart_link']} " if seg.get("cart_link") else ""
+    return f"{seg['number']}. {link}{seg['sku']} {seg['name']}"
+
+
+def _minutes(value: float) -> str:
+    return f"{value:g}" if value == int(value) else f"{value:.1f}"
+
+
+# --- recording marks as actuals -----------------------------------------------------------------
+
+
+def actual_segment(plan: dict[str, Any], items: Sequence[Item], number: int) -> dict[str, Any]:
+    """The actuals entry for segment `number` as the schedule stands: its start and end."""
+    item = next(i for i in items if i.segment is not None and i.segment["number"] == number)
+    seg = item.segment
+    assert seg is not None
+    return {
+        "number": number,
+        "sku": seg["sku"],
+        "start": clock(plan, item.start),
+        "end": clock(plan, item.end),
+    }
+
+
+def record_mark(path: Path, plan: dict[str, Any], marks: Sequence[Mark]) -> None:
+    """Write the segments marked so far into the actuals file at `path` (merged with what it
+    held: entries of other segments and other fields are kept; a marked segment's start and end
+    are replaced)."""
+    from lqplan.review import dump_actuals, load_actuals
+
+    existing: dict[str, Any] = load_actuals(path) if path.exists() else {"segments": []}
+    items = schedule(plan, marks)
+    entries = {e.get("number"): e for e in existing.get("segments", []) if isinstance(e, dict)}
+    for number in dict.fromkeys(m.number for m in marks):
+        entry = entries.setdefault(number, {})
+        entry.update(actual_segment(plan, items, number))
+    existing["segments"] = sorted(entries.values(), key=lambda e: e.get("start") or "")
+    existing.setdefault("plan", plan["show"]["title"])
+    from lqplan.write import atomic_write
+
+    atomic_write(path, dump_actuals(existing).encode("utf-8"))
+
+
+# --- the loop -----------------------------------------------------------------------------------
+
+
+@dataclass
+class LiveClock:
+    """Show minutes as a function of wall-clock seconds: `start_minute` at `t0`, `speed` times
+    faster than real time."""
+
+    start_minute: float
+    t0: float
+    speed: float = 1.0
+
+    def minute(self, t: float) -> float:
+        return self.start_minute + (t - self.t0) * self.speed / 60
+
+
+def run_live(
+    plan: dict[str, Any],
+    clock_: LiveClock,
+    lang: str,
+    record: Path | None,
+    console: Any,
+    read_key: Callable[[float], str | None],
+    now: Callable[[], float],
+    refresh_seconds: float = 0.25,
+) -> list[Mark]:
+    """Redraw the cue view until `q` or the show's end; return the marks made."""
+    from rich.live import Live
+
+    marks: list[Mark] = []
+    actions = team_actions(plan, lang)
+    with Live(console=console, screen=True, auto_refresh=False, transient=False) as live:
+        while True:
+            minute = clock_.minute(now())
+            live.update(frame(plan, minute, marks, lang, actions), refresh=True)
+            items = schedule(plan, marks)
+            if items and minute >= items[-1].end:
+                break
+            key = read_key(refresh_seconds)
+            if key is None:
+                continue
+            key = key.lower()
+            if key == "q":
+                break
+            on_air, _ = current(items, clock_.minute(now()))
+            if key in "dl" and on_air is not None and on_air.segment is not None:
+                kind = DONE if key == "d" else LATE
+                marks.append(Mark(on_air.segment["number"], kind, clock_.minute(now())))
+                if record is not None:
+                    record_mark(record, plan, marks)
+    return marks

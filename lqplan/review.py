@@ -1,0 +1,736 @@
+"""Review after the show: the plan against what happened, and what the next plan should learn.
+
+    actuals = load_actuals(path)                 # what aired, when, what it sold
+    report = review(plan, actuals)               # per segment, totals, KPIs, the GMV chart
+    audience, changes = calibrate(report, inputs.audience)   # proposed coefficients
+
+Reads plan.json and an ACTUALS file (docs/review.md); the show's files only for calibration.
+Terminal tables are in summary-style rich; Markdown and HTML go through the one Jinja
+environment (templates/review.*.j2).
+
+`load_actuals` here is the minimal reader review and `lqplan live` need; lqplan/actuals.py (the
+ACTUALS file of replan) is being written alongside and the two are to be reconciled.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from lqplan.errors import Diagnostic, DiagnosticList, InputError
+from lqplan.model import parse_clock
+
+# Calibration: one show is evidence, not the truth. Overall conversion moves by the observed
+# ratio within these bounds; a category's affinity moves half-way (in log terms) toward what it
+# showed relative to the rest, within these bounds, and only with enough expected units to read.
+BASE_CLIP = (0.5, 2.0)
+AFFINITY_CLIP = (0.8, 1.25)
+MIN_CATEGORY_UNITS = 5.0
+
+_NUMBERS = ("units", "gmv", "orders", "viewers")
+_SHOW_NUMBERS = ("views", "orders", "gmv", "watch_time_seconds", "engagement", "viewers")
+
+
+# --- the ACTUALS file ---------------------------------------------------------------------------
+
+
+def load_actuals(path: Path) -> dict[str, Any]:
+    """Read an ACTUALS YAML file into plain data; InputError listing every problem with its line.
+
+    Top level: `segments` (list), and optionally `views`, `orders`, `gmv`, `watch_time_seconds`,
+    `engagement`, `viewers`, `stock_left` {SKU: units}, `pulled` [SKU], `plan` (a note). Each
+    segment: `sku`, `start`, `end` (HH:MM), optionally `number` (the plan's segment number),
+    `units`, `gmv`, `orders`, `viewers` (mean concurrent viewers while it aired).
+    """
+    from lqplan.load import read_yaml
+
+    doc = read_yaml(path)
+    problems = DiagnosticList()
+
+    def bad(where: tuple[Any, ...], message: str) -> None:
+        line, column = doc.locate(where)
+        problems.add(Diagnostic(doc.file, line, column, "error", _dotted(where), message))
+
+    data = doc.data
+    if not isinstance(data, dict):
+        bad((), "an actuals file is a mapping with a `segments` list")
+        problems.raise_if_errors()
+    for key in _SHOW_NUMBERS:
+        if key in data and not _number(data[key]):
+            bad((key,), "must be a number, 0 or more")
+    segments = data.get("segments", [])
+    if not isinstance(segments, list):
+        bad(("segments",), "must be a list")
+        segments = []
+    for i, seg in enumerate(segments):
+        where = ("segments", i)
+        if not isinstance(seg, dict):
+            bad(where, "must be a mapping with sku, start and end")
+            continue
+        if not isinstance(seg.get("sku"), str):
+            bad((*where, "sku"), "required text")
+        for key in ("start", "end"):
+            try:
+                parse_clock(seg.get(key))
+            except (TypeError, ValueError):
+                bad((*where, key), "required clock time HH:MM")
+        for key in _NUMBERS:
+            if seg.get(key) is not None and not _number(seg[key]):
+                bad((*where, key), "must be a number, 0 or more")
+        number = seg.get("number")
+        if number is not None and (not isinstance(number, int) or isinstance(number, bool)):
+            bad((*where, "number"), "must be a whole number")
+    problems.raise_if_errors()
+    data.setdefault("segments", [])
+    return data
+
+
+def dump_actuals(data: dict[str, Any]) -> str:
+    """ACTUALS text: one flow mapping per segment, so the file reads (and diffs) a line each."""
+    import yaml
+
+    head = {k: v for k, v in data.items() if k != "segments"}
+    text = "# lqplan actuals: what aired (docs/review.md)\n"
+    if head:
+        text += yaml.safe_dump(head, allow_unicode=True, sort_keys=False)
+    text += "segments:\n"
+    for seg in data.get("segments", []):
+        flow = yaml.safe_dump(seg, allow_unicode=True, sort_keys=False, default_flow_style=True)
+        text += f"  - {flow.strip()}\n"
+    return text
+
+
+def _number(value: Any) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= 0
+    )
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+
+
+# --- the review ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Review:
+    """Plan against actual: rows per segment, totals, KPIs and the cumulative GMV curves."""
+
+    plan: dict[str, Any]
+    rows: list[dict[str, Any]]
+    totals: dict[str, Any]
+    kpis: list[dict[str, Any]]
+    planned_curve: list[tuple[float, float]]
+    actual_curve: list[tuple[float, float]]
+    categories: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def review(plan: dict[str, Any], actuals: dict[str, Any]) -> Review:
+    """Compare `plan` (plan.json) with `actuals` (load_actuals) segment by segment."""
+    show = plan["show"]
+    matched = _match(plan, actuals.get("segments", []))
+    viewers = _viewer_minutes(plan)
+    rows = []
+    for seg, act in matched:
+        rows.append(_row(plan, seg, act, viewers))
+    with_units = [r for r in rows if r["actual_units"] is not None and r["number"] is not None]
+    planned_units = sum(s["expected"]["units"] for s in plan["segments"])
+    planned_gmv = sum(s["expected"]["gmv"] for s in plan["segments"])
+    actual_units = (
+        sum(r["actual_units"] for r in rows if r["actual_units"] is not None)
+        if any(r["actual_units"] is not None for r in rows)
+        else None
+    )
+    segment_gmv = [r["actual_gmv"] for r in rows if r["actual_gmv"] is not None]
+    actual_gmv = actuals.get("gmv", sum(segment_gmv) if segment_gmv else None)
+    actual_orders = actuals.get(
+        "orders",
+        sum(r["actual_orders"] for r in rows if r["actual_orders"] is not None)
+        if actual_units is not None
+        else None,
+    )
+    # Planned views: viewer-minutes over the mean watch time (Little's law), so GPM and payment
+    # conversion have a planned figure too. Orders are planned as units (one unit an order).
+    watch = show["kpi"]["watch_time_seconds"] or 60
+    planned_views = sum(viewers[: show["minutes"]]) * 60 / watch
+    totals = {
+        "planned_units": round(planned_units, 2),
+        "actual_units": None if actual_units is None else round(actual_units, 2),
+        "planned_gmv": round(planned_gmv, 2),
+        "actual_gmv": None if actual_gmv is None else round(actual_gmv, 2),
+        "planned_orders": round(planned_units, 2),
+        "actual_orders": actual_orders,
+        "planned_views": round(planned_views),
+        "actual_views": actuals.get("views"),
+        "segments_planned": len(plan["segments"]),
+        "segments_aired": sum(r["actual_start"] is not None for r in rows if r["number"]),
+        "unplanned": sum(r["number"] is None for r in rows),
+        "start_drift_max": max(
+            (abs(r["drift"]) for r in rows if r["drift"] is not None), default=0
+        ),
+        "minutes_over": sum(r["over"] for r in rows if r["over"] is not None),
+    }
+    return Review(
+        plan,
+        rows,
+        totals,
+        _kpis(show["kpi"], totals, actuals),
+        _curve(
+            [(r["planned_start"], r["planned_end"], r["expected_gmv"]) for r in rows if r["number"]]
+        ),
+        _curve(
+            [
+                (r["actual_start"], r["actual_end"], r["actual_gmv"])
+                for r in rows
+                if r["actual_start"] is not None and r["actual_gmv"] is not None
+            ]
+        ),
+        _categories(plan, with_units),
+    )
+
+
+def _match(
+    plan: dict[str, Any], entries: list[dict[str, Any]]
+) -> list[tuple[dict[str, Any] | None, dict[str, Any] | None]]:
+    """Pair actual entries with planned segments: by `number` when given, else the k-th entry of
+    a SKU (in time order) with its k-th planned airing. Later entries for one segment update it
+    (a live record file marks a segment more than once)."""
+    segments = plan["segments"]
+    by_number = {s["number"]: s for s in segments}
+    merged: dict[int, dict[str, Any]] = {}
+    unplanned: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    start = plan["show"]["start"]
+    for entry in sorted(entries, key=lambda e: _offset(start, e["start"], plan)):
+        number = entry.get("number")
+        if number not in by_number or by_number[number]["sku"] != entry["sku"]:
+            k = seen.get(entry["sku"], 0)
+            airings = [s for s in segments if s["sku"] == entry["sku"]]
+            number = airings[k]["number"] if k < len(airings) else None
+            seen[entry["sku"]] = k + 1
+        if number is None:
+            unplanned.append(entry)
+        else:
+            merged.setdefault(number, {}).update(entry)
+    pairs: list[tuple[dict[str, Any] | None, dict[str, Any] | None]] = [
+        (s, merged.get(s["number"])) for s in segments
+    ]
+    pairs += [(None, e) for e in unplanned]
+    return pairs
+
+
+def _offset(start: str, at: Any, plan: dict[str, Any]) -> int:
+    """Minutes from the show's start to clock `at`; a little before the start stays negative."""
+    minutes = (parse_clock(at) - parse_clock(start)) % 1440
+    return minutes - 1440 if minutes > plan["show"]["minutes"] + 720 else minutes
+
+
+def _viewer_minutes(plan: dict[str, Any]) -> list[float]:
+    """Planned concurrent viewers per minute, from plan.json's curve (linear between points)."""
+    curve = plan["viewer_curve"]
+    out = []
+    for m in range(plan["show"]["minutes"] + 1):
+        j = (
+            max(i for i, p in enumerate(curve) if p["minute"] <= m)
+            if curve[0]["minute"] <= m
+            else 0
+        )
+        (m0, v0) = curve[j]["minute"], curve[j]["viewers"]
+        if j + 1 < len(curve) and m > m0:
+            m1, v1 = curve[j + 1]["minute"], curve[j + 1]["viewers"]
+            out.append(v0 + (v1 - v0) * (m - m0) / (m1 - m0))
+        else:
+            out.append(float(v0))
+    return out
+
+
+def _span_viewers(viewers: list[float], start: float, end: float) -> float:
+    """Viewer-minutes of the planned curve over [start, end), held beyond its ends."""
+    last = len(viewers) - 1
+    return sum(viewers[min(max(m, 0), last)] for m in range(math.floor(start), math.ceil(end)))
+
+
+def _row(
+    plan: dict[str, Any],
+    seg: dict[str, Any] | None,
+    act: dict[str, Any] | None,
+    viewers: list[float],
+) -> dict[str, Any]:
+    start = plan["show"]["start"]
+    sku = seg["sku"] if seg else act["sku"]  # type: ignore[index]
+    row: dict[str, Any] = {
+        "number": seg["number"] if seg else None,
+        "sku": sku,
+        "name": plan["products"].get(sku, {}).get("name", sku),
+        "category": seg["category"] if seg else plan["products"].get(sku, {}).get("category"),
+        "planned_start": seg["start_minute"] if seg else None,
+        "planned_end": seg["start_minute"] + seg["minutes"] if seg else None,
+        "planned_minutes": seg["minutes"] if seg else None,
+        "planned_at": seg["start"] if seg else None,
+        "expected_units": seg["expected"]["units"] if seg else 0.0,
+        "expected_gmv": seg["expected"]["gmv"] if seg else 0.0,
+    }
+    planned_vm = _span_viewers(viewers, row["planned_start"], row["planned_end"]) if seg else 0.0
+    row["expected_conversion"] = row["expected_units"] / planned_vm if planned_vm else None
+    row.update(
+        actual_start=None,
+        actual_end=None,
+        actual_at=None,
+        actual_minutes=None,
+        drift=None,
+        over=None,
+        actual_units=None,
+        actual_gmv=None,
+        actual_orders=None,
+        actual_conversion=None,
+        gmv_diff=None,
+        viewer_factor=1.0,
+    )
+    if act is None:
+        return row
+    a0, a1 = _offset(start, act["start"], plan), _offset(start, act["end"], plan)
+    if a1 < a0:
+        a1 += 1440
+    row.update(actual_start=a0, actual_end=a1, actual_at=act["start"], actual_minutes=a1 - a0)
+    if seg:
+        row["drift"] = a0 - seg["start_minute"]
+        row["over"] = (a1 - a0) - seg["minutes"]
+    units = act.get("units")
+    if units is None:
+        return row
+    if act.get("gmv") is not None:
+        gmv = float(act["gmv"])
+    else:  # the plan's average price in this segment, else the live price
+        e = seg["expected"] if seg else {}
+        price = e["gmv"] / e["units"] if e and e.get("units") else _live(plan, sku)
+        gmv = units * price
+    actual_vm = (
+        act["viewers"] * (a1 - a0)
+        if act.get("viewers") is not None
+        else _span_viewers(viewers, a0, a1)
+    )
+    row.update(
+        actual_units=float(units),
+        actual_gmv=round(gmv, 2),
+        actual_orders=act.get("orders", units),
+        actual_conversion=units / actual_vm if actual_vm else None,
+        gmv_diff=round(gmv - row["expected_gmv"], 2),
+    )
+    if seg and act.get("viewers") is not None and planned_vm:
+        # Sales follow the audience: judge conversion against the viewers who actually came.
+        row["viewer_factor"] = act["viewers"] * seg["minutes"] / planned_vm
+    return row
+
+
+def _live(plan: dict[str, Any], sku: str) -> float:
+    return float(plan["products"].get(sku, {}).get("live_price", 0.0))
+
+
+def _curve(spans: list[tuple[float, float, float]]) -> list[tuple[float, float]]:
+    """Cumulative GMV: (minute, GMV so far) at each segment's start and end."""
+    points = [(0.0, 0.0)]
+    total = 0.0
+    for start, end, gmv in sorted(spans):
+        points.append((float(start), total))
+        total += gmv
+        points.append((float(end), round(total, 2)))
+    return points
+
+
+def _categories(plan: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Expected (adjusted for actual viewers) and actual units per category."""
+    out: dict[str, dict[str, float]] = {}
+    for r in rows:
+        cat = out.setdefault(r["category"], {"expected": 0.0, "actual": 0.0})
+        cat["expected"] += r["expected_units"] * r["viewer_factor"]
+        cat["actual"] += r["actual_units"]
+    return out
+
+
+def _kpis(
+    targets: dict[str, Any], totals: dict[str, Any], actuals: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Conversion, GMV, AOV and GPM: planned, actual and target (the show's KPI, or the plan)."""
+
+    def ratio(a: Any, b: Any, scale: float = 1.0) -> float | None:
+        return None if a is None or not b else a / b * scale
+
+    t = totals
+    rows = [
+        (
+            "payment_conversion",
+            ratio(t["planned_orders"], t["planned_views"]),
+            ratio(t["actual_orders"], t["actual_views"]),
+            targets["payment_conversion"],
+        ),
+        ("gmv", t["planned_gmv"], t["actual_gmv"], t["planned_gmv"]),
+        (
+            "aov",
+            ratio(t["planned_gmv"], t["planned_orders"]),
+            ratio(t["actual_gmv"], t["actual_orders"]),
+            ratio(t["planned_gmv"], t["planned_orders"]),
+        ),
+        (
+            "gpm",
+            ratio(t["planned_gmv"], t["planned_views"], 1000),
+            ratio(t["actual_gmv"], t["actual_views"], 1000),
+            targets["gpm"],
+        ),
+        (
+            "watch_time_seconds",
+            None,
+            actuals.get("watch_time_seconds"),
+            targets["watch_time_seconds"],
+        ),
+        ("engagement", None, actuals.get("engagement"), targets["engagement"]),
+    ]
+    return [
+        {
+            "kpi": name,
+            "planned": planned,
+            "actual": actual,
+            "target": target,
+            "met": None if actual is None or target is None else actual >= target - 1e-9,
+        }
+        for name, planned, actual, target in rows
+    ]
+
+
+# --- calibration --------------------------------------------------------------------------------
+
+
+def calibrate(report: Review, audience: Any) -> tuple[dict[str, Any], list[str]]:
+    """A complete audience.yaml (as data) with base_conversion and category affinities moved
+    toward what the show sold, and the changes in words. See docs/review.md for the rule."""
+    data = audience.model_dump(mode="json", by_alias=True, exclude_none=True)
+    cats = report.categories
+    expected = sum(c["expected"] for c in cats.values())
+    actual = sum(c["actual"] for c in cats.values())
+    if expected <= 0:
+        raise InputError(
+            [Diagnostic("actuals", message="no aired segment has units: nothing to calibrate")]
+        )
+    overall = actual / expected
+    factor = _clip(overall, *BASE_CLIP)
+    new_base = min(0.5, round(audience.base_conversion * factor, 8))
+    changes = [
+        f"base_conversion {audience.base_conversion:g} → {new_base:g} "
+        f"(sold {actual:,.1f} units against {expected:,.1f} expected: ×{overall:.3f}"
+        + (f", clipped to ×{factor:g}" if factor != overall else "")
+        + ")"
+    ]
+    data["base_conversion"] = new_base
+    for name, cat in sorted(cats.items()):
+        if cat["expected"] < MIN_CATEGORY_UNITS or overall <= 0:
+            continue
+        relative = (cat["actual"] / cat["expected"]) / overall
+        step = _clip(math.sqrt(relative), *AFFINITY_CLIP) if relative > 0 else AFFINITY_CLIP[0]
+        if abs(step - 1) < 0.005:
+            continue
+        for segment in data["segments"]:
+            affinity = segment.setdefault("affinity", {})
+            affinity[name] = round(affinity.get(name, 1.0) * step, 3)
+        changes.append(
+            f"affinity {name} ×{step:.3f} in every audience segment (sold ×{relative:.3f} "
+            "of the show's rate)"
+        )
+    return data, changes
+
+
+def _clip(value: float, low: float, high: float) -> float:
+    return max(low, min(high, value))
+
+
+def audience_text(data: dict[str, Any], note: list[str], modeline: str | None = None) -> str:
+    """audience.yaml text: the original's schema modeline if any, what changed, then the data."""
+    import yaml
+
+    lines = [modeline] if modeline else []
+    lines += ["# Proposed by lqplan review:"] + [f"#   {c}" for c in note]
+    return "\n".join(lines) + "\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+# --- output -------------------------------------------------------------------------------------
+
+WORDS = {
+    "zh": {
+        "title": "复盘",
+        "segments": "逐段对比",
+        "totals": "合计与指标",
+        "chart": "累计 GMV：计划与实际",
+        "chart_desc": "横轴为直播时间，纵轴为累计 GMV；蓝线为计划，橙线为实际。",
+        "planned": "计划",
+        "actual": "实际",
+        "target": "目标",
+        "met": "达成",
+        "missed": "未达成",
+        "no": "#",
+        "product": "商品",
+        "start": "开始",
+        "drift": "偏移",
+        "over": "超时",
+        "units": "件数",
+        "gmv": "GMV",
+        "conversion": "转化",
+        "not_aired": "未播或未记录",
+        "unplanned": "计划外",
+        "calibration": "受众系数校准（建议）",
+        "kpi_head": "指标",
+        "kpi": {
+            "payment_conversion": "支付转化率",
+            "gmv": "GMV",
+            "aov": "客单价",
+            "gpm": "GPM（千次观看成交额）",
+            "watch_time_seconds": "平均观看时长（秒）",
+            "engagement": "互动率",
+        },
+        "views_note": "计划场观按 观看人分钟 × 60 ÷ 目标观看时长 估算。",
+    },
+    "en": {
+        "title": "Review",
+        "segments": "Segment by segment",
+        "totals": "Totals and KPIs",
+        "chart": "Cumulative GMV: planned and actual",
+        "chart_desc": "x: show time; y: cumulative GMV; blue planned, orange actual.",
+        "planned": "planned",
+        "actual": "actual",
+        "target": "target",
+        "met": "met",
+        "missed": "missed",
+        "no": "#",
+        "product": "product",
+        "start": "start",
+        "drift": "drift",
+        "over": "over",
+        "units": "units",
+        "gmv": "GMV",
+        "conversion": "conv.",
+        "not_aired": "not aired or not recorded",
+        "unplanned": "unplanned",
+        "calibration": "Audience calibration (proposed)",
+        "kpi_head": "KPI",
+        "kpi": {
+            "payment_conversion": "payment conversion",
+            "gmv": "GMV",
+            "aov": "AOV",
+            "gpm": "GPM (GMV per 1,000 views)",
+            "watch_time_seconds": "watch time (s)",
+            "engagement": "engagement",
+        },
+        "views_note": "Planned views are estimated as viewer-minutes × 60 ÷ the target watch time.",
+    },
+}
+
+SVG_W, SVG_H, PAD_L, PAD_R, PAD_T, PAD_B = 800, 300, 72, 16, 16, 36
+
+
+def gmv_chart(report: Review, lang: str) -> str:
+    """Inline SVG: planned and actual cumulative GMV over the show's clock. Text is escaped."""
+    from lqplan.live import clock
+    from lqplan.render.i18n import money
+
+    words = WORDS[lang]
+    plan = report.plan
+    cur = plan["show"]["currency"]
+    span = max([plan["show"]["minutes"], *(m for m, _ in report.actual_curve)])
+    top = _nice(
+        max([1.0, *(g for _, g in report.planned_curve), *(g for _, g in report.actual_curve)])
+    )
+
+    def xy(minute: float, gmv: float) -> str:
+        x = PAD_L + minute / span * (SVG_W - PAD_L - PAD_R)
+        y = SVG_H - PAD_B - gmv / top * (SVG_H - PAD_T - PAD_B)
+        return f"{x:.1f},{y:.1f}"
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="gmv-chart" viewBox="0 0 {SVG_W} {SVG_H}" '
+        'width="100%" role="img" font-family="system-ui, sans-serif" font-size="11">',
+        f"<title>{escape(words['chart'])}</title><desc>{escape(words['chart_desc'])}</desc>",
+        f'<line x1="{PAD_L}" y1="{SVG_H - PAD_B}" x2="{SVG_W - PAD_R}" y2="{SVG_H - PAD_B}" '
+        'stroke="#94a3b8"/>',
+        f'<line x1="{PAD_L}" y1="{PAD_T}" x2="{PAD_L}" y2="{SVG_H - PAD_B}" stroke="#94a3b8"/>',
+    ]
+    for i in range(5):
+        gmv = top * i / 4
+        x, y = xy(0, gmv).split(",")
+        out.append(
+            f'<text x="{float(x) - 6:.1f}" y="{float(y) + 4:.1f}" text-anchor="end">'
+            f"{escape(money(round(gmv), cur, lang))}</text>"
+        )
+    step = next(s for s in (5, 10, 15, 30, 60, 120, 240, 480) if span / s <= 10)
+    for minute in range(0, int(span) + 1, step):
+        x, y = xy(minute, 0).split(",")
+        out.append(
+            f'<text x="{x}" y="{float(y) + 16:.1f}" text-anchor="middle">'
+            f"{clock(plan, minute)}</text>"
+        )
+    for name, points, colour in (
+        ("planned", report.planned_curve, "#0284c7"),
+        ("actual", report.actual_curve, "#ea580c"),
+    ):
+        if len(points) > 1:
+            path = " ".join(xy(m, g) for m, g in points)
+            out.append(
+                f'<polyline class="{name}" fill="none" stroke="{colour}" stroke-width="2.5" '
+                f'points="{path}"><title>{escape(words[name])}</title></polyline>'
+            )
+    out.append(
+        f'<text x="{PAD_L + 8}" y="{PAD_T + 10}" fill="#0284c7">— {escape(words["planned"])}</text>'
+        f'<text x="{PAD_L + 108}" y="{PAD_T + 10}" fill="#ea580c">— {escape(words["actual"])}'
+        "</text></svg>"
+    )
+    return "".join(out)
+
+
+def display_rows(report: Review, lang: str) -> list[dict[str, Any]]:
+    """The segment table's cells as text, shared by the terminal, Markdown and HTML."""
+    from lqplan.render.i18n import money
+
+    w = WORDS[lang]
+    cur = report.plan["show"]["currency"]
+    rows = []
+    for r in report.rows:
+        aired = r["actual_start"] is not None
+        rows.append(
+            {
+                "no": str(r["number"]) if r["number"] else w["unplanned"],
+                "product": f"{r['sku']} {r['name']}",
+                "start": f"{r['planned_at'] or '—'} → {r['actual_at'] or '—'}",
+                "drift": _signed(r["drift"]),
+                "over": _signed(r["over"]),
+                "units": _pair(r["expected_units"], r["actual_units"], "{:,.1f}"),
+                "gmv": _pair(
+                    money(r["expected_gmv"], cur, lang),
+                    None if r["actual_gmv"] is None else money(r["actual_gmv"], cur, lang),
+                    "{}",
+                ),
+                "conversion": _pair(
+                    _permille(r["expected_conversion"]), _permille(r["actual_conversion"]), "{}"
+                ),
+                "aired": aired,
+            }
+        )
+        if not aired:
+            rows[-1]["conversion"] = w["not_aired"]
+    return rows
+
+
+def display_kpis(report: Review, lang: str) -> list[dict[str, Any]]:
+    w = WORDS[lang]
+    cur = report.plan["show"]["currency"]
+    return [
+        {
+            "kpi": w["kpi"][k["kpi"]],
+            "planned": kpi_text(k["kpi"], k["planned"], cur, lang),
+            "actual": kpi_text(k["kpi"], k["actual"], cur, lang),
+            "target": kpi_text(k["kpi"], k["target"], cur, lang),
+            "met": "" if k["met"] is None else (w["met"] if k["met"] else w["missed"]),
+            "missed": k["met"] is False,
+        }
+        for k in report.kpis
+    ]
+
+
+COLUMNS = ("no", "product", "start", "drift", "over", "units", "gmv", "conversion")
+
+
+def _nice(value: float) -> float:
+    """The axis top: the next 1, 2, 2.5 or 5 × 10^k at or above `value`."""
+    power = 10 ** math.floor(math.log10(value))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= value)
+
+
+def review_documents(
+    report: Review, lang: str, changes: list[str] | None = None
+) -> dict[str, str | bytes]:
+    """review.md and review.html, rendered through the one sandboxed Jinja environment."""
+    from markupsafe import Markup
+
+    from lqplan.render import filters
+    from lqplan.render.env import make_environment, render
+    from lqplan.render.runsheet import md_escape
+
+    show = report.plan["show"]
+    env = make_environment(None, {**filters(lang, show["currency"]), "md": md_escape})
+    context = {
+        "lang": lang,
+        "show": show,
+        "generator": report.plan.get("generator", "lqplan"),
+        "columns": [{"key": c, "label": WORDS[lang][c]} for c in COLUMNS],
+        "rows": display_rows(report, lang),
+        "kpis": display_kpis(report, lang),
+        "totals": report.totals,
+        "changes": changes or [],
+        "w": WORDS[lang],
+        "chart": Markup(gmv_chart(report, lang)),  # gmv_chart escapes every text it draws
+    }
+    return {
+        "review.md": render(env, "review.md.j2", context),
+        "review.html": render(env, "review.html.j2", context),
+    }
+
+
+def review_tables(report: Review, lang: str) -> Any:
+    """The review for the terminal (rich): segments, then KPIs. Cells are plain Text."""
+    from rich import box
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    w = WORDS[lang]
+    table = Table(
+        title=Text(f"{report.plan['show']['title']} · {w['title']}"),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    for name in COLUMNS:
+        table.add_column(w[name], justify="left" if name in ("product", "start") else "right")
+    for row in display_rows(report, lang):
+        table.add_row(*(Text(row[c]) for c in COLUMNS), style=None if row["aired"] else "dim")
+    kpis = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=Text(w["totals"]), title_justify="left")
+    for name in ("kpi_head", "planned", "actual", "target", "met"):
+        kpis.add_column(w[name], justify="left" if name == "kpi_head" else "right")
+    for k in display_kpis(report, lang):
+        kpis.add_row(
+            k["kpi"],
+            k["planned"],
+            k["actual"],
+            k["target"],
+            k["met"],
+            style="red" if k["missed"] else None,
+        )
+    return Group(table, kpis)
+
+
+def kpi_text(kpi: str, value: float | None, cur: str, lang: str) -> str:
+    """A KPI's value as people read it."""
+    from lqplan.render.i18n import money
+
+    if value is None:
+        return "—"
+    if kpi in ("payment_conversion", "engagement"):
+        return f"{value:.2%}"
+    if kpi in ("gmv", "aov", "gpm"):
+        return money(round(value, 2), cur, lang)
+    return f"{value:,.0f}"
+
+
+def _pair(planned: Any, actual: Any, fmt: str) -> str:
+    left = fmt.format(planned) if planned is not None else "—"
+    return f"{left} → {fmt.format(actual) if actual is not None else '—'}"
+
+
+def _signed(value: int | None) -> str:
+    return "" if value is None else f"{value:+d}" if value else "0"
+
+
+def _permille(value: float | None) -> str | None:
+    return None if value is None else f"{value * 1000:.2f}‰"

@@ -1,0 +1,202 @@
+"""lqplan review: plan against actual on a hand-made plan and actuals, KPIs, calibration, files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import tiny_show
+from typer.testing import CliRunner
+
+from lqplan.cli import app
+from lqplan.errors import InputError
+from lqplan.model import Audience
+from lqplan.review import calibrate, load_actuals, review, review_documents
+
+ENV = {"NO_COLOR": "1", "FORCE_COLOR": None, "TERM": "dumb", "COLUMNS": "200"}
+
+
+def small_plan() -> dict:
+    """20 minutes at a constant 1,000 viewers: A (tea, $10) 20:00–20:10 expecting 20 units and
+    $200; B (ware, $30) 20:10–20:20 expecting 10 units and $300."""
+
+    def seg(number, sku, start, category, units, gmv):
+        return {
+            "number": number,
+            "sku": sku,
+            "start": f"20:{start:02d}",
+            "start_minute": start,
+            "minutes": 10,
+            "category": category,
+            "expected": {"units": units, "gmv": gmv},
+        }
+
+    return {
+        "schema": "lqplan.plan/1",
+        "generator": "lqplan test",
+        "show": {
+            "title": "Small | show",
+            "date": "2027-01-01",
+            "start": "20:00",
+            "end": "20:20",
+            "minutes": 20,
+            "language": "en",
+            "currency": "USD",
+            "kpi": {
+                "watch_time_seconds": 60,
+                "engagement": 0.05,
+                "payment_conversion": 0.03,
+                "gpm": 800,
+            },
+        },
+        "segments": [seg(1, "A", 0, "tea", 20.0, 200.0), seg(2, "B", 10, "ware", 10.0, 300.0)],
+        "products": {
+            "A": {"name": "Tea A", "category": "tea", "live_price": 10},
+            "B": {"name": "Pot B", "category": "ware", "live_price": 30},
+        },
+        "viewer_curve": [{"minute": 0, "viewers": 1000}, {"minute": 20, "viewers": 1000}],
+    }
+
+
+ACTUALS = """\
+views: 5000
+segments:
+  - {sku: A, start: "20:01", end: "20:12", units: 30}
+  - {sku: B, start: "20:12", end: "20:20", units: 10, gmv: 280}
+"""
+
+
+@pytest.fixture
+def actuals(tmp_path) -> Path:
+    path = tmp_path / "actuals.yaml"
+    path.write_text(ACTUALS, encoding="utf-8")
+    return path
+
+
+def test_review_arithmetic_by_hand(actuals):
+    report = review(small_plan(), load_actuals(actuals))
+    a, b = report.rows
+    # A started a minute late and ran 11 minutes; it sold 30 units at the planned $10 each.
+    assert (a["drift"], a["over"], a["actual_units"], a["actual_gmv"]) == (1, 1, 30.0, 300.0)
+    assert a["gmv_diff"] == 100.0
+    assert a["expected_conversion"] == pytest.approx(20 / (1000 * 10))
+    assert a["actual_conversion"] == pytest.approx(30 / (1000 * 11))
+    # B started two minutes late and ran 8: its GMV is the one the actuals give.
+    assert (b["drift"], b["over"], b["actual_gmv"], b["gmv_diff"]) == (2, -2, 280.0, -20.0)
+    assert b["actual_conversion"] == pytest.approx(10 / (1000 * 8))
+    t = report.totals
+    assert (t["actual_units"], t["actual_gmv"], t["actual_orders"]) == (40.0, 580.0, 40.0)
+    # 20 min × 1,000 viewers = 20,000 viewer-minutes; at 60 s a view: 20,000 views planned.
+    assert t["planned_views"] == 20000
+    kpi = {k["kpi"]: k for k in report.kpis}
+    assert kpi["payment_conversion"]["actual"] == pytest.approx(40 / 5000)
+    assert kpi["payment_conversion"]["met"] is False  # target 3%
+    assert (kpi["gmv"]["actual"], kpi["gmv"]["target"], kpi["gmv"]["met"]) == (580, 500, True)
+    assert kpi["aov"]["actual"] == pytest.approx(14.5)
+    assert kpi["aov"]["planned"] == pytest.approx(500 / 30)
+    assert kpi["gpm"]["actual"] == pytest.approx(116.0)
+    assert kpi["gpm"]["planned"] == pytest.approx(25.0)
+    assert kpi["watch_time_seconds"]["actual"] is None
+    # Cumulative GMV: planned 200 at 20:10 and 500 at 20:20; actual 300 at 20:12, 580 at 20:20.
+    assert report.planned_curve[-1] == (20.0, 500.0)
+    assert (12.0, 300.0) in report.actual_curve and report.actual_curve[-1] == (20.0, 580.0)
+
+
+def test_a_segment_not_in_the_actuals_is_not_aired(tmp_path):
+    path = tmp_path / "a.yaml"
+    path.write_text('segments:\n  - {number: 2, sku: B, start: "20:10", end: "20:20"}\n')
+    report = review(small_plan(), load_actuals(path))
+    a, b = report.rows
+    assert a["actual_start"] is None and b["drift"] == 0 and b["actual_units"] is None
+    assert report.totals["actual_units"] is None
+
+
+def test_bad_actuals_list_every_problem(tmp_path):
+    path = tmp_path / "a.yaml"
+    path.write_text('views: -3\nsegments:\n  - {sku: A, start: "25:00", end: "20:10", units: x}\n')
+    with pytest.raises(InputError) as info:
+        load_actuals(path)
+    paths = [d.path for d in info.value.diagnostics]
+    assert paths == ["views", "segments[0].start", "segments[0].units"]
+    assert info.value.diagnostics[1].line == 3
+
+
+def audience(**affinity) -> Audience:
+    return Audience.model_validate(
+        {
+            "base_conversion": 0.002,
+            "segments": [{"name": "all", "share": 1.0, "affinity": affinity}],
+            "viewer_curve": [{"at": "20:00", "viewers": 1000}],
+        }
+    )
+
+
+def test_calibration_by_hand(actuals):
+    report = review(small_plan(), load_actuals(actuals))
+    data, changes = calibrate(report, audience(tea=1.2))
+    # 40 units sold against 30 expected: base conversion × 4/3.
+    assert data["base_conversion"] == round(0.002 * 40 / 30, 8)
+    # tea sold ×1.5, the show ×4/3: tea's affinity moves by sqrt(1.5 / (4/3)) = sqrt(1.125).
+    assert data["segments"][0]["affinity"]["tea"] == round(1.2 * 1.125**0.5, 3)
+    assert data["segments"][0]["affinity"]["ware"] == round((1 / (4 / 3)) ** 0.5, 3)
+    assert changes[0].startswith("base_conversion 0.002 → ")
+    Audience.model_validate(data)  # still a valid audience.yaml
+
+
+@pytest.mark.parametrize(
+    ("units", "direction"),
+    [
+        (60, 1),  # sold more than expected: the coefficient rises
+        (10, -1),  # sold less: it falls
+        (3000, 1),  # a hundred times more: clipped to ×2
+    ],
+)
+def test_calibration_direction(tmp_path, units, direction):
+    path = tmp_path / "a.yaml"
+    path.write_text(
+        f'segments:\n  - {{sku: A, start: "20:00", end: "20:10", units: {units}}}\n'
+        f'  - {{sku: B, start: "20:10", end: "20:20", units: {units / 2}}}\n'
+    )
+    data, _ = calibrate(review(small_plan(), load_actuals(path)), audience())
+    assert (data["base_conversion"] - 0.002) * direction > 0
+    assert 0.001 <= data["base_conversion"] <= 0.004
+
+
+def test_documents_have_the_chart(actuals):
+    docs = review_documents(review(small_plan(), load_actuals(actuals)), "zh", ["x"])
+    html = docs["review.html"]
+    assert "<svg" in html and 'class="planned"' in html and 'class="actual"' in html
+    assert "Small | show" in html
+    assert "Small \\| show" in docs["review.md"]  # escaped in a Markdown heading
+    assert "| 1 | A Tea A | 20:00 → 20:01 | +1 | +1 |" in docs["review.md"]
+
+
+def test_cli_writes_review_and_audience(tmp_path, actuals):
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(json.dumps(small_plan()), encoding="utf-8")
+    show = tiny_show(tmp_path / "show", [{"sku": "A"}, {"sku": "B"}])
+    target = tmp_path / "next" / "audience.yaml"
+    args = ["review", str(plan_path), str(actuals), "-o", str(tmp_path / "out")]
+    args += ["--write-audience", str(target), "--show", str(show)]
+    result = CliRunner(env=ENV).invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "review.md").is_file()
+    assert "<svg" in (tmp_path / "out" / "review.html").read_text(encoding="utf-8")
+    written = yaml.safe_load(target.read_text(encoding="utf-8"))
+    assert written["base_conversion"] > 0.002
+    Audience.model_validate(written)
+    assert "payment conversion" in result.stderr
+    # The audience file exists now: never overwritten without --force.
+    again = CliRunner(env=ENV).invoke(app, args)
+    assert again.exit_code == 4
+    assert CliRunner(env=ENV).invoke(app, [*args, "--force"]).exit_code == 0
+
+
+def test_cli_write_audience_needs_the_show(tmp_path, actuals):
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(json.dumps(small_plan()), encoding="utf-8")
+    args = ["review", str(plan_path), str(actuals), "--write-audience", str(tmp_path / "a.yaml")]
+    result = CliRunner(env=ENV).invoke(app, args)
+    assert result.exit_code == 2 and "--show" in result.stderr
