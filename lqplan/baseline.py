@@ -42,6 +42,12 @@ class _Greedy:
             count * self.longest[sku] for sku, count in demand.max_airings.items()
         )
         self.units: dict[str, float] = defaultdict(float)
+        # The latest first-airing start of each collab product (for _must_air_now).
+        collabs = {p.sku for p in self.show.promotions if p.type == "collab"}
+        self.collab_latest: dict[str, int] = {sku: -1 for sku in collabs}
+        for o in demand.options:
+            if o.sku in collabs and o.airing == 1:
+                self.collab_latest[o.sku] = max(self.collab_latest[o.sku], o.start)
 
     # --- rule checks for one candidate ---
     def free(self, o: Option) -> bool:
@@ -82,9 +88,9 @@ class _Greedy:
         return o.start >= last.end + math.ceil(gap / self.slot)
 
     def _exclusion_ok(self, sku: str) -> bool:
-        aired = {c.sku for c in self.chosen}
         return not any(
-            sku in rule.skus and aired & (set(rule.skus) - {sku}) for rule in self.rules.exclusions
+            sku in rule.skus and any(other != sku and self.by_sku[other] for other in rule.skus)
+            for rule in self.rules.exclusions
         )
 
     def _neighbours_ok(self, o: Option) -> bool:
@@ -101,9 +107,14 @@ class _Greedy:
         )
 
     def _precedence_ok(self, o: Option) -> bool:
-        if o.airing != 1:
+        if o.airing != 1 or not self.rules.precedence:
             return True
-        firsts = {c.sku: c.start for c in self.chosen if c.airing == 1}
+        firsts = {
+            rule_sku: self.by_sku[rule_sku][0].start
+            for rule in self.rules.precedence
+            for rule_sku in (rule.before, rule.after)
+            if self.by_sku[rule_sku]
+        }
         for rule in self.rules.precedence:
             if rule.after == o.sku and rule.before in firsts and firsts[rule.before] >= o.start:
                 return False
@@ -335,17 +346,11 @@ class _Greedy:
 
     def _must_air_now(self, t: int) -> set[str]:
         """Collab products whose window closes unless they start now."""
-        urgent = set()
-        aired = {c.sku for c in self.chosen}
-        for promo in self.show.promotions:
-            if promo.type == "collab" and promo.sku not in aired:
-                latest = max(
-                    (o.start for o in self.d.options if o.sku == promo.sku and o.airing == 1),
-                    default=-1,
-                )
-                if t >= latest - 1:
-                    urgent.add(promo.sku)
-        return urgent
+        return {
+            sku
+            for sku, latest in self.collab_latest.items()
+            if not self.by_sku[sku] and t >= latest - 1
+        }
 
     def pins(self) -> None:
         for pin in self.rules.pins:

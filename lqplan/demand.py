@@ -106,6 +106,13 @@ class Demand:
     drops: list[BagDrop] = field(default_factory=list)
     max_airings: dict[str, int] = field(default_factory=dict)
     mode_conversion: dict[tuple[str, Mode], float] = field(default_factory=dict, repr=False)
+    # (start minute, minutes, promo minutes) -> viewer-minutes sold under the promotion and
+    # after it, decay included: shared by every product, so each is summed once.
+    viewer_sums: dict[tuple[int, int, int], tuple[float, float]] = field(
+        default_factory=dict, repr=False
+    )
+    left_out: tuple[str, ...] = ()  # SKUs with stock that the shortlist did not keep
+    stride: int = 1  # segments start every `stride` slots (restarting after breaks and pins)
 
     @cached_property
     def mean_viewers(self) -> float:
@@ -174,13 +181,9 @@ def segment_outcome(
     promo_minutes = minutes if mode.promo_minutes is None else min(minutes, mode.promo_minutes)
     if mode.kind == NORMAL:
         promo_minutes = 0
-    promo_units = normal_units = 0.0
-    for k in range(minutes):
-        sold = demand.viewers[start_minute + k] * settings.decay**k
-        if k < promo_minutes:
-            promo_units += sold * promo_conv
-        else:
-            normal_units += sold * base_conv
+    promo_viewers, normal_viewers = _viewer_sums(demand, start_minute, minutes, promo_minutes)
+    promo_units = promo_viewers * promo_conv
+    normal_units = normal_viewers * base_conv
     if mode.units_cap is not None and promo_units > mode.units_cap:
         promo_units = float(mode.units_cap)
     available = demand.available.get(sku, 0)
@@ -208,6 +211,26 @@ def segment_outcome(
         profit_cents=cents(profit),
         pull_cents=pull,
     )
+
+
+def _viewer_sums(
+    demand: Demand, start_minute: int, minutes: int, promo_minutes: int
+) -> tuple[float, float]:
+    """Σ viewers(s+k) × decay^k over the promotion minutes and over the rest of a segment."""
+    key = (start_minute, minutes, promo_minutes)
+    sums = demand.viewer_sums.get(key)
+    if sums is None:
+        decay = demand.inputs.show.demand.decay
+        viewers = demand.viewers
+        promo = normal = 0.0
+        for k in range(minutes):
+            sold = viewers[start_minute + k] * decay**k
+            if k < promo_minutes:
+                promo += sold
+            else:
+                normal += sold
+        sums = demand.viewer_sums[key] = (promo, normal)
+    return sums
 
 
 def option_value(demand: Demand, outcome: Outcome) -> int:
@@ -338,32 +361,170 @@ def demand_context(inputs: ShowInputs) -> Demand:
     return demand
 
 
-def build_demand(inputs: ShowInputs) -> Demand:
+# The shortlist keeps products until their segments could fill this many times the show
+# (SOLVER_NOTES.md: 2–2.5× lost nothing measurable at 300 products × 240 slots).
+SHORTLIST_COVER = 2.5
+SHORTLIST_PER_CATEGORY = 3  # and at least this many per category (no back to back needs variety)
+SHORTLIST_PER_ROLE = 3  # and of the opening roles and of heroes, when their rules are on
+STRIDE_MINUTES = 2  # automatic start stride: segments start on a grid of at least 2 minutes
+
+
+def build_demand(
+    inputs: ShowInputs, *, shortlist: bool = True, stride: int | None = None
+) -> Demand:
     """Precompute every option (product × airing × start × length × mode) and every bag drop.
 
     A promotion option worth no more than the same segment at the live price is left out: the
     live-price option fits everywhere it does, under fewer rules, so it can never be needed.
     This keeps the model small (a third of the marathon sample's options).
+
+    On a large catalog `shortlist` keeps only the products a plan can use (see
+    `shortlist_products`; a catalog that fills the show less than 2.5 times over is kept whole).
+    `stride` lets segments start only every `stride` slots (the grid restarts after each break
+    and at each pin); None picks the smallest stride of at least 2 minutes, so 1-minute slots
+    get starts every 2 minutes and coarser grids are left alone.
     """
     demand = demand_context(inputs)
     show = inputs.show
+    demand.stride = max(1, stride if stride is not None else -(-STRIDE_MINUTES // demand.slot))
+    if shortlist:
+        kept = shortlist_products(demand)
+        demand.left_out = tuple(sku for sku in demand.modes if sku not in kept)
+    else:
+        kept = set(demand.modes)
+    starts, ends = _start_grid(demand)
     collab_windows = {
         p.sku: (show.offset(p.window.from_), show.offset(p.window.to) or show.minutes)
         for p in show.promotions
         if p.type == "collab"
     }
     for product in inputs.catalog.products:
-        if product.sku not in demand.modes:
-            continue  # no stock: it cannot air
+        if product.sku not in kept:
+            continue  # no stock (it cannot air), or left off the shortlist
         lengths = [m // demand.slot for m in inputs.segment_lengths(product)]
         for airing in range(1, demand.max_airings[product.sku] + 1):
             for length in lengths:
                 for start in range(demand.slots - length + 1):
-                    _add_options(
-                        demand, product, airing, start, length, collab_windows.get(product.sku)
-                    )
+                    if start in starts and start + length in ends:
+                        _add_options(
+                            demand, product, airing, start, length, collab_windows.get(product.sku)
+                        )
     demand.drops = _bag_drops(demand)
     return demand
+
+
+def _start_grid(demand: Demand) -> tuple[set[int], set[int]]:
+    """Slots where a segment may start, and where one may end, for the demand's stride.
+
+    The grid is anchored at the show's start, after each break and at each pin; a segment may
+    also end where a break begins or where the show ends, so a stride never strands a slot.
+    """
+    slots, stride = demand.slots, demand.stride
+    everything = set(range(slots + 1))
+    if stride == 1:
+        return everything, everything
+    show = demand.inputs.show
+    anchors = {0}
+    edges = {slots}
+    for t in range(1, slots):
+        if t - 1 in demand.blocked and t not in demand.blocked:
+            anchors.add(t)  # a break ends
+        if t in demand.blocked and t - 1 not in demand.blocked:
+            edges.add(t)  # a break begins
+    for pin in show.rules.pins:
+        anchors.add(show.offset(pin.at) // demand.slot)
+    starts, anchor = set(), 0
+    for t in range(slots):
+        if t in anchors:
+            anchor = t
+        if (t - anchor) % stride == 0:
+            starts.add(t)
+    return starts, starts | anchors | edges
+
+
+def protected_products(inputs: ShowInputs) -> set[str]:
+    """SKUs a rule or a promotion names: the shortlist never drops them."""
+    rules = inputs.show.rules
+    skus = {p.sku for p in rules.pins} | {r.sku for r in rules.repeats}
+    for rule in rules.precedence:
+        skus |= {rule.before, rule.after}
+    for rule in rules.exclusions:
+        skus |= set(rule.skus)
+    for promo in inputs.show.promotions:
+        if getattr(promo, "sku", None):
+            skus.add(promo.sku)  # flash sale, gift, collab
+        if isinstance(promo, Coupon) and promo.skus:
+            skus |= set(promo.skus)
+    return skus
+
+
+def shortlist_products(demand: Demand) -> set[str]:
+    """The products worth offering the optimiser: every protected product (pins, precedence,
+    exclusions, repeats, promotions, collabs), then the best by value per slot until their
+    default segments cover SHORTLIST_COVER × the show's air time, then the best few of each
+    category, of the opening roles and of heroes.
+
+    Value per slot is the product's best default-length segment (any mode, stock cap included)
+    at a handful of starts spread over the show. On a catalog that covers the show less than
+    SHORTLIST_COVER times, every product is kept.
+    """
+    inputs = demand.inputs
+    products = [p for p in inputs.catalog.products if p.sku in demand.modes]
+    minutes = {
+        p.sku: inputs.segment_minutes(p).default * demand.max_airings[p.sku] for p in products
+    }
+    target = SHORTLIST_COVER * (demand.slots - len(demand.blocked)) * demand.slot
+    if sum(minutes.values()) <= target:
+        return {p.sku for p in products}
+    density = {p.sku: _value_per_slot(demand, p) for p in products}
+    ranked = sorted(products, key=lambda p: (-density[p.sku], p.sku))
+    kept = protected_products(inputs) & set(density)
+    covered = sum(minutes[sku] for sku in kept)
+    for p in ranked:
+        if covered >= target:
+            break
+        if p.sku not in kept:
+            kept.add(p.sku)
+            covered += minutes[p.sku]
+    rules = inputs.show.rules
+    groups: list[tuple[int, object]] = []  # (minimum, predicate)
+    categories = {p.category for p in products}
+    for category in sorted(categories):
+        groups.append((SHORTLIST_PER_CATEGORY, lambda p, c=category: p.category == c))
+    if rules.opening.enabled:
+        roles = set(rules.opening.roles)
+        groups.append((SHORTLIST_PER_ROLE, lambda p: p.role in roles))
+    if rules.first_hero.enabled or rules.hero_encore.enabled:
+        groups.append((SHORTLIST_PER_ROLE, lambda p: p.role == "hero"))
+    for minimum, predicate in groups:
+        have = sum(1 for p in products if p.sku in kept and predicate(p))  # type: ignore[operator]
+        for p in ranked:
+            if have >= minimum:
+                break
+            if p.sku not in kept and predicate(p):  # type: ignore[operator]
+                kept.add(p.sku)
+                have += 1
+    return kept
+
+
+def _value_per_slot(demand: Demand, product: Product) -> float:
+    """Best (value + preference) per slot of a default-length first airing, over 8 starts."""
+    inputs = demand.inputs
+    lengths = inputs.segment_lengths(product)
+    default = inputs.segment_minutes(product).default
+    minutes = min(lengths, key=lambda m: (abs(m - default), m)) if lengths else default
+    length = max(1, minutes // demand.slot)
+    last = demand.slots - length
+    best = -math.inf
+    for start in sorted({round(last * k / 7) for k in range(8)}):
+        begin = start * demand.slot
+        for mode in demand.modes[product.sku]:
+            if mode.kind == "flash_sale" or mode.window is not None:
+                continue  # windows and one-off sales: the live price and open promotions
+            outcome = segment_outcome(demand, product.sku, mode, begin, minutes, 1)
+            value = option_value(demand, outcome) + preference(demand, product.sku, begin)
+            best = max(best, value / length)
+    return best
 
 
 def _add_options(

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,8 @@ class PlanResult:
     baseline: Solution
     check: CheckReport
     demand: Demand
+    # Wall-clock seconds of each stage (demand, baseline, lp_guided, solve) and the hint used.
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def plan_show(
@@ -36,23 +38,39 @@ def plan_show(
     settings: SolveSettings | None = None,
     progress: Any = None,
     compliance: Sequence[Diagnostic] = (),
+    restrict: Callable[[Demand], Demand] | None = None,
 ) -> PlanResult:
     """Optimise a validated show. Raises InfeasibleError (exit 3) naming the rules in conflict.
 
     `compliance` (lint findings) travels in plan.json so that the run sheet can show them.
+    `restrict` may take options and bag drops out of the demand before anything is planned
+    (replan: what the frozen past rules out, such as an encore too soon after its last airing).
     """
     from lqplan.optimise import lp_guided_plan, solve  # ortools loads only when planning
 
     settings = settings or SolveSettings()
     started = time.perf_counter()
-    demand = build_demand(inputs)
+    timings: dict[str, float] = {}
+
+    def lap(name: str, since: float) -> float:
+        now = time.perf_counter()
+        timings[name] = now - since
+        return now
+
+    demand = build_demand(inputs, shortlist=settings.shortlist, stride=settings.start_stride)
+    if restrict is not None:
+        demand = restrict(demand)
+    now = lap("demand", started)
     baseline = greedy_plan(demand)  # feasible only if the checker accepts it
+    now = lap("baseline", now)
     hint = baseline if baseline.status == SolveStatus.FEASIBLE else None
     if settings.use_hint:
         # A deterministic run lets GLOP finish: a wall-clock cut would depend on the machine.
         guided = lp_guided_plan(demand, 3600 if settings.deterministic else settings.time_limit / 2)
         if guided is not None and (hint is None or guided.objective > hint.objective):
             hint = guided
+        now = lap("lp_guided", now)
+        timings["guided_objective"] = float(guided.objective) if guided else float("nan")
     if not settings.deterministic:
         # The baseline and the LP count against the time limit; a deterministic run keeps its
         # whole deterministic budget so that its result does not depend on the machine's speed.
@@ -61,6 +79,16 @@ def plan_show(
     solution = solve(
         demand, remaining if not settings.deterministic else settings, hint=hint, progress=progress
     )
+    if solution.status == SolveStatus.INFEASIBLE and (demand.left_out or demand.stride > 1):
+        # The shortlist or the start grid may be what made it infeasible: judge the full model.
+        return plan_show(
+            inputs,
+            replace(settings, shortlist=False, start_stride=1),
+            progress=progress,
+            compliance=compliance,
+            restrict=restrict,
+        )
+    lap("solve", now)
     if solution.status == SolveStatus.INFEASIBLE:
         raise InfeasibleError(
             "no plan satisfies every rule; these rules conflict:", solution.conflicts
@@ -86,7 +114,7 @@ def plan_show(
     plan = assemble(demand, solution, baseline, settings)
     plan["compliance"] = [asdict(d) for d in compliance]
     report = check_plan(inputs, plan, demand)
-    return PlanResult(plan, solution, baseline, report, demand)
+    return PlanResult(plan, solution, baseline, report, demand, timings)
 
 
 def prepare(target: str | Path) -> tuple[ShowInputs, list[Diagnostic]]:

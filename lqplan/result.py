@@ -22,6 +22,8 @@ class SolveSettings:
     deterministic: bool = False
     relative_gap_limit: float = 1e-4
     use_hint: bool = True
+    shortlist: bool = True  # offer the optimiser only the products a plan can use (demand.py)
+    start_stride: int | None = None  # starts every k slots; None: every 2 minutes at least
 
     @property
     def worker_count(self) -> int:

@@ -26,6 +26,8 @@ def scaffold_files(sample: str | None = None, language: str | None = None) -> di
     for path in sorted(folder.iterdir()):
         if path.suffix not in (".yaml", ".yml", ".csv") or not path.is_file():
             continue
+        if path.stem == "actuals":
+            continue  # an example of live data from that show, not part of a new one
         text = path.read_text(encoding="utf-8")
         # The sample points its editor at the repository's schemas; the copy gets its own.
         text = _MODELINE.sub(r"$schema=.schemas/\1.schema.json", text)

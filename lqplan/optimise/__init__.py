@@ -7,8 +7,10 @@ assumptions (1 worker, presolve off: see SOLVER_NOTES.md) and names the rules in
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
@@ -22,15 +24,21 @@ __all__ = ["Progress", "explain", "lp_guided_plan", "solve"]
 
 
 def lp_guided_plan(demand: Demand, time_limit: float) -> Solution | None:
-    """A complete plan rounded from the LP relaxation (see lp.py), or None."""
+    """A complete plan rounded from the LP relaxation (see lp.py), or None. Its `bound` is the
+    LP optimum: solve() reports it when CP-SAT's own bound is weaker (a large show may end
+    before CP-SAT has solved its LP)."""
     from lqplan.baseline import guided_plan
     from lqplan.optimise.lp import lp_weights
 
-    weights = lp_weights(demand, time_limit)
-    if weights is None:
+    relaxed = lp_weights(demand, time_limit)
+    if relaxed is None:
         return None
+    weights, optimum = relaxed
     plan = guided_plan(demand, weights)
-    return plan if plan.status == SolveStatus.FEASIBLE else None
+    if plan.status != SolveStatus.FEASIBLE:
+        return None
+    # Rounded up with a margin for GLOP's tolerances, so that it stays a valid upper bound.
+    return replace(plan, bound=math.ceil(optimum + 1e-7 * abs(optimum) + 1))
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
@@ -86,6 +94,8 @@ def solve(
             model.AddHint(built.x[o.index], o.index in chosen)
         for i, var in enumerate(built.z):
             model.AddHint(var, i in drops)
+        for var, value in built.hint_values(chosen):
+            model.AddHint(var, value)
     build_seconds = time.perf_counter() - started
     solver = cp_model.CpSolver()
     _parameters(solver, settings)
@@ -104,6 +114,8 @@ def solve(
         drops = tuple(i for i, var in enumerate(built.z) if solver.BooleanValue(var))
         objective = round(solver.ObjectiveValue())
         bound = round(solver.BestObjectiveBound())
+        if hint is not None and hint.bound is not None:
+            bound = min(bound, hint.bound)  # the LP relaxation's bound, when it is tighter
         return Solution(
             status=SolveStatus.OPTIMAL if status == cp_model.OPTIMAL else SolveStatus.FEASIBLE,
             options=options,

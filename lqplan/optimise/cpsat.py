@@ -36,8 +36,13 @@ class ShowModel:
         self.explain = explain
         # `model` may be an LP adapter with the same methods (optimise/lp.py).
         self.model = model if model is not None else cp_model.CpModel()
+        # Sums through LinearExpr.sum/weighted_sum: Python's sum() of 100k terms is much slower.
+        self.linear = getattr(self.model, "linear_expr", cp_model.LinearExpr)
         self.x = [self.model.NewBoolVar(f"o{o.index}") for o in demand.options]
         self.z = [self.model.NewBoolVar(f"b{i}") for i in range(len(demand.drops))]
+        # Auxiliary 0/1 variables, each the sum of earlier aux `previous` (or 0) plus options
+        # `indices`: (variable, previous aux position or -1, indices). A hint sets them too.
+        self.aux: list[tuple[Any, int, list[int]]] = []
         self.literals: dict[str, tuple[cp_model.IntVar, str]] = {}
         self._index()
         for name in (
@@ -87,10 +92,33 @@ class ShowModel:
             constraint.OnlyEnforceIf(lit)
 
     def _sum(self, indices: Iterable[int]) -> cp_model.LinearExprT:
-        return sum(self.x[i] for i in indices)
+        return self.linear.sum([self.x[i] for i in indices])
 
     def _options(self, predicate) -> list[int]:  # type: ignore[no-untyped-def]
         return [o.index for o in self.demand.options if predicate(o)]
+
+    def _running(self, steps: Sequence[list[int]]) -> list[Any]:
+        """0/1 variables r_k = Σ options in steps[0..k]: running sums, one row each, so that a
+        rule over every prefix costs O(slots + options) nonzeros (the LP is unchanged)."""
+        out: list[Any] = []
+        for new in steps:
+            var = self.model.NewBoolVar(f"run{len(self.aux)}")
+            previous = len(self.aux) - 1 if out else -1
+            rhs = [self.x[i] for i in new] + ([out[-1]] if out else [])
+            self.model.Add(var == self.linear.sum(rhs))
+            self.aux.append((var, previous, list(new)))
+            out.append(var)
+        return out
+
+    def hint_values(self, chosen: set[int]) -> list[tuple[Any, bool]]:
+        """Values of the auxiliary variables for a plan given by its chosen options."""
+        values: list[bool] = []
+        out = []
+        for var, previous, indices in self.aux:
+            value = (previous >= 0 and values[previous]) or any(i in chosen for i in indices)
+            values.append(value)
+            out.append((var, value))
+        return out
 
     def _role(self, option: Option) -> str:
         return self.products[option.sku].role
@@ -133,7 +161,7 @@ class ShowModel:
             units = [_centi(self.demand.options[i].outcome.units) for i in indices]
             self._add(
                 self.model.Add(
-                    sum(u * self.x[i] for u, i in zip(units, indices, strict=True))
+                    self.linear.weighted_sum([self.x[i] for i in indices], units)
                     <= self.demand.available[sku] * 100
                 ),
                 lit,
@@ -232,11 +260,24 @@ class ShowModel:
     ) -> None:
         """No option of `second` starts before the release slot of a chosen option of `first`."""
         options = self.demand.options
-        for t in range(self.demand.slots):
-            blocking = [i for i in first if release[i] > t]
-            early = [i for i in second if options[i].start <= t]
-            if blocking and early:
-                self._add(self.model.Add(self._sum(blocking) + self._sum(early) <= 1), lit)
+        if not first or not second:
+            return
+        lo = min(options[i].start for i in second)  # before lo, no `second` has started
+        hi = min(self.demand.slots, max(release[i] for i in first)) - 1  # after hi, all released
+        if lo > hi:
+            return
+        # started[t] = Σ `second` starting at or before t; pending[t] = Σ `first` released
+        # after t; for every t, started[t] + pending[t] <= 1.
+        starting: dict[int, list[int]] = defaultdict(list)
+        for i in second:
+            starting[max(lo, options[i].start)].append(i)
+        releasing: dict[int, list[int]] = defaultdict(list)
+        for i in first:
+            releasing[min(hi, release[i] - 1)].append(i)
+        started = self._running([starting.get(t, []) for t in range(lo, hi + 1)])
+        pending = self._running([releasing.get(t, []) for t in range(hi, lo - 1, -1)])[::-1]
+        for now, waiting in zip(started, pending, strict=True):
+            self._add(self.model.Add(now + waiting <= 1), lit)
 
     def _precedence(self) -> None:
         """If both air, `before` starts before `after` (first airings)."""
@@ -292,7 +333,7 @@ class ShowModel:
                 units = [_centi(self.demand.options[i].outcome.promo_units) for i in indices]
                 self._add(
                     self.model.Add(
-                        sum(u * self.x[i] for u, i in zip(units, indices, strict=True))
+                        self.linear.weighted_sum([self.x[i] for i in indices], units)
                         <= mode.units_cap * 100
                     ),
                     lit,
@@ -375,8 +416,6 @@ class ShowModel:
 
     def _objective(self) -> None:
         """Maximise expected money (profit or GMV) plus the soft rules' small preferences."""
-        terms = [
-            (o.value_cents + o.preference_cents) * self.x[o.index] for o in self.demand.options
-        ]
-        terms += [d.value_cents * self.z[i] for i, d in enumerate(self.demand.drops)]
-        self.model.Maximize(sum(terms))
+        coefficients = [o.value_cents + o.preference_cents for o in self.demand.options]
+        coefficients += [d.value_cents for d in self.demand.drops]
+        self.model.Maximize(self.linear.weighted_sum([*self.x, *self.z], coefficients))

@@ -25,6 +25,8 @@ class _Constraint:
 class LpAdapter:
     """The subset of CpModel's interface that ShowModel uses, over a model_builder LP."""
 
+    linear_expr = mb.LinearExpr
+
     def __init__(self) -> None:
         self.model = mb.Model()
         self.infeasible = False
@@ -49,8 +51,9 @@ class LpAdapter:
         self.model.maximize(expression)
 
 
-def lp_weights(demand: Demand, time_limit: float) -> list[float] | None:
-    """Each option's value in the LP relaxation's optimum, or None if the LP fails in time."""
+def lp_weights(demand: Demand, time_limit: float) -> tuple[list[float], float] | None:
+    """Each option's value in the LP relaxation's optimum and the optimum itself (an upper
+    bound on any plan over these options, in cents), or None if the LP fails in time."""
     from lqplan.optimise.cpsat import ShowModel
 
     adapter = LpAdapter()
@@ -62,4 +65,10 @@ def lp_weights(demand: Demand, time_limit: float) -> list[float] | None:
     status = solver.solve(adapter.model)
     if status != mb.SolveStatus.OPTIMAL:
         return None
-    return [float(v) for v in solver.values(built.x)]
+    return [float(v) for v in solver.values(built.x)], float(solver.objective_value)
+
+
+def lp_bound(demand: Demand, time_limit: float) -> float | None:
+    """The LP relaxation's optimum (cents): an upper bound on any plan over these options."""
+    relaxed = lp_weights(demand, time_limit)
+    return None if relaxed is None else relaxed[1]

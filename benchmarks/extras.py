@@ -1,0 +1,98 @@
+"""Start-up, validation of a 10,000-SKU catalog and rendering of the marathon sample."""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from benchmarks.generate import RUNGS, generate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _best_of(command: list[str], runs: int = 5) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=False)
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def startup() -> dict[str, float]:
+    lqplan = shutil.which("lqplan") or "lqplan"
+    return {
+        "lqplan --help": _best_of([lqplan, "--help"]),
+        "python -c pass": _best_of([sys.executable, "-c", "pass"]),
+        "import lqplan.cli": _best_of([sys.executable, "-c", "import lqplan.cli"]),
+        "import typer, rich": _best_of([sys.executable, "-c", "import typer, rich.console"]),
+        "ortools loaded by import lqplan.cli": float(
+            "ortools"
+            in subprocess.run(
+                [sys.executable, "-c", "import sys, lqplan.cli; print(sorted(sys.modules))"],
+                capture_output=True,
+                text=True,
+            ).stdout
+        ),
+    }
+
+
+def validate_10k() -> dict[str, float]:
+    """An XL show whose catalog and stock are grown to 10,000 SKUs, validated by the CLI."""
+    docs = generate("XL", 0)
+    products = docs["catalog.yaml"]["products"]
+    stock = docs["stock.yaml"]["stock"]
+    grown, rows = list(products), list(stock)
+    for copy in range(1, 10):
+        for p, s in zip(products, stock, strict=True):
+            sku = f"{p['sku']}-{copy}"
+            grown.append({**p, "sku": sku, "cart_link": None})
+            rows.append({**s, "sku": sku})
+    for p in grown:
+        if p.get("cart_link") is None:
+            p.pop("cart_link", None)
+    docs["catalog.yaml"]["products"] = grown
+    docs["stock.yaml"]["stock"] = rows
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, data in docs.items():
+            Path(tmp, name).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        lqplan = shutil.which("lqplan") or "lqplan"
+        done = subprocess.run([lqplan, "validate", tmp], capture_output=True, text=True)
+        seconds = _best_of([lqplan, "validate", tmp], runs=3)
+    return {"skus": len(grown), "exit": done.returncode, "lqplan validate s": seconds}
+
+
+def render_marathon() -> dict[str, float]:
+    from lqplan.pipeline import load_and_validate, plan_show
+    from lqplan.render import render_documents
+    from lqplan.result import SolveSettings
+
+    inputs = load_and_validate(ROOT / "samples" / "double11-marathon")
+    plan = plan_show(inputs, SolveSettings(time_limit=3, deterministic=True)).plan
+    times = []
+    for _ in range(5):
+        t = time.perf_counter()
+        docs = render_documents(plan)
+        times.append(time.perf_counter() - t)
+    return {
+        "documents": len(docs),
+        "render best s": min(times),
+        "render median s": statistics.median(times),
+    }
+
+
+def main() -> None:
+    print(f"RUNGS: {', '.join(RUNGS)}")
+    for name, fn in (
+        ("start-up", startup),
+        ("validate", validate_10k),
+        ("render", render_marathon),
+    ):
+        print(name, {k: round(v, 3) if isinstance(v, float) else v for k, v in fn().items()})

@@ -1,0 +1,543 @@
+"""The rest of a show as a show of its own: what replan optimises after the cut.
+
+`rest_of_show(inputs, past)` returns the same ShowInputs starting at the cut (pydantic
+`model_copy(update=...)`): the time left, the stock left, the audience rescaled to the viewers
+and conversion observed, and every rule carried over as far as it still means something, with
+the list of rules that could not be (and why). What the past rules out but a show cannot say
+(an encore too soon after its last airing, back to back across the cut, flash-sale and lucky-bag
+spacing across it) is `Rest.restrict`, applied to the options before solving.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
+from typing import Any
+
+from lqplan.demand import Demand
+from lqplan.model import Coupon, CurvePoint, FlashSale, Gift, LuckyBag, Window, format_clock
+from lqplan.past import Past
+from lqplan.validate import ShowInputs
+
+# A product that aired before the cut sells its next airings as an encore (repeat_factor): the
+# rest of the show sees it through this tag, whose affinity is the repeat factor.
+ENCORE_TAG = "lqplan:encore"
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    """What became of a rule or promotion at the cut, and why."""
+
+    rule: str
+    status: str  # dropped (not imposed on the rest) | adjusted (imposed as far as it can be)
+    reason: str
+    past: str | None = None  # how it fared before the cut: met | missed | used
+
+
+@dataclass(frozen=True)
+class Rest:
+    """The rest of the show as a show of its own, and what the frozen past rules out in it."""
+
+    inputs: ShowInputs
+    changes: list[RuleChange]
+    why_not: dict[str, str]  # SKU -> why it cannot air again
+    earliest: dict[str, int]  # SKU -> first minute of the rest an encore may start
+    clash: tuple[str | None, str | None]  # category, brand that may not open the rest
+    flash_from: int  # first minute of the rest a flash sale may start
+    bags_from: int  # first minute a lucky bag may drop
+    bags_gap: tuple[int, int] | None  # no drop in (a, b]: the first comes by minute a
+
+    def restrict(self, demand: Demand) -> Demand:
+        """The demand without the options and drops the past rules out (pipeline's hook)."""
+        slot = demand.slot
+        products = self.inputs.products
+        category, brand = self.clash
+
+        def keep(o: Any) -> bool:
+            start = o.start * slot
+            if o.airing == 1 and start < self.earliest.get(o.sku, 0):
+                return False  # the encore gap counts from the airing before the cut
+            if start == 0 and (
+                products[o.sku].category == category
+                or (brand is not None and products[o.sku].brand == brand)
+            ):
+                return False  # no back to back across the cut
+            return not (o.mode.kind == "flash_sale" and start < self.flash_from)
+
+        def keep_drop(d: Any) -> bool:
+            minute = d.start * slot
+            if minute < self.bags_from:
+                return False
+            return self.bags_gap is None or not self.bags_gap[0] < minute <= self.bags_gap[1]
+
+        options = [_renumbered(o, i) for i, o in enumerate(o for o in demand.options if keep(o))]
+        return replace(demand, options=options, drops=[d for d in demand.drops if keep_drop(d)])
+
+
+def _renumbered(option: Any, index: int) -> Any:
+    """The option at its new place in the list (the optimiser indexes variables by it). A copy
+    with one field set: dataclasses.replace re-runs __init__, 10× slower on 10,000 options."""
+    if option.index == index:
+        return option
+    moved = copy.copy(option)
+    object.__setattr__(moved, "index", index)
+    return moved
+
+
+def rest_of_show(inputs: ShowInputs, past: Past) -> Rest:
+    """The rest of the show (from the cut) as a ShowInputs, with every rule carried over as far as
+    it can be, and the list of those that could not (and why)."""
+    return _RestBuilder(inputs, past).build()
+
+
+class _RestBuilder:
+    """Each `_rule_*` method carries one rule family across the cut and records what it did."""
+
+    def __init__(self, inputs: ShowInputs, past: Past):
+        self.inputs, self.past = inputs, past
+        self.show, self.rules = inputs.show, inputs.show.rules
+        self.cut, self.total = past.cut, inputs.show.minutes
+        self.changes: list[RuleChange] = []
+        self.why_not: dict[str, str] = {}
+        self.earliest: dict[str, int] = {}
+        self.flash_from = 0
+        self.bags_from, self.bags_gap = 0, None
+        self.update: dict[str, Any] = {}  # rules' new values
+        self.first_airing = {}
+        for seg in past.segments:
+            self.first_airing.setdefault(seg.sku, seg.start)
+        self._airable()
+
+    def clock(self, minute: int) -> str:
+        return self.show.clock(minute)
+
+    def note(self, rule: str, status: str, reason: str) -> None:
+        """Record a rule's fate; met, missed and used (settled in the past) drop it."""
+        if status in ("met", "missed", "used"):
+            self.changes.append(RuleChange(rule, "dropped", reason, status))
+        else:
+            self.changes.append(RuleChange(rule, status, reason))
+
+    def _airable(self) -> None:
+        """Which products may still air, and why the others may not."""
+        repeats = {r.sku: r.max_airings for r in self.rules.repeats}
+        reserve = self.show.stock_reserve
+        for sku in self.inputs.products:
+            done = self.past.airings(sku)
+            if sku in self.past.pulled:
+                reason = self.past.pulled[sku]
+                self.why_not[sku] = f"{sku} was pulled" + (f" ({reason})" if reason else "")
+            elif done >= repeats.get(sku, 1):
+                times = "once" if done == 1 else f"{done} times"
+                self.why_not[sku] = f"{sku} aired {times} already, its limit"
+            elif math.floor(round(self.past.stock_left[sku] * (1 - reserve), 6)) <= 0:
+                self.why_not[sku] = f"{sku} has no stock left"
+
+    def can_air(self, sku: str) -> bool:
+        return sku not in self.why_not
+
+    def build(self) -> Rest:
+        # Rules that keep products off come first: the others ask which products can air.
+        for name in (
+            "_rule_exclusions",
+            "_rule_precedence",
+            "_rule_opening",
+            "_rule_first_hero",
+            "_rule_hero_encore",
+            "_rule_pins",
+            "_rule_repeats",
+            "_rule_flash_sale_spacing",
+        ):
+            getattr(self, name)()
+        promotions = self._promotions()
+        self._lucky_bag_cadence(promotions)
+        last = max(self.past.segments, key=lambda s: s.end, default=None)
+        clash: tuple[str | None, str | None] = (None, None)
+        if last is not None and last.end == self.cut:
+            product = self.inputs.products[last.sku]
+            b2b = self.rules.no_back_to_back
+            clash = (
+                product.category if b2b.category else None,
+                product.brand if b2b.brand else None,
+            )
+        inputs = self._inputs(promotions)
+        return Rest(
+            inputs,
+            self.changes,
+            self.why_not,
+            self.earliest,
+            clash,
+            self.flash_from,
+            self.bags_from,
+            self.bags_gap,
+        )
+
+    # --- rules, one family each ---
+    def _rule_exclusions(self) -> None:
+        """An exclusion whose product aired keeps the others off the rest of the show."""
+        kept = []
+        for rule in self.rules.exclusions:
+            aired = [sku for sku in rule.skus if sku in self.first_airing]
+            if not aired:
+                kept.append(rule)
+                continue
+            for sku in rule.skus:
+                if sku not in aired:
+                    self.why_not.setdefault(sku, f"{rule.rule_id}: {aired[0]} aired")
+            status = "met" if len(aired) == 1 else "missed"
+            self.note(rule.rule_id, status, f"{', '.join(aired)} aired; the others stay off")
+        self.update["exclusions"] = kept
+
+    def _rule_opening(self) -> None:
+        """The opening lies in the past: met or missed, never re-imposed."""
+        rule = self.rules.opening
+        if not rule.enabled:
+            return
+        opened = any(
+            self.inputs.products[s.sku].role in rule.roles and rule.opens_in_time(s.start)
+            for s in self.past.segments
+        )
+        status = "met" if opened else "missed"
+        self.note(rule.id, status, f"the opening was before {self.clock(self.cut)}")
+        self.update["opening"] = rule.model_copy(update={"enabled": False})
+
+    def _heroes_left(self) -> bool:
+        return any(p.role == "hero" and self.can_air(p.sku) for p in self.inputs.catalog.products)
+
+    def _rule_first_hero(self) -> None:
+        """The first hero's window moves with the show's start; past it, it is met or missed."""
+        rule = self.rules.first_hero
+        has_heroes = any(p.role == "hero" for p in self.inputs.catalog.products)
+        if not rule.enabled or not has_heroes:
+            return
+        heroes = [s for s in self.past.segments if self.inputs.products[s.sku].role == "hero"]
+        off = rule.model_copy(update={"enabled": False})
+        if heroes:
+            first = heroes[0].start
+            ok = rule.from_minute <= first <= rule.to_minute
+            self.note(rule.id, "met" if ok else "missed", f"first hero at {self.clock(first)}")
+            self.update["first_hero"] = off
+        elif self.cut > rule.to_minute:
+            self.note(rule.id, "missed", f"no hero by {self.clock(rule.to_minute)}")
+            self.update["first_hero"] = off
+        elif not self._heroes_left():
+            self.note(rule.id, "dropped", "no hero can air in the rest of the show")
+            self.update["first_hero"] = off
+        else:
+            window = (max(0, rule.from_minute - self.cut), rule.to_minute - self.cut)
+            self.update["first_hero"] = rule.model_copy(
+                update={"from_minute": window[0], "to_minute": window[1]}
+            )
+            self.note(
+                rule.id,
+                "adjusted",
+                f"still due: first hero {self.clock(self.cut + window[0])}–"
+                f"{self.clock(self.cut + window[1])}",
+            )
+
+    def _rule_hero_encore(self) -> None:
+        """A hero already on air in the closing window meets the rule."""
+        rule = self.rules.hero_encore
+        if not rule.enabled or not any(p.role == "hero" for p in self.inputs.catalog.products):
+            return
+        late = [
+            s
+            for s in self.past.segments
+            if self.inputs.products[s.sku].role == "hero"
+            and s.start >= self.total - rule.last_minutes
+        ]
+        off = rule.model_copy(update={"enabled": False})
+        if late:
+            self.note(rule.id, "met", f"{late[0].sku} aired at {self.clock(late[0].start)}")
+            self.update["hero_encore"] = off
+        elif not self._heroes_left():
+            self.note(rule.id, "dropped", "no hero can air in the rest of the show")
+            self.update["hero_encore"] = off
+
+    def _rule_pins(self) -> None:
+        """A pin before the cut is history; a pin of a product that cannot air is dropped."""
+        kept = []
+        for pin in self.rules.pins:
+            minute = self.show.offset(pin.at)
+            if minute < self.cut:
+                aired = any(s.sku == pin.sku and s.start == minute for s in self.past.segments)
+                self.note(
+                    pin.rule_id,
+                    "met" if aired else "missed",
+                    f"pinned at {format_clock(pin.at)}, before {self.clock(self.cut)}"
+                    + ("" if aired else f"; {pin.sku} did not start then"),
+                )
+            elif not self.can_air(pin.sku):
+                self.note(pin.rule_id, "dropped", self.why_not[pin.sku])
+            else:
+                kept.append(pin)
+        self.update["pins"] = kept
+
+    def _rule_precedence(self) -> None:
+        """Settled once the first product aired; if the second aired first, the rule holds only
+        if the first never airs, so it stays off."""
+        kept = []
+        for rule in self.rules.precedence:
+            before, after = self.first_airing.get(rule.before), self.first_airing.get(rule.after)
+            if before is None and after is None:
+                kept.append(rule)
+            elif before is not None and (after is None or before < after):
+                self.note(rule.rule_id, "met", f"{rule.before} aired at {self.clock(before)}")
+            elif before is not None:
+                self.note(
+                    rule.rule_id,
+                    "missed",
+                    f"{rule.after} aired at {self.clock(after)}, before {rule.before}",  # type: ignore[arg-type]
+                )
+            else:
+                self.why_not.setdefault(
+                    rule.before,
+                    f"{rule.rule_id}: {rule.after} aired at {self.clock(after)}, before it",  # type: ignore[arg-type]
+                )
+                self.note(
+                    rule.rule_id,
+                    "adjusted",
+                    f"{rule.after} aired at {self.clock(after)}: {rule.before} stays off",  # type: ignore[arg-type]
+                )
+        self.update["precedence"] = kept
+
+    def _rule_repeats(self) -> None:
+        """Airings made count against max_airings; the next waits min_gap after the last."""
+        kept = []
+        for rule in self.rules.repeats:
+            done = self.past.airings(rule.sku)
+            if done == 0:
+                kept.append(rule)
+                continue
+            if not self.can_air(rule.sku):
+                self.note(
+                    rule.rule_id,
+                    "met" if done >= rule.max_airings else "dropped",
+                    self.why_not[rule.sku],
+                )
+                continue
+            last = max(s.end for s in self.past.segments if s.sku == rule.sku)
+            earliest = last + rule.min_gap_minutes - self.cut
+            if earliest > 0:
+                self.earliest[rule.sku] = earliest
+            left = rule.max_airings - done
+            if left >= 2:
+                kept.append(rule.model_copy(update={"max_airings": left}))
+            self.note(
+                rule.rule_id,
+                "adjusted",
+                f"{done} airing(s) made; up to {left} more, the next from "
+                f"{self.clock(max(self.cut, last + rule.min_gap_minutes))}",
+            )
+        self.update["repeats"] = kept
+
+    def _rule_flash_sale_spacing(self) -> None:
+        """Flash sales keep their spacing from the last one before the cut."""
+        rule = self.rules.flash_sale_spacing
+        starts = [s.start for s in self.past.segments if s.mode.kind == "flash_sale"]
+        if starts:
+            self.flash_from = max(0, max(starts) + rule.min_gap_minutes - self.cut)
+
+    # --- promotions ---
+    def _window(self, window: Window | None) -> tuple[Window | None, bool]:
+        """The window clipped to the rest of the show, and whether any of it is left."""
+        if window is None:
+            return None, True
+        low = self.show.offset(window.from_)
+        high = self.show.offset(window.to) or self.total
+        if high <= self.cut:
+            return window, False
+        if low < self.cut:
+            start = (self.show.start + self.cut) % 1440
+            window = window.model_copy(update={"from_": start})
+        return window, True
+
+    def _promotions(self) -> list[Any]:
+        """Promotions with what is left of them: a flash sale that ran, used-up gifts, coupons
+        and bags, closed windows and products that cannot air are taken out."""
+        used: dict[str, float] = defaultdict(float)
+        ran: dict[str, int] = {}
+        for seg in self.past.segments:
+            if seg.mode.promotion:
+                used[seg.mode.promotion] += seg.promo_units
+                ran.setdefault(seg.mode.promotion, seg.start)
+        drops = Counter(bag for bag, _ in self.past.drops)
+        kept = []
+        for promo in self.show.promotions:
+            window, open_ = self._window(promo.window)
+            sku = getattr(promo, "sku", None)
+            if isinstance(promo, FlashSale) and promo.id in ran:
+                self.note(promo.id, "used", f"ran at {self.clock(ran[promo.id])}")
+                continue
+            if isinstance(promo, FlashSale) and self.past.airings(promo.sku):
+                self.note(
+                    promo.id,
+                    "dropped",
+                    f"{promo.sku} aired already; a flash sale runs on a first airing only",
+                )
+                continue
+            if promo.type == "collab" and sku in self.first_airing:
+                self.note(promo.id, "met", f"{sku} aired at {self.clock(self.first_airing[sku])}")
+                continue
+            if sku is not None and not self.can_air(sku):
+                self.note(promo.id, "dropped", self.why_not[sku])
+                continue
+            if not open_:
+                status = "missed" if promo.type == "collab" else "dropped"
+                self.note(promo.id, status, f"its window closed at {format_clock(promo.window.to)}")  # type: ignore[union-attr]
+                continue
+            update: dict[str, Any] = {"window": window} if promo.window is not None else {}
+            if isinstance(promo, Gift) and promo.id in used:
+                left = promo.units - math.ceil(used[promo.id] - 1e-9)
+                if left <= 0:
+                    self.note(promo.id, "used", f"all {promo.units} gifts given")
+                    continue
+                update["units"] = left
+                self.note(promo.id, "adjusted", f"{left} of {promo.units} gifts left")
+            elif isinstance(promo, Coupon) and promo.id in used:
+                spent = math.ceil(used[promo.id] - 1e-9)
+                if promo.count is not None:
+                    update["count"] = promo.count - spent
+                if promo.budget is not None:
+                    update["budget"] = round(promo.budget - spent * promo.amount, 2)
+                if update.get("count", 1) < 1 or update.get("budget", promo.amount) < promo.amount:
+                    self.note(promo.id, "used", "its coupons are used up")
+                    continue
+                self.note(promo.id, "adjusted", f"about {spent} coupon(s) used")
+            elif isinstance(promo, LuckyBag) and drops[promo.id]:
+                left = promo.count - drops[promo.id]
+                if left <= 0:
+                    self.note(promo.id, "used", f"dropped {drops[promo.id]} time(s), its count")
+                    continue
+                update["count"] = left
+            kept.append(promo.model_copy(update=update) if update else promo)
+        return kept
+
+    def _lucky_bag_cadence(self, promotions: list[Any]) -> None:
+        """The cadence continues from the last drop before the cut; with too few drops left it
+        asks only for one more."""
+        rule = self.rules.lucky_bag_cadence
+        if not any(isinstance(p, LuckyBag) for p in self.show.promotions):
+            return
+        bags = [p for p in promotions if isinstance(p, LuckyBag)]
+        if not bags:
+            self.note(rule.id, "dropped", "no lucky-bag drops left")
+            return
+        slot, rest = self.show.slot_minutes, self.total - self.cut
+        high = max(1, rule.max_gap_minutes // slot)
+        needed = math.ceil(max(0, rest // slot - high + 1) / high)
+        offered = sum(b.count for b in bags)
+        last = self.past.drops[-1][1] if self.past.drops else None
+        if last is not None:
+            self.bags_from = max(0, last + rule.min_gap_minutes - self.cut)
+        if offered < needed:
+            self.update["lucky_bag_cadence"] = rule.model_copy(update={"max_gap_minutes": rest})
+            self.note(
+                rule.id,
+                "adjusted",
+                f"{offered} drop(s) left, {needed} needed for one every "
+                f"{rule.max_gap_minutes} min: at least one more, spacing kept",
+            )
+            return
+        if last is None:
+            return
+        by = last + rule.max_gap_minutes - self.cut
+        if by < 0:
+            self.note(
+                rule.id,
+                "missed",
+                f"last bag at {self.clock(last)}; the cadence restarts at {self.clock(self.cut)}",
+            )
+        elif by < (high - 1) * slot:
+            self.bags_gap = (by, (high - 1) * slot)
+            self.note(
+                rule.id,
+                "adjusted",
+                f"continues from the bag at {self.clock(last)}: next one "
+                f"{self.clock(self.cut + self.bags_from)}–{self.clock(self.cut + by)}",
+            )
+
+    # --- the derived inputs ---
+    def _inputs(self, promotions: list[Any]) -> ShowInputs:
+        inputs, show, past, cut = self.inputs, self.show, self.past, self.cut
+        rules = self.rules.model_copy(update=self.update)
+        start = (show.start + cut) % 1440
+        breaks = []
+        for brk in show.breaks:
+            low = show.offset(brk.at)
+            high = low + brk.minutes
+            if high > cut:
+                breaks.append(
+                    brk
+                    if low >= cut
+                    else brk.model_copy(update={"at": start, "minutes": high - cut})
+                )
+        hosts = []
+        for host in show.hosts:
+            shifts = [self._window(w) for w in host.shifts]
+            if host.shifts and not any(open_ for _, open_ in shifts):
+                continue  # off shift for the rest of the show
+            hosts.append(host.model_copy(update={"shifts": [w for w, ok in shifts if ok]}))
+        new_show = show.model_copy(
+            update={
+                "start": start,
+                "duration_minutes": self.total - cut,
+                "end": None,
+                "breaks": breaks,
+                "hosts": hosts,
+                "rules": rules,
+                "promotions": promotions,
+            }
+        )
+        encores = {s.sku for s in past.segments if self.can_air(s.sku)}
+        products = [
+            p.model_copy(update={"tags": [*p.tags, ENCORE_TAG]}) if p.sku in encores else p
+            for p in inputs.catalog.products
+        ]
+        factors = {n.category: n.factor for n in past.nudges if n.factor != 1.0}
+        repeat = show.demand.repeat_factor
+        segments = [
+            s.model_copy(
+                update={
+                    "affinity": {
+                        **s.affinity,
+                        **{c: s.affinity.get(c, 1.0) * f for c, f in factors.items()},
+                    },
+                    "tag_affinity": {**s.tag_affinity, ENCORE_TAG: repeat},
+                }
+            )
+            for s in inputs.audience.segments
+        ]
+        curve = [
+            CurvePoint.model_construct(at=(show.start + m) % 1440, viewers=round(past.viewers[m]))
+            for m in _curve_minutes(inputs, cut)
+        ]
+        stock = [
+            item.model_copy(
+                update={"units": past.stock_left[item.sku] if self.can_air(item.sku) else 0}
+            )
+            for item in inputs.stock.stock
+        ]
+        return replace(
+            inputs,
+            show=new_show,
+            catalog=inputs.catalog.model_copy(update={"products": products}),
+            audience=inputs.audience.model_copy(
+                update={"segments": segments, "viewer_curve": curve}
+            ),
+            stock=inputs.stock.model_copy(update={"stock": stock}),
+            warnings=(),
+        )
+
+
+def _curve_minutes(inputs: ShowInputs, cut: int) -> list[int]:
+    """Minutes of the rest of the show where the viewer curve needs a point: the cut, the original
+    curve's points after it and the end (linear between them, as before)."""
+    show = inputs.show
+    points = {show.offset(p.at) for p in inputs.audience.viewer_curve}
+    return sorted({cut, show.minutes} | {m for m in points if cut < m < show.minutes})
+
+
+__all__ = ["ENCORE_TAG", "Rest", "RuleChange", "rest_of_show"]

@@ -1,0 +1,241 @@
+"""Stitch a replanned show: the frozen past and the newly planned rest in one plan.json.
+
+Past segments carry what they actually sold in `expected` and `"frozen": true`; the rest comes
+from the plan of the rest of the show, moved to the show's minutes. `seam_violations` checks the
+rules that span the cut, which neither half's checker can see.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter, defaultdict
+from dataclasses import replace
+from typing import Any
+
+from lqplan.assemble import _products, _totals, money
+from lqplan.demand import Demand, bag_value, demand_context
+from lqplan.model import LuckyBag, format_clock
+from lqplan.past import Past, PastSegment
+from lqplan.validate import ShowInputs
+
+
+def stitch(inputs: ShowInputs, past: Past, new: dict[str, Any]) -> dict[str, Any]:
+    """One plan: the frozen past (actual figures) then the rest as planned, numbered in order."""
+    show, cut = inputs.show, past.cut
+    context = demand_context(inputs)
+    segments: list[dict[str, Any]] = []
+    sold: dict[str, float] = defaultdict(float)
+    for seg in past.segments:
+        segments.append(_frozen_segment(inputs, context, seg, sold[seg.sku]))
+        sold[seg.sku] += seg.units
+    done = Counter(s.sku for s in past.segments)
+    for seg in new["segments"]:
+        seg = {
+            **seg,
+            "start_minute": seg["start_minute"] + cut,
+            "airing": seg["airing"] + done[seg["sku"]],
+        }
+        seg["actions"] = [{**a, "minute": a["minute"] + cut} for a in seg["actions"]]
+        seg["frozen"] = False
+        segments.append(seg)
+    for n, seg in enumerate(segments, start=1):
+        seg["number"] = n
+        seg["phase"] = (
+            "opening"
+            if n == 1
+            else "encore"
+            if seg["airing"] > 1
+            else "closing"
+            if n == len(segments)
+            else "segment"
+        )
+    bags = [_frozen_bag(inputs, past, bag, minute) for bag, minute in past.drops]
+    bags += [{**b, "minute": b["minute"] + cut, "frozen": False} for b in new["lucky_bags"]]
+    rest_available = {u["sku"]: u["available"] for u in new["stock_use"]}
+    reserve = show.stock_reserve
+    planned: dict[str, float] = defaultdict(float)
+    for seg in segments:
+        planned[seg["sku"]] += seg["expected"]["units"]
+    stock_use = []
+    for sku in sorted(planned):
+        now = rest_available.get(sku, math.floor(round(past.stock_left[sku] * (1 - reserve), 6)))
+        available = round(past.sold.get(sku, 0.0)) + now
+        stock_use.append(
+            {
+                "sku": sku,
+                "available": available,
+                "planned_units": round(planned[sku], 2),
+                "remaining": round(available - planned[sku], 2),
+            }
+        )
+    meta = {
+        **new["show"],
+        "start": format_clock(show.start),
+        "end": show.clock(show.minutes),
+        "minutes": show.minutes,
+        "hosts": [{"name": h.name, "role": h.role} for h in show.hosts],
+    }
+    return {
+        "schema": new["schema"],
+        "generator": new["generator"],
+        "show": meta,
+        "segments": segments,
+        "breaks": [
+            {
+                "at": format_clock(b.at),
+                "minute": show.offset(b.at),
+                "minutes": b.minutes,
+                "label": b.label,
+            }
+            for b in sorted(show.breaks, key=lambda b: show.offset(b.at))
+        ],
+        "lucky_bags": bags,
+        "totals": _totals(segments, bags),
+        "stock_use": stock_use,
+        "solver": new["solver"],
+        "baseline": new["baseline"],
+        "products": _products(inputs, sorted({s["sku"] for s in segments})),
+        "promotions": [
+            p.model_dump(mode="json", by_alias=True, exclude_none=True) for p in show.promotions
+        ],
+        "viewer_curve": [
+            {"minute": m, "viewers": round(past.viewers[m])}
+            for m in range(0, show.minutes + 1, show.slot_minutes)
+        ],
+        "compliance": new.get("compliance", []),
+    }
+
+
+def _frozen_segment(
+    inputs: ShowInputs, context: Demand, seg: PastSegment, sold_before: float
+) -> dict[str, Any]:
+    """A past segment in plan.json's shape, with what it actually sold in `expected`."""
+    show = inputs.show
+    product = inputs.products[seg.sku]
+    mode = seg.mode
+    promo_price = money(mode.price_cents) if mode.kind != "normal" else None
+    available = context.available.get(seg.sku, 0)
+    value = seg.profit_cents if show.objective == "profit" else seg.gmv_cents
+    hosts = [
+        h.name
+        for h in show.hosts
+        if h.role == "host"
+        and (
+            not h.shifts
+            or any(
+                show.offset(w.from_) <= seg.start < (show.offset(w.to) or show.minutes)
+                for w in h.shifts
+            )
+        )
+    ]
+    return {
+        "number": 0,
+        "start": show.clock(seg.start),
+        "end": show.clock(seg.end),
+        "start_minute": seg.start,
+        "minutes": seg.minutes,
+        "phase": "segment",
+        "sku": seg.sku,
+        "name": product.name,
+        "brand": product.brand,
+        "category": product.category,
+        "role": product.role,
+        "cart_link": product.cart_link,
+        "hosts": hosts,
+        "airing": seg.airing,
+        "mode": mode.kind,
+        "promotion": mode.promotion,
+        "promotion_minutes": (
+            min(seg.minutes, mode.promo_minutes)
+            if mode.kind == "flash_sale" and mode.promo_minutes
+            else None
+        ),
+        "price": {
+            "list": product.list_price,
+            "live": product.live_price,
+            "flash_sale": promo_price if mode.kind == "flash_sale" else None,
+            "after_coupon": promo_price if mode.kind == "coupon" else None,
+        },
+        "expected": {
+            "units": round(seg.units, 2),
+            "promotion_units": round(seg.promo_units, 2),
+            "gmv": money(seg.gmv_cents),
+            "profit": money(seg.profit_cents),
+            "pull_value": 0.0,
+            "value_cents": value,
+            "preference_cents": 0,
+        },
+        "stock": {
+            "available": available,
+            "before": round(available - sold_before, 2),
+            "after": round(available - sold_before - seg.units, 2),
+        },
+        "actions": [],  # done: the control room acts on what is still to come
+        "frozen": True,
+    }
+
+
+def _frozen_bag(inputs: ShowInputs, past: Past, bag_id: str, minute: int) -> dict[str, Any]:
+    show = inputs.show
+    bag = next(p for p in show.promotions if p.id == bag_id)
+    assert isinstance(bag, LuckyBag)
+    context = replace(demand_context(inputs), viewers=past.viewers)
+    retention, prize = bag_value(context, bag, minute)
+    return {
+        "id": bag.id,
+        "prize": bag.prize,
+        "winners": bag.winners,
+        "entry": bag.entry,
+        "at": show.clock(minute),
+        "minute": minute,
+        "countdown_minutes": bag.countdown_minutes,
+        "draw_at": show.clock(minute + bag.countdown_minutes),
+        "retention_value": money(retention),
+        "prize_cost": money(prize),
+        "value_cents": retention - (prize if show.objective == "profit" else 0),
+        "frozen": True,
+    }
+
+
+def seam_violations(plan: dict[str, Any], inputs: ShowInputs, cut: int) -> list[str]:
+    """Rules across the cut, which neither half's checker sees: encore gaps, back to back,
+    flash-sale spacing and lucky-bag cadence between the last of the past and the first of the
+    rest. Plain Python on plan.json, like the checker."""
+    rules = inputs.show.rules
+    segments = sorted(plan["segments"], key=lambda s: s["start_minute"])
+    out = []
+    repeats = {r.sku: r for r in rules.repeats}
+    by_sku: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for seg in segments:
+        by_sku[seg["sku"]].append(seg)
+    for sku, airings in by_sku.items():
+        for a, b in itertools.pairwise(airings):
+            if b["start_minute"] < cut or a["start_minute"] >= cut:
+                continue
+            gap = b["start_minute"] - a["start_minute"] - a["minutes"]
+            rule = repeats.get(sku)
+            if rule is None:
+                out.append(f"{sku} airs again at {b['start']} after airing at {a['start']}")
+            elif gap < rule.min_gap_minutes:
+                out.append(f"{rule.rule_id}: {sku} again {gap} min after {a['start']}")
+    for a, b in itertools.pairwise(segments):
+        adjacent = a["start_minute"] + a["minutes"] == b["start_minute"]
+        if a["start_minute"] < cut <= b["start_minute"] and adjacent:
+            b2b = rules.no_back_to_back
+            if (b2b.category and a["category"] == b["category"]) or (
+                b2b.brand and a["brand"] and a["brand"] == b["brand"]
+            ):
+                out.append(f"{rules.no_back_to_back.id}: {a['sku']} and {b['sku']} at {b['start']}")
+    flash = [s["start_minute"] for s in segments if s["mode"] == "flash_sale"]
+    for a, b in itertools.pairwise(flash):
+        if a < cut <= b and b - a < rules.flash_sale_spacing.min_gap_minutes:
+            out.append(f"{rules.flash_sale_spacing.id}: flash sales {b - a} min apart")
+    drops = sorted(d["minute"] for d in plan["lucky_bags"])
+    for a, b in itertools.pairwise(drops):
+        if a < cut <= b and b - a < rules.lucky_bag_cadence.min_gap_minutes:
+            out.append(f"{rules.lucky_bag_cadence.id}: lucky bags {b - a} min apart")
+    return out
+
+
+__all__ = ["seam_violations", "stitch"]

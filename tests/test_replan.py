@@ -1,0 +1,321 @@
+"""Replan from actuals: the ACTUALS reader, the frozen past, the rest of the show, the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import SAMPLES, tiny_show
+from typer.testing import CliRunner
+
+from lqplan.actuals import check_actuals, read_actuals
+from lqplan.checker import check_plan
+from lqplan.cli import app
+from lqplan.errors import InputError
+from lqplan.pipeline import load_and_validate, plan_show
+from lqplan.replan import replan
+from lqplan.result import SolveSettings
+
+SETTINGS = SolveSettings(time_limit=2, deterministic=True)
+# Nine products, six 5-minute slots (20:00–20:30) at 1,000 viewers: a segment sells 10 units.
+PRODUCTS = [{"sku": s, "margin": 10 - i} for i, s in enumerate("ABCDEFGHI")]
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(app, list(args), terminal_width=120)
+
+
+def write(path: Path, data: Any) -> Path:
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def tiny(tmp_path: Path, **kw: Any) -> tuple[Any, dict[str, Any]]:
+    """A tiny show (conftest.tiny_show, 1,000 viewers) and its plan."""
+    folder = tiny_show(tmp_path / "show", kw.pop("products", PRODUCTS), slots=6,
+                       viewers=[1000] * 6, **kw)  # fmt: skip
+    inputs = load_and_validate(folder)
+    return inputs, plan_show(inputs, SETTINGS).plan
+
+
+def replanned(tmp_path: Path, inputs: Any, old: dict[str, Any], actuals: dict[str, Any], at: int):
+    file = read_actuals(write(tmp_path / "actuals.yaml", actuals))
+    check_actuals(file, inputs, at)
+    return replan(old, inputs, file, at, SETTINGS)
+
+
+# --- the frozen past and the rest -------------------------------------------------------------
+
+
+def test_replan_freezes_the_past_and_plans_the_rest_from_actual_stock(tmp_path):
+    """B aired 20:00–20:10 (not as planned) and A 20:10–20:15; A has 4 units left."""
+    inputs, old = tiny(tmp_path, rules={"segment_minutes": {"default": 5, "min": 5, "max": 10}})
+    actuals = {
+        "segments": [
+            {"sku": "B", "start": "20:00", "end": "20:10", "units": 17},
+            {"sku": "A", "start": "20:10", "minutes": 5, "units": 9},
+        ],
+        "stock_left": {"A": 4},
+    }
+    result = replanned(tmp_path, inputs, old, actuals, at=15)
+    segments = result.plan["segments"]
+    past = [s for s in segments if s["frozen"]]
+    assert [(s["sku"], s["start"], s["minutes"], s["expected"]["units"]) for s in past] == [
+        ("B", "20:00", 10, 17.0),
+        ("A", "20:10", 5, 9.0),
+    ]
+    assert past[0]["expected"]["value_cents"] == 17 * 9 * 100  # actual units × margin
+    rest = [s for s in segments if not s["frozen"]]
+    assert rest and all(s["start_minute"] >= 15 for s in rest)
+    assert [s["number"] for s in segments] == list(range(1, len(segments) + 1))
+    # A aired once (its limit) and B too: neither comes back
+    assert not {s["sku"] for s in rest} & {"A", "B"}
+    assert result.rest.demand.available.get("A", 0) == 0
+    assert result.plan["totals"]["value_cents"] == sum(
+        s["expected"]["value_cents"] for s in segments
+    )
+
+
+def test_the_rest_uses_the_stock_left_and_passes_the_independent_checker(tmp_path):
+    """A may air twice; 3 units of it are left, so its encore sells at most 3."""
+    inputs, old = tiny(tmp_path, rules={"repeats": [{"sku": "A", "min_gap_minutes": 5}]})
+    actuals = {
+        "segments": [{"sku": "A", "start": "20:00", "end": "20:05", "units": 10}],
+        "stock_left": {"A": 3},
+        "viewers": 1000,
+    }
+    result = replanned(tmp_path, inputs, old, actuals, at=5)
+    assert result.rest.check.ok, result.rest.check.violations
+    rest_inputs = result.rest.demand.inputs
+    fresh = check_plan(rest_inputs, result.rest.plan)  # a new demand context: independent
+    assert fresh.ok, fresh.violations
+    assert rest_inputs.stock_by_sku["A"].units == 3
+    encores = [s for s in result.plan["segments"] if s["sku"] == "A" and not s["frozen"]]
+    assert all(s["airing"] == 2 for s in encores)
+    assert sum(s["expected"]["units"] for s in encores) <= 3
+    # the encore gap (5 min) counts from 20:05: an encore at 20:05 would be back to back
+    assert all(s["start_minute"] >= 10 for s in encores)
+    assert any(r.rule == "repeat-A" and r.status == "adjusted" for r in result.changes)
+
+
+def test_a_pulled_product_does_not_air_after_the_cut(tmp_path):
+    inputs, old = tiny(tmp_path)
+    first = min(old["segments"], key=lambda s: s["start_minute"])
+    later = [s["sku"] for s in old["segments"] if s["start_minute"] >= 10]
+    actuals = {
+        "segments": [{"sku": first["sku"], "start": "20:00", "minutes": 5, "units": 10}],
+        "pulled": [{"sku": later[0], "reason": "supplier problem"}, later[1]],
+    }
+    result = replanned(tmp_path, inputs, old, actuals, at=5)
+    rest = {s["sku"] for s in result.plan["segments"] if not s["frozen"]}
+    assert later[0] not in rest and later[1] not in rest
+    dropped = {c.sku: c.note for c in result.segment_changes if c.kinds == ("dropped",)}
+    assert dropped[later[0]] == f"{later[0]} was pulled (supplier problem)"
+    assert result.plan["replan"]["pulled"][0]["sku"] in (later[0], later[1])
+
+
+def test_a_pin_before_the_cut_is_reported_as_dropped(tmp_path):
+    inputs, old = tiny(
+        tmp_path,
+        rules={"pins": [{"id": "pin-c", "sku": "C", "at": "20:05"}, {"sku": "D", "at": "20:20"}]},
+    )
+    actuals = {
+        "segments": [
+            {"sku": "A", "start": "20:00", "minutes": 5, "units": 10},
+            {"sku": "B", "start": "20:05", "minutes": 5, "units": 10},  # not C, as pinned
+        ]
+    }
+    result = replanned(tmp_path, inputs, old, actuals, at=10)
+    rules = {r.rule: r for r in result.changes}
+    assert rules["pin-c"].status == "dropped"
+    assert rules["pin-c"].past == "missed"
+    assert "before 20:10" in rules["pin-c"].reason
+    assert "pin-D-2020" not in rules  # still ahead: kept, and kept to
+    assert any(s["sku"] == "D" and s["start"] == "20:20" for s in result.plan["segments"])
+    section = result.plan["replan"]
+    assert {"rule": "pin-c", "status": "dropped", "past": "missed"}.items() <= next(
+        r for r in section["rules"] if r["rule"] == "pin-c"
+    ).items()
+
+
+def test_lucky_bag_cadence_continues_from_the_last_drop(tmp_path):
+    """A bag every 10–15 min; the last one dropped at 20:05, so the next falls 20:15–20:20."""
+    bag = {"id": "bag", "type": "lucky_bag", "prize": "p", "count": 5, "countdown_minutes": 5}
+    inputs, old = tiny(
+        tmp_path,
+        promotions=[bag],
+        rules={"lucky_bag_cadence": {"min_gap_minutes": 10, "max_gap_minutes": 15}},
+    )
+    actuals = {
+        "segments": [{"sku": "A", "start": "20:00", "minutes": 5, "units": 10}],
+        "lucky_bags": [{"id": "bag", "at": "20:05"}],
+    }
+    result = replanned(tmp_path, inputs, old, actuals, at=10)
+    drops = [b["minute"] for b in result.plan["lucky_bags"]]
+    assert drops[0] == 5 and result.plan["lucky_bags"][0]["frozen"]
+    assert 15 <= drops[1] <= 20
+
+
+def test_viewers_and_conversion_follow_the_actuals(tmp_path):
+    """Half the planned viewers now; category x sold a quarter of what the model expected."""
+    inputs, old = tiny(tmp_path)
+    actuals = {
+        "segments": [{"sku": "A", "start": "20:00", "minutes": 5, "units": 2.5}],
+        "viewers": 500,
+    }
+    result = replanned(tmp_path, inputs, old, actuals, at=5)
+    past = result.past
+    assert past.viewer_ratio == pytest.approx(0.5)
+    assert past.viewers[20] == pytest.approx(500)
+    # expected at the viewers seen (500 a minute, a ratio interpolated from the one reading):
+    # 5 units; observed 2.5: factor (2.5 / 5) ** 0.5
+    (nudge,) = past.nudges
+    assert nudge.expected_units == pytest.approx(5)
+    assert nudge.factor == pytest.approx(0.5**0.5, abs=1e-4)
+    rest_audience = result.rest.demand.inputs.audience
+    assert rest_audience.segments[0].affinity["x"] == pytest.approx(0.5**0.5, abs=1e-4)
+
+
+# --- the sample ---------------------------------------------------------------------------------
+
+
+def test_replan_the_beauty_sample_from_the_cli(tmp_path, sample_plans):
+    old = tmp_path / "plan.json"
+    old.write_text(json.dumps(sample_plans["beauty-douyin"], ensure_ascii=False), "utf-8")
+    actuals_path = SAMPLES / "beauty-douyin" / "actuals.yaml"
+    out = tmp_path / "out"
+    result = run(
+        "replan", str(old), "--actuals", str(actuals_path), "--show",
+        str(SAMPLES / "beauty-douyin"), "-o", str(out), "--deterministic", "--time-limit", "1",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "changes to the rest" in result.stderr
+    assert "SER-005 was pulled" in result.stderr
+    plan = json.loads((out / "plan.json").read_text("utf-8"))
+    assert (out / "run_sheet.md").is_file()
+    actuals = yaml.safe_load(actuals_path.read_text("utf-8"))
+    frozen = [s for s in plan["segments"] if s["frozen"]]
+    assert [(s["sku"], s["start"], s["end"], s["expected"]["units"]) for s in frozen] == [
+        (a["sku"], a["start"], a["end"], float(a["units"])) for a in actuals["segments"]
+    ]
+    rest = [s for s in plan["segments"] if not s["frozen"]]
+    assert all(s["start_minute"] >= 70 for s in rest)
+    assert "SER-005" not in {s["sku"] for s in rest}
+    assert plan["replan"]["cut"] == "21:10"
+    assert any(r["rule"] == "pin-collab-lipstick" for r in plan["replan"]["rules"])
+
+
+def test_replan_refuses_actuals_after_the_cut(tmp_path, sample_plans):
+    old = tmp_path / "plan.json"
+    old.write_text(json.dumps(sample_plans["minimal"]), "utf-8")
+    actuals = write(
+        tmp_path / "a.yaml", {"segments": [{"sku": "TEA-GREEN", "start": "20:30", "minutes": 5}]}
+    )
+    result = run(
+        "replan", str(old), "--actuals", str(actuals), "--show", str(SAMPLES / "minimal"),
+        "--at", "20:20",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "a.yaml:3:10: error: segments[0].start" in result.stderr
+    assert "not before 20:20 (--at)" in result.stderr
+
+
+# --- reading ACTUALS ----------------------------------------------------------------------------
+
+
+def place(text: str, needle: str) -> str:
+    at = text.index(needle)
+    return f"{text.count(chr(10), 0, at) + 1}:{at - (text.rfind(chr(10), 0, at) + 1) + 1}"
+
+
+@pytest.mark.parametrize(
+    ("text", "needle", "message"),
+    [
+        # a number that is not one
+        ("segments:\n  - {sku: A, start: '20:00', minutes: 5, units: many}\n", "many", "units"),
+        # a misspelt field, with a suggestion
+        ("segments: []\nstok_left: {A: 3}\n", "stok_left", "did you mean 'stock_left'"),
+        # a segment without its end
+        ("segments:\n  - {sku: A, start: '20:00'}\n", "{sku", "give end or minutes"),
+        # end and minutes that disagree
+        ("segments:\n  - {sku: A, start: '20:00', end: '20:05', minutes: 10}\n", "{sku",
+         "not 10 min after"),
+        # a time that is not one
+        ("viewer_log:\n  - {at: '25:00', viewers: 10}\n", "'25:00'", "clock time"),
+    ],
+)  # fmt: skip
+def test_actuals_errors_name_file_line_and_column(tmp_path, text, needle, message):
+    path = tmp_path / "actuals.yaml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(InputError) as caught:
+        read_actuals(path)
+    formatted = [d.format() for d in caught.value.diagnostics]
+    assert any(place(text, needle) in f and message in f for f in formatted), formatted
+
+
+def test_actuals_checked_against_the_show(tmp_path):
+    folder = tiny_show(tmp_path / "show", PRODUCTS, slots=6)
+    inputs = load_and_validate(folder)
+    text = (
+        "segments:\n"
+        "  - {sku: A, start: '20:00', minutes: 5, promotion: fs-x}\n"
+        "  - {sku: ZZZ, start: '20:05', minutes: 5}\n"
+        "  - {sku: B, start: '20:07', minutes: 5}\n"
+        "stock_left: {Q: 3}\n"
+    )
+    path = tmp_path / "actuals.yaml"
+    path.write_text(text, "utf-8")
+    file = read_actuals(path)
+    with pytest.raises(InputError) as caught:
+        check_actuals(file, inputs, at=10)
+    formatted = "\n".join(d.format() for d in caught.value.diagnostics)
+    assert f"{place(text, 'fs-x')}: error: segments[0].promotion: no promotion" in formatted
+    assert f"{place(text, 'ZZZ')}: error: segments[1].sku: SKU 'ZZZ'" in formatted
+    assert f"{place(text, chr(39) + '20:07')}: error: segments[2].start: overlaps" in formatted
+    assert "after 20:10" not in formatted  # 20:07 + 5 ends after --at: that one is on air
+    assert f"{place(text, '3}')}: error: stock_left.Q" in formatted
+
+
+def test_actuals_csv_reads_like_yaml_and_locates_errors(tmp_path):
+    csv_text = (
+        "record,sku,at,end,minutes,promotion,units,gmv,viewers,reason\n"
+        "segment,A,20:00,20:05,,,12,,,\n"
+        "viewers,,20:05,,,,,,900,\n"
+        "stock,A,,,,,3,,,\n"
+        "pulled,B,20:05,,,,,,,supplier\n"
+        "lucky_bag,,20:00,,,bag,,,,\n"
+    )
+    path = tmp_path / "actuals.csv"
+    path.write_text(csv_text, "utf-8")
+    actuals = read_actuals(path).actuals
+    assert actuals.segments[0].units == 12 and actuals.segments[0].length == 5
+    assert actuals.viewer_log[0].viewers == 900
+    assert actuals.stock_left == {"A": 3}
+    assert actuals.pulled[0].reason == "supplier"
+    assert actuals.lucky_bags[0].id == "bag"
+    path.write_text(csv_text.replace(",12,", ",twelve,").replace("stock,", "stok,"), "utf-8")
+    with pytest.raises(InputError) as caught:
+        read_actuals(path)
+    assert "actuals.csv:4:1: error: record: unknown record 'stok'" in str(
+        [d.format() for d in caught.value.diagnostics]
+    )
+    bad = csv_text.replace(",12,", ",twelve,")
+    path.write_text(bad, "utf-8")
+    with pytest.raises(InputError) as caught:
+        read_actuals(path)
+    (d,) = caught.value.diagnostics
+    assert d.format().startswith(f"{d.file}:{place(bad, 'twelve')}: error: segments[0].units")
+
+
+def test_actuals_schema_is_draft_07_and_names_every_field():
+    from lqplan.actuals import actuals_schema
+
+    schema = actuals_schema()
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    assert {"segments", "sold", "stock_left", "viewers", "viewer_log", "pulled"} <= set(
+        schema["properties"]
+    )
+    assert "$defs" not in json.dumps(schema)  # every $ref points into definitions
