@@ -2,20 +2,39 @@
 
 The library API follows the pipeline; the `lqplan` command is a thin shell over it:
 
-    inputs = lqplan.load_and_validate("samples/minimal")   # load + validate
+    from lqplan import load_and_validate, plan_show
+    inputs = load_and_validate("samples/minimal")   # load + validate
+    result = plan_show(inputs)                      # demand, optimise, assemble, check
+
+Names are imported on first use, so that `lqplan --help` starts without building the data
+model or loading OR-Tools.
 """
 
-from lqplan.errors import Diagnostic, InputError, LqplanError
-from lqplan.validate import ShowInputs, check_show, load_and_validate
+from __future__ import annotations
+
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Diagnostic",
-    "InputError",
-    "LqplanError",
-    "ShowInputs",
-    "__version__",
-    "check_show",
-    "load_and_validate",
-]
+_EXPORTS = {
+    "Diagnostic": "lqplan.errors",
+    "InputError": "lqplan.errors",
+    "LqplanError": "lqplan.errors",
+    "ShowInputs": "lqplan.validate",
+    "check_show": "lqplan.validate",
+    "load_and_validate": "lqplan.validate",
+    "plan_show": "lqplan.pipeline",
+    "documents": "lqplan.pipeline",
+    "read_plan": "lqplan.pipeline",
+    "SolveSettings": "lqplan.result",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'lqplan' has no attribute {name!r}")

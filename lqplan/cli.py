@@ -20,7 +20,14 @@ from rich.console import Console
 from rich.markup import escape
 
 from lqplan import __version__
-from lqplan.errors import Diagnostic, InputError, LqplanError, UsageError, display_path
+from lqplan.errors import (
+    Diagnostic,
+    InputError,
+    LqplanError,
+    RefusedError,
+    UsageError,
+    display_path,
+)
 
 app = typer.Typer(
     name="lqplan",
@@ -253,6 +260,15 @@ def plan(
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
     force: Annotated[bool, typer.Option(help="Overwrite files lqplan did not write.")] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Write nothing: compare the plan and "
+            "its documents with those in the output folder; exit 4 if they differ "
+            "(implies --deterministic).",
+        ),
+    ] = False,
 ) -> None:
     """Optimise the run-of-show with CP-SAT; write plan.json, run sheets, host scripts and
     checklists (exit 3 if no plan fits the rules)."""
@@ -269,7 +285,7 @@ def plan(
         inputs = replace(inputs, show=inputs.show.model_copy(update={"objective": objective.value}))
     folder_templates = templates_folder(inputs, templates)
     settings = SolveSettings(
-        time_limit=time_limit, seed=seed, workers=workers, deterministic=deterministic
+        time_limit=time_limit, seed=seed, workers=workers, deterministic=deterministic or check
     )
     result = _solve_with_progress(inputs, settings, plan_show, quiet, findings)
     if not result.check.ok:
@@ -283,15 +299,48 @@ def plan(
             return
     # Render everything before writing anything: a template error leaves no half-made folder.
     files = documents(result.plan, lang=lang.value if lang else None, templates=folder_templates)
+    folder = output or Path("out") / inputs.folder.resolve().name
+    if check:
+        _check_stale(folder, files, result.plan)
+        return
     from lqplan.write import write_files
 
-    folder = output or Path("out") / inputs.folder.resolve().name
     written = write_files(files, folder, force=force)
     if not quiet:
         from lqplan.summary import print_summary
 
         print_summary(err, result.plan)
         _print_written(written)
+
+
+def _check_stale(folder: Path, files: dict[str, str | bytes], plan: dict[str, Any]) -> None:
+    """`plan --check`: is what is on disk what the inputs give now? Exit 4 if not."""
+    from lqplan.diff import diff_plans, plans_equal
+
+    stale = []
+    for name, content in sorted(files.items()):
+        path = folder / name
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        if name == "plan.json":
+            try:
+                on_disk = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                stale.append(name)
+                continue
+            if not plans_equal(on_disk, plan):
+                from lqplan.cli_during import print_diff
+
+                print_diff(diff_plans(on_disk, plan), plan["show"]["currency"])
+                stale.append(name)
+        elif not path.is_file() or path.read_bytes() != data:
+            stale.append(name)
+    if stale:
+        raise RefusedError(
+            f"{display_path(folder)} is stale against its inputs: "
+            + ", ".join(stale[:8])
+            + (" …" if len(stale) > 8 else "")
+        )
+    err.print(f"{escape(display_path(folder))}: up to date")
 
 
 def _print_written(written: list[Path]) -> None:

@@ -162,3 +162,24 @@ def test_plan_carries_lint_findings_into_the_run_sheet(tmp_path):
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert any("absolute claim" in f["message"] for f in plan["compliance"])
     assert "absolute claim" in (out / "run_sheet.md").read_text(encoding="utf-8")
+
+
+def test_plan_check_passes_when_up_to_date_and_exits_4_when_stale(tmp_path):
+    """CI use: regenerate in memory, compare with what is committed, write nothing."""
+    show = tmp_path / "show"
+    shutil.copytree(SAMPLES / "minimal", show)
+    out = tmp_path / "out"
+    args = ["plan", str(show), "-o", str(out), "-q"]
+    assert runner.invoke(app, [*args, "--deterministic"]).exit_code == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    fresh = runner.invoke(app, [*args, "--check"])
+    assert fresh.exit_code == 0, fresh.output
+    assert "up to date" in fresh.stderr
+    # A price change in the catalog makes the committed run sheet stale.
+    catalog = (show / "catalog.yaml").read_text(encoding="utf-8")
+    (show / "catalog.yaml").write_text(catalog.replace("live_price: 26", "live_price: 24"),
+                                       encoding="utf-8")
+    stale = runner.invoke(app, [*args, "--check"])
+    assert stale.exit_code == 4, stale.output
+    assert "stale" in stale.stderr and "plan.json" in stale.stderr
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before  # untouched
