@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import io
 import itertools
 import json
 from dataclasses import dataclass
@@ -21,8 +20,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
-from lqplan.errors import Diagnostic, DiagnosticList, InputError, display_path
-from lqplan.load import _cell_column, read_text, read_yaml
+from lqplan.errors import Diagnostic, DiagnosticList, InputError
+from lqplan.load import cell_column, open_csv, read_yaml
 from lqplan.model import (
     Clock,
     Code,
@@ -224,18 +223,9 @@ _RECORDS: dict[str, tuple[str, dict[str, str]]] = {
 def read_actuals_csv(path: Path) -> Document:
     """ACTUALS as one CSV, one fact per row, its kind in the `record` column (docs/actuals.md):
     segment, viewers, lucky_bag, pulled, sold, stock. Returns the YAML form, located."""
-    name = display_path(path)
-    text = read_text(path)
+    name, text, reader, columns = open_csv(path)
     doc = Document(name, None)
     problems = DiagnosticList()
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InputError([Diagnostic(name, 1, 1, message="file is empty")]) from None
-    except csv.Error as exc:
-        raise InputError([Diagnostic(name, 1, 1, message=f"invalid CSV: {exc}")]) from None
-    columns = [c.strip().lower() for c in header]
     known = CSV_COLUMNS + CSV_OPTIONAL
     for i, column in enumerate(columns):
         if column not in known:
@@ -245,7 +235,7 @@ def read_actuals_csv(path: Path) -> Document:
                 Diagnostic(
                     name,
                     1,
-                    _cell_column(text, 1, i),
+                    cell_column(text, 1, i),
                     "error",
                     "",
                     f"unknown column {column!r}{hint}",
@@ -280,7 +270,7 @@ def read_actuals_csv(path: Path) -> Document:
                     Diagnostic(
                         name,
                         line,
-                        _cell_column(text, line, row["record"][1]),
+                        cell_column(text, line, row["record"][1]),
                         "error",
                         "record",
                         f"unknown record {kind!r}; expected one of {', '.join(_RECORDS)}",
@@ -306,7 +296,7 @@ def _csv_row(
     problems: DiagnosticList,
 ) -> None:
     key, fields = _RECORDS[kind]
-    where = lambda column: (line, _cell_column(text, line, row[column][1]))  # noqa: E731
+    where = lambda column: (line, cell_column(text, line, row[column][1]))  # noqa: E731
     if kind in ("sold", "stock"):
         sku, units = row.get("sku", ("", 0)), row.get("units", ("", 0))
         if not sku[0] or not units[0]:

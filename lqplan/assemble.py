@@ -194,22 +194,14 @@ def assemble(
                 "value_cents": drop.value_cents,
             }
         )
-    totals = _totals(segments, bags)
+    totals = plan_totals(segments, bags)
     report = _solver_report(solution, settings, totals, baseline, demand)
     return {
         "schema": PLAN_SCHEMA,
         "generator": f"lqplan {__version__}",
         "show": _show_meta(demand),
         "segments": segments,
-        "breaks": [
-            {
-                "at": format_clock(b.at),
-                "minute": show.offset(b.at),
-                "minutes": b.minutes,
-                "label": b.label,
-            }
-            for b in sorted(show.breaks, key=lambda b: show.offset(b.at))
-        ],
+        "breaks": breaks_data(show),
         "lucky_bags": bags,
         "totals": totals,
         "stock_use": [
@@ -225,10 +217,8 @@ def assemble(
         "baseline": _baseline_report(demand, baseline),
         # What the paperwork needs and the plan alone does not say: rendering reads plan.json
         # only, so `lqplan render` works without the show's files.
-        "products": _products(inputs, sorted({s["sku"] for s in segments})),
-        "promotions": [
-            p.model_dump(mode="json", by_alias=True, exclude_none=True) for p in show.promotions
-        ],
+        "products": product_facts(inputs, sorted({s["sku"] for s in segments})),
+        "promotions": promotions_data(show),
         "viewer_curve": [
             {"minute": m, "viewers": round(demand.viewers[m])}
             for m in range(0, show.minutes + 1, demand.slot)
@@ -236,7 +226,25 @@ def assemble(
     }
 
 
-def _products(inputs: Any, skus: list[str]) -> dict[str, Any]:
+def breaks_data(show: Any) -> list[dict[str, Any]]:
+    """The show's breaks in time order, as plan.json holds them."""
+    return [
+        {
+            "at": format_clock(b.at),
+            "minute": show.offset(b.at),
+            "minutes": b.minutes,
+            "label": b.label,
+        }
+        for b in sorted(show.breaks, key=lambda b: show.offset(b.at))
+    ]
+
+
+def promotions_data(show: Any) -> list[dict[str, Any]]:
+    """Every promotion of show.yaml as written there."""
+    return [p.model_dump(mode="json", by_alias=True, exclude_none=True) for p in show.promotions]
+
+
+def product_facts(inputs: Any, skus: list[str]) -> dict[str, Any]:
     """Catalog facts of the products on air (selling points, proofs, objections...), by SKU."""
     out = {}
     for sku in skus:
@@ -281,7 +289,7 @@ def _show_meta(demand: Demand) -> dict[str, Any]:
     }
 
 
-def _totals(segments: list[dict[str, Any]], bags: list[dict[str, Any]]) -> dict[str, Any]:
+def plan_totals(segments: list[dict[str, Any]], bags: list[dict[str, Any]]) -> dict[str, Any]:
     value = sum(s["expected"]["value_cents"] for s in segments) + sum(
         b["value_cents"] for b in bags
     )

@@ -223,6 +223,17 @@ def init(
     err.print(f"next: lqplan validate {escape(display_path(directory))}")
 
 
+SeedOption = Annotated[int, typer.Option(help="Solver random seed.")]
+WorkersOption = Annotated[int, typer.Option(min=0, help="Solver threads (0: all cores).")]
+DeterministicOption = Annotated[
+    bool,
+    typer.Option(help="Byte-identical reruns on any machine (one worker, deterministic time)."),
+]
+LangOption = Annotated[
+    Lang | None, typer.Option(help="Language of the paperwork (default: the show's).")
+]
+
+
 class ObjectiveChoice(StrEnum):
     profit = "profit"
     gmv = "gmv"
@@ -239,18 +250,13 @@ def plan(
     time_limit: Annotated[
         float, typer.Option(min=0.1, help="Solver time limit in seconds.")
     ] = 10.0,
-    seed: Annotated[int, typer.Option(help="Solver random seed.")] = 0,
-    workers: Annotated[int, typer.Option(min=0, help="Solver threads (0: all cores).")] = 0,
+    seed: SeedOption = 0,
+    workers: WorkersOption = 0,
     objective: Annotated[
         ObjectiveChoice | None, typer.Option(help="Override the show's objective.")
     ] = None,
-    deterministic: Annotated[
-        bool,
-        typer.Option(help="Byte-identical reruns on any machine (one worker, deterministic time)."),
-    ] = False,
-    lang: Annotated[
-        Lang | None, typer.Option(help="Language of the paperwork (default: the show's).")
-    ] = None,
+    deterministic: DeterministicOption = False,
+    lang: LangOption = None,
     templates: TemplatesOption = None,
     as_json: Annotated[
         bool,
@@ -355,9 +361,7 @@ def render(
         Path, typer.Argument(metavar="PLAN.json", help="A plan from lqplan plan.")
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output folder.")],
-    lang: Annotated[
-        Lang | None, typer.Option(help="Language of the paperwork (default: the show's).")
-    ] = None,
+    lang: LangOption = None,
     templates: TemplatesOption = None,
     force: Annotated[bool, typer.Option(help="Overwrite files lqplan did not write.")] = False,
 ) -> None:

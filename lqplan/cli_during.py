@@ -14,8 +14,11 @@ from rich.table import Table
 from rich.text import Text
 
 from lqplan.cli import (
-    Lang,
+    DeterministicOption,
+    LangOption,
+    SeedOption,
     TemplatesOption,
+    WorkersOption,
     _guard,
     _print_diagnostic,
     _print_written,
@@ -54,14 +57,10 @@ def replan(
         typer.Option("--output", "-o", help="Output folder (default: replan-HHMM by the plan)."),
     ] = None,
     time_limit: Annotated[float, typer.Option(min=0.1, help="Solver time limit in seconds.")] = 2.0,
-    seed: Annotated[int, typer.Option(help="Solver random seed.")] = 0,
-    workers: Annotated[int, typer.Option(min=0, help="Solver threads (0: all cores).")] = 0,
-    deterministic: Annotated[
-        bool, typer.Option(help="Byte-identical reruns (one worker, deterministic time).")
-    ] = False,
-    lang: Annotated[
-        Lang | None, typer.Option(help="Language of the paperwork (default: the show's).")
-    ] = None,
+    seed: SeedOption = 0,
+    workers: WorkersOption = 0,
+    deterministic: DeterministicOption = False,
+    lang: LangOption = None,
     templates: TemplatesOption = None,
     as_json: Annotated[
         bool,

@@ -61,12 +61,11 @@ def read_yaml(path: Path) -> Document:
     return doc
 
 
-def read_stock_csv(path: Path) -> Document:
-    """stock.csv (as warehouse systems export it) -> the same shape as stock.yaml."""
+def open_csv(path: Path) -> tuple[str, str, Any, list[str]]:
+    """A CSV file's display name, text, row reader (past the header) and lower-case columns;
+    InputError naming the file when it is unreadable, empty or not CSV."""
     name = display_path(path)
     text = read_text(path)
-    doc = Document(name, None)
-    problems = DiagnosticList()
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -74,14 +73,21 @@ def read_stock_csv(path: Path) -> Document:
         raise InputError([Diagnostic(name, 1, 1, message="file is empty")]) from None
     except csv.Error as exc:
         raise InputError([Diagnostic(name, 1, 1, message=f"invalid CSV: {exc}")]) from None
-    columns = [c.strip().lower() for c in header]
+    return name, text, reader, [c.strip().lower() for c in header]
+
+
+def read_stock_csv(path: Path) -> Document:
+    """stock.csv (as warehouse systems export it) -> the same shape as stock.yaml."""
+    name, text, reader, columns = open_csv(path)
+    doc = Document(name, None)
+    problems = DiagnosticList()
     for i, column in enumerate(columns):
         if column not in STOCK_COLUMNS:
             problems.add(
                 Diagnostic(
                     name,
                     1,
-                    _cell_column(text, 1, i),
+                    cell_column(text, 1, i),
                     "error",
                     "",
                     f"unknown column {column!r}; expected {', '.join(STOCK_COLUMNS)}",
@@ -115,7 +121,7 @@ def read_stock_csv(path: Path) -> Document:
             index = len(rows)
             for i, (column, cell) in enumerate(zip(columns, cells, strict=True)):
                 cell = cell.strip()
-                doc.value_marks[("stock", index, column)] = (line, _cell_column(text, line, i))
+                doc.value_marks[("stock", index, column)] = (line, cell_column(text, line, i))
                 if cell == "":
                     continue
                 row[column] = int(cell) if column != "sku" and _is_int(cell) else cell
@@ -132,7 +138,7 @@ def _is_int(cell: str) -> bool:
     return cell.lstrip("+-").isdigit() and len(cell) < 20
 
 
-def _cell_column(text: str, line: int, index: int) -> int:
+def cell_column(text: str, line: int, index: int) -> int:
     """1-based character column where cell `index` starts on `line` (quotes respected)."""
     lines = text.splitlines()
     if not 1 <= line <= len(lines):

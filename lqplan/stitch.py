@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 from typing import Any
 
-from lqplan.assemble import _products, _totals, money
+from lqplan.assemble import breaks_data, money, plan_totals, product_facts, promotions_data
 from lqplan.demand import Demand, bag_value, demand_context
 from lqplan.model import LuckyBag, format_clock
 from lqplan.past import Past, PastSegment
@@ -81,24 +81,14 @@ def stitch(inputs: ShowInputs, past: Past, new: dict[str, Any]) -> dict[str, Any
         "generator": new["generator"],
         "show": meta,
         "segments": segments,
-        "breaks": [
-            {
-                "at": format_clock(b.at),
-                "minute": show.offset(b.at),
-                "minutes": b.minutes,
-                "label": b.label,
-            }
-            for b in sorted(show.breaks, key=lambda b: show.offset(b.at))
-        ],
+        "breaks": breaks_data(show),
         "lucky_bags": bags,
-        "totals": _totals(segments, bags),
+        "totals": plan_totals(segments, bags),
         "stock_use": stock_use,
         "solver": new["solver"],
         "baseline": new["baseline"],
-        "products": _products(inputs, sorted({s["sku"] for s in segments})),
-        "promotions": [
-            p.model_dump(mode="json", by_alias=True, exclude_none=True) for p in show.promotions
-        ],
+        "products": product_facts(inputs, sorted({s["sku"] for s in segments})),
+        "promotions": promotions_data(show),
         "viewer_curve": [
             {"minute": m, "viewers": round(past.viewers[m])}
             for m in range(0, show.minutes + 1, show.slot_minutes)
