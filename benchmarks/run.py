@@ -290,6 +290,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("folder", type=Path)
     sub.add_parser("extras", help="start-up, validate on 10,000 SKUs, render the marathon")
+    p = sub.add_parser("replan", help="replan the marathon sample from mid-show")
+    p.add_argument("--at", default="16:00")
+    p.add_argument("--limits", default="2,5", help="time limits to try, comma-separated")
     args = parser.parse_args(argv)
     if args.command == "run":
         rungs = list(RUNGS) if args.rung == "all" else args.rung.upper().split(",")
@@ -298,6 +301,10 @@ def main(argv: list[str] | None = None) -> None:
         _instance_main(args)
     elif args.command == "generate":
         print(write_show(args.folder, args.rung, args.seed))
+    elif args.command == "replan":
+        from benchmarks.replan import main as replan
+
+        replan(args.at, tuple(float(x) for x in args.limits.split(",")))
     else:
         from benchmarks.extras import main as extras
 
