@@ -449,7 +449,13 @@ def check(
 
 
 def main() -> None:
-    """Console entry point."""
+    """Console entry point. SIGTERM is treated like Ctrl-C: stop, write nothing, exit 130."""
+    import signal
+
+    def terminate(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
     app()
 
 

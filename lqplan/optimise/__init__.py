@@ -7,9 +7,12 @@ assumptions (1 worker, presolve off: see SOLVER_NOTES.md) and names the rules in
 
 from __future__ import annotations
 
+import contextlib
 import math
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from ortools.sat.python import cp_model
@@ -61,6 +64,27 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
         self.progress(time.perf_counter() - self.started, self.incumbent, bound)
 
 
+@contextlib.contextmanager
+def _stop_on_signals(solver: cp_model.CpSolver) -> Iterator[list[int]]:
+    """Ctrl-C or SIGTERM stops the search at once (CP-SAT runs in C++ and would otherwise
+    finish its time limit first); the caller then raises KeyboardInterrupt."""
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        received.append(signum)
+        solver.StopSearch()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield received
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def _parameters(solver: cp_model.CpSolver, settings: SolveSettings) -> None:
     params = solver.parameters
     params.num_workers = settings.worker_count
@@ -102,7 +126,10 @@ def solve(
     callback = _Reporter(progress, hint) if progress else None
     if callback is not None:
         solver.best_bound_callback = callback.on_bound
-    status = solver.Solve(model, callback) if callback else solver.Solve(model)
+    with _stop_on_signals(solver) as interrupted:
+        status = solver.Solve(model, callback) if callback else solver.Solve(model)
+    if interrupted:
+        raise KeyboardInterrupt  # the CLI exits 130; nothing has been written yet
     seconds = solver.WallTime()
     size = {
         "options": len(demand.options),
