@@ -83,7 +83,8 @@ class _Explainer:
         self.inputs = inputs
         self.show = inputs.show
         self.plan = plan
-        self.d = demand or build_demand(inputs)
+        # Every product and start: explain weighs alternatives the planner may have left out.
+        self.d = demand or build_demand(inputs, shortlist=False, stride=1)
         self.slot = self.d.slot
         self.segments = sorted(plan["segments"], key=lambda s: s["start_minute"])
         self.by_key: dict[tuple[str, int, int, int], list[Option]] = {}
