@@ -10,7 +10,6 @@ a superset of theirs (`segments` with `number`, `sku`, `start`, `end`; `plan`; s
 
 from __future__ import annotations
 
-import csv
 import difflib
 import itertools
 import json
@@ -21,7 +20,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from lqplan.errors import Diagnostic, DiagnosticList, InputError
-from lqplan.load import cell_column, open_csv, read_yaml
+from lqplan.load import cell_column, csv_rows, open_csv, read_yaml
 from lqplan.model import (
     Clock,
     Code,
@@ -245,41 +244,22 @@ def read_actuals_csv(path: Path) -> Document:
         problems.add(Diagnostic(name, 1, 1, "error", "", "missing column 'record'"))
     problems.raise_if_errors()
     data: dict[str, Any] = {}
-    line = 1
-    try:
-        for cells in reader:
-            line = reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
-            if len(cells) != len(columns):
-                problems.add(
-                    Diagnostic(
-                        name,
-                        line,
-                        1,
-                        "error",
-                        "",
-                        f"row has {len(cells)} cells; the header has {len(columns)}",
-                    )
+    for line, cells in csv_rows(name, reader, len(columns), problems):
+        row = {c: (v.strip(), i) for i, (c, v) in enumerate(zip(columns, cells, strict=True))}
+        kind = row["record"][0].lower()
+        if kind not in _RECORDS:
+            problems.add(
+                Diagnostic(
+                    name,
+                    line,
+                    cell_column(text, line, row["record"][1]),
+                    "error",
+                    "record",
+                    f"unknown record {kind!r}; expected one of {', '.join(_RECORDS)}",
                 )
-                continue
-            row = {c: (v.strip(), i) for i, (c, v) in enumerate(zip(columns, cells, strict=True))}
-            kind = row["record"][0].lower()
-            if kind not in _RECORDS:
-                problems.add(
-                    Diagnostic(
-                        name,
-                        line,
-                        cell_column(text, line, row["record"][1]),
-                        "error",
-                        "record",
-                        f"unknown record {kind!r}; expected one of {', '.join(_RECORDS)}",
-                    )
-                )
-                continue
-            _csv_row(doc, data, text, line, kind, row, problems)
-    except csv.Error as exc:
-        problems.add(Diagnostic(name, line + 1, 1, "error", "", f"invalid CSV: {exc}"))
+            )
+            continue
+        _csv_row(doc, data, text, line, kind, row, problems)
     problems.raise_if_errors()
     doc.data = data
     doc.value_marks.setdefault((), (1, 1))

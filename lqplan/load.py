@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,13 +100,34 @@ def read_stock_csv(path: Path) -> Document:
     problems.raise_if_errors()
     rows: list[dict[str, Any]] = []
     doc.value_marks[("stock",)] = (2, 1)
+    for line, cells in csv_rows(name, reader, len(columns), problems):
+        row: dict[str, Any] = {}
+        index = len(rows)
+        for i, (column, cell) in enumerate(zip(columns, cells, strict=True)):
+            cell = cell.strip()
+            doc.value_marks[("stock", index, column)] = (line, cell_column(text, line, i))
+            if cell == "":
+                continue
+            row[column] = int(cell) if column != "sku" and _is_int(cell) else cell
+        doc.value_marks[("stock", index)] = (line, 1)
+        rows.append(row)
+    problems.raise_if_errors()
+    doc.data = {"stock": rows}
+    return doc
+
+
+def csv_rows(
+    name: str, reader: Any, width: int, problems: DiagnosticList
+) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) of each non-blank row with as many cells as the header; rows of another
+    width and CSV syntax errors are reported with their line."""
     line = 1
     try:
         for cells in reader:
             line = reader.line_num
             if not any(c.strip() for c in cells):
                 continue  # spreadsheets leave blank rows at the end
-            if len(cells) != len(columns):
+            if len(cells) != width:
                 problems.add(
                     Diagnostic(
                         name,
@@ -113,25 +135,13 @@ def read_stock_csv(path: Path) -> Document:
                         1,
                         "error",
                         "",
-                        f"row has {len(cells)} cells; the header has {len(columns)}",
+                        f"row has {len(cells)} cells; the header has {width}",
                     )
                 )
                 continue
-            row: dict[str, Any] = {}
-            index = len(rows)
-            for i, (column, cell) in enumerate(zip(columns, cells, strict=True)):
-                cell = cell.strip()
-                doc.value_marks[("stock", index, column)] = (line, cell_column(text, line, i))
-                if cell == "":
-                    continue
-                row[column] = int(cell) if column != "sku" and _is_int(cell) else cell
-            doc.value_marks[("stock", index)] = (line, 1)
-            rows.append(row)
+            yield line, cells
     except csv.Error as exc:
         problems.add(Diagnostic(name, line + 1, 1, "error", "", f"invalid CSV: {exc}"))
-    problems.raise_if_errors()
-    doc.data = {"stock": rows}
-    return doc
 
 
 def _is_int(cell: str) -> bool:
