@@ -1,0 +1,183 @@
+"""The hostile-input corpus (issue 7): every case gives a clean error, never a crash or a hang.
+
+Each folder under tests/hostile/ is samples/minimal with one hostile change. The big cases (an
+alias bomb, 10,000-level nesting, a 50 MB file) are generated into tmp_path at test time. Every
+case is run as a user runs it, `lqplan validate CASE` and `lqplan plan CASE -o OUT` in a
+subprocess, and must exit 1 (2 for usage errors) with a one-line error naming the file (and the
+line where there is one), no traceback, no output folder, and return well before the timeout.
+The subprocesses run concurrently (a module fixture) to keep the file fast; wall times are
+printed (`pytest -s`), not asserted: timing belongs to the benchmarks.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES
+
+HOSTILE = Path(__file__).resolve().parent / "hostile"
+TIMEOUT = 20.0
+
+# case -> (file named in the error, its line or None when the problem has no line, a fragment of
+# the message). Committed cases are folders under tests/hostile/; GENERATED ones are built below.
+CASES: dict[str, tuple[str, int | None, str]] = {
+    "yaml-syntax": ("show.yaml", 12, "invalid YAML"),
+    "alias-bomb": ("audience.yaml", 6, "alias bomb"),
+    "deep-nesting": ("catalog.yaml", 1, "nesting deeper than"),
+    "file-50mb": ("stock.yaml", None, "the limit is"),
+    "gbk": ("catalog.yaml", 70, "not UTF-8"),
+    "latin1": ("catalog.yaml", 92, "not UTF-8"),
+    "utf16": ("audience.yaml", 1, "UTF-16"),
+    "utf16-no-bom": ("audience.yaml", 1, "NUL byte"),
+    "nul-byte": ("stock.yaml", 5, "NUL byte"),
+    "tabs": ("show.yaml", 15, "not tabs"),
+    "empty-file": ("catalog.yaml", 1, "file is empty"),
+    "comments-only": ("stock.yaml", 1, "file is empty"),
+    "list-for-mapping": ("show.yaml", 17, "team"),
+    "top-level-list": ("catalog.yaml", 1, "got a list"),
+    "number-as-string": ("show.yaml", 6, "duration_minutes"),
+    "string-as-number": ("show.yaml", 9, "currency"),
+    "price-as-string": ("catalog.yaml", 23, "live_price"),
+    "negative": ("stock.yaml", 6, "units"),
+    "zero": ("show.yaml", 7, "slot_minutes"),
+    "nan": ("catalog.yaml", 24, "finite"),
+    "infinite": ("catalog.yaml", 61, "finite"),
+    "digits-400": ("stock.yaml", 7, "400 digits"),
+    "time-25-00": ("show.yaml", 5, "25:00"),
+    "time-20-60": ("show.yaml", 26, "20:60"),
+    "date-feb-30": ("show.yaml", 4, "not a real date"),
+    "sku-dotdot": ("catalog.yaml", 80, "sku"),
+    "sku-slash": ("catalog.yaml", 80, "sku"),
+    "sku-space": ("catalog.yaml", 80, "sku"),
+    "sku-fullwidth": ("stock.yaml", 9, "not in the catalog"),
+    "sku-fullwidth-space": ("catalog.yaml", 80, "sku"),
+    "sku-200-chars": ("catalog.yaml", 80, "sku"),
+    "rich-markup-field": ("show.yaml", 12, "unknown field '[bold]extra[/]'"),
+    "csv-formula-units": ("stock.csv", 9, "units"),
+    "csv-formula-sku": ("stock.csv", 10, "sku"),
+    "csv-missing-column": ("stock.csv", 1, "missing column 'units'"),
+    "csv-short-row": ("stock.csv", 9, "row has 2 cells"),
+    "csv-extra-cells": ("stock.csv", 9, "row has 5 cells"),
+    "csv-extra-rows": ("stock.csv", 11, "not in the catalog"),
+    "missing-file": ("show.yaml", 13, "catalog file not found"),
+}
+GENERATED = ("alias-bomb", "deep-nesting", "file-50mb")
+VALID = "rich-markup"  # a product named with rich markup: planned, and printed literally
+MARKUP = "[bold]Oolong[/] [red]x"
+MISSING = "no-such-show"  # a usage error: exit 2
+
+
+def _generate(folder: Path, case: str) -> None:
+    shutil.copytree(SAMPLES / "minimal", folder)
+    if case == "alias-bomb":  # ten levels of ten aliases each: 10^10 values if expanded
+        lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]']
+        for i in range(1, 10):
+            lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+        (folder / "audience.yaml").write_text("\n".join(lines) + "\n", "utf-8")
+    elif case == "deep-nesting":
+        (folder / "catalog.yaml").write_text(f"products: {'[' * 10_000}{']' * 10_000}\n", "utf-8")
+    elif case == "file-50mb":  # a real stock file, then 50 MiB of comment lines
+        with (folder / "stock.yaml").open("a", encoding="utf-8") as f:
+            line = "# " + "x" * 1021 + "\n"
+            for _ in range(50 * 1024):
+                f.write(line)
+
+
+@dataclass
+class Run:
+    args: list[str]
+    code: int | None  # None: killed at the timeout
+    stdout: str
+    stderr: str
+    seconds: float
+    output: Path
+
+
+def _run(work: Path, command: str, case: str) -> Run:
+    output = work / f"out-{command}-{case}"
+    args = [command, case] + (["-o", str(output)] if command == "plan" else [])
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "lqplan", *args],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=TIMEOUT,
+        )
+        code, stdout, stderr = done.returncode, done.stdout, done.stderr
+    except subprocess.TimeoutExpired as exc:
+        code, stdout, stderr = None, str(exc.stdout or ""), str(exc.stderr or "")
+    return Run(args, code, stdout, stderr, time.perf_counter() - start, output)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[tuple[str, str], Run]:
+    work = tmp_path_factory.mktemp("hostile")
+    for case in (*CASES, VALID):
+        if case in GENERATED:
+            _generate(work / case, case)
+        else:
+            shutil.copytree(HOSTILE / case, work / case)
+    jobs = [(c, case) for case in (*CASES, VALID, MISSING) for c in ("validate", "plan")]
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        results = pool.map(lambda job: _run(work, *job), jobs)
+        table = dict(zip(jobs, results, strict=True))
+    for (command, case), run in table.items():
+        print(f"{run.seconds:6.2f} s  exit {run.code}  lqplan {command} {case}")
+    assert not (work / "out").exists(), "a command wrote to the default output folder"
+    return table
+
+
+def test_every_case_has_a_folder_or_a_generator():
+    committed = {p.name for p in HOSTILE.iterdir() if p.is_dir()}
+    assert committed == (set(CASES) - set(GENERATED)) | {VALID}
+
+
+def _assert_clean(run: Run) -> None:
+    assert run.code is not None, f"lqplan {' '.join(run.args)} did not return in {TIMEOUT} s"
+    assert "Traceback" not in run.stderr + run.stdout, run.stderr
+    assert run.stdout == "", "stdout carries data only"
+    assert not run.output.exists(), "an output folder was created"
+
+
+@pytest.mark.parametrize("command", ["validate", "plan"])
+@pytest.mark.parametrize("case", list(CASES))
+def test_hostile_input_is_a_clean_error(runs, case: str, command: str):
+    run = runs[(command, case)]
+    _assert_clean(run)
+    assert run.code == 1, run.stderr
+    file, line, fragment = CASES[case]
+    where = f"{case}/{file}" + (f":{line}:" if line else ": error:")
+    named = [text for text in run.stderr.splitlines() if text.startswith(where)]
+    assert named, f"no error at {where!r} in:\n{run.stderr}"
+    assert any(fragment in text and "error" in text for text in named), run.stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "plan"])
+def test_missing_show_is_a_usage_error(runs, command: str):
+    run = runs[(command, MISSING)]
+    _assert_clean(run)
+    assert run.code == 2, run.stderr
+    assert f"{MISSING}: no such file or folder" in run.stderr
+
+
+def test_rich_markup_in_a_product_name_is_printed_literally(runs):
+    assert runs[("validate", VALID)].code == 0, runs[("validate", VALID)].stderr
+    run = runs[("plan", VALID)]
+    assert run.code == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    assert MARKUP in run.stderr  # the summary's timeline names the product as written
+    assert (run.output / "plan.json").is_file()
