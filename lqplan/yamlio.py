@@ -22,6 +22,9 @@ import yaml
 
 from lqplan.errors import Diagnostic, InputError
 
+# libyaml's parser when PyYAML was built with it: the pure-Python one takes ~7 s per MB.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 MAX_BYTES = 32 * 1024 * 1024  # a 10,000-SKU catalog is about 4 MB
 MAX_DEPTH = 64  # real show files nest 5-6 levels
 MAX_NODES = 2_000_000  # values after alias expansion; a bomb reaches billions
@@ -85,7 +88,7 @@ def _scalar(file: str, event: yaml.ScalarEvent) -> Any:
     """Resolve a scalar with the YAML 1.2 core schema (plus explicit standard tags)."""
     text = event.value
     tag = event.tag
-    plain = event.style is None and event.implicit[0]
+    plain = not event.style and event.implicit[0]  # libyaml says "" where PyYAML says None
     if tag in (None, "!") and not plain:
         return text
     if tag == "tag:yaml.org,2002:str":
@@ -195,7 +198,7 @@ def parse_yaml(text: str, file: str) -> Document:
         return (*parent[1], parent[2])
 
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=_LOADER):
             if isinstance(event, yaml.DocumentStartEvent):
                 if seen_document:
                     raise _fail(file, _mark(event), "more than one YAML document in one file")
@@ -233,7 +236,12 @@ def parse_yaml(text: str, file: str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         where = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problem = exc.problem or exc.context or "invalid YAML"
-        if "\t" in problem or "'\\t'" in problem:
+        if (
+            "\t" in problem
+            or "'\\t'" in problem
+            or "tab character" in problem
+            or _char_at(text, where) == "\t"
+        ):
             problem += " (indent with spaces, not tabs)"
         raise _fail(file, where, f"invalid YAML: {problem}") from None
     except yaml.reader.ReaderError as exc:  # a control character, for one
@@ -250,6 +258,15 @@ def parse_yaml(text: str, file: str) -> Document:
     except RecursionError:
         raise _fail(file, (0, 0), f"nesting deeper than {MAX_DEPTH} levels") from None
     return doc
+
+
+def _char_at(text: str, where: tuple[int, int]) -> str:
+    """The character at a 1-based (line, column), or '' (libyaml names no tab in its errors)."""
+    lines = text.split("\n")
+    line, column = where
+    if 1 <= line <= len(lines) and 1 <= column <= len(lines[line - 1]):
+        return lines[line - 1][column - 1]
+    return ""
 
 
 class _NoKey:
