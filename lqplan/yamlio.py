@@ -236,6 +236,8 @@ def parse_yaml(text: str, file: str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         where = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problem = exc.problem or exc.context or "invalid YAML"
+        if "nesting depth" in problem:  # libyaml's own limit (PyYAML >= 6.0.4) is far deeper
+            raise _fail(file, where, f"nesting deeper than {MAX_DEPTH} levels") from None
         if (
             "\t" in problem
             or "'\\t'" in problem
