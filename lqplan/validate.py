@@ -71,14 +71,19 @@ class ShowInputs:
 
     def segment_lengths(self, product: Product) -> list[int]:
         """Segment lengths this product may take: multiples of the slot within its min..max."""
-        slot = self.show.slot_minutes
-        limits = self.segment_minutes(product)
-        return [m for m in range(slot, limits.max + 1, slot) if m >= limits.min]
+        return segment_lengths(self.show, product)
 
     def share_weights(self) -> list[float]:
         """Audience shares normalised to sum to 1 (validation warns when they did not)."""
         total = sum(s.share for s in self.audience.segments)
         return [s.share / total for s in self.audience.segments]
+
+
+def segment_lengths(show: Show, product: Product) -> list[int]:
+    """Minutes a segment of `product` may last: multiples of the slot within its min..max."""
+    slot = show.slot_minutes
+    limits = product.segment_minutes or show.rules.segment_minutes
+    return [m for m in range(slot, limits.max + 1, slot) if m >= limits.min]
 
 
 def _vocabulary(model: type[BaseModel], seen: set[type] | None = None) -> set[str]:
@@ -450,11 +455,7 @@ class _Checker:
                     f"segment of at least {limits.min} min is longer than the show "
                     f"({show_minutes} min)",
                 )
-            elif not [
-                m
-                for m in range(self.show.slot_minutes, limits.max + 1, self.show.slot_minutes)
-                if m >= limits.min
-            ]:
+            elif not segment_lengths(self.show, product):
                 self.report(
                     "catalog",
                     ("products", i, "segment_minutes"),
@@ -678,7 +679,7 @@ class _Checker:
                 assert product is not None
                 if promo.window and self.offset(promo.window.to) - self.offset(
                     promo.window.from_
-                ) < min(self._lengths(product)):
+                ) < min(segment_lengths(self.show, product), default=0):
                     self.report(
                         "show",
                         (*path, "window"),
@@ -705,11 +706,6 @@ class _Checker:
                 f"{rule.id} (a bag at least every {rule.max_gap_minutes} min) needs "
                 f"{needed} over a {self.show.minutes}-minute show; raise the counts",
             )
-
-    def _lengths(self, product: Product) -> list[int]:
-        limits = product.segment_minutes or self.show.rules.segment_minutes
-        slot = self.show.slot_minutes
-        return [m for m in range(slot, limits.max + 1, slot) if m >= limits.min] or [limits.max]
 
 
 def _rule_ids(show: Show) -> list[str]:
