@@ -429,9 +429,11 @@ def check(
     if "replan" in plan_data:
         # Its past is what happened, not what the model says, and its rest was planned under
         # the rules as the actuals left them: checked when `lqplan replan` made it.
-        raise UsageError(f"{display_path(plan_file)} was replanned at "
-                         f"{plan_data['replan'].get('at')}: lqplan check verifies plans made by "
-                         "lqplan plan; the rest of a replanned plan is checked when it is made")
+        raise UsageError(
+            f"{display_path(plan_file)} was replanned at "
+            f"{plan_data['replan'].get('at')}: lqplan check verifies plans made by "
+            "lqplan plan; the rest of a replanned plan is checked when it is made"
+        )
     report = check_plan(load_and_validate(show), plan_data)
     if as_json:
         payload = {

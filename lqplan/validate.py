@@ -137,6 +137,11 @@ def _pydantic_diagnostics(kind: str, doc: Document, exc: ValidationError) -> lis
             if close:
                 message += f" (did you mean {close[0]!r}?)"
             line, column = doc.locate(path, key=True)
+        elif kind_of in ("too_long", "too_short", "string_too_long", "string_too_short"):
+            subject = _display(path[-1:]) if path and isinstance(path[-1], str) else "it"
+            value = _value_at(doc.data, path)
+            message = _length_message(subject, value, error.get("ctx", {}), message)
+            line, column = doc.locate(path)
         elif kind_of == "missing":
             message = f"missing required field {path[-1]!r}" if path else "missing field"
             line, column = doc.locate(path[:-1])
@@ -144,6 +149,30 @@ def _pydantic_diagnostics(kind: str, doc: Document, exc: ValidationError) -> lis
             line, column = doc.locate(path)
         out.append(Diagnostic(doc.file, line, column, "error", _display(path), message))
     return out
+
+
+def _length_message(subject: str, value: Any, ctx: dict[str, Any], fallback: str) -> str:
+    """'sku is 200 characters long; at most 64' and 'selling_points has 5 items; at most 3'
+    rather than pydantic's 'Value should have at most 64 items after validation, not 200'."""
+    if not isinstance(value, str | list | dict):
+        return fallback
+    size = (
+        f"is {len(value)} characters long" if isinstance(value, str) else f"has {len(value)} items"
+    )
+    if "max_length" in ctx:
+        return f"{subject} {size}; at most {ctx['max_length']}"
+    if "min_length" in ctx:
+        return f"{subject} {size}; at least {ctx['min_length']}"
+    return fallback
+
+
+def _value_at(data: Any, path: Iterable[str | int]) -> Any:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
 
 
 def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:

@@ -59,7 +59,7 @@ CASES: dict[str, tuple[str, int | None, str]] = {
     "sku-space": ("catalog.yaml", 80, "sku"),
     "sku-fullwidth": ("stock.yaml", 9, "not in the catalog"),
     "sku-fullwidth-space": ("catalog.yaml", 80, "sku"),
-    "sku-200-chars": ("catalog.yaml", 80, "sku"),
+    "sku-200-chars": ("catalog.yaml", 80, "sku is 200 characters long; at most 64"),
     "rich-markup-field": ("show.yaml", 12, "unknown field '[bold]extra[/]'"),
     "csv-formula-units": ("stock.csv", 9, "units"),
     "csv-formula-sku": ("stock.csv", 10, "sku"),
