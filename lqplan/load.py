@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lqplan.errors import Diagnostic, DiagnosticList, InputError, UsageError, display_path
+from lqplan.errors import (
+    Diagnostic,
+    DiagnosticList,
+    InputError,
+    Place,
+    UsageError,
+    display_path,
+)
 from lqplan.yamlio import Document, decode, parse_yaml
 
 KINDS = ("show", "catalog", "audience", "stock")
@@ -179,20 +187,19 @@ def load_show(target: str | Path) -> RawShow:
         if given is not None and not isinstance(given, str):
             continue  # the model check reports the wrong type at its place
         path = _find(raw.folder, kind, given)
+        line, column = show_doc.locate(("files", kind)) if given else (0, 0)
+        place = Place(display_path(show_path), line, column)
+        field_path = f"files.{kind}" if given else ""
+        outside = outside_message(path, raw.folder) if path is not None else ""
+        if outside:  # before "not found": a show must not probe what exists outside it
+            if not given:  # catalog.yaml itself is a symbolic link out of the show
+                place = Place(display_path(path))  # type: ignore[arg-type]
+            name = given or path.name  # type: ignore[union-attr]
+            problems.add(place.diagnostic(f"{kind} file {name} {outside}", field_path))
+            continue
         if path is None or not path.is_file():
-            line, column = show_doc.locate(("files", kind)) if given else (0, 0)
             wanted = given or ("stock.yaml or stock.csv" if kind == "stock" else f"{kind}.yaml")
-            where = display_path(show_path)
-            problems.add(
-                Diagnostic(
-                    where,
-                    line,
-                    column,
-                    "error",
-                    f"files.{kind}" if given else "",
-                    f"{kind} file not found: {wanted}",
-                )
-            )
+            problems.add(place.diagnostic(f"{kind} file not found: {wanted}", field_path))
             continue
         try:
             doc = read_stock_csv(path) if path.suffix.lower() == ".csv" else read_yaml(path)
@@ -201,8 +208,38 @@ def load_show(target: str | Path) -> RawShow:
             continue
         raw.documents[kind] = doc
         raw.paths[kind] = path
+    templates = show_doc.data.get("templates") if isinstance(show_doc.data, dict) else None
+    if isinstance(templates, str) and templates:
+        outside = outside_message(raw.folder / templates, raw.folder)
+        if outside:
+            line, column = show_doc.locate(("templates",))
+            place = Place(display_path(show_path), line, column)
+            problems.add(place.diagnostic(f"templates folder {templates} {outside}", "templates"))
     problems.raise_if_errors()
     return raw
+
+
+def boundary(folder: Path) -> Path:
+    """How far a show's files may reach: the enclosing git repository (the nearest folder above
+    with a `.git`, so that shows in one repository can share a catalog), else the show's folder."""
+    folder = folder.resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return folder
+
+
+def outside_message(path: Path, folder: Path) -> str:
+    """'' when `path` (symlinks followed) stays inside the show's boundary; else why it may not
+    be read. A show's files are edited by anyone on a team: they must not read /etc/passwd."""
+    root = boundary(folder)
+    if path.resolve().is_relative_to(root):
+        return ""
+    kind = "repository" if (root / ".git").exists() else "folder"
+    target = path.resolve()
+    lexical = Path(os.path.normpath(path.absolute()))
+    via = " through a symbolic link" if lexical.is_relative_to(root) else ""
+    return f"is outside the show's {kind}{via}: {display_path(target)}"
 
 
 def _find(folder: Path, kind: str, given: str | None) -> Path | None:

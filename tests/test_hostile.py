@@ -68,8 +68,21 @@ CASES: dict[str, tuple[str, int | None, str]] = {
     "csv-extra-cells": ("stock.csv", 9, "row has 5 cells"),
     "csv-extra-rows": ("stock.csv", 11, "not in the catalog"),
     "missing-file": ("show.yaml", 13, "catalog file not found"),
+    "files-dotdot": (
+        "show.yaml",
+        13,
+        "audience file ../../../../../../../../../etc/passwd is "
+        "outside the show's folder: /etc/passwd",
+    ),
+    "files-absolute": ("show.yaml", 14, "stock file /etc/passwd is outside the show's folder"),
+    "files-symlink": ("catalog.yaml", None, "outside the show's folder through a symbolic link"),
+    "templates-outside": (
+        "show.yaml",
+        13,
+        "templates folder ../../../../../../../../../tmp is outside the show's folder",
+    ),
 }
-GENERATED = ("alias-bomb", "deep-nesting", "file-50mb")
+GENERATED = ("alias-bomb", "deep-nesting", "file-50mb", "files-symlink")
 VALID = "rich-markup"  # a product named with rich markup: planned, and printed literally
 MARKUP = "[bold]Oolong[/] [red]x"
 MISSING = "no-such-show"  # a usage error: exit 2
@@ -84,6 +97,9 @@ def _generate(folder: Path, case: str) -> None:
         (folder / "audience.yaml").write_text("\n".join(lines) + "\n", "utf-8")
     elif case == "deep-nesting":
         (folder / "catalog.yaml").write_text(f"products: {'[' * 10_000}{']' * 10_000}\n", "utf-8")
+    elif case == "files-symlink":  # catalog.yaml is a link to a file outside the show
+        (folder / "catalog.yaml").unlink()
+        (folder / "catalog.yaml").symlink_to("/etc/passwd")
     elif case == "file-50mb":  # a real stock file, then 50 MiB of comment lines
         with (folder / "stock.yaml").open("a", encoding="utf-8") as f:
             line = "# " + "x" * 1021 + "\n"
@@ -181,3 +197,36 @@ def test_rich_markup_in_a_product_name_is_printed_literally(runs):
     assert "Traceback" not in run.stderr
     assert MARKUP in run.stderr  # the summary's timeline names the product as written
     assert (run.output / "plan.json").is_file()
+
+
+def _shared_catalog_layout(root: Path) -> Path:
+    """root/shows/evening/ names root/shared/catalog.yaml: two folders up, one down."""
+    show = root / "shows" / "evening"
+    shutil.copytree(SAMPLES / "minimal", show)
+    (root / "shared").mkdir()
+    (show / "catalog.yaml").rename(root / "shared" / "catalog.yaml")
+    text = (show / "show.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "objective: profit\n", "objective: profit\nfiles:\n  catalog: ../../shared/catalog.yaml\n"
+    )
+    (show / "show.yaml").write_text(text, encoding="utf-8")
+    return show
+
+
+def test_a_shared_catalog_inside_the_repository_loads(tmp_path):
+    from lqplan.pipeline import load_and_validate
+
+    (tmp_path / ".git").mkdir()  # the nearest folder above the show with a .git is its boundary
+    inputs = load_and_validate(_shared_catalog_layout(tmp_path))
+    assert len(inputs.catalog.products) == 8
+
+
+def test_a_shared_catalog_outside_any_repository_is_refused(tmp_path):
+    from lqplan.errors import InputError
+    from lqplan.pipeline import load_and_validate
+
+    with pytest.raises(InputError) as info:
+        load_and_validate(_shared_catalog_layout(tmp_path))
+    (diagnostic,) = info.value.diagnostics
+    assert diagnostic.path == "files.catalog" and diagnostic.line == 14
+    assert "is outside the show's folder" in diagnostic.message
