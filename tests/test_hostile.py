@@ -119,7 +119,13 @@ class Run:
 
 def _run(work: Path, command: str, case: str) -> Run:
     output = work / f"out-{command}-{case}"
-    args = [command, case] + (["-o", str(output)] if command == "plan" else [])
+    return run_lqplan(
+        work, [command, case] + (["-o", str(output)] if command == "plan" else []), output
+    )
+
+
+def run_lqplan(work: Path, args: list[str], output: Path) -> Run:
+    """`lqplan ARGS` in a subprocess in `work`, as a user runs it; killed at TIMEOUT."""
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
     start = time.perf_counter()
     try:
@@ -162,7 +168,7 @@ def test_every_case_has_a_folder_or_a_generator():
     assert committed == (set(CASES) - set(GENERATED)) | {VALID}
 
 
-def _assert_clean(run: Run) -> None:
+def assert_clean(run: Run) -> None:
     assert run.code is not None, f"lqplan {' '.join(run.args)} did not return in {TIMEOUT} s"
     assert "Traceback" not in run.stderr + run.stdout, run.stderr
     assert run.stdout == "", "stdout carries data only"
@@ -173,7 +179,7 @@ def _assert_clean(run: Run) -> None:
 @pytest.mark.parametrize("case", list(CASES))
 def test_hostile_input_is_a_clean_error(runs, case: str, command: str):
     run = runs[(command, case)]
-    _assert_clean(run)
+    assert_clean(run)
     assert run.code == 1, run.stderr
     file, line, fragment = CASES[case]
     where = f"{case}/{file}" + (f":{line}:" if line else ": error:")
@@ -185,7 +191,7 @@ def test_hostile_input_is_a_clean_error(runs, case: str, command: str):
 @pytest.mark.parametrize("command", ["validate", "plan"])
 def test_missing_show_is_a_usage_error(runs, command: str):
     run = runs[(command, MISSING)]
-    _assert_clean(run)
+    assert_clean(run)
     assert run.code == 2, run.stderr
     assert f"{MISSING}: no such file or folder" in run.stderr
 
