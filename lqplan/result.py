@@ -24,6 +24,8 @@ class SolveSettings:
     use_hint: bool = True
     shortlist: bool = True  # offer the optimiser only the products a plan can use (demand.py)
     start_stride: int | None = None  # starts every k slots; None: every 2 minutes at least
+    # Above this many options the plan is improved window by window (optimise/lns.py).
+    window_search_from: int = 15_000
 
     @property
     def worker_count(self) -> int:

@@ -65,24 +65,24 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
 
 
 @contextlib.contextmanager
-def _stop_on_signals(solver: cp_model.CpSolver) -> Iterator[list[int]]:
-    """Ctrl-C or SIGTERM stops the search at once (CP-SAT runs in C++ and would otherwise
-    finish its time limit first); the caller then raises KeyboardInterrupt."""
+def _stop_on_signals(stop: Callable[[], None]) -> Iterator[list[int]]:
+    """Ctrl-C or SIGTERM calls `stop` (which stops the search at once: CP-SAT runs in C++ and
+    would otherwise finish its time limit first); the caller then raises KeyboardInterrupt."""
     received: list[int] = []
     if threading.current_thread() is not threading.main_thread():
         yield received
         return
 
-    def stop(signum: int, _frame: object) -> None:
+    def handler(signum: int, _frame: object) -> None:
         received.append(signum)
-        solver.StopSearch()
+        stop()
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield received
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        for sig, restore in previous.items():
+            signal.signal(sig, restore)
 
 
 def _parameters(solver: cp_model.CpSolver, settings: SolveSettings) -> None:
@@ -108,7 +108,18 @@ def solve(
     hint: Solution | None = None,
     progress: Progress | None = None,
 ) -> Solution:
-    """Find the best plan within the time limit; `hint` (the baseline) seeds the search."""
+    """Find the best plan within the time limit; `hint` (the baseline) seeds the search.
+
+    A large show with a complete hint is improved window by window (lns.py) instead: measured on
+    the benchmark ladder, the full model spends its time loading and propagating there.
+    """
+    if (
+        hint is not None
+        and hint.options
+        and settings.use_hint
+        and len(demand.options) > settings.window_search_from
+    ):
+        return _solve_by_windows(demand, settings, hint, progress)
     started = time.perf_counter()
     built = ShowModel(demand)
     model = built.model
@@ -126,7 +137,7 @@ def solve(
     callback = _Reporter(progress, hint) if progress else None
     if callback is not None:
         solver.best_bound_callback = callback.on_bound
-    with _stop_on_signals(solver) as interrupted:
+    with _stop_on_signals(solver.StopSearch) as interrupted:
         status = solver.Solve(model, callback) if callback else solver.Solve(model)
     if interrupted:
         raise KeyboardInterrupt  # the CLI exits 130; nothing has been written yet
@@ -166,6 +177,42 @@ def solve(
         )
     return Solution(
         SolveStatus.NO_SOLUTION, seconds=seconds, build_seconds=build_seconds, model_size=size
+    )
+
+
+def _solve_by_windows(
+    demand: Demand, settings: SolveSettings, hint: Solution, progress: Progress | None
+) -> Solution:
+    from lqplan.optimise.lns import Stopper, improve
+
+    started = time.perf_counter()
+    bound = hint.bound
+    report = None
+    if progress is not None:
+
+        def report(seconds: float, incumbent: float) -> None:
+            progress(seconds, incumbent, float(bound) if bound is not None else math.inf)
+
+    stopper = Stopper()
+    with _stop_on_signals(stopper.stop) as interrupted:
+        plan, windows = improve(demand, hint, settings, settings.time_limit, stopper, report)
+    if interrupted:
+        raise KeyboardInterrupt
+    objective = plan.objective or 0
+    optimal = bound is not None and objective >= bound
+    return Solution(
+        status=SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE,
+        options=plan.options,
+        drops=plan.drops,
+        objective=objective,
+        bound=None if bound is None else max(bound, objective),
+        seconds=time.perf_counter() - started,
+        model_size={
+            "options": len(demand.options),
+            "bag_drops": len(demand.drops),
+            "windows": windows,
+        },
+        from_hint=set(plan.options) == set(hint.options) and set(plan.drops) == set(hint.drops),
     )
 
 

@@ -1,0 +1,226 @@
+"""Large-neighbourhood search by time window: improve a complete plan one stretch at a time.
+
+On a large show the full CP-SAT model spends most of its time loading and propagating: each of
+its own LNS moves re-derives a neighbourhood from 100k+ variables (measured: about 2 s per move
+on 300 products × 240 slots, a dozen moves in 30 s). Here each move is a small model of its own:
+the plan outside a window of slots is kept as it is, and inside the window any of a few dozen
+candidate products may take any start and length. The small model is the same ShowModel over a
+smaller Demand, so every rule (stock, repeats, precedence, cadence, budgets, host stretch) holds
+across the window's edges exactly as in the full model; the plan's options outside the window
+are its only options there, forced on.
+
+Windows sweep the show with half-overlap; a sweep that finds nothing widens the window.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from ortools.sat.python import cp_model
+
+from lqplan.demand import Demand, Option, renumbered
+from lqplan.optimise.cpsat import ShowModel
+from lqplan.result import Solution, SolveSettings
+
+# Figures measured on the benchmark ladder (BENCHMARKS.md): on 300 products × 240 slots,
+# windows of 15 slots with 1 s each gained 3× faster than windows of 40 slots with 2 s each.
+WINDOW_SECONDS = 1.0  # cap per window: most of a window's gain comes well before its proof
+WINDOWS = 16  # the first sweep's window is the show's slots / WINDOWS (at least 8 slots)
+WIDEN_BELOW = 3e-3  # a sweep gaining less than this (relative) widens the window by half
+# A deterministic run counts CP-SAT's deterministic time plus this much per window and per option
+# in it for the work around the search (building the window, loading it), so that its budget
+# tracks the wall clock (measured on the marathon sample: 0.10–0.23 s per window of ~1,300).
+DTIME_PER_WINDOW = 0.05
+DTIME_PER_OPTION = 5e-5
+MIN_CANDIDATES = 12  # products offered to a window besides those already in it
+
+
+@dataclass
+class Neighbourhood:
+    demand: Demand  # the sub-show: fixed options outside the window, candidates inside
+    options: list[int]  # sub-option index -> index in the full demand
+    drops: list[int]
+    fixed: list[int]  # sub-option indices forced on (the plan outside the window)
+    fixed_drops: list[int]
+
+
+class Stopper:
+    """The sub-solve running now, so that a signal handler can stop it (see solve())."""
+
+    def __init__(self) -> None:
+        self.current: cp_model.CpSolver | None = None
+        self.stopped = False
+
+    def stop(self) -> None:
+        self.stopped = True
+        if self.current is not None:
+            self.current.StopSearch()
+
+
+class WindowSearch:
+    def __init__(self, demand: Demand, settings: SolveSettings, stopper: Stopper):
+        self.demand = demand
+        self.settings = settings
+        self.by_sku: dict[str, list[Option]] = defaultdict(list)
+        for o in demand.options:
+            self.by_sku[o.sku].append(o)
+        self.coefficient = [o.value_cents + o.preference_cents for o in demand.options]
+        self.dtime = 0.0  # deterministic seconds spent in sub-solves
+        self.windows = 0
+        self.stopper = stopper
+
+    def value(self, options: tuple[int, ...], drops: tuple[int, ...]) -> int:
+        return sum(self.coefficient[i] for i in options) + sum(
+            self.demand.drops[i].value_cents for i in drops
+        )
+
+    def neighbourhood(
+        self, plan: Solution, lo: int, hi: int, candidates_wanted: int
+    ) -> Neighbourhood:
+        """Free the slots [lo, hi) (widened to the plan's segment edges)."""
+        d = self.demand
+        chosen = [d.options[i] for i in plan.options]
+        for o in chosen:  # widen to whole segments so that none straddles an edge
+            if o.start < lo < o.end:
+                lo = o.start
+            if o.start < hi < o.end:
+                hi = o.end
+        outside = [o for o in chosen if o.end <= lo or o.start >= hi]
+        inside = {o.sku for o in chosen if lo <= o.start < hi}
+        aired_outside: dict[str, int] = defaultdict(int)
+        for o in outside:
+            aired_outside[o.sku] += 1
+
+        def fits(o: Option) -> bool:
+            return lo <= o.start and o.end <= hi
+
+        # Candidates: the window's own products, then the best others that may still air.
+        scores: dict[str, float] = {}
+        for sku, options in self.by_sku.items():
+            if sku in inside or aired_outside[sku] >= d.max_airings.get(sku, 1):
+                continue
+            best = max(
+                (self.coefficient[o.index] / o.slots for o in options if fits(o)), default=None
+            )
+            if best is not None:
+                scores[sku] = best
+        ranked = sorted(scores, key=lambda s: (-scores[s], s))
+        skus = inside | set(ranked[:candidates_wanted])
+        sub_options: list[int] = [o.index for o in outside]
+        fixed = list(range(len(sub_options)))
+        for sku in sorted(skus):
+            sub_options += [o.index for o in self.by_sku[sku] if fits(o)]
+        sub_drops, fixed_drops = [], []
+        for i in plan.drops:
+            if not lo <= d.drops[i].start < hi:
+                fixed_drops.append(len(sub_drops))
+                sub_drops.append(i)
+        sub_drops += [i for i, b in enumerate(d.drops) if lo <= b.start < hi]
+        sub = replace(
+            d,
+            options=[renumbered(d.options[i], k) for k, i in enumerate(sub_options)],
+            drops=[d.drops[i] for i in sub_drops],
+        )
+        return Neighbourhood(sub, sub_options, sub_drops, fixed, fixed_drops)
+
+    def solve_window(
+        self, plan: Solution, lo: int, hi: int, candidates: int, seconds: float
+    ) -> Solution | None:
+        """The best plan that differs from `plan` only in [lo, hi), or None if none better."""
+        n = self.neighbourhood(plan, lo, hi, candidates)
+        built = ShowModel(n.demand)
+        model = built.model
+        for k in n.fixed:
+            model.Add(built.x[k] == 1)
+        for k in n.fixed_drops:
+            model.Add(built.z[k] == 1)
+        chosen = set(plan.options)
+        inside = {k for k, i in enumerate(n.options) if i in chosen}
+        for k, var in enumerate(built.x):
+            model.AddHint(var, k in inside)
+        taken = set(plan.drops)
+        for k, var in enumerate(built.z):
+            model.AddHint(var, n.drops[k] in taken)
+        for var, value in built.hint_values(inside):
+            model.AddHint(var, value)
+        solver = cp_model.CpSolver()
+        params = solver.parameters
+        params.cp_model_presolve = False
+        params.random_seed = self.settings.seed
+        # One worker: a window is small, and a second worker's start-up costs more than it finds.
+        params.num_workers = 1
+        params.relative_gap_limit = 0.0
+        if self.settings.deterministic:
+            params.max_deterministic_time = seconds
+            params.max_time_in_seconds = seconds * 20
+        else:
+            params.max_time_in_seconds = seconds
+        self.stopper.current = solver
+        status = solver.Solve(model)
+        self.stopper.current = None
+        self.dtime += (
+            solver.deterministic_time + DTIME_PER_WINDOW + DTIME_PER_OPTION * len(n.options)
+        )
+        self.windows += 1
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        options = tuple(
+            sorted(n.options[k] for k, var in enumerate(built.x) if solver.BooleanValue(var))
+        )
+        drops = tuple(
+            sorted(n.drops[k] for k, var in enumerate(built.z) if solver.BooleanValue(var))
+        )
+        value = self.value(options, drops)
+        if value <= (plan.objective or 0):
+            return None
+        return replace(plan, options=options, drops=drops, objective=value, from_hint=False)
+
+
+def improve(
+    demand: Demand,
+    plan: Solution,
+    settings: SolveSettings,
+    budget: float,
+    stopper: Stopper,
+    progress: Callable[[float, float], None] | None = None,
+) -> tuple[Solution, int]:
+    """Improve a complete plan window by window for `budget` seconds (deterministic seconds when
+    settings.deterministic, else wall clock); returns the plan and the number of windows solved.
+
+    Stops early at a local optimum: two sweeps in a row at the widest window gaining nothing.
+    """
+    search = WindowSearch(demand, settings, stopper)
+    started = time.perf_counter()
+
+    def spent() -> float:
+        return search.dtime if settings.deterministic else time.perf_counter() - started
+
+    slots = demand.slots
+    widest = max(8, slots // 2)
+    width = min(widest, max(8, slots // WINDOWS))
+    sweep, idle = 0, 0
+    while spent() < budget and idle < 2 and not stopper.stopped:
+        before = plan.objective or 0
+        step = max(1, width // 2)
+        offset = (sweep % 2) * (step // 2)  # alternate the windows' edges between sweeps
+        for lo in range(-offset, max(1, slots - width // 2), step):
+            left = budget - spent()
+            if left <= 0.05 or stopper.stopped:
+                break
+            lo, hi = max(0, lo), min(slots, lo + width)
+            segments = sum(1 for i in plan.options if lo <= demand.options[i].start < hi)
+            wanted = max(MIN_CANDIDATES, 2 * segments)
+            better = search.solve_window(plan, lo, hi, wanted, min(left, WINDOW_SECONDS))
+            if better is not None:
+                plan = better
+                if progress is not None:
+                    progress(time.perf_counter() - started, float(plan.objective or 0))
+        sweep += 1
+        gain = ((plan.objective or 0) - before) / max(1, abs(before))
+        idle = idle + 1 if gain == 0 and width == widest else 0
+        if gain < WIDEN_BELOW:
+            width = min(widest, width * 3 // 2)
+    return plan, search.windows
