@@ -14,6 +14,7 @@ and says what changed against the old plan.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
@@ -58,10 +59,13 @@ def replan(
     and stitch the two into one plan with a `replan` section."""
     from lqplan.pipeline import plan_show
 
+    started = time.perf_counter()  # the time limit covers the whole replan (it is used live)
     settings = settings or SolveSettings(time_limit=2.0)
     past = read_past(inputs, file, at, old_plan)
     rest = rest_of_show(inputs, past)
-    result = plan_show(rest.inputs, settings, progress, compliance, restrict=rest.restrict)
+    result = plan_show(
+        rest.inputs, settings, progress, compliance, restrict=rest.restrict, started=started
+    )
     plan = stitch(inputs, past, result.plan)
     seam = seam_violations(plan, inputs, past.cut)
     if seam:  # rest.restrict exists to prevent these: finding one is a bug

@@ -25,7 +25,7 @@ class SolveSettings:
     shortlist: bool = True  # offer the optimiser only the products a plan can use (demand.py)
     start_stride: int | None = None  # starts every k slots; None: every 2 minutes at least
     # Above this many options the plan is improved window by window (optimise/lns.py).
-    window_search_from: int = 15_000
+    window_search_from: int = 5_000
 
     @property
     def worker_count(self) -> int:
@@ -49,6 +49,9 @@ class Solution:
     model_size: dict[str, int] = field(default_factory=dict)
     conflicts: tuple[str, ...] = ()  # rule ids and words, when infeasible
     from_hint: bool = False  # the solver returned the baseline unchanged
+    # Each option's value in the LP relaxation, when one was solved (lp_guided_plan): where the
+    # LP puts value that the plan does not is where window search looks first.
+    guide: tuple[float, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def gap(self) -> float | None:

@@ -41,7 +41,7 @@ def lp_guided_plan(demand: Demand, time_limit: float) -> Solution | None:
     if plan.status != SolveStatus.FEASIBLE:
         return None
     # Rounded up with a margin for GLOP's tolerances, so that it stays a valid upper bound.
-    return replace(plan, bound=math.ceil(optimum + 1e-7 * abs(optimum) + 1))
+    return replace(plan, bound=math.ceil(optimum + 1e-7 * abs(optimum) + 1), guide=tuple(weights))
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):

@@ -15,6 +15,7 @@ Windows sweep the show with half-overlap; a sweep that finds nothing widens the 
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -25,16 +26,20 @@ from lqplan.demand import Demand, Option, renumbered
 from lqplan.optimise.cpsat import ShowModel
 from lqplan.result import Solution, SolveSettings
 
-# Figures measured on the benchmark ladder (BENCHMARKS.md): on 300 products × 240 slots,
-# windows of 15 slots with 1 s each gained 3× faster than windows of 40 slots with 2 s each.
+# Measured on the benchmark ladder (BENCHMARKS.md): on 300 products × 240 slots, windows
+# capped at 1 s each gained faster than windows of 2 s, which mostly spent the extra on proof.
 WINDOW_SECONDS = 1.0  # cap per window: most of a window's gain comes well before its proof
-WINDOWS = 16  # the first sweep's window is the show's slots / WINDOWS (at least 8 slots)
+# The first sweep's windows hold about this many of the plan's segments: measured on the
+# marathon sample's second half and on 300 products × 240 slots, 8 found more in the same time
+# than 5 or 11 (smaller windows solve faster but see too little to move).
+SEGMENTS_PER_WINDOW = 8
 WIDEN_BELOW = 3e-3  # a sweep gaining less than this (relative) widens the window by half
 # A deterministic run counts CP-SAT's deterministic time plus this much per window and per option
 # in it for the work around the search (building the window, loading it), so that its budget
 # tracks the wall clock (measured on the marathon sample: 0.10–0.23 s per window of ~1,300).
 DTIME_PER_WINDOW = 0.05
 DTIME_PER_OPTION = 5e-5
+MIN_WIDTH = 4  # slots
 MIN_CANDIDATES = 12  # products offered to a window besides those already in it
 
 
@@ -65,8 +70,9 @@ class WindowSearch:
         self.demand = demand
         self.settings = settings
         self.by_sku: dict[str, list[Option]] = defaultdict(list)
-        for o in demand.options:
+        for o in sorted(demand.options, key=lambda o: (o.start, o.index)):
             self.by_sku[o.sku].append(o)
+        self.starts = {sku: [o.start for o in options] for sku, options in self.by_sku.items()}
         self.coefficient = [o.value_cents + o.preference_cents for o in demand.options]
         self.dtime = 0.0  # deterministic seconds spent in sub-solves
         self.windows = 0
@@ -76,6 +82,12 @@ class WindowSearch:
         return sum(self.coefficient[i] for i in options) + sum(
             self.demand.drops[i].value_cents for i in drops
         )
+
+    def within(self, sku: str, lo: int, hi: int) -> list[Option]:
+        """The product's options that start and end inside [lo, hi)."""
+        starts = self.starts[sku]
+        options = self.by_sku[sku][bisect_left(starts, lo) : bisect_left(starts, hi)]
+        return [o for o in options if o.end <= hi]
 
     def neighbourhood(
         self, plan: Solution, lo: int, hi: int, candidates_wanted: int
@@ -94,16 +106,14 @@ class WindowSearch:
         for o in outside:
             aired_outside[o.sku] += 1
 
-        def fits(o: Option) -> bool:
-            return lo <= o.start and o.end <= hi
-
         # Candidates: the window's own products, then the best others that may still air.
         scores: dict[str, float] = {}
-        for sku, options in self.by_sku.items():
+        for sku in self.by_sku:
             if sku in inside or aired_outside[sku] >= d.max_airings.get(sku, 1):
                 continue
             best = max(
-                (self.coefficient[o.index] / o.slots for o in options if fits(o)), default=None
+                (self.coefficient[o.index] / o.slots for o in self.within(sku, lo, hi)),
+                default=None,
             )
             if best is not None:
                 scores[sku] = best
@@ -112,7 +122,7 @@ class WindowSearch:
         sub_options: list[int] = [o.index for o in outside]
         fixed = list(range(len(sub_options)))
         for sku in sorted(skus):
-            sub_options += [o.index for o in self.by_sku[sku] if fits(o)]
+            sub_options += [o.index for o in self.within(sku, lo, hi)]
         sub_drops, fixed_drops = [], []
         for i in plan.drops:
             if not lo <= d.drops[i].start < hi:
@@ -199,18 +209,32 @@ def improve(
         return search.dtime if settings.deterministic else time.perf_counter() - started
 
     slots = demand.slots
-    widest = max(8, slots // 2)
-    width = min(widest, max(8, slots // WINDOWS))
+    widest = max(MIN_WIDTH, slots // 2)
+    lengths = [demand.options[i].slots for i in plan.options] or [1]
+    width = min(widest, max(MIN_WIDTH, round(SEGMENTS_PER_WINDOW * sum(lengths) / len(lengths))))
+    # The LP relaxation's value starting in each slot (none without a guide): a window where
+    # the LP finds much more than the plan does is searched first.
+    lp_value = [0.0] * (slots + 1)
+    for o, weight in zip(demand.options, plan.guide, strict=False):
+        lp_value[o.start] += weight * search.coefficient[o.index]
     sweep, idle = 0, 0
     while spent() < budget and idle < 2 and not stopper.stopped:
         before = plan.objective or 0
         step = max(1, width // 2)
         offset = (sweep % 2) * (step // 2)  # alternate the windows' edges between sweeps
-        for lo in range(-offset, max(1, slots - width // 2), step):
+        windows = [
+            (max(0, lo), min(slots, lo + width))
+            for lo in range(-offset, max(1, slots - width // 2), step)
+        ]
+        if plan.guide:
+            planned = [0.0] * (slots + 1)
+            for i in plan.options:
+                planned[demand.options[i].start] += search.coefficient[i]
+            windows.sort(key=lambda w: -sum(lp_value[w[0] : w[1]]) + sum(planned[w[0] : w[1]]))
+        for lo, hi in windows:
             left = budget - spent()
             if left <= 0.05 or stopper.stopped:
                 break
-            lo, hi = max(0, lo), min(slots, lo + width)
             segments = sum(1 for i in plan.options if lo <= demand.options[i].start < hi)
             wanted = max(MIN_CANDIDATES, 2 * segments)
             better = search.solve_window(plan, lo, hi, wanted, min(left, WINDOW_SECONDS))
