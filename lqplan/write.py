@@ -12,9 +12,11 @@ import contextlib
 import hashlib
 import json
 import os
+import signal
 import tempfile
+import threading
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
 from lqplan.errors import Diagnostic, InputError, RefusedError, display_path
@@ -57,18 +59,57 @@ def _read_manifest(out_dir: Path) -> dict[str, str]:
 def atomic_write(path: Path, data: bytes) -> None:
     """Write `data` to `path` via a temporary file in the same folder and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _stage(path, data)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        _discard([tmp])
+        raise
+
+
+def _stage(path: Path, data: bytes) -> str:
+    """Write `data` to a new temporary file beside `path`, flushed to disk; return its name."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except BaseException:
-        # Interrupted or failed: leave the old file as it was and no temporary behind.
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        # Interrupted or failed (a full disk): no temporary left behind.
+        _discard([tmp])
         raise
+    return tmp
+
+
+def _discard(names: list[str]) -> None:
+    for name in names:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM for the few milliseconds that the renames take, so that an
+    interrupt leaves a folder as it was or complete, never half old and half new."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    can = (
+        hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
+    )
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held) if can else None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _remove_empty(folders: set[Path]) -> None:
+    """Remove the folders this run created, deepest first, where nothing else came to be."""
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def write_files(
@@ -121,25 +162,35 @@ def write_files(
             f"refusing to overwrite files lqplan did not write (or that were "
             f"edited since): {shown}; use --force to overwrite"
         )
+    # Stage every file as a temporary beside its target, then rename them all into place: an
+    # interrupt or a full disk while staging leaves the folder exactly as it was.
+    created = {
+        folder for rel in encoded for folder in (out_dir / rel).parents if not folder.exists()
+    }
+    staged: list[tuple[str, Path]] = []
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
         written = []
         for rel, data in encoded.items():
-            atomic_write(out_dir / rel, data)
+            staged.append((_stage(out_dir / rel, data), out_dir / rel))
             manifest[str(rel)] = _digest(data)
             written.append(out_dir / rel)
-        if not keep_manifest:
-            return written
-        body = (
-            json.dumps(
+        if keep_manifest:
+            body = json.dumps(
                 {"written_by": "lqplan", "files": dict(sorted(manifest.items()))},
                 indent=2,
                 ensure_ascii=False,
             )
-            + "\n"
-        )
-        atomic_write(out_dir / MANIFEST, body.encode("utf-8"))
-    except OSError as exc:
+            staged.append(
+                (_stage(out_dir / MANIFEST, (body + "\n").encode("utf-8")), out_dir / MANIFEST)
+            )
+        with _signals_held():
+            for tmp, target in staged:
+                os.replace(tmp, target)
+    except BaseException as exc:
+        _discard([tmp for tmp, _ in staged])
+        _remove_empty(created)
+        if not isinstance(exc, OSError):
+            raise
         where = display_path(Path(exc.filename)) if exc.filename else display_path(out_dir)
         raise InputError([Diagnostic(where, message=f"cannot write: {exc.strerror}")]) from None
     return written
