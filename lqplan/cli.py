@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -39,8 +40,26 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+
+
+def plain_text() -> bool:
+    """NO_COLOR (https://no-color.org): no colours, no styles, no animated progress."""
+    return bool(os.environ.get("NO_COLOR"))
+
+
+def make_console(*, stderr: bool, soft_wrap: bool = True) -> Console:
+    """A console that writes plain text under NO_COLOR; rich itself writes plain text when the
+    stream is not a terminal."""
+    return Console(
+        stderr=stderr,
+        highlight=False,
+        soft_wrap=soft_wrap,
+        color_system=None if plain_text() else "auto",
+    )
+
+
+err = make_console(stderr=True)
+out = make_console(stderr=False)
 _state = {"debug": False}
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -395,7 +414,7 @@ def _solve_with_progress(
     inputs: Any, settings: Any, plan_show: Any, quiet: bool, findings: Any
 ) -> Any:
     """Solve, showing incumbent, bound and gap on stderr while it runs in a terminal."""
-    if quiet or not err.is_terminal:
+    if quiet or not err.is_terminal or plain_text():
         return plan_show(inputs, settings, None, findings)
     with err.status("building the options, the baseline and the LP-guided first plan…") as status:
 
@@ -464,7 +483,21 @@ def main() -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, terminate)
+    _utf8_streams()
     app()
+
+
+def _utf8_streams() -> None:
+    """Under LANG=C with Python's locale coercion turned off, stdout and stderr are ASCII and the
+    first Chinese product name would raise UnicodeEncodeError: write UTF-8 instead (plan.json is
+    UTF-8 by definition, and so is nearly every terminal). Paths given in UTF-8 on the command
+    line come back out as the same bytes. Other encodings are left alone."""
+    import codecs
+
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None)
+        if encoding and codecs.lookup(encoding).name == "ascii" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="surrogateescape")
 
 
 # Commands for during and after the show live in their own modules; importing them registers

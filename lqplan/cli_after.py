@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from lqplan.cli import Lang, ShowArg, _guard, _print_written, app, err
+from lqplan.cli import Lang, ShowArg, _guard, _print_written, app, err, make_console
 from lqplan.errors import UsageError, display_path
 
 PlanArg = Annotated[Path, typer.Argument(metavar="PLAN.json", help="A plan from lqplan plan.")]
@@ -51,8 +51,6 @@ def live(
     import time
     from datetime import datetime
 
-    from rich.console import Console
-
     from lqplan.live import LiveClock, run_live
     from lqplan.model import parse_clock
 
@@ -67,7 +65,7 @@ def live(
         begin = datetime.fromisoformat(f"{show['date']}T{show['start']}")
         start_minute = (datetime.now() - begin).total_seconds() / 60
     clock = LiveClock(start_minute, time.monotonic(), speed)
-    console = Console(stderr=True, highlight=False)
+    console = make_console(stderr=True, soft_wrap=False)
     with _keys() as read_key:
         marks = run_live(plan, clock, _lang(plan, lang), record, console, read_key, time.monotonic)
     if record is not None and marks:
