@@ -1,0 +1,402 @@
+"""The contract (README, "The contract"): one test per row, named in CONTRACT.
+
+Every promise is checked as a script or a CI job meets it: `python -m lqplan` in a subprocess,
+its exit code, its stdout and stderr as bytes, and the files it leaves. Where a condition cannot
+be produced for real (a full disk; a read-only folder when the tests run as root, who may write
+anywhere) the failure is injected in-process where lqplan writes, with `CliRunner`.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import pty
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SAMPLES
+from typer.testing import CliRunner
+
+from lqplan import write
+from lqplan.cli import app
+
+# README row -> the test that keeps the promise.
+CONTRACT = {
+    "exit 0": "test_exit_0",
+    "exit 1": "test_exit_1",
+    "exit 2": "test_exit_2",
+    "exit 3": "test_exit_3",
+    "exit 4": "test_exit_4",
+    "exit 130": "test_exit_130",
+    "stdout is data": "test_stdout_is_data",
+    "plain text": "test_plain_text",
+    "interrupts leave nothing": "test_interrupts_leave_nothing",
+    "unwritable output": "test_unwritable_output",
+    "LANG=C": "test_lang_c",
+    "byte-identical": "test_byte_identical",
+}
+MINIMAL = SAMPLES / "minimal"
+BEAUTY = SAMPLES / "beauty-douyin"
+ANSI = re.compile(rb"\x1b[\[\]()#;?]*[0-9;?]*[A-Za-z]")
+
+
+def readme_rows() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## The contract", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1].strip() for line in section.splitlines() if line.startswith("| ")]
+    return [row for row in rows if row not in ("promise",)]
+
+
+def test_readme_rows_are_the_tests_rows():
+    assert readme_rows() == list(CONTRACT)
+    for name in CONTRACT.values():
+        assert callable(globals().get(name)), f"{name} is named in CONTRACT but not defined"
+
+
+def lqplan(*args: str | Path, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120):
+    """Run `python -m lqplan ARGS`; stdout and stderr as bytes, as a script receives them."""
+    return subprocess.run(
+        [sys.executable, "-m", "lqplan", *map(str, args)],
+        cwd=cwd,
+        env=env or {**os.environ, "COLUMNS": "120"},
+        capture_output=True,
+        timeout=timeout,
+    )
+
+
+def files_in(folder: Path) -> dict[str, bytes]:
+    """Every file below `folder` (hidden ones included), by relative path."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def temporaries(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.name.endswith(".tmp")]
+
+
+# --- exit codes --------------------------------------------------------------------------------
+
+
+def test_exit_0(tmp_path):
+    assert lqplan("validate", MINIMAL, cwd=tmp_path).returncode == 0
+    done = lqplan("plan", MINIMAL, "-o", "out", "--time-limit", "2", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr.decode()
+    assert (tmp_path / "out" / "plan.json").is_file()
+
+
+def test_exit_1(tmp_path):
+    done = lqplan("validate", ROOT / "tests" / "hostile" / "nan", cwd=ROOT)
+    assert done.returncode == 1
+    assert b"tests/hostile/nan/catalog.yaml:24:16: error: products[1].unit_cost:" in done.stderr
+    # check: a plan edited by hand so that a product airs twice in a row
+    lqplan("plan", MINIMAL, "-o", "out", "--time-limit", "2", "-q", cwd=tmp_path)
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
+    plan["segments"][1]["sku"] = plan["segments"][0]["sku"]
+    (tmp_path / "edited.json").write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+    done = lqplan("check", "edited.json", MINIMAL, cwd=tmp_path)
+    assert done.returncode == 1
+    assert b"no_back_to_back" in done.stderr
+
+
+def test_exit_2(tmp_path):
+    for args in (["plan", MINIMAL, "--no-such-option"], ["validate", "no-such-show"]):
+        done = lqplan(*args, cwd=tmp_path)
+        assert done.returncode == 2, args
+        assert b"Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_exit_3(tmp_path):
+    """The README's example: the minimal show with its gift box pinned at 20:00 instead."""
+    show = tmp_path / "show"
+    shutil.copytree(MINIMAL, show)
+    text = (show / "show.yaml").read_text(encoding="utf-8")
+    (show / "show.yaml").write_text(text.replace('at: "20:40"', 'at: "20:00"'), encoding="utf-8")
+    done = lqplan("plan", show, "-o", "out", cwd=tmp_path)
+    assert done.returncode == 3
+    assert b"no plan satisfies every rule" in done.stderr
+    assert b"pin-gift-set" in done.stderr and b"opening" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_exit_4(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "run_sheet.md").write_text("edited by hand\n", encoding="utf-8")
+    done = lqplan("plan", MINIMAL, "-o", "out", "--time-limit", "2", cwd=tmp_path)
+    assert done.returncode == 4 and b"--force" in done.stderr
+    assert files_in(tmp_path / "out") == {"run_sheet.md": b"edited by hand\n"}
+    # plan --check: stale after an input changes; diff --check: two plans differ
+    show = tmp_path / "show"
+    shutil.copytree(MINIMAL, show)
+    deterministic = ["--deterministic", "-q"]
+    assert lqplan("plan", show, "-o", "fresh", *deterministic, cwd=tmp_path).returncode == 0
+    assert lqplan("plan", show, "-o", "fresh", "--check", cwd=tmp_path).returncode == 0
+    text = (show / "show.yaml").read_text(encoding="utf-8")
+    (show / "show.yaml").write_text(text.replace('at: "20:40"', 'at: "20:30"'), encoding="utf-8")
+    assert lqplan("plan", show, "-o", "fresh", "--check", cwd=tmp_path).returncode == 4
+    assert lqplan("plan", show, "-o", "moved", *deterministic, cwd=tmp_path).returncode == 0
+    done = lqplan("diff", "fresh/plan.json", "moved/plan.json", "--check", cwd=tmp_path)
+    assert done.returncode == 4
+
+
+def interrupt_a_solve(tmp_path: Path, signum: int):
+    """Start planning the marathon with a long time limit, signal it mid-way, wait for it."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lqplan", "plan", SAMPLES / "double11-marathon", "-o", "out",
+         "--time-limit", "120", "-q"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    time.sleep(4)  # loading, building or solving: each stage stops on the signal
+    process.send_signal(signum)
+    try:
+        _, stderr = process.communicate(timeout=30)  # far less than the 120 s limit
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError("the solve did not stop on the signal") from None
+    return process.returncode, stderr.decode()
+
+
+def test_exit_130(tmp_path):
+    code, stderr = interrupt_a_solve(tmp_path, signal.SIGTERM)
+    assert code == 130, stderr
+    assert "Traceback" not in stderr
+
+
+# --- streams -----------------------------------------------------------------------------------
+
+
+def test_stdout_is_data(tmp_path):
+    done = lqplan("plan", MINIMAL, "-o", "out", "--time-limit", "2", cwd=tmp_path)
+    assert done.returncode == 0
+    assert done.stdout == b""  # the timeline, the summary and "wrote …" are messages
+    assert b"wrote out/plan.json" in done.stderr
+    done = lqplan("plan", MINIMAL, "--json", "-q", "--deterministic", cwd=tmp_path)
+    assert done.returncode == 0 and done.stderr == b""
+    assert json.loads(done.stdout)["schema"].startswith("lqplan.plan/")
+    assert not (tmp_path / "out" / "minimal").exists()  # --json without -o writes no files
+    for args in (
+        ["validate", MINIMAL, "--format", "json"],
+        ["lint", MINIMAL, "--format", "json"],
+        ["check", "out/plan.json", MINIMAL, "--json"],
+        ["schema", "catalog"],
+    ):
+        done = lqplan(*args, cwd=tmp_path)
+        assert done.returncode == 0 and done.stderr == b"", args
+        json.loads(done.stdout)
+    done = lqplan("validate", ROOT / "tests" / "hostile" / "nan", "--format", "github", cwd=ROOT)
+    assert done.stdout.startswith(b"::error file=tests/hostile/nan/catalog.yaml,line=24")
+    assert done.stderr == b""
+
+
+def in_a_terminal(args: list[str | Path], cwd: Path, **env: str) -> tuple[int, bytes]:
+    """Run lqplan with stdin, stdout and stderr on a pseudo-terminal; its exit code and output."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    environment |= {"COLUMNS": "120", "TERM": "xterm-256color", **env}
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lqplan", *map(str, args)],
+        cwd=cwd, env=environment, stdin=follower, stdout=follower, stderr=follower,
+    )  # fmt: skip
+    os.close(follower)
+    output = b""
+    while True:
+        ready, _, _ = select.select([leader], [], [], 60)
+        try:
+            chunk = os.read(leader, 65536) if ready else b""
+        except OSError:  # the terminal closed when the process ended
+            chunk = b""
+        if not chunk:
+            break
+        output += chunk
+    os.close(leader)
+    return process.wait(timeout=60), output
+
+
+def test_plain_text(tmp_path):
+    hostile = ROOT / "tests" / "hostile" / "nan"  # an error and a warning: red and yellow
+    plan = ["plan", MINIMAL, "-o", "out", "--time-limit", "2", "--force"]
+    # Not a terminal: plain text.
+    for args in (["validate", hostile], plan):
+        done = lqplan(*args, cwd=tmp_path)
+        assert not ANSI.search(done.stdout + done.stderr), (args, done.stderr[:300])
+    # A terminal colours it (so that the check below can fail) ...
+    code, output = in_a_terminal(["validate", hostile], tmp_path)
+    assert code == 1 and ANSI.search(output)
+    # ... and NO_COLOR makes it plain: no colours, styles, spinner or cursor movements.
+    for args in (["validate", hostile], plan):
+        code, output = in_a_terminal(args, tmp_path, NO_COLOR="1")
+        assert code in (0, 1), output[-500:]
+        assert not ANSI.search(output), ANSI.findall(output)[:10]
+    assert b"wrote out/plan.json" in output
+
+
+def test_interrupts_leave_nothing(tmp_path, monkeypatch):
+    # A signal during a solve: no output folder and no temporary file anywhere.
+    code, stderr = interrupt_a_solve(tmp_path, signal.SIGINT)
+    assert code == 130, stderr
+    assert not (tmp_path / "out").exists()
+    assert temporaries(tmp_path) == []
+    # Ctrl-C while the files are being written: the folder stays as the last run left it.
+    plan_file = tmp_path / "plan.json"
+    lqplan("plan", MINIMAL, "--json", "-q", "--deterministic", cwd=tmp_path)
+    plan_file.write_bytes(lqplan("plan", MINIMAL, "--json", "-q", cwd=tmp_path).stdout)
+    runner = CliRunner()
+    out = tmp_path / "rendered"
+    assert runner.invoke(app, ["render", str(plan_file), "-o", str(out)]).exit_code == 0
+    before = files_in(out)
+    staged = []
+    stage = write._stage
+
+    def interrupted(path: Path, data: bytes) -> str:
+        if len(staged) == 5:  # five files staged, the sixth interrupted
+            raise KeyboardInterrupt
+        staged.append(stage(path, data))
+        return staged[-1]
+
+    monkeypatch.setattr(write, "_stage", interrupted)
+    result = runner.invoke(app, ["render", str(plan_file), "-o", str(out), "--lang", "zh"])
+    assert result.exit_code == 130
+    assert len(staged) == 5 and not any(Path(name).exists() for name in staged)
+    assert files_in(out) == before  # the English documents, not half Chinese
+    # ... and a folder that did not exist before is not left behind, not even empty.
+    staged.clear()
+    result = runner.invoke(app, ["render", str(plan_file), "-o", str(tmp_path / "new" / "deep")])
+    assert result.exit_code == 130
+    assert not (tmp_path / "new").exists()
+    assert temporaries(tmp_path) == []
+
+
+def test_unwritable_output(tmp_path, monkeypatch):
+    # -o under a regular file: a real failure on any machine, root or not.
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    done = lqplan("plan", MINIMAL, "-o", "a-file/out", "--time-limit", "2", "-q", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.decode().splitlines() == [
+        "a-file/out: error: cannot write: Not a directory"
+    ] or done.stderr.decode().startswith("a-file")
+    assert b"Traceback" not in done.stderr and b"cannot write" in done.stderr
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_bytes(lqplan("plan", MINIMAL, "--json", "-q", cwd=tmp_path).stdout)
+    runner = CliRunner()
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["render", str(plan_file), "-o", str(out)]).exit_code == 0
+    before = files_in(out)
+    render = ["render", str(plan_file), "-o", str(out), "--lang", "zh"]
+
+    # A read-only folder: chmod where that binds, the same refusal injected when running as root.
+    if os.geteuid() != 0:
+        for folder in (out, out / "checklists"):
+            folder.chmod(0o555)
+        try:
+            result = runner.invoke(app, render)
+        finally:
+            for folder in (out, out / "checklists"):
+                folder.chmod(0o755)
+    else:
+        mkstemp = write.tempfile.mkstemp
+
+        def read_only(*args, **kwargs):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), kwargs.get("dir"))
+
+        monkeypatch.setattr(write.tempfile, "mkstemp", read_only)
+        result = runner.invoke(app, render)
+        monkeypatch.setattr(write.tempfile, "mkstemp", mkstemp)
+    assert result.exit_code == 1
+    assert "cannot write: Permission denied" in result.output
+    assert files_in(out) == before and temporaries(tmp_path) == []
+
+    # A full disk: the kernel's ENOSPC when the data is flushed, half-way through the files.
+    fsync, calls = os.fsync, []
+
+    def full(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) > 3:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        fsync(fd)
+
+    monkeypatch.setattr(write.os, "fsync", full)
+    result = runner.invoke(app, render)
+    assert result.exit_code == 1
+    assert "cannot write: No space left on device" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert files_in(out) == before and temporaries(tmp_path) == []
+
+
+# --- locale and determinism --------------------------------------------------------------------
+
+
+def c_locale(coerce: bool) -> dict[str, str]:
+    """LANG=C LC_ALL=C with no PYTHONIOENCODING; without `coerce`, also Python's own rescue off
+    (PEP 538 locale coercion and PEP 540 UTF-8 mode), so that its streams are really ASCII."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "PYTHONIO"))}
+    env |= {"LANG": "C", "LC_ALL": "C", "COLUMNS": "120"}
+    if not coerce:
+        env |= {"PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}
+    return env
+
+
+@pytest.mark.parametrize("coerce", [True, False], ids=["python-default", "ascii-streams"])
+def test_lang_c(tmp_path, coerce):
+    env = c_locale(coerce)
+    show = tmp_path / "美妆专场"
+    shutil.copytree(BEAUTY, show)
+    done = lqplan("validate", "美妆专场", cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.decode("utf-8") == "美妆专场: valid (0 errors, 0 warnings)\n"
+    done = lqplan("plan", "美妆专场", "-o", "输出", "--json", "--time-limit", "2", cwd=tmp_path,
+                  env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    plan = json.loads(done.stdout.decode("utf-8"))
+    assert plan["show"]["title"] == "春日焕新 美妆专场"
+    assert "wrote 输出/plan.json" in done.stderr.decode("utf-8")
+    written = files_in(tmp_path / "输出")
+    assert written["plan.json"] == done.stdout
+    assert "主播" in written["host_script.md"].decode("utf-8")
+    names = [product["name"] for product in plan["products"].values()]
+    assert all(name in written["run_sheet.md"].decode("utf-8") for name in names[:3]), names
+    done = lqplan("render", "输出/plan.json", "-o", "再次", cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    assert {k: v for k, v in files_in(tmp_path / "再次").items() if k != "plan.json"} == {
+        k: v for k, v in written.items() if k != "plan.json"
+    }
+    done = lqplan("lint", "美妆专场", cwd=tmp_path, env=env)
+    assert done.returncode == 0 and b"Traceback" not in done.stderr
+    # A Chinese error message, on an ASCII locale's stderr
+    with (show / "catalog.yaml").open("a", encoding="utf-8") as catalog:
+        catalog.write("备注: 未确认\n")
+    done = lqplan("validate", "美妆专场", cwd=tmp_path, env=env)
+    assert done.returncode == 1
+    assert "美妆专场/catalog.yaml" in done.stderr.decode("utf-8")
+    assert "catalog.yaml:858:1: error: 备注: unknown field '备注'" in done.stderr.decode("utf-8")
+
+
+def test_byte_identical(tmp_path):
+    """Two runs, in different working folders, output folders and locales: every byte equal."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b" / "deeper").mkdir(parents=True)
+    shutil.copytree(BEAUTY, tmp_path / "b" / "deeper" / "show")
+    runs = [
+        (tmp_path / "a", [BEAUTY, "-o", "first"], None),
+        (tmp_path / "b", ["deeper/show", "-o", tmp_path / "second"], c_locale(coerce=False)),
+    ]
+    options = ["--deterministic", "--time-limit", "2", "-q"]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = list(
+            pool.map(lambda r: lqplan("plan", *r[1], *options, cwd=r[0], env=r[2]), runs)
+        )
+    assert [d.returncode for d in done] == [0, 0], [d.stderr for d in done]
+    first, second = files_in(tmp_path / "a" / "first"), files_in(tmp_path / "second")
+    assert "plan.json" in first and ".lqplan-manifest.json" in first
+    assert sorted(first) == sorted(second)
+    for name in first:
+        assert first[name] == second[name], f"{name} differs between the two runs"
