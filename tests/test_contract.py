@@ -248,7 +248,6 @@ def test_interrupts_leave_nothing(tmp_path, monkeypatch):
     assert temporaries(tmp_path) == []
     # Ctrl-C while the files are being written: the folder stays as the last run left it.
     plan_file = tmp_path / "plan.json"
-    lqplan("plan", MINIMAL, "--json", "-q", "--deterministic", cwd=tmp_path)
     plan_file.write_bytes(lqplan("plan", MINIMAL, "--json", "-q", cwd=tmp_path).stdout)
     runner = CliRunner()
     out = tmp_path / "rendered"
@@ -281,10 +280,7 @@ def test_unwritable_output(tmp_path, monkeypatch):
     (tmp_path / "a-file").write_text("x", encoding="utf-8")
     done = lqplan("plan", MINIMAL, "-o", "a-file/out", "--time-limit", "2", "-q", cwd=tmp_path)
     assert done.returncode == 1
-    assert done.stderr.decode().splitlines() == [
-        "a-file/out: error: cannot write: Not a directory"
-    ] or done.stderr.decode().startswith("a-file")
-    assert b"Traceback" not in done.stderr and b"cannot write" in done.stderr
+    assert done.stderr == b"a-file/out: error: cannot write: Not a directory\n"
     plan_file = tmp_path / "plan.json"
     plan_file.write_bytes(lqplan("plan", MINIMAL, "--json", "-q", cwd=tmp_path).stdout)
     runner = CliRunner()
