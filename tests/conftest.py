@@ -13,8 +13,17 @@ SAMPLES = ROOT / "samples"
 SAMPLE_NAMES = sorted(p.name for p in SAMPLES.iterdir() if (p / "show.yaml").is_file())
 
 
-def tiny_show(
-    folder: Path,
+def tiny_show(folder: Path, products: list[dict[str, Any]], **options: Any) -> Path:
+    """Write the files of `tiny_show_files` into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in tiny_show_files(products, **options).items():
+        (folder / name).write_text(
+            yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
+    return folder
+
+
+def tiny_show_files(
     products: list[dict[str, Any]],
     *,
     slots: int = 3,
@@ -23,8 +32,8 @@ def tiny_show(
     promotions: list[dict[str, Any]] | None = None,
     stock: dict[str, int] | None = None,
     **show: Any,
-) -> Path:
-    """Write a show whose figures can be checked by hand.
+) -> dict[str, Any]:
+    """The files of a show whose figures can be checked by hand, as {file name: data}.
 
     5-minute slots and 5-minute segments; viewers are constant within each slot (`viewers[i]`
     for slot i, default 100 everywhere); one audience segment with neutral affinities; no price
@@ -32,7 +41,6 @@ def tiny_show(
     segment sells viewers/100 units and is worth units × (live price − unit cost).
     Products need only sku, margin (live − cost); category and role default to 'x' / 'profit'.
     """
-    folder.mkdir(parents=True, exist_ok=True)
     viewers = viewers or [100] * slots
     minutes = slots * 5
     curve = []
@@ -101,16 +109,12 @@ def tiny_show(
     }
     stock = stock or {}
     stock_rows = [{"sku": p["sku"], "units": stock.get(p["sku"], 10_000)} for p in products]
-    for name, data in (
-        ("show.yaml", doc),
-        ("catalog.yaml", {"products": catalog}),
-        ("audience.yaml", audience),
-        ("stock.yaml", {"stock": stock_rows}),
-    ):
-        (folder / name).write_text(
-            yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
-        )
-    return folder
+    return {
+        "show.yaml": doc,
+        "catalog.yaml": {"products": catalog},
+        "audience.yaml": audience,
+        "stock.yaml": {"stock": stock_rows},
+    }
 
 
 def _clock(minute: int) -> str:

@@ -3,7 +3,6 @@ mutated show folder always yields a list of diagnostics, never an exception."""
 
 from __future__ import annotations
 
-import math
 import shutil
 import tempfile
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from mutations import apply, copy, paths, replacements
 
 from lqplan.errors import Diagnostic, InputError
 from lqplan.validate import check_show
@@ -82,86 +82,22 @@ def _load(name: str) -> Any:
 ORIGINAL = {name: _load(name) for name in FILES}
 
 
-def _paths(node: Any, prefix: tuple = ()) -> list[tuple]:
-    """Every path to a value inside `node` (not the root itself)."""
-    out = []
-    items: Any = ()
-    if isinstance(node, dict):
-        items = node.items()
-    elif isinstance(node, list):
-        items = enumerate(node)
-    for key, child in items:
-        out.append((*prefix, key))
-        out.extend(_paths(child, (*prefix, key)))
-    return out
-
-
-def _copy(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: _copy(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_copy(v) for v in node]
-    return node
-
-
-replacements = st.one_of(
-    st.text(max_size=12),
-    st.integers(min_value=-(10**6), max_value=10**6),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.none(),
-    st.booleans(),
-    st.just([]),
-    st.just({}),
-    st.lists(st.integers(0, 9), max_size=3),
-    st.dictionaries(st.sampled_from(["sku", "at", "x"]), st.integers(0, 9), max_size=2),
-    st.just(math.nan),
-    st.just(10**40),
-    st.just(-(10**19)),
-    st.sampled_from(["20:30", "25:00", "2026-02-30", "TEA-OOLONG", "", " ", "0123", "中文"]),
-)
-
-
 @st.composite
 def mutation(draw):
     """(file, path, operation, value): one edit to the minimal sample's parsed data."""
     name = draw(st.sampled_from(FILES))
-    paths = _paths(ORIGINAL[name])
-    path = draw(st.sampled_from(paths))
+    path = draw(st.sampled_from(paths(ORIGINAL[name])))
     op = draw(st.sampled_from(["drop", "duplicate", "replace", "replace"]))
     value = draw(replacements) if op == "replace" else None
     return name, path, op, value
 
 
-def _apply(data: dict[str, Any], name: str, path: tuple, op: str, value: Any) -> None:
-    parent = data[name]
-    for key in path[:-1]:
-        try:
-            parent = parent[key]
-        except (KeyError, IndexError, TypeError):
-            return  # an earlier mutation removed or replaced this branch
-    last = path[-1]
-    if isinstance(parent, dict) and last in parent:
-        if op == "drop":
-            del parent[last]
-        elif op == "duplicate" and isinstance(parent[last], list) and parent[last]:
-            parent[last].append(_copy(parent[last][0]))
-        else:
-            parent[last] = value
-    elif isinstance(parent, list) and isinstance(last, int) and last < len(parent):
-        if op == "drop":
-            del parent[last]
-        elif op == "duplicate":
-            parent.insert(last, _copy(parent[last]))
-        else:
-            parent[last] = value
-
-
 @SLOW
 @given(st.lists(mutation(), min_size=1, max_size=3))
 def test_mutated_show_gives_diagnostics_never_an_exception(mutations):
-    data = {name: _copy(value) for name, value in ORIGINAL.items()}
+    data = {name: copy(value) for name, value in ORIGINAL.items()}
     for name, path, op, value in mutations:
-        _apply(data, name, path, op, value)
+        apply(data, name, path, op, value)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "show"
         shutil.copytree(MINIMAL, folder)

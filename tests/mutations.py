@@ -1,0 +1,325 @@
+"""Whole valid shows, their mutations, and every command run on them.
+
+Shared by the property tests (test_properties_*.py, a modest share in CI) and the long fuzz run
+(fuzz.py, by hand). A case is a valid show (a sample, or a random tiny show) with a few edits:
+a field dropped, a list item duplicated, a value retyped or replaced by a hostile one, two files
+swapped or show.yaml pointed at the wrong kind of file, a line of YAML text duplicated or cut.
+`run_commands` runs validate, lint, plan, check, render and explain on it as a user would, and
+fails unless each ends in a plan that the independent checker accepts or a clean error.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from conftest import SAMPLES, tiny_show_files
+from hypothesis import strategies as st
+
+FILES = ("show.yaml", "catalog.yaml", "audience.yaml", "stock.yaml")
+BASES = ("minimal", "home-tiktok")  # samples that plan in well under a second
+ROLES = ["traffic", "welfare", "bridge", "hero", "profit", "image", "test"]
+
+
+# --- valid shows -------------------------------------------------------------------------------
+
+
+@st.composite
+def tiny_specs(draw) -> dict[str, Any]:
+    """Arguments for conftest.tiny_show: a random small show with random rules and promotions."""
+    slots = draw(st.integers(3, 8))
+    count = min(9, slots // 2 + draw(st.integers(1, 5)))
+    products = []
+    for i in range(count):
+        products.append(
+            {
+                "sku": f"P{i}",
+                "margin": draw(st.integers(-5, 60)),
+                "live": draw(st.sampled_from([60, 100, 150])),
+                "category": draw(st.sampled_from(["a", "b", "c"])),
+                "role": draw(st.sampled_from(ROLES)),
+            }
+        )
+    viewers = draw(st.lists(st.integers(50, 2000), min_size=slots, max_size=slots))
+    rules: dict[str, Any] = {
+        "segment_minutes": {"default": 5, "min": 5, "max": draw(st.sampled_from([5, 10]))},
+        "no_back_to_back": {"category": draw(st.booleans())},
+    }
+    if draw(st.booleans()):
+        rules["opening"] = {"roles": ["traffic", "welfare"], "within_minutes": 5}
+    if draw(st.booleans()):
+        rules["hero_encore"] = {"last_minutes": 10}
+    if draw(st.booleans()):
+        rules["repeats"] = [{"sku": "P0", "min_gap_minutes": draw(st.sampled_from([0, 5, 10]))}]
+    if draw(st.booleans()) and count >= 2:
+        rules["precedence"] = [{"before": "P1", "after": "P0"}]
+    if draw(st.booleans()):
+        rules["pins"] = [
+            {
+                "sku": f"P{draw(st.integers(0, count - 1))}",
+                "at": f"20:{5 * draw(st.integers(0, slots - 1)):02d}",
+            }
+        ]
+    promotions = []
+    stock = {p["sku"]: draw(st.integers(1, 40)) for p in products}
+    if draw(st.booleans()):
+        promotions.append(
+            {
+                "id": "fs",
+                "type": "flash_sale",
+                "sku": "P0",
+                "price": 50,
+                "units": draw(st.integers(1, stock["P0"])),
+            }
+        )
+    if draw(st.booleans()):
+        promotions.append(
+            {"id": "bag", "type": "lucky_bag", "prize": "cup", "prize_value": 2, "count": slots}
+        )
+        rules["lucky_bag_cadence"] = {"min_gap_minutes": 5, "max_gap_minutes": 15}
+    return dict(
+        products=products,
+        slots=slots,
+        viewers=viewers,
+        rules=rules,
+        promotions=promotions,
+        stock=stock,
+        allow_gaps=draw(st.booleans()),
+    )
+
+
+@functools.cache
+def sample_files(name: str) -> dict[str, Any]:
+    """A sample's four files as data (a stock.csv read into stock.yaml's shape)."""
+    from lqplan.load import load_show
+
+    raw = load_show(SAMPLES / name)
+    return {f"{kind}.yaml": raw.documents[kind].data for kind in ("show", "catalog", "audience",
+                                                                   "stock")}  # fmt: skip
+
+
+def copy(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: copy(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [copy(v) for v in node]
+    return node
+
+
+@st.composite
+def valid_shows(draw) -> tuple[str, dict[str, Any]]:
+    """(base, files): a sample by name, or a random tiny show ('tiny')."""
+    if draw(st.booleans()):
+        name = draw(st.sampled_from(BASES))
+        return name, copy(sample_files(name))
+    return "tiny", tiny_show_files(**draw(tiny_specs()))
+
+
+# --- mutations ---------------------------------------------------------------------------------
+
+
+def paths(node: Any, prefix: tuple = ()) -> list[tuple]:
+    """Every path to a value inside `node` (not the root itself)."""
+    out = []
+    items: Any = ()
+    if isinstance(node, dict):
+        items = node.items()
+    elif isinstance(node, list):
+        items = enumerate(node)
+    for key, child in items:
+        out.append((*prefix, key))
+        out.extend(paths(child, (*prefix, key)))
+    return out
+
+
+replacements = st.one_of(
+    st.text(max_size=12),
+    st.integers(min_value=-(10**6), max_value=10**6),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.none(),
+    st.booleans(),
+    st.just([]),
+    st.just({}),
+    st.lists(st.integers(0, 9), max_size=3),
+    st.dictionaries(st.sampled_from(["sku", "at", "x"]), st.integers(0, 9), max_size=2),
+    st.just(math.nan),
+    st.just(10**40),
+    st.just(-(10**19)),
+    st.sampled_from(["20:30", "25:00", "2026-02-30", "TEA-OOLONG", "", " ", "0123", "中文"]),
+)
+
+
+def retyped(value: Any) -> list[Any]:
+    """Values of another type that a careless edit could leave in place of `value`."""
+    if isinstance(value, bool):
+        return ["yes", 1, None]
+    if isinstance(value, int | float):
+        return [str(value), [value], {"value": value}, value > 0]
+    if isinstance(value, str):
+        return [int(value) if value.isdigit() else len(value), [value], {value: value}, None]
+    if isinstance(value, list):
+        return [dict(enumerate(value)), value[0] if value else "", len(value)]
+    if isinstance(value, dict):
+        return [list(value.values()), list(value), str(value)]
+    return [0, "", []]
+
+
+def apply(data: dict[str, Any], name: str, path: tuple, op: str, value: Any) -> None:
+    """Edit `data[name]` at `path`: drop, duplicate (a list item), or set to `value`."""
+    parent = data[name]
+    for key in path[:-1]:
+        try:
+            parent = parent[key]
+        except (KeyError, IndexError, TypeError):
+            return  # an earlier mutation removed or replaced this branch
+    last = path[-1]
+    if isinstance(parent, dict) and last in parent:
+        if op == "drop":
+            del parent[last]
+        elif op == "duplicate" and isinstance(parent[last], list) and parent[last]:
+            parent[last].append(copy(parent[last][0]))
+        elif op in ("replace", "retype"):
+            parent[last] = value
+    elif isinstance(parent, list) and isinstance(last, int) and last < len(parent):
+        if op == "drop":
+            del parent[last]
+        elif op == "duplicate":
+            parent.insert(last, copy(parent[last]))
+        elif op in ("replace", "retype"):
+            parent[last] = value
+
+
+@dataclass
+class Case:
+    """A show to run every command on: files as data, then edits to their YAML text."""
+
+    base: str
+    files: dict[str, Any]
+    edits: list[str] = field(default_factory=list)  # what was done, for the report
+    text_edits: list[tuple[str, str, int]] = field(default_factory=list)
+
+    def write(self, folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in self.files.items():
+            text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+            for file, op, index in self.text_edits:
+                if file == name:
+                    text = edit_text(text, op, index)
+            (folder / name).write_text(text, encoding="utf-8")
+        return folder
+
+
+def edit_text(text: str, op: str, index: int) -> str:
+    lines = text.splitlines(keepends=True)
+    if not lines:
+        return text
+    i = index % len(lines)
+    if op == "duplicate-line":  # a duplicate key, or a list item twice
+        lines.insert(i, lines[i])
+    elif op == "delete-line":
+        del lines[i]
+    elif op == "truncate":
+        lines = lines[:i]
+    return "".join(lines)
+
+
+@st.composite
+def mutated_shows(draw, max_edits: int = 3) -> Case:
+    """A valid show with 0 to `max_edits` edits of any kind."""
+    base, files = draw(valid_shows())
+    case = Case(base, files)
+    for _ in range(draw(st.integers(0, max_edits))):
+        kind = draw(st.sampled_from(["drop", "duplicate", "retype", "replace", "swap", "text"]))
+        name = draw(st.sampled_from(FILES))
+        if kind == "swap":
+            other = draw(st.sampled_from([f for f in FILES if f != name]))
+            if draw(st.booleans()):  # two files trade contents
+                files[name], files[other] = files[other], files[name]
+                case.edits.append(f"swap {name} and {other}")
+            elif isinstance(files["show.yaml"], dict):  # show.yaml names the wrong file
+                kind_of = name.removesuffix(".yaml")
+                if kind_of != "show":
+                    files["show.yaml"]["files"] = {kind_of: other}
+                    case.edits.append(f"files.{kind_of}: {other}")
+            continue
+        if kind == "text":
+            op = draw(st.sampled_from(["duplicate-line", "delete-line", "truncate"]))
+            case.text_edits.append((name, op, draw(st.integers(0, 10_000))))
+            case.edits.append(f"{op} in {name}")
+            continue
+        where = paths(files[name])
+        if not where:
+            continue
+        path = draw(st.sampled_from(where))
+        value = None
+        if kind == "retype":
+            node = files[name]
+            for key in path:
+                node = node[key]
+            value = draw(st.sampled_from(retyped(node)))
+        elif kind == "replace":
+            value = draw(replacements)
+        apply(files, name, path, kind, value)
+        case.edits.append(f"{kind} {name}:{'.'.join(map(str, path))}" + (
+            f" = {value!r}" if kind in ("retype", "replace") else ""))  # fmt: skip
+    return case
+
+
+# --- every command -----------------------------------------------------------------------------
+
+CLEAN = (0, 1, 2, 3)  # ok, bad input, usage, infeasible: anything else is a crash
+
+
+@functools.cache
+def base_plan(name: str) -> str:
+    """plan.json of a sample, planned once per process (to check and explain mutated shows)."""
+    from lqplan.pipeline import load_and_validate, plan_json, plan_show
+    from lqplan.result import SolveSettings
+
+    settings = SolveSettings(time_limit=0.5, deterministic=True)
+    return plan_json(plan_show(load_and_validate(SAMPLES / name), settings).plan)
+
+
+def run_commands(case: Case, work: Path) -> str:
+    """Run every command on `case` in `work`; return how planning ended ('planned',
+    'invalid', 'usage' or 'infeasible'). AssertionError on a crash or a plan the checker
+    rejects."""
+    from typer.testing import CliRunner
+
+    from lqplan.cli import app
+
+    runner = CliRunner()
+    show = case.write(work / "show")
+
+    def run(*args: Any) -> int:
+        argv = [str(a) for a in args]
+        result = runner.invoke(app, argv)
+        exc = result.exception
+        if exc is not None and not isinstance(exc, SystemExit):
+            trace = "".join(traceback.format_exception(exc))
+            raise AssertionError(f"lqplan {' '.join(argv)} crashed:\n{trace}")
+        assert result.exit_code in CLEAN, f"lqplan {' '.join(argv)}: exit {result.exit_code}"
+        assert "Traceback" not in result.output, result.output
+        assert "a bug in lqplan" not in result.output, result.output
+        return result.exit_code
+
+    run("validate", show)
+    run("lint", show)
+    out = work / "out"
+    code = run("plan", show, "-o", out, "--deterministic", "--time-limit", "0.3", "-q")
+    if code == 0:
+        plan = out / "plan.json"
+        assert run("check", plan, show) == 0, "the independent checker rejects lqplan's plan"
+        assert run("render", plan, "-o", work / "rendered") == 0
+        assert run("explain", plan, show) == 0
+    if case.base != "tiny":  # the unmutated show's plan, checked and explained against this one
+        other = work / "base.json"
+        other.write_text(base_plan(case.base), encoding="utf-8")
+        run("check", other, show)
+        run("explain", other, show)
+    return {0: "planned", 1: "invalid", 2: "usage", 3: "infeasible"}[code]
