@@ -60,7 +60,7 @@ def make_console(*, stderr: bool, soft_wrap: bool = True) -> Console:
 
 err = make_console(stderr=True)
 out = make_console(stderr=False)
-_state = {"debug": False}
+_state: dict[str, Any] = {"debug": False, "plans": []}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -70,6 +70,7 @@ def _guard(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _state["plans"] = []
         try:
             return fn(*args, **kwargs)
         except InputError as exc:
@@ -88,8 +89,34 @@ def _guard(fn: F) -> F:
         except KeyboardInterrupt:
             err.print("interrupted")
             raise typer.Exit(130) from None
+        except (AttributeError, KeyError, IndexError, TypeError, ValueError) as exc:
+            if _state["debug"] or not _state["plans"]:
+                raise  # not about a plan file: a bug, and its traceback helps
+            _print_diagnostic(_unusable_plan(exc))
+            raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def read_plan_file(path: Path) -> dict[str, Any]:
+    """Read a PLAN.json argument. lqplan trusts the plans it wrote, but a plan may have been
+    edited by hand: a command that then trips over it reports the file, not a traceback."""
+    from lqplan.pipeline import read_plan
+
+    if not path.is_file():
+        raise UsageError(f"{display_path(path)}: no such file")
+    plan = read_plan(path)
+    _state["plans"].append(display_path(path))
+    return plan
+
+
+def _unusable_plan(exc: Exception) -> Diagnostic:
+    detail = str(exc).splitlines()[0][:120] if str(exc) else ""
+    return Diagnostic(
+        " or ".join(dict.fromkeys(_state["plans"])),
+        message=f"cannot use this plan ({type(exc).__name__}: {detail}); was it edited by "
+        "hand? --debug shows where lqplan tripped over it",
+    )
 
 
 def _print_diagnostic(d: Diagnostic) -> None:
@@ -385,14 +412,13 @@ def render(
     force: Annotated[bool, typer.Option(help="Overwrite files lqplan did not write.")] = False,
 ) -> None:
     """Re-render the run sheets, host scripts and checklists of a plan, without solving."""
-    from lqplan.pipeline import documents, read_plan
+    from lqplan.pipeline import documents
     from lqplan.write import write_files
 
-    if not plan_file.is_file():
-        raise UsageError(f"{display_path(plan_file)}: no such file")
+    plan = read_plan_file(plan_file)
     if templates is not None and not templates.is_dir():
         raise UsageError(f"{display_path(templates)}: templates folder not found")
-    files = documents(read_plan(plan_file), lang=lang.value if lang else None, templates=templates)
+    files = documents(plan, lang=lang.value if lang else None, templates=templates)
     _print_written(write_files(files, output, force=force))
 
 
@@ -440,11 +466,9 @@ def check(
 ) -> None:
     """Verify a plan (maybe edited by hand) against its show: every rule, every figure."""
     from lqplan.checker import check_plan
-    from lqplan.pipeline import load_and_validate, read_plan
+    from lqplan.pipeline import load_and_validate
 
-    if not plan_file.is_file():
-        raise UsageError(f"{display_path(plan_file)}: no such file")
-    plan_data = read_plan(plan_file)
+    plan_data = read_plan_file(plan_file)
     if "replan" in plan_data:
         # Its past is what happened, not what the model says, and its rest was planned under
         # the rules as the actuals left them: checked when `lqplan replan` made it.

@@ -11,19 +11,20 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from lqplan.cli import Lang, ShowArg, _guard, _print_written, app, err, make_console
+from lqplan.cli import (
+    Lang,
+    ShowArg,
+    _guard,
+    _print_written,
+    app,
+    err,
+    make_console,
+    read_plan_file,
+)
 from lqplan.errors import UsageError, display_path
 
 PlanArg = Annotated[Path, typer.Argument(metavar="PLAN.json", help="A plan from lqplan plan.")]
 LangOption = Annotated[Lang | None, typer.Option(help="Language (default: the show's).")]
-
-
-def _plan(path: Path) -> dict[str, Any]:
-    from lqplan.pipeline import read_plan
-
-    if not path.is_file():
-        raise UsageError(f"{display_path(path)}: no such file")
-    return read_plan(path)
 
 
 def _lang(plan: dict[str, Any], lang: Lang | None) -> str:
@@ -54,7 +55,7 @@ def live(
     from lqplan.live import LiveClock, run_live
     from lqplan.model import parse_clock
 
-    plan = _plan(plan_file)
+    plan = read_plan_file(plan_file)
     show = plan["show"]
     if at is not None:
         try:
@@ -120,7 +121,7 @@ def explain(
     from lqplan.explain import explain_plan, explain_table, explain_text
     from lqplan.pipeline import load_and_validate
 
-    plan = _plan(plan_file)
+    plan = read_plan_file(plan_file)
     inputs = load_and_validate(show)
     if sku is not None and not any(s["sku"] == sku for s in plan["segments"]):
         raise UsageError(f"{sku} is not on air in {display_path(plan_file)}")
@@ -173,7 +174,7 @@ def review(
     from lqplan.review import review as make_review
     from lqplan.write import write_files
 
-    plan = _plan(plan_file)
+    plan = read_plan_file(plan_file)
     if not actuals.is_file():
         raise UsageError(f"{display_path(actuals)}: no such file")
     if write_audience is not None and show is None:

@@ -25,18 +25,11 @@ from lqplan.cli import (
     _solve_with_progress,
     app,
     err,
+    read_plan_file,
 )
 from lqplan.errors import LqplanError, UsageError, display_path
 
 PlanArg = Annotated[Path, typer.Argument(metavar="PLAN.json", help="A plan from lqplan plan.")]
-
-
-def _read(path: Path) -> dict[str, Any]:
-    from lqplan.pipeline import read_plan
-
-    if not path.is_file():
-        raise UsageError(f"{display_path(path)}: no such file")
-    return read_plan(path)
 
 
 @app.command()
@@ -78,7 +71,7 @@ def replan(
     from lqplan.result import SolveSettings
     from lqplan.write import write_files
 
-    old = _read(plan_file)
+    old = read_plan_file(plan_file)
     if not actuals.is_file():
         raise UsageError(f"{display_path(actuals)}: no such file")
     inputs, findings = prepare(show)
@@ -140,7 +133,7 @@ def diff(
     promotion changed) and the change in expected value."""
     from lqplan.diff import diff_json, diff_plans
 
-    plan_a, plan_b = _read(a), _read(b)
+    plan_a, plan_b = read_plan_file(a), read_plan_file(b)
     result = diff_plans(plan_a, plan_b)
     if as_json:
         sys.stdout.write(json.dumps(diff_json(result), ensure_ascii=False, indent=2) + "\n")

@@ -4,13 +4,15 @@ Shared by the property tests (test_properties_*.py, a modest share in CI) and th
 (fuzz.py, by hand). A case is a valid show (a sample, or a random tiny show) with a few edits:
 a field dropped, a list item duplicated, a value retyped or replaced by a hostile one, two files
 swapped or show.yaml pointed at the wrong kind of file, a line of YAML text duplicated or cut.
-`run_commands` runs validate, lint, plan, check, render and explain on it as a user would, and
-fails unless each ends in a plan that the independent checker accepts or a clean error.
+`run_commands` runs validate, lint, plan, check, render and explain on it as a user would (and
+check, render, explain and diff on its plan edited as if by hand), and fails unless each ends in
+a plan that the independent checker accepts or a clean error.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import math
 import traceback
 from dataclasses import dataclass, field
@@ -202,6 +204,8 @@ class Case:
     files: dict[str, Any]
     edits: list[str] = field(default_factory=list)  # what was done, for the report
     text_edits: list[tuple[str, str, int]] = field(default_factory=list)
+    # Edits to the plan lqplan makes, as if by hand: (which path, modulo their number; op; value)
+    plan_edits: list[tuple[int, str, Any]] = field(default_factory=list)
 
     def write(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
@@ -267,7 +271,20 @@ def mutated_shows(draw, max_edits: int = 3) -> Case:
         apply(files, name, path, kind, value)
         case.edits.append(f"{kind} {name}:{'.'.join(map(str, path))}" + (
             f" = {value!r}" if kind in ("retype", "replace") else ""))  # fmt: skip
+    for _ in range(draw(st.integers(0, 2))):
+        op = draw(st.sampled_from(["drop", "duplicate", "retype", "replace"]))
+        value = draw(replacements) if op in ("retype", "replace") else None
+        case.plan_edits.append((draw(st.integers(0, 10_000)), op, value))
     return case
+
+
+def edit_plan(plan: dict[str, Any], edits: list[tuple[int, str, Any]]) -> dict[str, Any]:
+    data = {"plan.json": copy(plan)}
+    for index, op, value in edits:
+        where = paths(data["plan.json"])
+        if where:
+            apply(data, "plan.json", where[index % len(where)], op, value)
+    return data["plan.json"]
 
 
 # --- every command -----------------------------------------------------------------------------
@@ -317,6 +334,14 @@ def run_commands(case: Case, work: Path) -> str:
         assert run("check", plan, show) == 0, "the independent checker rejects lqplan's plan"
         assert run("render", plan, "-o", work / "rendered") == 0
         assert run("explain", plan, show) == 0
+        if case.plan_edits:  # the plan edited by hand, then used: a clean error at worst
+            edited = work / "edited.json"
+            data = edit_plan(json.loads(plan.read_text(encoding="utf-8")), case.plan_edits)
+            edited.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+            run("check", edited, show)
+            run("render", edited, "-o", work / "edited")
+            run("explain", edited, show)
+            run("diff", plan, edited)
     if case.base != "tiny":  # the unmutated show's plan, checked and explained against this one
         other = work / "base.json"
         other.write_text(base_plan(case.base), encoding="utf-8")

@@ -106,6 +106,12 @@ def test_exit_1(tmp_path):
     done = lqplan("check", "edited.json", MINIMAL, cwd=tmp_path)
     assert done.returncode == 1
     assert b"no_back_to_back" in done.stderr
+    # a plan edited beyond what lqplan can use: the file named, no traceback
+    del plan["show"]["language"]
+    (tmp_path / "edited.json").write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+    done = lqplan("render", "edited.json", "-o", "rendered", cwd=tmp_path)
+    assert done.returncode == 1 and not (tmp_path / "rendered").exists()
+    assert done.stderr.startswith(b"edited.json: error: cannot use this plan (KeyError: 'langu")
 
 
 def test_exit_2(tmp_path):
