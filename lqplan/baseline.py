@@ -20,8 +20,44 @@ from lqplan.result import Solution, SolveSettings, SolveStatus
 FILL_STEPS = 400
 
 
-class _Greedy:
+class _Layout:
+    """What every strategy reads and none changes, computed once per demand."""
+
     def __init__(self, demand: Demand):
+        show = demand.inputs.show
+        self.by_start: dict[int, list[Option]] = defaultdict(list)
+        for o in demand.options:
+            self.by_start[o.start].append(o)
+        for options in self.by_start.values():
+            options.sort(key=lambda o: (-o.value_cents / o.slots, o.index))
+        # fillable[n]: some sum of segment lengths makes n slots (0 trivially).
+        lengths = sorted({o.slots for o in demand.options})
+        self.fillable = [True] + [False] * demand.slots
+        for n in range(1, demand.slots + 1):
+            self.fillable[n] = any(n >= k and self.fillable[n - k] for k in lengths)
+        self.longest: dict[str, int] = defaultdict(int)
+        self.best_value: dict[str, int] = defaultdict(int)
+        for o in demand.options:
+            self.longest[o.sku] = max(self.longest[o.sku], o.slots)
+            self.best_value[o.sku] = max(self.best_value[o.sku], o.value_cents)
+        # The latest first-airing start of each collab product (for _must_air_now).
+        collabs = {p.sku for p in show.promotions if p.type == "collab"}
+        self.collab_latest: dict[str, int] = {sku: -1 for sku in collabs}
+        for o in demand.options:
+            if o.sku in collabs and o.airing == 1:
+                self.collab_latest[o.sku] = max(self.collab_latest[o.sku], o.start)
+        self.in_precedence = {
+            sku for rule in show.rules.precedence for sku in (rule.before, rule.after)
+        }
+        self.exclusions: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for rule in show.rules.exclusions:
+            for sku in rule.skus:
+                self.exclusions[sku].append(tuple(rule.skus))
+
+
+class _Greedy:
+    def __init__(self, demand: Demand, layout: _Layout | None = None):
+        layout = layout or _Layout(demand)
         self.d = demand
         self.show = demand.inputs.show
         self.rules = self.show.rules
@@ -29,16 +65,13 @@ class _Greedy:
         self.slot = demand.slot
         self.occupied: dict[int, Option] = {}  # slot -> option covering it
         self.chosen: list[Option] = []
-        self.by_start: dict[int, list[Option]] = defaultdict(list)
-        for o in demand.options:
-            self.by_start[o.start].append(o)
-        for options in self.by_start.values():
-            options.sort(key=lambda o: (-o.value_cents / o.slots, o.index))
+        self.by_start = layout.by_start
+        self.fillable = layout.fillable
+        self.longest = layout.longest
+        self.best_value = layout.best_value
+        self.in_precedence = layout.in_precedence
+        self.exclusions = layout.exclusions
         self.promo_used: dict[str, float] = defaultdict(float)
-        self.shortest = min((o.slots for o in demand.options), default=1)
-        self.longest: dict[str, int] = defaultdict(int)
-        for o in demand.options:
-            self.longest[o.sku] = max(self.longest[o.sku], o.slots)
         # Kept up to date by place/unplace, so that each check is O(1).
         self.by_sku: dict[str, list[Option]] = defaultdict(list)
         self.free_slots = demand.slots - len(demand.blocked)
@@ -47,12 +80,7 @@ class _Greedy:
             count * self.longest[sku] for sku, count in demand.max_airings.items()
         )
         self.units: dict[str, float] = defaultdict(float)
-        # The latest first-airing start of each collab product (for _must_air_now).
-        collabs = {p.sku for p in self.show.promotions if p.type == "collab"}
-        self.collab_latest: dict[str, int] = {sku: -1 for sku in collabs}
-        for o in demand.options:
-            if o.sku in collabs and o.airing == 1:
-                self.collab_latest[o.sku] = max(self.collab_latest[o.sku], o.start)
+        self.collab_latest = dict(layout.collab_latest)
 
     # --- rule checks for one candidate ---
     def free(self, o: Option) -> bool:
@@ -64,12 +92,10 @@ class _Greedy:
         return self.by_sku[sku]
 
     def allowed(self, o: Option) -> bool:
-        if not self.free(o):
+        previous = self.airings(o.sku)
+        if o.airing != len(previous) + 1 or not self.free(o):
             return False
         product = self.products[o.sku]
-        previous = self.airings(o.sku)
-        if o.airing != len(previous) + 1:
-            return False
         if previous and not self._repeat_gap_ok(o, previous[-1]):
             return False
         if o.airing == 1 and not self._exclusion_ok(o.sku):
@@ -94,8 +120,8 @@ class _Greedy:
 
     def _exclusion_ok(self, sku: str) -> bool:
         return not any(
-            sku in rule.skus and any(other != sku and self.by_sku[other] for other in rule.skus)
-            for rule in self.rules.exclusions
+            any(other != sku and self.by_sku[other] for other in skus)
+            for skus in self.exclusions.get(sku, ())
         )
 
     def _neighbours_ok(self, o: Option) -> bool:
@@ -112,7 +138,7 @@ class _Greedy:
         )
 
     def _precedence_ok(self, o: Option) -> bool:
-        if o.airing != 1 or not self.rules.precedence:
+        if o.airing != 1 or o.sku not in self.in_precedence:
             return True
         firsts = {
             rule_sku: self.by_sku[rule_sku][0].start
@@ -213,7 +239,9 @@ class _Greedy:
         for pick in ranked_opening:
             if pick:
                 self.place(pick)
-            closer = self.best(closing) if closing else None
+            closer = (
+                self.best([o for o in closing if self._leaves_fillable(o)]) if closing else None
+            )
             if closer or not closing:
                 if closer:
                     self.place(closer)
@@ -225,10 +253,14 @@ class _Greedy:
         aired = {o.sku for o in self.chosen}
         ranked = sorted(
             {o.sku for o in heroes} - aired,
-            key=lambda sku: -max(o.value_cents for o in heroes if o.sku == sku),
+            key=lambda sku: (-self.best_value[sku], sku),
         )
+        firsts: dict[str, list[Option]] = defaultdict(list)
+        for o in heroes:
+            if o.airing == 1:
+                firsts[o.sku].append(o)
         for sku in ranked:
-            options = [o for o in heroes if o.sku == sku and o.airing == 1]
+            options = firsts[sku]
             options.sort(key=lambda o: (-viewers[o.start * slot], -o.value_cents, o.index))
             for o in options:
                 if self.allowed(o) and self._leaves_fillable(o):
@@ -293,14 +325,16 @@ class _Greedy:
                 free -= pick.slots
 
     def _leaves_fillable(self, o: Option) -> bool:
-        """Do not strand a free stretch shorter than the shortest segment on either side."""
-        shortest = self.shortest
+        """Do not strand a free stretch that no sum of segment lengths fills, on either side
+        (a 5-slot gap when segments take 4 or 6 slots, as on a 2-minute start grid)."""
+        if self.show.allow_gaps:
+            return True
         for direction, edge in ((-1, o.start - 1), (1, o.end)):
             length, t = 0, edge
             while 0 <= t < self.d.slots and t not in self.occupied and t not in self.d.blocked:
                 length += 1
                 t += direction
-            if 0 < length < shortest:
+            if not self.fillable[length]:
                 return False
         return True
 
@@ -325,7 +359,13 @@ class _Greedy:
             and t + gap not in self.d.blocked
         ):
             gap += 1
-        candidates = [o for o in self.by_start.get(t, []) if o.slots <= gap]
+        # Only lengths that leave the rest of the gap fillable (no 2-slot remainder for 4-slot
+        # segments), unless gaps are allowed.
+        candidates = [
+            o
+            for o in self.by_start.get(t, [])
+            if o.slots <= gap and (self.show.allow_gaps or self.fillable[gap - o.slots])
+        ]
         opening = self.rules.opening
         if (
             opening.enabled
@@ -359,6 +399,21 @@ class _Greedy:
             for sku, latest in self.collab_latest.items()
             if not self.by_sku[sku] and t >= latest - 1
         }
+
+    def collabs(self) -> None:
+        """Each co-branded item at its most valuable allowed place inside its window, before
+        anything else can crowd the window out (the contract says it must air)."""
+        for sku in sorted(self.collab_latest):
+            if self.by_sku[sku]:
+                continue
+            options = [
+                o
+                for o in self.d.options
+                if o.sku == sku and o.airing == 1 and self.allowed(o) and self._leaves_fillable(o)
+            ]
+            pick = max(options, key=lambda o: (o.value_cents, -o.index), default=None)
+            if pick is not None:
+                self.place(pick)
 
     def pins(self) -> None:
         for pin in self.rules.pins:
@@ -439,9 +494,11 @@ def greedy_plan(demand: Demand) -> Solution:
     count, not a clock, so that the baseline is the same on any machine)."""
     best: Solution | None = None
     plan = Solution(SolveStatus.NO_SOLUTION)
+    layout = _Layout(demand)
     for way, share in STRATEGIES:
-        g = _Greedy(demand)
+        g = _Greedy(demand, layout)
         g.pins()
+        g.collabs()
         if way != "in_order":
             g.opener()
         g.heroes()
@@ -460,6 +517,7 @@ def guided_plan(demand: Demand, weights: list[float]) -> Solution:
     order of weight, each if it keeps every rule, then the gaps filled as the baseline does."""
     g = _Greedy(demand)
     g.pins()
+    g.collabs()
     ranked = sorted(
         (o for o in demand.options if weights[o.index] > 0.05),
         key=lambda o: (-weights[o.index], -o.value_cents, o.index),

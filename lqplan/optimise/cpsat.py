@@ -24,6 +24,10 @@ def _centi(units: float) -> int:
     return math.ceil(units * 100 - 1e-9)
 
 
+# Ordered option sets up to this many pairs get a row per clashing pair instead of running sums.
+PAIRWISE = 256
+
+
 class ShowModel:
     """Variables, constraints and objective for one Demand."""
 
@@ -261,6 +265,14 @@ class ShowModel:
         """No option of `second` starts before the release slot of a chosen option of `first`."""
         options = self.demand.options
         if not first or not second:
+            return
+        if len(first) * len(second) <= PAIRWISE:
+            # Few options (a window of the window search, where most products are fixed): one
+            # row per clashing pair is smaller than two running sums over the whole show.
+            for i in first:
+                for j in second:
+                    if options[j].start < release[i]:
+                        self._add(self.model.Add(self.x[i] + self.x[j] <= 1), lit)
             return
         lo = min(options[i].start for i in second)  # before lo, no `second` has started
         hi = min(self.demand.slots, max(release[i] for i in first)) - 1  # after hi, all released
