@@ -80,6 +80,7 @@ def run_instance(folder: Path, time_limit: float, lp: bool) -> dict[str, Any]:
         "kept": len(demand.modes) - len(demand.left_out),
         "stride": demand.stride,
         "options": len(demand.options),
+        "windows": solution.model_size.get("windows"),  # window search (optimise/lns.py)
         "validate_s": validate_seconds,
         "demand_s": timings["demand"],
         "model_s": solution.build_seconds,
