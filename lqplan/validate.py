@@ -156,9 +156,8 @@ def _length_message(subject: str, value: Any, ctx: dict[str, Any], fallback: str
     rather than pydantic's 'Value should have at most 64 items after validation, not 200'."""
     if not isinstance(value, str | list | dict):
         return fallback
-    size = (
-        f"is {len(value)} characters long" if isinstance(value, str) else f"has {len(value)} items"
-    )
+    n = len(value)
+    size = f"is {n} characters long" if isinstance(value, str) else f"has {n} item{'s' * (n != 1)}"
     if "max_length" in ctx:
         return f"{subject} {size}; at most {ctx['max_length']}"
     if "min_length" in ctx:

@@ -246,6 +246,16 @@ def test_plain_text(tmp_path):
     assert b"wrote out/plan.json" in output
 
 
+def rendered_once(tmp_path: Path, out: Path) -> tuple[CliRunner, Path, dict[str, bytes]]:
+    """The minimal show's plan rendered into `out` in-process, for a test that then makes the
+    next render fail: the runner, the plan file, and the files in `out`."""
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_bytes(lqplan("plan", MINIMAL, "--json", "-q", cwd=tmp_path).stdout)
+    runner = CliRunner()
+    assert runner.invoke(app, ["render", str(plan_file), "-o", str(out)]).exit_code == 0
+    return runner, plan_file, files_in(out)
+
+
 def test_interrupts_leave_nothing(tmp_path, monkeypatch):
     # A signal during a solve: no output folder and no temporary file anywhere.
     code, stderr = interrupt_a_solve(tmp_path, signal.SIGINT)
@@ -253,12 +263,8 @@ def test_interrupts_leave_nothing(tmp_path, monkeypatch):
     assert not (tmp_path / "out").exists()
     assert temporaries(tmp_path) == []
     # Ctrl-C while the files are being written: the folder stays as the last run left it.
-    plan_file = tmp_path / "plan.json"
-    plan_file.write_bytes(lqplan("plan", MINIMAL, "--json", "-q", cwd=tmp_path).stdout)
-    runner = CliRunner()
     out = tmp_path / "rendered"
-    assert runner.invoke(app, ["render", str(plan_file), "-o", str(out)]).exit_code == 0
-    before = files_in(out)
+    runner, plan_file, before = rendered_once(tmp_path, out)
     staged = []
     stage = write._stage
 
@@ -287,12 +293,8 @@ def test_unwritable_output(tmp_path, monkeypatch):
     done = lqplan("plan", MINIMAL, "-o", "a-file/out", "--time-limit", "2", "-q", cwd=tmp_path)
     assert done.returncode == 1
     assert done.stderr == b"a-file/out: error: cannot write: Not a directory\n"
-    plan_file = tmp_path / "plan.json"
-    plan_file.write_bytes(lqplan("plan", MINIMAL, "--json", "-q", cwd=tmp_path).stdout)
-    runner = CliRunner()
     out = tmp_path / "out"
-    assert runner.invoke(app, ["render", str(plan_file), "-o", str(out)]).exit_code == 0
-    before = files_in(out)
+    runner, plan_file, before = rendered_once(tmp_path, out)
     render = ["render", str(plan_file), "-o", str(out), "--lang", "zh"]
 
     # A read-only folder: chmod where that binds, the same refusal injected when running as root.

@@ -304,6 +304,14 @@ BAD = [
         Bad("stock.yaml", "stock:\n", "", "- {sku: TEA-SAMPLER", "expected a mapping"),
         id="top-level-list",
     ),
+    # Too many selling points: counted in the reader's words, not pydantic's.
+    pytest.param(
+        Bad("catalog.yaml", "      - point: Brews five to seven times\n",
+            "      - point: Brews five to seven times\n      - point: a\n      - point: b\n",
+            "- point: Spring",
+            "selling_points has 4 items; at most 3"),
+        id="too-many-items",
+    ),
     # A YAML syntax error (an unclosed flow list) is located by the parser.
     pytest.param(
         Bad("audience.yaml", "base_conversion: 0.0012\n", "base_conversion: [0.0012\n",
