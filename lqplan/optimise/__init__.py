@@ -88,6 +88,7 @@ def _stop_on_signals(stop: Callable[[], None]) -> Iterator[list[int]]:
 def _parameters(solver: cp_model.CpSolver, settings: SolveSettings) -> None:
     params = solver.parameters
     params.num_workers = settings.worker_count
+    params.catch_sigint_signal = False  # Python's handler stops the search (_stop_on_signals)
     params.random_seed = settings.seed
     params.cp_model_presolve = False  # measured: presolve's probing costs more than it gives here
     params.relative_gap_limit = settings.relative_gap_limit
@@ -232,6 +233,7 @@ def explain(demand: Demand, time_limit: float = 20.0) -> tuple[str, ...]:
         model.AddAssumptions([built.literals[r][0] for r in rule_ids])
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
+        solver.parameters.catch_sigint_signal = False  # Ctrl-C reaches Python when it returns
         solver.parameters.cp_model_presolve = False
         solver.parameters.max_time_in_seconds = max(0.5, deadline - time.perf_counter())
         if solver.Solve(model) != cp_model.INFEASIBLE:

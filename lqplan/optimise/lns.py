@@ -158,6 +158,7 @@ class WindowSearch:
             model.AddHint(var, value)
         solver = cp_model.CpSolver()
         params = solver.parameters
+        params.catch_sigint_signal = False  # Python's handler stops the search (Stopper)
         params.cp_model_presolve = False
         params.random_seed = self.settings.seed
         # One worker: a window is small, and a second worker's start-up costs more than it finds.
