@@ -106,7 +106,9 @@ class Demand:
     options: list[Option] = field(default_factory=list)
     drops: list[BagDrop] = field(default_factory=list)
     max_airings: dict[str, int] = field(default_factory=dict)
-    mode_conversion: dict[tuple[str, Mode], float] = field(default_factory=dict, repr=False)
+    # (sku, price in cents, lift) -> conversion: all a mode's conversion depends on (hashing a
+    # whole Mode per option cost a tenth of building the XL rung).
+    mode_conversion: dict[tuple[str, int, float], float] = field(default_factory=dict, repr=False)
     # (start minute, minutes, promo minutes) -> viewer-minutes sold under the promotion and
     # after it, decay included: shared by every product, so each is summed once.
     viewer_sums: dict[tuple[int, int, int], tuple[float, float]] = field(
@@ -175,7 +177,7 @@ def segment_outcome(
     repeat = settings.repeat_factor if airing > 1 else 1.0
     promo_price = mode.price_cents / 100
     base_conv = demand.conversion[sku] * repeat
-    key = (sku, mode)
+    key = (sku, mode.price_cents, mode.lift)
     if key not in demand.mode_conversion:
         demand.mode_conversion[key] = product_conversion(inputs, product, promo_price) * mode.lift
     promo_conv = demand.mode_conversion[key] * repeat
@@ -403,12 +405,19 @@ def build_demand(
         if product.sku not in kept:
             continue  # no stock (it cannot air), or left off the shortlist
         lengths = [m // demand.slot for m in inputs.segment_lengths(product)]
+        preferences: dict[int, int] = {}  # start slot -> preference (it depends on nothing else)
         for airing in range(1, demand.max_airings[product.sku] + 1):
             for length in lengths:
                 for start in range(demand.slots - length + 1):
                     if start in starts and start + length in ends:
                         _add_options(
-                            demand, product, airing, start, length, collab_windows.get(product.sku)
+                            demand,
+                            product,
+                            airing,
+                            start,
+                            length,
+                            collab_windows.get(product.sku),
+                            preferences,
                         )
     demand.drops = _bag_drops(demand)
     return demand
@@ -535,13 +544,16 @@ def _add_options(
     start: int,
     length: int,
     collab: tuple[int, int] | None,
+    preferences: dict[int, int],
 ) -> None:
-    if any(s in demand.blocked for s in range(start, start + length)):
+    if demand.blocked and any(s in demand.blocked for s in range(start, start + length)):
         return
     begin, minutes = start * demand.slot, length * demand.slot
     if collab is not None and (begin < collab[0] or begin + minutes > collab[1]):
         return
-    preference_cents = preference(demand, product.sku, begin)
+    preference_cents = preferences.get(start)
+    if preference_cents is None:
+        preference_cents = preferences[start] = preference(demand, product.sku, begin)
     live_value = None
     for mode in demand.modes[product.sku]:  # the live-price mode comes first
         if mode.kind == "flash_sale" and (airing > 1 or minutes < _flash_min(demand, mode)):
