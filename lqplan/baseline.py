@@ -30,11 +30,12 @@ class _Layout:
             self.by_start[o.start].append(o)
         for options in self.by_start.values():
             options.sort(key=lambda o: (-o.value_cents / o.slots, o.index))
-        # fillable[n]: some sum of segment lengths makes n slots (0 trivially).
-        lengths = sorted({o.slots for o in demand.options})
-        self.fillable = [True] + [False] * demand.slots
-        for n in range(1, demand.slots + 1):
-            self.fillable[n] = any(n >= k and self.fillable[n - k] for k in lengths)
+        # The segment lengths that may start at each slot (a start grid allows only some).
+        self.lengths_at: dict[int, tuple[int, ...]] = {
+            t: tuple(sorted({o.slots for o in options})) for t, options in self.by_start.items()
+        }
+        self.longest_segment = max((o.slots for o in demand.options), default=1)
+        self._tileable: dict[tuple[int, int], bool] = {}
         self.longest: dict[str, int] = defaultdict(int)
         self.best_value: dict[str, int] = defaultdict(int)
         for o in demand.options:
@@ -54,6 +55,20 @@ class _Layout:
             for sku in rule.skus:
                 self.exclusions[sku].append(tuple(rule.skus))
 
+    def tileable(self, a: int, b: int) -> bool:
+        """Can segments on the start grid fill the free slots [a, b) exactly? (A 5-slot gap
+        cannot be filled by 4- and 6-slot segments, nor an odd one on a 2-slot grid.)"""
+        if b - a > 4 * self.longest_segment:
+            return True  # a long stretch always can: the grid reaches every break and the end
+        if a == b:
+            return True
+        key = (a, b)
+        if key not in self._tileable:
+            self._tileable[key] = any(
+                a + k <= b and self.tileable(a + k, b) for k in self.lengths_at.get(a, ())
+            )
+        return self._tileable[key]
+
 
 class _Greedy:
     def __init__(self, demand: Demand, layout: _Layout | None = None):
@@ -66,7 +81,7 @@ class _Greedy:
         self.occupied: dict[int, Option] = {}  # slot -> option covering it
         self.chosen: list[Option] = []
         self.by_start = layout.by_start
-        self.fillable = layout.fillable
+        self.layout = layout
         self.longest = layout.longest
         self.best_value = layout.best_value
         self.in_precedence = layout.in_precedence
@@ -325,18 +340,20 @@ class _Greedy:
                 free -= pick.slots
 
     def _leaves_fillable(self, o: Option) -> bool:
-        """Do not strand a free stretch that no sum of segment lengths fills, on either side
-        (a 5-slot gap when segments take 4 or 6 slots, as on a 2-minute start grid)."""
+        """Do not strand a free stretch that segments on the start grid cannot fill, on either
+        side (a 5-slot gap when segments take 4 or 6 slots, as on a 2-minute start grid)."""
         if self.show.allow_gaps:
             return True
-        for direction, edge in ((-1, o.start - 1), (1, o.end)):
-            length, t = 0, edge
-            while 0 <= t < self.d.slots and t not in self.occupied and t not in self.d.blocked:
-                length += 1
-                t += direction
-            if not self.fillable[length]:
-                return False
-        return True
+        first = o.start
+        while first > 0 and self._open(first - 1):
+            first -= 1
+        last = o.end
+        while last < self.d.slots and self._open(last):
+            last += 1
+        return self.layout.tileable(first, o.start) and self.layout.tileable(o.end, last)
+
+    def _open(self, t: int) -> bool:
+        return t not in self.occupied and t not in self.d.blocked
 
     def fill(self) -> bool:
         """Fill the free slots from the start; on a dead end, back up and try the next best
@@ -360,11 +377,12 @@ class _Greedy:
         ):
             gap += 1
         # Only lengths that leave the rest of the gap fillable (no 2-slot remainder for 4-slot
-        # segments), unless gaps are allowed.
+        # segments, no slot off the start grid), unless gaps are allowed.
         candidates = [
             o
             for o in self.by_start.get(t, [])
-            if o.slots <= gap and (self.show.allow_gaps or self.fillable[gap - o.slots])
+            if o.slots <= gap
+            and (self.show.allow_gaps or self.layout.tileable(t + o.slots, t + gap))
         ]
         opening = self.rules.opening
         if (
@@ -416,9 +434,12 @@ class _Greedy:
                 self.place(pick)
 
     def pins(self) -> None:
-        for pin in self.rules.pins:
+        """Each pinned product at its slot, the latest first, at a length that leaves the gap
+        to the next pin fillable (two pins 5 minutes apart: not a 4-minute segment)."""
+        for pin in sorted(self.rules.pins, key=lambda p: (-self.show.offset(p.at), p.sku)):
             start = self.show.offset(pin.at) // self.slot
-            pick = self.best([o for o in self.by_start.get(start, []) if o.sku == pin.sku])
+            options = [o for o in self.by_start.get(start, []) if o.sku == pin.sku]
+            pick = self.best([o for o in options if self._leaves_fillable(o)]) or self.best(options)
             if pick:
                 self.place(pick)
 

@@ -15,7 +15,8 @@ from lqplan.result import SolveStatus
 
 
 def test_fillable_lengths_are_the_sums_of_segment_lengths(tmp_path):
-    """10-minute segments on 5-minute slots take 2 slots: only even stretches can be filled."""
+    """10-minute segments on 5-minute slots take 2 slots: only even stretches can be filled
+    (stretches longer than 4 of the longest segment are taken as fillable without a search)."""
     folder = tiny_show(
         tmp_path,
         [{"sku": f"P{i}", "margin": i} for i in range(1, 9)],
@@ -23,7 +24,17 @@ def test_fillable_lengths_are_the_sums_of_segment_lengths(tmp_path):
         rules={"segment_minutes": {"default": 10, "min": 10, "max": 10}},
     )
     layout = _Layout(build_demand(load_and_validate(folder)))
-    assert layout.fillable[:7] == [True, False, True, False, True, False, True]
+    assert [layout.tileable(0, n) for n in range(7)] == [
+        True,
+        False,
+        True,
+        False,
+        True,
+        False,
+        True,
+    ]
+    assert not layout.tileable(3, 6)
+    assert layout.tileable(1, 12)
 
 
 def test_value_first_never_strands_an_odd_gap(tmp_path):
@@ -72,3 +83,25 @@ def test_a_collab_airs_inside_its_window(tmp_path):
     plan = greedy_plan(demand)
     assert plan.status == SolveStatus.FEASIBLE
     assert "C" in {demand.options[i].sku for i in plan.options}
+
+
+def test_pins_leave_the_gap_between_them_fillable(tmp_path):
+    """A is pinned at 20:00 and B at 20:15 on 5-minute slots, segments of 10 or 15 minutes.
+    A's 10-minute segment earns more per minute (slot 2 has few viewers) but would leave one
+    slot before B that nothing fills: the baseline gives A 15 minutes and fills the show."""
+    folder = tiny_show(
+        tmp_path,
+        [{"sku": s, "margin": 10} for s in ("A", "B", "C", "D")],
+        slots=8,
+        viewers=[100, 100, 10, 100, 100, 100, 100, 100],
+        rules={
+            "segment_minutes": {"default": 10, "min": 10, "max": 15},
+            "pins": [{"sku": "A", "at": "20:00"}, {"sku": "B", "at": "20:15"}],
+        },
+    )
+    demand = build_demand(load_and_validate(folder))
+    plan = greedy_plan(demand)
+    assert plan.status == SolveStatus.FEASIBLE
+    chosen = {demand.options[i].sku: demand.options[i] for i in plan.options}
+    assert (chosen["A"].start, chosen["A"].slots) == (0, 3)
+    assert chosen["B"].start == 3
