@@ -218,6 +218,7 @@ def improve(
     lp_value = [0.0] * (slots + 1)
     for o, weight in zip(demand.options, plan.guide, strict=False):
         lp_value[o.start] += weight * search.coefficient[o.index]
+    viewers, slot = demand.viewers, demand.slot
     sweep, idle = 0, 0
     while spent() < budget and idle < 2 and not stopper.stopped:
         before = plan.objective or 0
@@ -232,6 +233,11 @@ def improve(
             for i in plan.options:
                 planned[demand.options[i].start] += search.coefficient[i]
             windows.sort(key=lambda w: -sum(lp_value[w[0] : w[1]]) + sum(planned[w[0] : w[1]]))
+        elif sweep == 0:
+            # No LP to say where the plan is weak (the largest shows): the busiest windows
+            # first, where a better choice is worth most, so that a short budget spends itself
+            # there rather than on the show's quiet first hours.
+            windows.sort(key=lambda w: (-sum(viewers[w[0] * slot : w[1] * slot]), w[0]))
         for lo, hi in windows:
             left = budget - spent()
             if left <= 0.05 or stopper.stopped:
