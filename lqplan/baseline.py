@@ -344,16 +344,21 @@ class _Greedy:
         side (a 5-slot gap when segments take 4 or 6 slots, as on a 2-minute start grid)."""
         if self.show.allow_gaps:
             return True
+        # Scan no further than tileable() looks: a longer stretch counts as fillable.
+        reach = 4 * self.layout.longest_segment + 1
+        occupied, blocked = self.occupied, self.d.blocked
         first = o.start
-        while first > 0 and self._open(first - 1):
+        while (
+            first > max(0, o.start - reach)
+            and first - 1 not in occupied
+            and first - 1 not in blocked
+        ):
             first -= 1
         last = o.end
-        while last < self.d.slots and self._open(last):
+        end = min(self.d.slots, o.end + reach)
+        while last < end and last not in occupied and last not in blocked:
             last += 1
         return self.layout.tileable(first, o.start) and self.layout.tileable(o.end, last)
-
-    def _open(self, t: int) -> bool:
-        return t not in self.occupied and t not in self.d.blocked
 
     def fill(self) -> bool:
         """Fill the free slots from the start; on a dead end, back up and try the next best

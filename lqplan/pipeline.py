@@ -26,7 +26,7 @@ from lqplan.validate import ShowInputs, load_and_validate
 class PlanResult:
     plan: dict[str, Any]
     solution: Solution
-    baseline: Solution
+    baseline: Solution | None  # None when skipped (plan_show's with_baseline)
     check: CheckReport
     demand: Demand
     # Wall-clock seconds of each stage (demand, baseline, lp_guided, solve) and the hint used.
@@ -49,6 +49,7 @@ def plan_show(
     compliance: Sequence[Diagnostic] = (),
     restrict: Callable[[Demand], Demand] | None = None,
     started: float | None = None,
+    with_baseline: bool = True,
 ) -> PlanResult:
     """Optimise a validated show. Raises InfeasibleError (exit 3) naming the rules in conflict.
 
@@ -56,6 +57,8 @@ def plan_show(
     `restrict` may take options and bag drops out of the demand before anything is planned
     (replan: what the frozen past rules out, such as an encore too soon after its last airing).
     `started` (a perf_counter reading) is when the time limit began, if before this call.
+    `with_baseline=False` skips the greedy baseline unless the LP-guided plan fails (replan: its
+    yardstick is the old plan, and a live replan needs those tenths of a second for the search).
     """
     from lqplan.optimise import lp_guided_plan, solve  # ortools loads only when planning
 
@@ -73,9 +76,9 @@ def plan_show(
     if restrict is not None:
         demand = restrict(demand)
     now = lap("demand", entered)
-    baseline = greedy_plan(demand)  # feasible only if the checker accepts it
+    baseline = greedy_plan(demand) if with_baseline else None  # feasible only if checked
     now = lap("baseline", now)
-    hint = baseline if baseline.status == SolveStatus.FEASIBLE else None
+    hint = baseline if baseline is not None and baseline.status == SolveStatus.FEASIBLE else None
     if settings.use_hint and len(demand.options) <= LP_OPTIONS:
         # A deterministic run lets GLOP finish: a wall-clock cut would depend on the machine.
         guided = lp_guided_plan(demand, 3600 if settings.deterministic else settings.time_limit / 2)
@@ -85,6 +88,10 @@ def plan_show(
             hint = replace(hint, bound=guided.bound, guide=guided.guide)
         now = lap("lp_guided", now)
         timings["guided_objective"] = float(guided.objective) if guided else float("nan")
+    if hint is None and baseline is None:  # no LP-guided plan: the greedy is the hint after all
+        baseline = greedy_plan(demand)
+        hint = baseline if baseline.status == SolveStatus.FEASIBLE else None
+        now = lap("baseline", now)
     if not settings.deterministic:
         # The baseline and the LP count against the time limit; a deterministic run keeps its
         # whole deterministic budget so that its result does not depend on the machine's speed.
@@ -101,6 +108,7 @@ def plan_show(
             progress=progress,
             compliance=compliance,
             restrict=restrict,
+            with_baseline=with_baseline,
         )
     lap("solve", now)
     if solution.status == SolveStatus.INFEASIBLE:

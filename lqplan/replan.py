@@ -69,7 +69,13 @@ def replan(
     past = read_past(inputs, file, at, old_plan)
     rest = rest_of_show(inputs, past)
     result = plan_show(
-        rest.inputs, settings, progress, compliance, restrict=rest.restrict, started=started
+        rest.inputs,
+        settings,
+        progress,
+        compliance,
+        restrict=rest.restrict,
+        started=started,
+        with_baseline=False,
     )
     plan = stitch(inputs, past, result.plan)
     seam = seam_violations(plan, inputs, past.cut)
