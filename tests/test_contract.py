@@ -155,12 +155,19 @@ def test_exit_4(tmp_path):
     assert done.returncode == 4
 
 
+def _as_in_a_terminal() -> None:
+    """Ctrl-C as a user at a terminal sends it: a CI runner may start the tests with SIGINT
+    ignored (a background job), and a program started that way keeps ignoring it by design."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt_a_solve(tmp_path: Path, signum: int):
     """Start planning the marathon with a long time limit, signal it mid-way, wait for it."""
     process = subprocess.Popen(
         [sys.executable, "-m", "lqplan", "plan", SAMPLES / "double11-marathon", "-o", "out",
          "--time-limit", "120", "-q"],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=_as_in_a_terminal,
     )  # fmt: skip
     time.sleep(4)  # loading, building or solving: each stage stops on the signal
     process.send_signal(signum)

@@ -77,7 +77,12 @@ def _stop_on_signals(stop: Callable[[], None]) -> Iterator[list[int]]:
         received.append(signum)
         stop()
 
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # A signal the parent set to be ignored (SIGINT for a background job) stays ignored.
+    previous = {
+        sig: signal.signal(sig, handler)
+        for sig in (signal.SIGINT, signal.SIGTERM)
+        if signal.getsignal(sig) is not signal.SIG_IGN
+    }
     try:
         yield received
     finally:
