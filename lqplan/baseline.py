@@ -95,7 +95,7 @@ class _Greedy:
             count * self.longest[sku] for sku, count in demand.max_airings.items()
         )
         self.units: dict[str, float] = defaultdict(float)
-        self.collab_latest = dict(layout.collab_latest)
+        self.collab_latest = layout.collab_latest
 
     # --- rule checks for one candidate ---
     def free(self, o: Option) -> bool:
@@ -319,7 +319,7 @@ class _Greedy:
         density = {
             sku: max(o.value_cents / o.slots for o in options) for sku, options in firsts.items()
         }
-        keep_free = free - share * free
+        keep_free = (1 - share) * free  # slots left for the fill
         for sku in sorted(firsts, key=lambda k: (-density[k], k)):
             if free <= keep_free or free <= 0:
                 break

@@ -18,7 +18,7 @@ from dataclasses import replace
 from ortools.sat.python import cp_model
 
 from lqplan.demand import Demand
-from lqplan.optimise.cpsat import ShowModel
+from lqplan.optimise.cpsat import ShowModel, solver_parameters
 from lqplan.result import Solution, SolveSettings, SolveStatus
 
 Progress = Callable[[float, float, float], None]  # seconds, incumbent, bound (cents)
@@ -90,24 +90,6 @@ def _stop_on_signals(stop: Callable[[], None]) -> Iterator[list[int]]:
             signal.signal(sig, restore)
 
 
-def _parameters(solver: cp_model.CpSolver, settings: SolveSettings) -> None:
-    params = solver.parameters
-    params.num_workers = settings.worker_count
-    params.catch_sigint_signal = False  # Python's handler stops the search (_stop_on_signals)
-    params.random_seed = settings.seed
-    params.cp_model_presolve = False  # measured: presolve's probing costs more than it gives here
-    params.relative_gap_limit = settings.relative_gap_limit
-    if settings.deterministic:
-        # Reproducible to the byte on any machine: one worker (worker_count) and a budget in
-        # deterministic time, not wall time. Measured here, one LP-guided worker beat
-        # interleave_search with two (SOLVER_NOTES.md's suggestion): beauty-douyin optimal in
-        # 1 s against a 0.8% gap. The wall-clock cap is only a safety valve.
-        params.max_deterministic_time = settings.time_limit
-        params.max_time_in_seconds = settings.time_limit * 20
-    else:
-        params.max_time_in_seconds = settings.time_limit
-
-
 def solve(
     demand: Demand,
     settings: SolveSettings,
@@ -130,16 +112,10 @@ def solve(
     built = ShowModel(demand)
     model = built.model
     if hint is not None and hint.options is not None and settings.use_hint:
-        chosen, drops = set(hint.options), set(hint.drops)
-        for o in demand.options:
-            model.AddHint(built.x[o.index], o.index in chosen)
-        for i, var in enumerate(built.z):
-            model.AddHint(var, i in drops)
-        for var, value in built.hint_values(chosen):
-            model.AddHint(var, value)
+        built.add_hint(set(hint.options), set(hint.drops))
     build_seconds = time.perf_counter() - started
     solver = cp_model.CpSolver()
-    _parameters(solver, settings)
+    solver_parameters(solver, settings)
     callback = _Reporter(progress, hint) if progress else None
     if callback is not None:
         solver.best_bound_callback = callback.on_bound

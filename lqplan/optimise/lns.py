@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from ortools.sat.python import cp_model
 
 from lqplan.demand import Demand, Option, renumbered
-from lqplan.optimise.cpsat import ShowModel
+from lqplan.optimise.cpsat import ShowModel, solver_parameters
 from lqplan.result import Solution, SolveSettings
 
 # Measured on the benchmark ladder (BENCHMARKS.md): on 300 products × 240 slots, windows
@@ -148,28 +148,18 @@ class WindowSearch:
             model.Add(built.x[k] == 1)
         for k in n.fixed_drops:
             model.Add(built.z[k] == 1)
-        chosen = set(plan.options)
-        inside = {k for k, i in enumerate(n.options) if i in chosen}
-        for k, var in enumerate(built.x):
-            model.AddHint(var, k in inside)
-        taken = set(plan.drops)
-        for k, var in enumerate(built.z):
-            model.AddHint(var, n.drops[k] in taken)
-        for var, value in built.hint_values(inside):
-            model.AddHint(var, value)
+        chosen, taken = set(plan.options), set(plan.drops)
+        built.add_hint(
+            {k for k, i in enumerate(n.options) if i in chosen},
+            {k for k, i in enumerate(n.drops) if i in taken},
+        )
         solver = cp_model.CpSolver()
-        params = solver.parameters
-        params.catch_sigint_signal = False  # Python's handler stops the search (Stopper)
-        params.cp_model_presolve = False
-        params.random_seed = self.settings.seed
-        # One worker: a window is small, and a second worker's start-up costs more than it finds.
-        params.num_workers = 1
-        params.relative_gap_limit = 0.0
-        if self.settings.deterministic:
-            params.max_deterministic_time = seconds
-            params.max_time_in_seconds = seconds * 20
-        else:
-            params.max_time_in_seconds = seconds
+        # One worker: a window is small, and a second worker's start-up costs more than it
+        # finds. No gap limit: a window is solved to its optimum or its time.
+        solver_parameters(
+            solver,
+            replace(self.settings, workers=1, time_limit=seconds, relative_gap_limit=0.0),
+        )
         self.stopper.current = solver
         status = solver.Solve(model)
         self.stopper.current = None
