@@ -13,7 +13,7 @@ import os
 from typing import Any
 
 from lqplan import __version__
-from lqplan.demand import Demand, Option
+from lqplan.demand import Demand, Option, build_modes, product_conversion
 from lqplan.model import format_clock
 from lqplan.result import Solution, SolveSettings
 
@@ -207,6 +207,7 @@ def assemble(
         "stock_use": [
             {
                 "sku": sku,
+                "units": _stock_units(inputs, sku),
                 "available": demand.available[sku],
                 "planned_units": round(units, 2),
                 "remaining": round(demand.available[sku] - units, 2),
@@ -223,7 +224,72 @@ def assemble(
             {"minute": m, "viewers": round(demand.viewers[m])}
             for m in range(0, show.minutes + 1, demand.slot)
         ],
+        "demand": demand_provenance(inputs, sorted({s["sku"] for s in segments})),
     }
+
+
+def _stock_units(inputs: Any, sku: str) -> int:
+    item = inputs.stock_by_sku.get(sku)
+    return item.units if item else 0
+
+
+# The demand coefficients plan.json records, as planned and as the files give them.
+_COEFFICIENTS = (
+    "decay",
+    "repeat_factor",
+    "price_elasticity",
+    "flash_sale_lift",
+    "coupon_lift",
+    "gift_lift",
+)
+
+
+def demand_provenance(inputs: Any, skus: list[str]) -> dict[str, Any]:
+    """Which coefficients the plan was made with (the files' or a fitted model's) and, per
+    product on air, its conversion in every mode as planned and as the files alone give it: the
+    prior that `lqplan learn` corrects when this show becomes history (docs/learn.md)."""
+    calibration = inputs.calibration
+    files = calibration.files if calibration is not None else inputs
+    planned = inputs.show.demand
+    prior = files.show.demand
+    conversion: dict[str, Any] = {}
+    for sku in skus:
+        modes = {}
+        for mine, theirs in zip(
+            build_modes(inputs, inputs.products[sku]),
+            build_modes(files, files.products[sku]),
+            strict=True,
+        ):
+            key = mine.promotion or mine.kind
+            price = mine.price_cents / 100
+            modes[key] = {
+                "planned": _sig(
+                    product_conversion(inputs, inputs.products[sku], price) * mine.lift
+                ),
+                "prior": _sig(product_conversion(files, files.products[sku], price) * theirs.lift),
+            }
+        conversion[sku] = modes
+    return {
+        "source": "model" if calibration is not None else "files",
+        "model": None
+        if calibration is None
+        else {"id": calibration.model_id, "file": calibration.file, "sha256": calibration.sha256},
+        "viewer_curve": "model"
+        if calibration is not None and calibration.viewer_curve
+        else "files",
+        "coefficients": {
+            **{k: getattr(planned, k) for k in _COEFFICIENTS},
+            "discount_slope": calibration.discount_slope if calibration else 0.0,
+            "time_slope": calibration.time_slope if calibration else 0.0,
+        },
+        "prior": {k: getattr(prior, k) for k in _COEFFICIENTS},
+        "conversion": conversion,
+    }
+
+
+def _sig(value: float) -> float:
+    """Ten significant digits: exact enough to learn from, stable across platforms."""
+    return float(f"{value:.10g}")
 
 
 def breaks_data(show: Any) -> list[dict[str, Any]]:

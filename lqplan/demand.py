@@ -116,6 +116,9 @@ class Demand:
     )
     left_out: tuple[str, ...] = ()  # SKUs with stock that the shortlist did not keep
     stride: int = 1  # segments start every `stride` slots (restarting after breaks and pins)
+    # Per minute of the show: what a viewer-minute sells there relative to the files' model (a
+    # fitted model's time-into-show effect); None when every minute counts the same.
+    sales_weights: list[float] | None = None
 
     @cached_property
     def mean_viewers(self) -> float:
@@ -163,7 +166,15 @@ def product_conversion(inputs: ShowInputs, product: Product, price: float) -> fl
         response = 1 + settings.price_elasticity * segment.price_sensitivity * discount
         mix += weight * affinity * response
     role = settings.role_conversion.get(product.role, 1.0)
-    return audience.base_conversion * role * mix
+    conversion = audience.base_conversion * role * mix
+    calibration = inputs.calibration
+    if calibration is not None:
+        live_discount = (
+            max(0.0, 1 - product.live_price / product.list_price) if product.list_price > 0 else 0.0
+        )
+        conversion *= calibration.factor(product.sku)
+        conversion *= calibration.discount_term(discount, live_discount)
+    return conversion
 
 
 def segment_outcome(
@@ -225,9 +236,12 @@ def _viewer_sums(
     if sums is None:
         decay = demand.inputs.show.demand.decay
         viewers = demand.viewers
+        weights = demand.sales_weights
         promo = normal = 0.0
         for k in range(minutes):
             sold = viewers[start_minute + k] * decay**k
+            if weights is not None:
+                sold *= weights[start_minute + k]
             if k < promo_minutes:
                 promo += sold
             else:
@@ -356,6 +370,9 @@ def demand_context(inputs: ShowInputs) -> Demand:
         available,
         reference,
     )
+    calibration = inputs.calibration
+    if calibration is not None and calibration.time_slope:
+        demand.sales_weights = [calibration.time_weight(m) for m in range(len(demand.viewers))]
     repeats = {r.sku: r.max_airings for r in show.rules.repeats}
     for product in inputs.catalog.products:
         if available[product.sku] > 0:

@@ -424,6 +424,12 @@ class Show(Model):
     stock_reserve: Annotated[float, Field(ge=0, le=0.9)] = 0.10
     allow_gaps: bool = False
     templates: Text | None = None
+    model: Text | None = Field(
+        None, description="a MODEL file from lqplan learn to plan with (relative to show.yaml)"
+    )
+    history: Text | None = Field(
+        None, description="the folder of this room's past shows, for lqplan learn"
+    )
     files: Files = Field(default_factory=Files)
     hosts: list[Host] = Field(min_length=1)
     team: dict[Literal[TEAM_ROLES], list[Text]] = Field(default_factory=dict)  # type: ignore[valid-type]
@@ -536,6 +542,9 @@ class Audience(Model):
     )
     segments: list[AudienceSegment] = Field(min_length=1)
     viewer_curve: list[CurvePoint] = Field(min_length=1)
+    viewer_curve_fixed: bool = Field(
+        False, description="plan with this curve even when a learned model has one of its own"
+    )
 
 
 # --- stock.yaml / stock.csv --------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from lqplan.calibration import Calibration
 from lqplan.errors import Diagnostic, DiagnosticList, InputError, sort_diagnostics
 from lqplan.load import RawShow, load_show
 from lqplan.model import (
@@ -53,6 +54,8 @@ class ShowInputs:
     files: dict[str, str] = field(default_factory=dict)  # kind -> path as shown in messages
     paths: dict[str, Path] = field(default_factory=dict)  # kind -> path on disk
     warnings: tuple[Diagnostic, ...] = ()
+    # A fitted demand model applied on top of the files (lqplan.learning.apply_model), or None.
+    calibration: Calibration | None = None
 
     @property
     def folder(self) -> Path:

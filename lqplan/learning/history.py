@@ -1,0 +1,129 @@
+"""A room's past shows: one folder each, with the plan that was followed and what it sold.
+
+    shows, skipped = read_history([Path("history")])
+
+Each subfolder of a HISTORY folder (or the folder itself, when it holds the files) is one past
+show: its `plan.json` (as `lqplan plan` wrote it, or a replan's) and its ACTUALS (`actuals.yaml`,
+`actuals.yml` or `actuals.csv`, docs/actuals.md). The show's own files may sit beside them but are
+not needed: plan.json carries the product facts and the prior the plan was made with. Shows are
+ordered by the plan's date and start, not by folder name; a folder that cannot be used is
+skipped with one line saying why (`skipped`), never silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lqplan.actuals import ActualsFile, read_actuals
+from lqplan.errors import InputError, LqplanError, display_path
+
+ACTUALS_NAMES = ("actuals.yaml", "actuals.yml", "actuals.csv")
+
+
+@dataclass(frozen=True)
+class PastShow:
+    """One past show: the plan it followed and its actuals."""
+
+    folder: Path
+    plan: dict[str, Any]
+    actuals: ActualsFile
+
+    @property
+    def name(self) -> str:
+        return display_path(self.folder)
+
+    @property
+    def order(self) -> tuple[str, str, str]:
+        show = self.plan["show"]
+        return (str(show["date"]), str(show["start"]), self.name)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    folder: str
+    reason: str
+
+    def format(self) -> str:
+        return f"{self.folder}: skipped: {self.reason}"
+
+
+def read_history(folders: Sequence[Path]) -> tuple[list[PastShow], list[Skipped]]:
+    """Every usable past show under `folders`, oldest first, and the folders skipped."""
+    shows: list[PastShow] = []
+    skipped: list[Skipped] = []
+    seen: set[Path] = set()
+    for folder in folders:
+        if not folder.is_dir():
+            skipped.append(Skipped(display_path(folder), "not a folder"))
+            continue
+        if (folder / "plan.json").is_file():
+            candidates = [folder]
+        else:
+            candidates = sorted(p for p in folder.iterdir() if p.is_dir())
+            if not candidates:
+                skipped.append(Skipped(display_path(folder), "no show folders inside"))
+        for candidate in candidates:
+            key = candidate.resolve()
+            if key in seen:
+                continue
+            seen.add(key)
+            show = _read_one(candidate, skipped)
+            if show is not None:
+                shows.append(show)
+    shows.sort(key=lambda s: s.order)
+    return shows, skipped
+
+
+def _read_one(folder: Path, skipped: list[Skipped]) -> PastShow | None:
+    from lqplan.actuals import check_actuals_against_plan
+    from lqplan.pipeline import read_plan
+
+    name = display_path(folder)
+    plan_path = folder / "plan.json"
+    if not plan_path.is_file():
+        skipped.append(Skipped(name, "no plan.json"))
+        return None
+    found = [folder / n for n in ACTUALS_NAMES if (folder / n).is_file()]
+    if not found:
+        skipped.append(Skipped(name, "no actuals (actuals.yaml or actuals.csv)"))
+        return None
+    if len(found) > 1:
+        names = " and ".join(p.name for p in found)
+        skipped.append(Skipped(name, f"both {names}: keep one"))
+        return None
+    try:
+        plan = read_plan(plan_path)
+        problem = _unusable(plan)
+        if problem:
+            skipped.append(Skipped(name, f"plan.json: {problem}"))
+            return None
+        actuals = read_actuals(found[0])
+        check_actuals_against_plan(actuals, plan)
+    except InputError as exc:
+        errors = [d for d in exc.diagnostics if d.severity == "error"]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        first = errors[0].format() if errors else str(exc)
+        skipped.append(Skipped(name, first + more))
+        return None
+    except LqplanError as exc:
+        skipped.append(Skipped(name, str(exc)))
+        return None
+    return PastShow(folder, plan, actuals)
+
+
+def _unusable(plan: dict[str, Any]) -> str | None:
+    """What makes a plan.json useless as history, if anything (plan.json is trusted otherwise:
+    lqplan wrote it, and the actuals are checked against it)."""
+    for key in ("show", "segments", "products", "promotions", "viewer_curve"):
+        if key not in plan:
+            return f"no {key!r}"
+    demand = plan.get("demand")
+    if not isinstance(demand, dict) or "conversion" not in demand:
+        return (
+            "no 'demand' section (made by an lqplan before 0.2, which did not record the "
+            "coefficients it planned with): plan it again with this lqplan to learn from it"
+        )
+    return None
