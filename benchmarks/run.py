@@ -297,6 +297,13 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("replan", help="replan the marathon sample from mid-show")
     p.add_argument("--at", default="16:00")
     p.add_argument("--limits", default="2,5", help="time limits to try, comma-separated")
+    p = sub.add_parser("loop", help="the closed learning loop against a hidden market")
+    p.add_argument("--samples", default="minimal,home-tiktok")
+    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--rounds", type=int, default=8)
+    p.add_argument("--time-limit", type=float, default=5.0, help="CP-SAT deterministic time")
+    p = sub.add_parser("learn-scale", help="lqplan learn on a long history: time and memory")
+    p.add_argument("--shows", type=int, default=60)
     args = parser.parse_args(argv)
     if args.command == "run":
         rungs = list(RUNGS) if args.rung == "all" else args.rung.upper().split(",")
@@ -305,6 +312,14 @@ def main(argv: list[str] | None = None) -> None:
         _instance_main(args)
     elif args.command == "generate":
         print(write_show(args.folder, args.rung, args.seed))
+    elif args.command == "loop":
+        from benchmarks.closed_loop import main as loop
+
+        loop(args.samples.split(","), args.seeds, args.rounds, args.time_limit)
+    elif args.command == "learn-scale":
+        from benchmarks.learn_scale import main as learn_scale
+
+        learn_scale(args.shows)
     elif args.command == "replan":
         from benchmarks.replan import main as replan
 

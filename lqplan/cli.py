@@ -278,6 +278,13 @@ DeterministicOption = Annotated[
 LangOption = Annotated[
     Lang | None, typer.Option(help="Language of the paperwork (default: the show's).")
 ]
+ModelOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--model",
+        help="Plan with a fitted MODEL from lqplan learn (default: show.yaml's `model:`).",
+    ),
+]
 
 
 class ObjectiveChoice(StrEnum):
@@ -312,6 +319,7 @@ def plan(
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
     force: Annotated[bool, typer.Option(help="Overwrite files lqplan did not write.")] = False,
+    model: ModelOption = None,
     check: Annotated[
         bool,
         typer.Option(
@@ -326,6 +334,7 @@ def plan(
     checklists (exit 3 if no plan fits the rules)."""
     from dataclasses import replace
 
+    from lqplan.learning import with_model
     from lqplan.pipeline import documents, plan_json, plan_show, prepare, templates_folder
     from lqplan.result import SolveSettings
 
@@ -333,6 +342,7 @@ def plan(
     if not quiet:
         for warning in (*inputs.warnings, *findings):
             _print_diagnostic(warning)
+    inputs = with_model(inputs, model)
     if objective is not None:
         inputs = replace(inputs, show=inputs.show.model_copy(update={"objective": objective.value}))
     folder_templates = templates_folder(inputs, templates)
@@ -463,9 +473,11 @@ def check(
     plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json", help="A plan to verify.")],
     show: ShowArg,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    model: ModelOption = None,
 ) -> None:
     """Verify a plan (maybe edited by hand) against its show: every rule, every figure."""
     from lqplan.checker import check_plan
+    from lqplan.learning import inputs_for_plan
     from lqplan.pipeline import load_and_validate
 
     plan_data = read_plan_file(plan_file)
@@ -477,7 +489,7 @@ def check(
             f"{plan_data['replan'].get('at')}: lqplan check verifies plans made by "
             "lqplan plan; the rest of a replanned plan is checked when it is made"
         )
-    report = check_plan(load_and_validate(show), plan_data)
+    report = check_plan(inputs_for_plan(load_and_validate(show), plan_data, model), plan_data)
     if as_json:
         payload = {
             "ok": report.ok,
@@ -526,4 +538,4 @@ def _utf8_streams() -> None:
 
 # Commands for during and after the show live in their own modules; importing them registers
 # them on `app` (they import `app` and the helpers above, so this stays at the end).
-from lqplan import cli_after, cli_during  # noqa: E402, F401
+from lqplan import cli_after, cli_during, cli_learn  # noqa: E402, F401
