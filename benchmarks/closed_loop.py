@@ -209,6 +209,6 @@ def main(samples: list[str], seeds: int, rounds: int, time_limit: float) -> None
         print(f"| {r + 1} | " + " | ".join(cells) + " |")
     all_regret = {k: [run[-1]["regret"] for run in v] for k, v in results.items()}
     print(
-        f"\nfinal regret per run: learn {['%.2f' % x for x in all_regret['learn']]}, "
-        f"review {['%.2f' % x for x in all_regret['review']]}"
+        f"\nfinal regret per run: learn {[f'{x:.2f}' for x in all_regret['learn']]}, "
+        f"review {[f'{x:.2f}' for x in all_regret['review']]}"
     )

@@ -33,6 +33,8 @@ class Calibration:
     viewer_curve: bool = False  # the viewer curve is the model's (audience.yaml's not fixed)
     # The show's inputs before the model was applied: the prior that plan.json records.
     files: Any = field(default=None, repr=False, compare=False)
+    # The fitted model itself (its covariance and standard errors give the forecast bands).
+    model: Any = field(default=None, repr=False, compare=False)
 
     def factor(self, sku: str) -> float:
         return self.product_factor.get(sku, 1.0)

@@ -228,6 +228,7 @@ class SchemaKind(StrEnum):
     catalog = "catalog"
     audience = "audience"
     stock = "stock"
+    model = "model"
 
 
 @app.command()
@@ -235,11 +236,11 @@ class SchemaKind(StrEnum):
 def schema(
     kind: Annotated[SchemaKind, typer.Argument(help="Which file's schema.")] = SchemaKind.show,
     directory: Annotated[
-        Path | None, typer.Option("--dir", help="Write all four schemas into this folder instead.")
+        Path | None, typer.Option("--dir", help="Write every schema into this folder instead.")
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite files lqplan did not write.")] = False,
 ) -> None:
-    """Print the JSON Schema (draft-07) of a show file, for editors and CI."""
+    """Print the JSON Schema (draft-07) of a show file or a MODEL file, for editors and CI."""
     from lqplan.schema import schema_files, schema_text
 
     if directory is None:

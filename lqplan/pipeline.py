@@ -134,9 +134,20 @@ def plan_show(
             from_hint=True,
         )
     plan = assemble(demand, solution, baseline, settings)
+    add_bands(demand, plan)
     plan["compliance"] = [asdict(d) for d in compliance]
     report = check_plan(inputs, plan, demand)
     return PlanResult(plan, solution, baseline, report, demand, timings)
+
+
+def add_bands(demand: Demand, plan: dict[str, Any]) -> None:
+    """P10 / P50 / P90 of GMV and profit, per segment and in total (lqplan.learning.bands)."""
+    from lqplan.learning.bands import forecast_bands
+
+    totals, segments = forecast_bands(demand, plan)
+    plan["totals"]["band"] = totals
+    for segment, band in zip(plan["segments"], segments, strict=True):
+        segment["expected"]["band"] = band
 
 
 def prepare(target: str | Path) -> tuple[ShowInputs, list[Diagnostic]]:

@@ -7,11 +7,16 @@ from typing import Any
 
 from lqplan.model import FILE_MODELS
 
-SCHEMA_KINDS = tuple(FILE_MODELS)
+# The show's four files, and the MODEL file that lqplan learn writes.
+SCHEMA_KINDS = (*FILE_MODELS, "model")
 
 
 def json_schema(kind: str) -> dict[str, Any]:
-    """A draft-07 JSON Schema for one file kind (show, catalog, audience, stock)."""
+    """A draft-07 JSON Schema for one file kind (show, catalog, audience, stock, model)."""
+    if kind == "model":
+        from lqplan.learning.modelfile import model_schema
+
+        return model_schema()
     model = FILE_MODELS[kind]
     schema = model.model_json_schema(by_alias=True, ref_template="#/definitions/{model}")
     # pydantic writes 2020-12 `$defs`; draft-07 editors look under `definitions`.

@@ -67,6 +67,7 @@ def apply_model(inputs: ShowInputs, model: LearnedModel, file: str, sha256: str)
         time_slope=model.coefficient("hours"),
         viewer_curve=use_curve,
         files=inputs,
+        model=model,
     )
     return replace(inputs, show=show, audience=audience, calibration=calibration)
 
