@@ -1,11 +1,17 @@
-"""ACTUALS: what happened on air so far (docs/actuals.md), read from YAML or CSV.
+"""ACTUALS: what happened on air (docs/actuals.md), read from YAML or CSV.
 
 `read_actuals(path)` parses and checks the fields (pydantic, like the show files: every problem
-at once, as file:line:column); `check_actuals(file, inputs, at)` checks them against the show
-(known SKUs and promotions, segments inside the show and before `at`, no overlaps). `replan`
-reads the result; `lqplan live` writes and `lqplan review` reads the same file, whose fields are
-a superset of theirs (`segments` with `number`, `sku`, `start`, `end`; `plan`; show-level
-`views`, `orders`, `gmv`...).
+at once, as file:line:column). Two checks follow, by what the actuals are read against:
+`check_actuals(file, inputs, at)` against the show's files, up to `--at` (replan: known SKUs and
+promotions, segments inside the show and before `at`, no overlaps), and
+`check_actuals_against_plan(file, plan)` against a plan.json (review, learning: SKUs on air in
+the plan, times inside the show, the same show's title). `lqplan live --record` writes the same
+file (`review.dump_actuals`).
+
+Per-segment figures come from one place: `Actuals.segment_figures(segment)`, the segment's own
+`units`/`gmv`/`orders`, or where it gives no units and the file lists `sales` (per minute or per
+order, as platforms export them), its SKU's sales while it aired (`segment_sales`).
+`Actuals.sold_by_sku()` is `sold`, else the sales' total.
 """
 
 from __future__ import annotations
@@ -13,13 +19,23 @@ from __future__ import annotations
 import difflib
 import itertools
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
-from pydantic import BeforeValidator, Field, ValidationError, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 
-from lqplan.errors import Diagnostic, DiagnosticList, InputError
+from lqplan.errors import Diagnostic, DiagnosticList, InputError, sort_diagnostics
 from lqplan.load import cell_column, csv_rows, open_csv, read_yaml
 from lqplan.model import (
     Clock,
@@ -29,12 +45,45 @@ from lqplan.model import (
     Text,
     _finite,
     format_clock,
+    parse_clock,
 )
 from lqplan.validate import _VOCABULARY, ShowInputs, _display, _pydantic_diagnostics, _vocabulary
 from lqplan.yamlio import Document
 
 Count = Annotated[float, BeforeValidator(_finite), Field(ge=0, le=1e9)]
 Units = Annotated[int, Field(ge=0, le=100_000_000)]
+
+_ORDER_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])(?::[0-5][0-9])?\Z")
+
+
+def parse_minute(value: Any) -> int:
+    """'20:15', or an order time '20:15:42', -> minutes after midnight (1215): the seconds are
+    dropped, so an order counts in the minute it was placed. Numbers are refused, as by
+    parse_clock (1230 is not a time)."""
+    if not isinstance(value, str):
+        return parse_clock(value)  # its message for numbers and other types
+    match = _ORDER_TIME.match(value.strip())
+    if not match:
+        raise ValueError(
+            f"expected a clock time 'HH:MM' or 'HH:MM:SS' (00:00 to 23:59:59), got {value!r}"
+        )
+    return int(match.group(1)) * 60 + int(match.group(2))
+
+
+# The clock minute of a sale or a reading: HH:MM, or HH:MM:SS with the seconds dropped. Elsewhere
+# (segments, lucky bags, `at`) a time is a Clock, HH:MM only.
+Minute = Annotated[
+    int,
+    BeforeValidator(parse_minute),
+    PlainSerializer(format_clock, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+            "description": "clock time HH:MM, or HH:MM:SS (the seconds are dropped)",
+        }
+    ),
+]
 
 
 class ActualSegment(Model):
@@ -80,8 +129,30 @@ class ActualSegment(Model):
 
 
 class ViewerReading(Model):
-    at: Clock
+    """Concurrent viewers at a minute (one a minute is the per-minute form)."""
+
+    at: Minute
     viewers: Count
+
+
+class Sale(Model):
+    """Units of one SKU sold in the minute starting at `at` (a platform's per-minute export), or
+    at an order time HH:MM:SS (an order export; it counts in its minute). Entries for the same
+    SKU and minute add up."""
+
+    at: Minute
+    sku: Code
+    units: Count
+    gmv: Count | None = Field(None, description="what buyers paid")
+    orders: Count | None = None
+
+
+class SegmentFigures(NamedTuple):
+    """What a segment sold: units, GMV and orders (None where the actuals do not say)."""
+
+    units: float | None
+    gmv: float | None
+    orders: float | None
 
 
 def _sku_only(value: Any) -> Any:
@@ -126,11 +197,86 @@ class Actuals(Model):
     lucky_bags: list[BagDropped] | None = Field(
         None, description="lucky bags dropped so far (default: the plan's, up to --at)"
     )
+    sales: list[Sale] = Field(
+        default_factory=list,
+        description="units sold per SKU and minute, or per order time (the platform's export)",
+    )
     views: Count | None = None
     orders: Count | None = None
     gmv: Count | None = None
     watch_time_seconds: Count | None = None
     engagement: Count | None = None
+
+    def segment_figures(self, segment: ActualSegment) -> SegmentFigures:
+        """A segment's units, GMV and orders: as it gives them; where it gives no units and the
+        file lists sales, its SKU's sales in [start, end) (0 when none fell there: the sales are
+        taken to be all of the show's), each of GMV and orders only when every sale counted
+        gives it. The one rule replan (past.py) and review read segments by."""
+        if segment.units is not None or not self.sales:
+            return SegmentFigures(segment.units, segment.gmv, segment.orders)
+        tally = _tally(self, segment.sku, segment.start, segment.length)
+        return SegmentFigures(
+            tally.units,
+            segment.gmv if segment.gmv is not None else tally.gmv,
+            segment.orders if segment.orders is not None else tally.orders,
+        )
+
+    def sold_by_sku(self) -> dict[str, float]:
+        """Units sold so far per SKU: `sold` where it names the SKU, else the total of its sales
+        (on air or not). A SKU in neither is absent (its segments' units are all there is)."""
+        out = {sku: float(units) for sku, units in self.sold.items()}
+        for sku, minutes in self._sales_index.items():
+            if sku not in self.sold:
+                out[sku] = sum(t.units for t in minutes.values())
+        return out
+
+    @cached_property
+    def _sales_index(self) -> dict[str, dict[int, _Tally]]:
+        """SKU -> clock minute -> the sales in it, added up."""
+        index: dict[str, dict[int, _Tally]] = {}
+        for sale in self.sales:
+            minutes = index.setdefault(sale.sku, {})
+            minutes[sale.at] = minutes.get(sale.at, _NOTHING) + _Tally(
+                sale.units, sale.gmv, sale.orders
+            )
+        return index
+
+
+@dataclass(frozen=True, slots=True)
+class _Tally:
+    """Sales added up: GMV (orders) is None as soon as one sale counted does not give it."""
+
+    units: float
+    gmv: float | None
+    orders: float | None
+
+    def __add__(self, other: _Tally) -> _Tally:
+        return _Tally(
+            self.units + other.units,
+            None if self.gmv is None or other.gmv is None else self.gmv + other.gmv,
+            None if self.orders is None or other.orders is None else self.orders + other.orders,
+        )
+
+
+_NOTHING = _Tally(0.0, 0.0, 0.0)
+
+
+def _tally(actuals: Actuals, sku: str, start: int, minutes: int) -> _Tally:
+    by_minute = actuals._sales_index.get(sku, {})
+    total = _NOTHING
+    for m in range(start, start + minutes):
+        total += by_minute.get(m % 1440, _NOTHING)
+    return total
+
+
+def segment_sales(
+    actuals: Actuals, sku: str, start_clock: int, end_clock: int
+) -> tuple[float, float | None]:
+    """Units and GMV of `sku` in the sales of the minutes [start_clock, end_clock) (clock minutes
+    after midnight, across midnight when end < start). GMV is None when a sale counted gives
+    none; no sale there is (0.0, 0.0)."""
+    tally = _tally(actuals, sku, start_clock, (end_clock - start_clock) % 1440)
+    return tally.units, tally.gmv
 
 
 # pydantic errors are mapped to file:line:column by validate's helpers; "did you mean" suggestions
@@ -184,7 +330,7 @@ def read_actuals(path: Path) -> ActualsFile:
     try:
         actuals = Actuals.model_validate(doc.data)
     except ValidationError as exc:
-        raise InputError(_pydantic_diagnostics("actuals", doc, exc)) from None
+        raise InputError(sort_diagnostics(_pydantic_diagnostics("actuals", doc, exc))) from None
     return ActualsFile(path, doc, actuals)
 
 
@@ -216,12 +362,16 @@ _RECORDS: dict[str, tuple[str, dict[str, str]]] = {
     "pulled": ("pulled", {"sku": "sku", "reason": "reason", "at": "at"}),
     "sold": ("sold", {"units": "units"}),
     "stock": ("stock_left", {"units": "units"}),
+    "sale": (
+        "sales",
+        {"sku": "sku", "at": "at", "units": "units", "gmv": "gmv", "orders": "orders"},
+    ),
 }
 
 
 def read_actuals_csv(path: Path) -> Document:
     """ACTUALS as one CSV, one fact per row, its kind in the `record` column (docs/actuals.md):
-    segment, viewers, lucky_bag, pulled, sold, stock. Returns the YAML form, located."""
+    segment, viewers, lucky_bag, pulled, sold, stock, sale. Returns the YAML form, located."""
     name, text, reader, columns = open_csv(path)
     doc = Document(name, None)
     problems = DiagnosticList()
@@ -329,14 +479,7 @@ def check_actuals(file: ActualsFile, inputs: ShowInputs, at: int) -> list[Diagno
         file.diagnostic(where, message, severity)
     )
     promotions = {p.id: p for p in show.promotions}
-
-    def known(where: tuple[str | int, ...], sku: str) -> bool:
-        if sku in inputs.products:
-            return True
-        close = difflib.get_close_matches(sku, list(inputs.products), n=1, cutoff=0.8)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        report(where, f"SKU {sku!r} is not in the catalog{hint}")
-        return False
+    known = _sku_check(report, inputs.products, "in the catalog")
 
     spans = []
     for i, seg in enumerate(actuals.segments):
@@ -374,9 +517,7 @@ def check_actuals(file: ActualsFile, inputs: ShowInputs, at: int) -> list[Diagno
                 ("segments", i2, "start"),
                 f"overlaps segments[{i1}], which runs until {show.clock(e1)}",
             )
-    for key in ("sold", "stock_left"):
-        for sku in getattr(actuals, key):
-            known((key, sku), sku)
+    _check_skus(actuals, known)
     for sku, left in actuals.stock_left.items():
         stock = inputs.stock_by_sku.get(sku)
         if stock is not None and left > stock.units:
@@ -387,12 +528,9 @@ def check_actuals(file: ActualsFile, inputs: ShowInputs, at: int) -> list[Diagno
             )
     for i, pulled in enumerate(actuals.pulled):
         known(("pulled", i, "sku"), pulled.sku)
-    for i, reading in enumerate(actuals.viewer_log):
-        if show.offset(reading.at) > at:
-            report(
-                ("viewer_log", i, "at"),
-                f"{format_clock(reading.at)} is after {show.clock(at)} (--at)",
-            )
+    for key, i, when in _moments(actuals):
+        if show.offset(when) > at:
+            report((key, i, "at"), f"{format_clock(when)} is after {show.clock(at)} (--at)")
     bags = {p.id for p in show.promotions if isinstance(p, LuckyBag)}
     for i, drop in enumerate(actuals.lucky_bags or []):
         if drop.id not in bags:
@@ -407,19 +545,136 @@ def check_actuals(file: ActualsFile, inputs: ShowInputs, at: int) -> list[Diagno
     return problems.items
 
 
-def _check_units(file: ActualsFile, report: Any) -> None:
+Report = Callable[..., None]  # report(where, message, severity="error")
+
+
+def _sku_check(report: Report, skus: Any, where_in: str) -> Callable[[tuple[Any, ...], str], bool]:
+    """known(where, sku): is `sku` one of `skus`; else an error at `where`, with a suggestion."""
+
+    def known(where: tuple[Any, ...], sku: str) -> bool:
+        if sku in skus:
+            return True
+        close = difflib.get_close_matches(sku, list(skus), n=1, cutoff=0.8)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        report(where, f"SKU {sku!r} is not {where_in}{hint}")
+        return False
+
+    return known
+
+
+def _check_skus(actuals: Actuals, known: Callable[[tuple[Any, ...], str], bool]) -> None:
+    """The SKUs of sales, `sold` and `stock_left` (segments are checked with their times)."""
+    for i, sale in enumerate(actuals.sales):
+        known(("sales", i, "sku"), sale.sku)
+    for key in ("sold", "stock_left"):
+        for sku in getattr(actuals, key):
+            known((key, sku), sku)
+
+
+def _moments(actuals: Actuals) -> list[tuple[str, int, int]]:
+    """(field, index, clock minute) of each viewer reading and sale."""
+    return [("viewer_log", i, r.at) for i, r in enumerate(actuals.viewer_log)] + [
+        ("sales", i, s.at) for i, s in enumerate(actuals.sales)
+    ]
+
+
+def _check_units(file: ActualsFile, report: Report) -> None:
+    """Warnings: segments (or sales) that list more units than `sold`; segments that count 0
+    units because the sales list none of their SKU."""
+    actuals = file.actuals
     by_sku: dict[str, float] = {}
-    for seg in file.actuals.segments:
-        if seg.units is not None:
-            by_sku[seg.sku] = by_sku.get(seg.sku, 0.0) + seg.units
-    for sku, units in by_sku.items():
-        sold = file.actuals.sold.get(sku)
-        if sold is not None and units > sold + 1e-9:
+    for seg in actuals.segments:
+        units = actuals.segment_figures(seg).units
+        if units is not None:
+            by_sku[seg.sku] = by_sku.get(seg.sku, 0.0) + units
+    sales: dict[str, float] = {}
+    for sale in actuals.sales:
+        sales[sale.sku] = sales.get(sale.sku, 0.0) + sale.units
+    for what, totals in (("segments", by_sku), ("sales", sales)):
+        for sku, units in totals.items():
+            sold = actuals.sold.get(sku)
+            if sold is not None and units > sold + 1e-9:
+                report(
+                    ("sold", sku),
+                    f"{what} of {sku} list {units:g} units, more than the {sold} sold",
+                    "warning",
+                )
+    for i, seg in enumerate(actuals.segments):
+        if actuals.sales and seg.units is None and seg.sku not in sales:
             report(
-                ("sold", sku),
-                f"segments of {sku} list {units:g} units, more than the {sold} sold",
+                ("segments", i),
+                f"no units and no sales of {seg.sku}: counted as 0 units sold",
                 "warning",
             )
+
+
+# --- checks against a plan.json ------------------------------------------------------------------
+
+# How far outside the plan's show a time may fall and still belong to it (a warning): a show
+# that opened early or ran late. Further out, the actuals are of another show or day (an error).
+GRACE_MINUTES = 60
+
+
+def plan_minute(plan: dict[str, Any], clock: int) -> int:
+    """Minutes from the start of the plan's show to clock time `clock` (minutes after midnight):
+    negative up to GRACE_MINUTES before the start, else later the same night."""
+    show = plan["show"]
+    offset = (clock - parse_clock(show["start"])) % 1440
+    early = offset - 1440
+    return early if -early <= GRACE_MINUTES and offset > show["minutes"] + GRACE_MINUTES else offset
+
+
+def check_actuals_against_plan(file: ActualsFile, plan: dict[str, Any]) -> list[Diagnostic]:
+    """Check that the actuals can belong to `plan` (a plan.json, docs/plan-json.md): the show's
+    title if the actuals name one (`plan`), SKUs on air in the plan (`products`), segments, sales,
+    readings and drops inside the show's time (GRACE_MINUTES either side is a warning). Raises
+    InputError listing every error; returns the warnings."""
+    show, actuals = plan["show"], file.actuals
+    problems = DiagnosticList()
+    report = lambda where, message, severity="error": problems.add(  # noqa: E731
+        file.diagnostic(where, message, severity)
+    )
+    title = show.get("title")
+    if actuals.plan is not None and title is not None and _words(actuals.plan) != _words(title):
+        starts = " ".join(str(x) for x in (show.get("date"), show["start"]) if x)
+        report(
+            ("plan",),
+            f"these actuals follow a different show: {actuals.plan!r}, not {title!r} ({starts})",
+        )
+    known = _sku_check(report, plan.get("products", {}), "on air in the plan")
+    end = show["minutes"]
+    span = f"{show['start']}–{format_clock(parse_clock(show['start']) + end)}"
+
+    def inside(where: tuple[Any, ...], clock: int, minutes: int) -> None:
+        """`minutes` from `clock` on (0: a moment) lie within the show, or near it (a warning)."""
+        start = plan_minute(plan, clock)
+        if start < -GRACE_MINUTES or start > end + GRACE_MINUTES:
+            report(where, f"{format_clock(clock)} is outside the show ({span})")
+        elif start < 0:
+            report(where, f"{format_clock(clock)} is before the show starts ({span})", "warning")
+        elif start + minutes > end:
+            what = (
+                f"runs until {format_clock(clock + minutes)}, which is"
+                if minutes > 1
+                else f"{format_clock(clock)} is"
+            )
+            report(where, f"{what} after the show's end ({span}): it ran late?", "warning")
+
+    for i, seg in enumerate(actuals.segments):
+        known(("segments", i, "sku"), seg.sku)
+        inside(("segments", i, "start"), seg.start, seg.length)
+    _check_skus(actuals, known)
+    for key, i, when in _moments(actuals):
+        inside((key, i, "at"), when, 1 if key == "sales" else 0)  # a sale is of a whole minute
+    for i, drop in enumerate(actuals.lucky_bags or []):
+        inside(("lucky_bags", i, "at"), drop.at, 0)
+    _check_units(file, report)
+    problems.raise_if_errors()
+    return problems.items
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _applies(inputs: ShowInputs, promo: Any, sku: str) -> bool:
@@ -433,7 +688,14 @@ __all__ = [
     "ActualSegment",
     "Actuals",
     "ActualsFile",
+    "Sale",
+    "SegmentFigures",
+    "ViewerReading",
     "actuals_schema",
     "check_actuals",
+    "check_actuals_against_plan",
+    "parse_minute",
+    "plan_minute",
     "read_actuals",
+    "segment_sales",
 ]

@@ -2,12 +2,13 @@
 
 `read_past` turns an ACTUALS file into minutes of the show: segments with the units they sold,
 stock left, lucky bags dropped, the viewer level observed against the plan's curve, and how each
-category converted against the demand model. Replan freezes it; review could read it too.
+category converted against the demand model. Replan freezes it. A segment's units and GMV are
+`Actuals.segment_figures` (its own, or its SKU's sales while it aired), as review reads them.
 """
 
 from __future__ import annotations
 
-import itertools
+import bisect
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
@@ -92,9 +93,10 @@ def read_past(
     viewers, ratio = _observed_viewers(inputs, file, at, cut, planned, notes)
     context = replace(demand_context(inputs), viewers=viewers)
     segments = _past_segments(inputs, file, context, notes)
-    sold = {sku: float(units) for sku, units in actuals.sold.items()}
+    given = actuals.sold_by_sku()
+    sold = dict(given)
     for seg in segments:
-        if seg.sku not in actuals.sold:
+        if seg.sku not in given:
             sold[seg.sku] = sold.get(seg.sku, 0.0) + seg.units
     pulled = {p.sku: p.reason for p in actuals.pulled}
     stock_left = {}
@@ -148,7 +150,9 @@ def _observed_viewers(
     show is the planned curve times the ratio of the latest reading.
     """
     show, actuals = inputs.show, file.actuals
-    readings = [(show.offset(r.at), r.viewers) for r in actuals.viewer_log]
+    readings: list[tuple[float, float]] = [
+        (show.offset(r.at), r.viewers) for r in actuals.viewer_log
+    ]
     readings += [
         (show.offset(s.start) + s.length / 2, s.viewers)
         for s in actuals.segments
@@ -165,13 +169,16 @@ def _observed_viewers(
         notes.append("no viewer figures in the actuals: the planned viewer curve is kept")
         return list(planned), 1.0
 
+    at_minutes = [m for m, _ in ratios]  # sorted; a reading a minute makes hundreds
+
     def ratio(minute: float) -> float:
         if minute <= ratios[0][0]:
             return ratios[0][1]
-        for (m0, r0), (m1, r1) in itertools.pairwise(ratios):
-            if minute <= m1:
-                return r0 + (r1 - r0) * (minute - m0) / (m1 - m0) if m1 > m0 else r1
-        return ratios[-1][1]
+        j = bisect.bisect_left(at_minutes, minute)  # the first reading at or after `minute`
+        if j == len(ratios):
+            return ratios[-1][1]
+        (m0, r0), (m1, r1) = ratios[j - 1], ratios[j]
+        return r0 + (r1 - r0) * (minute - m0) / (m1 - m0)
 
     now = ratios[-1][1]
     if ratios[-1][0] < at - 15:
@@ -191,8 +198,9 @@ def _at(series: list[float], minute: float) -> float:
 def _past_segments(
     inputs: ShowInputs, file: ActualsFile, context: Demand, notes: list[str]
 ) -> list[PastSegment]:
-    """Aired segments with units: as given, else the SKU's `sold` shared out in proportion to
-    the model's units at the viewers observed, else the model's units (noted)."""
+    """Aired segments with units: as the actuals give them (Actuals.segment_figures: the
+    segment's own, or its SKU's sales while it aired), else the SKU's `sold` shared out in
+    proportion to the model's units at the viewers observed, else the model's units (noted)."""
     show, actuals = inputs.show, file.actuals
     aired = sorted(actuals.segments, key=lambda s: show.offset(s.start))
     airing: Counter[str] = Counter()
@@ -205,7 +213,9 @@ def _past_segments(
         start = show.offset(seg.start)
         outcome = segment_outcome(context, seg.sku, mode, start, seg.length, airing[seg.sku])
         rows.append((seg, mode, start, airing[seg.sku], outcome))
-    units: dict[int, float] = {i: r[0].units for i, r in enumerate(rows) if r[0].units is not None}
+    figures = [actuals.segment_figures(r[0]) for r in rows]
+    units = {i: f.units for i, f in enumerate(figures) if f.units is not None}
+    given = actuals.sold_by_sku()
     by_sku: dict[str, list[int]] = defaultdict(list)
     for i, row in enumerate(rows):
         by_sku[row[0].sku].append(i)
@@ -214,8 +224,8 @@ def _past_segments(
         open_ = [i for i in indices if i not in units]
         if not open_:
             continue
-        if sku in actuals.sold:
-            left = max(0.0, actuals.sold[sku] - sum(units[i] for i in indices if i in units))
+        if sku in given:
+            left = max(0.0, given[sku] - sum(units[i] for i in indices if i in units))
             weights = [max(rows[i][4].units, 0.0) for i in open_]
             total = sum(weights)
             for i, w in zip(open_, weights, strict=True):
@@ -231,8 +241,9 @@ def _past_segments(
         sold = units[i]
         share = outcome.promo_units / outcome.units if outcome.units > 0 else 0.0
         promo_units = sold * share
-        if seg.gmv is not None:
-            gmv = seg.gmv
+        given_gmv = figures[i].gmv
+        if given_gmv is not None:
+            gmv = given_gmv
         elif outcome.units > 0:
             gmv = sold * outcome.gmv_cents / 100 / outcome.units  # at the mode's average price
         else:

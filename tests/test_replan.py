@@ -179,6 +179,45 @@ def test_viewers_and_conversion_follow_the_actuals(tmp_path):
     assert rest_audience.segments[0].affinity["x"] == pytest.approx(0.5**0.5, abs=1e-4)
 
 
+def test_replan_reads_per_minute_sales_and_viewers(tmp_path):
+    """No units in the segments: the sales per minute give them, and `sold` (stock left) counts
+    every sale, on air or not. One viewer reading a minute, at half the planned 1,000."""
+    inputs, old = tiny(tmp_path, stock={"A": 50, "B": 50})
+    sales = [{"at": f"20:0{m}", "sku": "A", "units": 2, "gmv": 200} for m in range(5)]
+    sales += [{"at": "20:07:30", "sku": "A", "units": 1}]  # A off air, B on: stock, not B's row
+    sales += [{"at": f"20:0{m}:4{m}", "sku": "B", "units": 3} for m in range(5, 10)]
+    actuals = {
+        "segments": [
+            {"sku": "A", "start": "20:00", "minutes": 5},
+            {"sku": "B", "start": "20:05", "minutes": 5},
+        ],
+        "sales": sales,
+        "viewer_log": [{"at": f"20:0{m}", "viewers": 500} for m in range(10)],
+    }
+    result = replanned(tmp_path, inputs, old, actuals, at=10)
+    past = result.past
+    assert [(s.sku, s.units, s.gmv_cents, s.estimated) for s in past.segments] == [
+        ("A", 10.0, 100_000, False),
+        ("B", 15.0, 15 * 100 * 100, False),  # no GMV in the sales: at the live price
+    ]
+    assert past.sold == {"A": 11.0, "B": 15.0}
+    assert (past.stock_left["A"], past.stock_left["B"]) == (39, 35)
+    assert past.viewer_ratio == pytest.approx(0.5)
+
+
+def test_sales_checked_against_the_show_and_the_cut(tmp_path):
+    folder = tiny_show(tmp_path / "show", PRODUCTS, slots=6)
+    inputs = load_and_validate(folder)
+    text = "sales:\n  - {at: '20:01:30', sku: ZZZ, units: 1}\n  - {at: '20:12', sku: A, units: 1}\n"
+    path = tmp_path / "actuals.yaml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(InputError) as caught:
+        check_actuals(read_actuals(path), inputs, at=10)
+    formatted = "\n".join(d.format() for d in caught.value.diagnostics)
+    assert f"{place(text, 'ZZZ')}: error: sales[0].sku: SKU 'ZZZ' is not in" in formatted
+    assert f"{place(text, chr(39) + '20:12')}: error: sales[1].at: 20:12 is after" in formatted
+
+
 # --- the sample ---------------------------------------------------------------------------------
 
 
