@@ -15,6 +15,7 @@ from lqplan.cli import (
     Lang,
     ShowArg,
     _guard,
+    _print_diagnostic,
     _print_written,
     app,
     err,
@@ -55,6 +56,8 @@ def live(
     from lqplan.live import LiveClock, run_live
     from lqplan.model import parse_clock
 
+    if record is not None and record.suffix.lower() == ".csv":
+        raise UsageError(f"--record {display_path(record)}: the record is YAML; name a .yaml file")
     plan = read_plan_file(plan_file)
     show = plan["show"]
     if at is not None:
@@ -147,7 +150,8 @@ def explain(
 def review(
     plan_file: PlanArg,
     actuals: Annotated[
-        Path, typer.Argument(metavar="ACTUALS", help="What aired (YAML, docs/review.md).")
+        Path,
+        typer.Argument(metavar="ACTUALS", help="What aired: YAML or CSV (docs/actuals.md)."),
     ],
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write review.md and review.html here.")
@@ -164,13 +168,8 @@ def review(
 ) -> None:
     """Plan against actual per segment, totals and KPIs, a cumulative GMV chart; and proposed
     audience coefficients for the next plan."""
-    from lqplan.review import (
-        audience_text,
-        calibrate,
-        load_actuals,
-        review_documents,
-        review_tables,
-    )
+    from lqplan.actuals import check_actuals_against_plan, read_actuals
+    from lqplan.review import audience_text, calibrate, review_documents, review_tables
     from lqplan.review import review as make_review
     from lqplan.write import write_files
 
@@ -180,7 +179,10 @@ def review(
     if write_audience is not None and show is None:
         raise UsageError("--write-audience needs --show SHOW (the audience.yaml to calibrate)")
     language = _lang(plan, lang)
-    report = make_review(plan, load_actuals(actuals))
+    file = read_actuals(actuals)
+    for warning in check_actuals_against_plan(file, plan):
+        _print_diagnostic(warning)
+    report = make_review(plan, file)
     changes: list[str] = []
     new_audience, modeline = None, None
     if show is not None:

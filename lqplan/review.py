@@ -1,15 +1,15 @@
 """Review after the show: the plan against what happened, and what the next plan should learn.
 
-    actuals = load_actuals(path)                 # what aired, when, what it sold
-    report = review(plan, actuals)               # per segment, totals, KPIs, the GMV chart
+    file = read_actuals(path)                    # lqplan.actuals: what aired, when, what it sold
+    check_actuals_against_plan(file, plan)       # ... and that it is this plan's show
+    report = review(plan, file)                  # per segment, totals, KPIs, the GMV chart
     audience, changes = calibrate(report, inputs.audience)   # proposed coefficients
 
-Reads plan.json and an ACTUALS file (docs/review.md); the show's files only for calibration.
-Terminal tables are in summary-style rich; Markdown and HTML go through the one Jinja
-environment (templates/review.*.j2).
-
-`load_actuals` here is the minimal reader review and `lqplan live` need; lqplan/actuals.py (the
-ACTUALS file of replan) is being written alongside and the two are to be reconciled.
+Reads plan.json and an ACTUALS file (docs/review.md), the same file, read by the same reader,
+as replan's (lqplan/actuals.py); the show's files only for calibration. A segment's units, GMV
+and orders are `Actuals.segment_figures` (its own, or its SKU's sales while it aired). Terminal
+tables are in summary-style rich; Markdown and HTML go through the one Jinja environment
+(templates/review.*.j2).
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from lqplan.errors import Diagnostic, DiagnosticList, InputError
-from lqplan.model import parse_clock
+from lqplan.actuals import Actuals, ActualsFile, plan_minute, read_actuals
+from lqplan.errors import Diagnostic, InputError
+from lqplan.model import format_clock
 
 # Calibration: one show is evidence, not the truth. Overall conversion moves by the observed
 # ratio within these bounds; a category's affinity moves half-way (in log terms) toward what it
@@ -30,90 +31,59 @@ BASE_CLIP = (0.5, 2.0)
 AFFINITY_CLIP = (0.8, 1.25)
 MIN_CATEGORY_UNITS = 5.0
 
-_NUMBERS = ("units", "gmv", "orders", "viewers")
-_SHOW_NUMBERS = ("views", "orders", "gmv", "watch_time_seconds", "engagement", "viewers")
-
 
 # --- the ACTUALS file ---------------------------------------------------------------------------
 
 
 def load_actuals(path: Path) -> dict[str, Any]:
-    """Read an ACTUALS YAML file into plain data; InputError listing every problem with its line.
-
-    Top level: `segments` (list), and optionally `views`, `orders`, `gmv`, `watch_time_seconds`,
-    `engagement`, `viewers`, `stock_left` {SKU: units}, `pulled` [SKU], `plan` (a note). Each
-    segment: `sku`, `start`, `end` (HH:MM), optionally `number` (the plan's segment number),
-    `units`, `gmv`, `orders`, `viewers` (mean concurrent viewers while it aired).
-    """
-    from lqplan.load import read_yaml
-
-    doc = read_yaml(path)
-    problems = DiagnosticList()
-
-    def bad(where: tuple[Any, ...], message: str) -> None:
-        line, column = doc.locate(where)
-        problems.add(Diagnostic(doc.file, line, column, "error", _dotted(where), message))
-
-    data = doc.data
-    if not isinstance(data, dict):
-        bad((), "an actuals file is a mapping with a `segments` list")
-        problems.raise_if_errors()
-    for key in _SHOW_NUMBERS:
-        if key in data and not _number(data[key]):
-            bad((key,), "must be a number, 0 or more")
-    segments = data.get("segments", [])
-    if not isinstance(segments, list):
-        bad(("segments",), "must be a list")
-        segments = []
-    for i, seg in enumerate(segments):
-        where = ("segments", i)
-        if not isinstance(seg, dict):
-            bad(where, "must be a mapping with sku, start and end")
-            continue
-        if not isinstance(seg.get("sku"), str):
-            bad((*where, "sku"), "required text")
-        for key in ("start", "end"):
-            try:
-                parse_clock(seg.get(key))
-            except (TypeError, ValueError):
-                bad((*where, key), "required clock time HH:MM")
-        for key in _NUMBERS:
-            if seg.get(key) is not None and not _number(seg[key]):
-                bad((*where, key), "must be a number, 0 or more")
-        number = seg.get("number")
-        if number is not None and (not isinstance(number, int) or isinstance(number, bool)):
-            bad((*where, "number"), "must be a whole number")
-    problems.raise_if_errors()
+    """The fields of an ACTUALS file as plain data (its YAML form), for `lqplan live --record`,
+    which merges its marks into them and writes them back with dump_actuals. The file is read
+    and checked by actuals.read_actuals: InputError listing every problem."""
+    data = read_actuals(path).doc.data
     data.setdefault("segments", [])
     return data
 
 
 def dump_actuals(data: dict[str, Any]) -> str:
-    """ACTUALS text: one flow mapping per segment, so the file reads (and diffs) a line each."""
+    """ACTUALS text: one flow mapping per segment (and per sale, reading, drop...), so the file
+    reads (and diffs) a line each; segments last. actuals.read_actuals reads it back."""
     import yaml
 
-    head = {k: v for k, v in data.items() if k != "segments"}
     text = "# lqplan actuals: what aired (docs/review.md)\n"
-    if head:
-        text += yaml.safe_dump(head, allow_unicode=True, sort_keys=False)
-    text += "segments:\n"
-    for seg in data.get("segments", []):
-        flow = yaml.safe_dump(seg, allow_unicode=True, sort_keys=False, default_flow_style=True)
-        text += f"  - {flow.strip()}\n"
+    for key, value in [*((k, v) for k, v in data.items() if k != "segments"),
+                       ("segments", data.get("segments", []))]:  # fmt: skip
+        if not isinstance(value, list) or not any(isinstance(v, dict) for v in value):
+            text += yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False)
+            continue
+        text += f"{key}:\n"
+        for item in value:
+            flow = yaml.safe_dump(
+                item, allow_unicode=True, sort_keys=False, default_flow_style=True, width=10**6
+            )
+            text += f"  - {flow.strip()}\n"
     return text
 
 
-def _number(value: Any) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and value >= 0
-    )
-
-
-def _dotted(path: tuple[Any, ...]) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+def _entries(plan: dict[str, Any], actuals: Actuals) -> list[dict[str, Any]]:
+    """The actuals' segments as review compares them: minutes of the plan's show, and the units,
+    GMV and orders Actuals.segment_figures gives (absent where the actuals do not say)."""
+    out = []
+    for seg in actuals.segments:
+        figures = actuals.segment_figures(seg)
+        start = plan_minute(plan, seg.start)
+        entry = {
+            "number": seg.number,
+            "sku": seg.sku,
+            "at": format_clock(seg.start),
+            "start": start,
+            "end": start + seg.length,
+            "units": figures.units,
+            "gmv": figures.gmv,
+            "orders": figures.orders,
+            "viewers": seg.viewers,
+        }
+        out.append({k: v for k, v in entry.items() if v is not None})
+    return out
 
 
 # --- the review ---------------------------------------------------------------------------------
@@ -132,10 +102,12 @@ class Review:
     categories: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
-def review(plan: dict[str, Any], actuals: dict[str, Any]) -> Review:
-    """Compare `plan` (plan.json) with `actuals` (load_actuals) segment by segment."""
+def review(plan: dict[str, Any], actuals: ActualsFile | Actuals) -> Review:
+    """Compare `plan` (plan.json) with the actuals (actuals.read_actuals) segment by segment."""
+    if isinstance(actuals, ActualsFile):
+        actuals = actuals.actuals
     show = plan["show"]
-    matched = _match(plan, actuals.get("segments", []))
+    matched = _match(plan, _entries(plan, actuals))
     viewers = _viewer_minutes(plan)
     rows = []
     for seg, act in matched:
@@ -149,13 +121,13 @@ def review(plan: dict[str, Any], actuals: dict[str, Any]) -> Review:
         else None
     )
     segment_gmv = [r["actual_gmv"] for r in rows if r["actual_gmv"] is not None]
-    actual_gmv = actuals.get("gmv", sum(segment_gmv) if segment_gmv else None)
-    actual_orders = actuals.get(
-        "orders",
-        sum(r["actual_orders"] for r in rows if r["actual_orders"] is not None)
-        if actual_units is not None
-        else None,
-    )
+    # The show-level figures where the actuals give them, else the segments' sums.
+    actual_gmv = actuals.gmv
+    if actual_gmv is None and segment_gmv:
+        actual_gmv = sum(segment_gmv)
+    actual_orders = actuals.orders
+    if actual_orders is None and actual_units is not None:
+        actual_orders = sum(r["actual_orders"] for r in rows if r["actual_orders"] is not None)
     # Planned views: viewer-minutes over the mean watch time (Little's law), so GPM and payment
     # conversion have a planned figure too. Orders are planned as units (one unit an order).
     watch = show["kpi"]["watch_time_seconds"] or 60
@@ -168,7 +140,7 @@ def review(plan: dict[str, Any], actuals: dict[str, Any]) -> Review:
         "planned_orders": round(planned_units, 2),
         "actual_orders": actual_orders,
         "planned_views": round(planned_views),
-        "actual_views": actuals.get("views"),
+        "actual_views": actuals.views,
         "segments_planned": len(plan["segments"]),
         "segments_aired": sum(r["actual_start"] is not None for r in rows if r["number"]),
         "unplanned": sum(r["number"] is None for r in rows),
@@ -207,8 +179,7 @@ def _match(
     merged: dict[int, dict[str, Any]] = {}
     unplanned: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
-    start = plan["show"]["start"]
-    for entry in sorted(entries, key=lambda e: _offset(start, e["start"], plan)):
+    for entry in sorted(entries, key=lambda e: e["start"]):
         number = entry.get("number")
         if number not in by_number or by_number[number]["sku"] != entry["sku"]:
             k = seen.get(entry["sku"], 0)
@@ -224,12 +195,6 @@ def _match(
     ]
     pairs += [(None, e) for e in unplanned]
     return pairs
-
-
-def _offset(start: str, at: Any, plan: dict[str, Any]) -> int:
-    """Minutes from the show's start to clock `at`; a little before the start stays negative."""
-    minutes = (parse_clock(at) - parse_clock(start)) % 1440
-    return minutes - 1440 if minutes > plan["show"]["minutes"] + 720 else minutes
 
 
 def _viewer_minutes(plan: dict[str, Any]) -> list[float]:
@@ -263,7 +228,6 @@ def _row(
     act: dict[str, Any] | None,
     viewers: list[float],
 ) -> dict[str, Any]:
-    start = plan["show"]["start"]
     sku = seg["sku"] if seg else act["sku"]  # type: ignore[index]
     row: dict[str, Any] = {
         "number": seg["number"] if seg else None,
@@ -295,10 +259,8 @@ def _row(
     )
     if act is None:
         return row
-    a0, a1 = _offset(start, act["start"], plan), _offset(start, act["end"], plan)
-    if a1 < a0:
-        a1 += 1440
-    row.update(actual_start=a0, actual_end=a1, actual_at=act["start"], actual_minutes=a1 - a0)
+    a0, a1 = act["start"], act["end"]
+    row.update(actual_start=a0, actual_end=a1, actual_at=act["at"], actual_minutes=a1 - a0)
     if seg:
         row["drift"] = a0 - seg["start_minute"]
         row["over"] = (a1 - a0) - seg["minutes"]
@@ -355,7 +317,7 @@ def _categories(plan: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, d
 
 
 def _kpis(
-    targets: dict[str, Any], totals: dict[str, Any], actuals: dict[str, Any]
+    targets: dict[str, Any], totals: dict[str, Any], actuals: Actuals
 ) -> list[dict[str, Any]]:
     """Conversion, GMV, AOV and GPM: planned, actual and target (the show's KPI, or the plan)."""
 
@@ -386,10 +348,10 @@ def _kpis(
         (
             "watch_time_seconds",
             None,
-            actuals.get("watch_time_seconds"),
+            actuals.watch_time_seconds,
             targets["watch_time_seconds"],
         ),
-        ("engagement", None, actuals.get("engagement"), targets["engagement"]),
+        ("engagement", None, actuals.engagement, targets["engagement"]),
     ]
     return [
         {

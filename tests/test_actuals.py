@@ -1,13 +1,17 @@
 """ACTUALS (docs/actuals.md): per-minute sales and viewer readings as platforms export them,
-order times, segment figures derived from the sales, the checks against a plan.json."""
+order times, segment figures derived from the sales, the checks against a plan.json, and one
+reader for review and replan."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from conftest import tiny_show
 from test_replan import place
 from test_review import small_plan
+from typer.testing import CliRunner
 
 from lqplan.actuals import (
     check_actuals_against_plan,
@@ -15,6 +19,7 @@ from lqplan.actuals import (
     read_actuals,
     segment_sales,
 )
+from lqplan.cli import app
 from lqplan.errors import InputError
 
 SALES_YAML = """\
@@ -238,3 +243,52 @@ sales:
     ]
     assert plan_minute(small_plan(), 19 * 60 + 58) == -2
     assert plan_minute(small_plan(), 20 * 60 + 23) == 23
+
+
+# --- one reader: review and replan --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_plan(tmp_path_factory) -> tuple[Path, Path]:
+    """A tiny show (20:00–20:30, products A–F) and its plan.json."""
+    from lqplan.pipeline import load_and_validate, plan_show
+    from lqplan.result import SolveSettings
+
+    root = tmp_path_factory.mktemp("tiny")
+    show = tiny_show(root / "show", [{"sku": s} for s in "ABCDEF"], slots=6)
+    plan = plan_show(load_and_validate(show), SolveSettings(time_limit=2, deterministic=True)).plan
+    path = root / "plan.json"
+    path.write_text(json.dumps(plan), encoding="utf-8")
+    return path, show
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, [str(a) for a in args], terminal_width=160)
+
+
+def test_a_typo_is_reported_identically_by_review_and_replan(tmp_path, tiny_plan):
+    plan, show = tiny_plan
+    text = "segments:\n  - {sku: A, start: '20:00', minutes: 5, units: 3}\nstok_left: {A: 3}\n"
+    actuals = write(tmp_path, "a.yaml", text)
+    expected = (
+        f"a.yaml:{place(text, 'stok_left')}: error: stok_left: unknown field 'stok_left' "
+        "(did you mean 'stock_left'?)"
+    )
+    by_review = run("review", plan, actuals)
+    by_replan = run("replan", plan, "--actuals", actuals, "--show", show, "--at", "20:10")
+    assert by_review.exit_code == by_replan.exit_code == 1
+    assert expected in by_review.stderr and expected in by_replan.stderr
+    # fixed, both read it; review takes `minutes` as replan does (it used to require `end`)
+    actuals.write_text(text.replace("stok_left", "stock_left"), encoding="utf-8")
+    assert run("review", plan, actuals).exit_code == 0
+
+
+def test_review_refuses_actuals_of_another_show(tmp_path, tiny_plan):
+    plan, _ = tiny_plan
+    text = "plan: a different evening\nsegments:\n  - {sku: A, start: '20:00', end: '20:05'}\n"
+    result = run("review", plan, write(tmp_path, "a.yaml", text))
+    assert result.exit_code == 1
+    assert (
+        "a.yaml:1:7: error: plan: these actuals follow a different show: "
+        "'a different evening', not 'tiny' (2027-01-01 20:00)" in result.stderr
+    )

@@ -10,10 +10,10 @@ import yaml
 from conftest import tiny_show
 from typer.testing import CliRunner
 
+from lqplan.actuals import read_actuals
 from lqplan.cli import app
-from lqplan.errors import InputError
 from lqplan.model import Audience
-from lqplan.review import calibrate, load_actuals, review, review_documents
+from lqplan.review import calibrate, review, review_documents
 
 ENV = {"NO_COLOR": "1", "FORCE_COLOR": None, "TERM": "dumb", "COLUMNS": "200"}
 
@@ -76,7 +76,7 @@ def actuals(tmp_path) -> Path:
 
 
 def test_review_arithmetic_by_hand(actuals):
-    report = review(small_plan(), load_actuals(actuals))
+    report = review(small_plan(), read_actuals(actuals))
     a, b = report.rows
     # A started a minute late and ran 11 minutes; it sold 30 units at the planned $10 each.
     assert (a["drift"], a["over"], a["actual_units"], a["actual_gmv"]) == (1, 1, 30.0, 300.0)
@@ -107,20 +107,10 @@ def test_review_arithmetic_by_hand(actuals):
 def test_a_segment_not_in_the_actuals_is_not_aired(tmp_path):
     path = tmp_path / "a.yaml"
     path.write_text('segments:\n  - {number: 2, sku: B, start: "20:10", end: "20:20"}\n')
-    report = review(small_plan(), load_actuals(path))
+    report = review(small_plan(), read_actuals(path))
     a, b = report.rows
     assert a["actual_start"] is None and b["drift"] == 0 and b["actual_units"] is None
     assert report.totals["actual_units"] is None
-
-
-def test_bad_actuals_list_every_problem(tmp_path):
-    path = tmp_path / "a.yaml"
-    path.write_text('views: -3\nsegments:\n  - {sku: A, start: "25:00", end: "20:10", units: x}\n')
-    with pytest.raises(InputError) as info:
-        load_actuals(path)
-    paths = [d.path for d in info.value.diagnostics]
-    assert paths == ["views", "segments[0].start", "segments[0].units"]
-    assert info.value.diagnostics[1].line == 3
 
 
 def audience(**affinity) -> Audience:
@@ -134,7 +124,7 @@ def audience(**affinity) -> Audience:
 
 
 def test_calibration_by_hand(actuals):
-    report = review(small_plan(), load_actuals(actuals))
+    report = review(small_plan(), read_actuals(actuals))
     data, changes = calibrate(report, audience(tea=1.2))
     # 40 units sold against 30 expected: base conversion × 4/3.
     assert data["base_conversion"] == round(0.002 * 40 / 30, 8)
@@ -159,13 +149,13 @@ def test_calibration_direction(tmp_path, units, direction):
         f'segments:\n  - {{sku: A, start: "20:00", end: "20:10", units: {units}}}\n'
         f'  - {{sku: B, start: "20:10", end: "20:20", units: {units / 2}}}\n'
     )
-    data, _ = calibrate(review(small_plan(), load_actuals(path)), audience())
+    data, _ = calibrate(review(small_plan(), read_actuals(path)), audience())
     assert (data["base_conversion"] - 0.002) * direction > 0
     assert 0.001 <= data["base_conversion"] <= 0.004
 
 
 def test_documents_have_the_chart(actuals):
-    docs = review_documents(review(small_plan(), load_actuals(actuals)), "zh", ["x"])
+    docs = review_documents(review(small_plan(), read_actuals(actuals)), "zh", ["x"])
     html = docs["review.html"]
     assert "<svg" in html and 'class="planned"' in html and 'class="actual"' in html
     assert "Small | show" in html
@@ -200,3 +190,60 @@ def test_cli_write_audience_needs_the_show(tmp_path, actuals):
     args = ["review", str(plan_path), str(actuals), "--write-audience", str(tmp_path / "a.yaml")]
     result = CliRunner(env=ENV).invoke(app, args)
     assert result.exit_code == 2 and "--show" in result.stderr
+
+
+# --- what review reads: the one ACTUALS reader (lqplan.actuals) ---------------------------------
+
+
+def test_segment_units_from_per_minute_sales(tmp_path):
+    """No units in the segments: the sales in each one's minutes give them (and its GMV)."""
+    text = (
+        "segments:\n"
+        '  - {sku: A, start: "20:01", end: "20:12"}\n'
+        '  - {sku: B, start: "20:12", end: "20:20"}\n'
+        "sales:\n"
+        + "".join(f'  - {{at: "20:{m:02d}", sku: A, units: 3}}\n' for m in range(1, 11))
+        + '  - {at: "20:11:40", sku: B, units: 1, gmv: 30}\n'  # B's cart, A on air: not B's row
+        + "".join(f'  - {{at: "20:{m:02d}:05", sku: B, units: 2, gmv: 56}}\n' for m in (12, 15))
+        + "".join(f'  - {{at: "20:{m:02d}:50", sku: B, units: 3, gmv: 84}}\n' for m in (15, 19))
+    )
+    from_sales = review(small_plan(), read_actuals(write_text(tmp_path / "a.yaml", text)))
+    by_hand = review(small_plan(), read_actuals(write_text(tmp_path / "b.yaml", ACTUALS)))
+    assert from_sales.rows == by_hand.rows
+    assert (from_sales.rows[1]["actual_units"], from_sales.rows[1]["actual_gmv"]) == (10.0, 280.0)
+
+
+def test_csv_actuals_review_as_the_yaml(tmp_path, actuals):
+    csv = "record,sku,at,end,units,gmv\nsegment,A,20:01,20:12,30,\nsegment,B,20:12,20:20,10,280\n"
+    from_csv = review(small_plan(), read_actuals(write_text(tmp_path / "a.csv", csv)))
+    from_yaml = review(small_plan(), read_actuals(actuals))
+    assert from_csv.rows == from_yaml.rows
+    plan_path = write_text(tmp_path / "plan.json", json.dumps(small_plan()))
+    result = CliRunner(env=ENV).invoke(app, ["review", str(plan_path), str(tmp_path / "a.csv")])
+    assert result.exit_code == 0, result.output
+    assert "A Tea A" in result.stderr
+
+
+def test_review_reads_what_lqplan_live_records(tmp_path):
+    """`lqplan live --record` writes with dump_actuals; units added by hand in a second entry for
+    the same segment merge with it."""
+    from lqplan.live import DONE, LATE, Mark, record_mark
+
+    plan = {**small_plan(), "breaks": []}
+    record = tmp_path / "actuals.yaml"
+    record_mark(record, plan, [Mark(1, LATE, 10.0), Mark(1, DONE, 11.0)])
+    assert "plan: Small | show" in record.read_text(encoding="utf-8")
+    with record.open("a", encoding="utf-8") as f:
+        f.write('  - {number: 1, sku: A, start: "20:00", end: "20:11", units: 25}\n')
+    plan_path = write_text(tmp_path / "plan.json", json.dumps(plan))
+    result = CliRunner(env=ENV).invoke(app, ["review", str(plan_path), str(record)])
+    assert result.exit_code == 0, result.output
+    report = review(plan, read_actuals(record))
+    a, b = report.rows
+    assert (a["actual_at"], a["over"], a["actual_units"]) == ("20:00", 1, 25.0)
+    assert b["actual_start"] is None  # not marked: not aired or not recorded
+
+
+def write_text(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
