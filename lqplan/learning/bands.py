@@ -164,24 +164,28 @@ def _draw(
     out["encore"] = column.get("encore", zero)
     for kind in PROMOTIONS:
         out[f"promotion[{kind}]"] = column.get(f"promotion[{kind}]", zero)
-    index = {n: i for i, n in enumerate(names)}
+    inverse = np.linalg.pinv(cov) if names else np.zeros((0, 0))
     out["product"] = {}
     for sku in skus:
         product = inputs.products[sku]
-        shared_names = ["intercept", f"category[{product.category}]", f"role[{product.role}]"]
-        shared = sum((column.get(n, zero) for n in shared_names), start=zero)
-        a = np.zeros(len(names))
-        for n in shared_names:
-            if n in index:
-                a[index[n]] = 1.0
-        shared_var = float(a @ cov @ a) if names else 0.0
         effect = model.products.get(sku)
-        own_sd = (
-            math.sqrt(max(0.0, effect.se**2 - shared_var))
-            if effect is not None
-            else _prior_sd("product")
+        if effect is not None and len(effect.covariance) == len(names):
+            # The product's deviation given the other coefficients' (a normal's conditional):
+            # its correlation with a promotion it always ran with, or with the intercept, kept.
+            c = np.array(effect.covariance, dtype=float)
+            beta = inverse @ c
+            own_sd = math.sqrt(max(0.0, effect.se**2 - float(c @ beta)))
+            out["product"][sku] = sample @ beta + rng.normal(0.0, own_sd, size=draws)
+            continue
+        # Never aired: its category's and role's deviation plus a product's own prior spread.
+        shared = sum(
+            (
+                column.get(n, zero)
+                for n in ("intercept", f"category[{product.category}]", f"role[{product.role}]")
+            ),
+            start=zero,
         )
-        out["product"][sku] = shared + rng.normal(0.0, own_sd, size=draws)
+        out["product"][sku] = shared + rng.normal(0.0, _prior_sd("product"), size=draws)
     return out
 
 

@@ -443,9 +443,9 @@ def learn(shows: list[ShowData], *, deterministic: bool = False) -> dict[str, An
                 f"{c['name']}: not identifiable from the history (se {c['se']:.2f}, prior "
                 f"{c['prior_sd']:.2f}): it stays near the files' value"
             )
-    products = _products(shows, result, params)
     globals_ = [n for n in result.names if family(n) != "product"]
     gi = [result.names.index(n) for n in globals_]
+    products = _products(shows, result, params, gi)
     data: dict[str, Any] = {
         "schema": MODEL_SCHEMA,
         "generator": f"lqplan {__version__}",
@@ -489,7 +489,9 @@ def learn(shows: list[ShowData], *, deterministic: bool = False) -> dict[str, An
     return data
 
 
-def _products(shows: list[ShowData], result: Fit, params: np.ndarray) -> dict[str, Any]:
+def _products(
+    shows: list[ShowData], result: Fit, params: np.ndarray, globals_: list[int]
+) -> dict[str, Any]:
     facts: dict[str, tuple[str, str]] = {}
     seen: dict[str, tuple[set[int], float]] = {}
     for i, show in enumerate(shows):
@@ -511,6 +513,9 @@ def _products(shows: list[ShowData], result: Fit, params: np.ndarray) -> dict[st
             "se": _round(math.sqrt(max(0.0, float(a @ result.cov @ a)))),
             "shows": len(seen[sku][0]),
             "minutes": round(seen[sku][1], 1),
+            # With the other coefficients: a product that always ran with one promotion has an
+            # effect confounded with that promotion's lift, and the bands must know it.
+            "covariance": [_round(float(v)) for v in (result.cov @ a)[globals_]],
         }
     return out
 

@@ -63,6 +63,10 @@ class ProductEffect(Model):
     se: Positive
     shows: Count
     minutes: Positive
+    covariance: list[Real] = Field(
+        default_factory=list,
+        description="covariance of log_factor with each coefficient of `covariance.names`",
+    )
 
 
 class ViewerPoint(Model):

@@ -110,6 +110,11 @@ def show_data(past: PastShow) -> ShowData:
         units, gmv = sales.get(key, (0.0, 0.0))
         g = None if sale.gmv is None or gmv is None else gmv + sale.gmv
         sales[key] = (units + float(sale.units), g)
+    for sku, left in actuals.stock_left.items():
+        if left == 0 and data.per_minute:
+            # Sold out, says the export: the stock was what sold (if less than plan.json's).
+            total_sold = sum(u for (s, _), (u, _) in sales.items() if s == sku)
+            data.stock[sku] = min(data.stock.get(sku, total_sold), total_sold)
     aired = sorted(actuals.segments, key=lambda s: offset(s.start))
     aired_count: dict[str, int] = {}
     for entry in aired:
