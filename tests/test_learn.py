@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLES
 from typer.testing import CliRunner
 
 from lqplan.cli import app
@@ -17,8 +18,6 @@ from lqplan.learning.observations import show_data
 from lqplan.learning.simulate import actuals_text, simulate
 from lqplan.pipeline import load_and_validate, plan_json, plan_show
 from lqplan.result import SolveSettings
-
-from conftest import SAMPLES
 
 runner = CliRunner(env={"COLUMNS": "200"})
 MINIMAL = SAMPLES / "minimal"
