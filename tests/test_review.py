@@ -247,3 +247,26 @@ def test_review_reads_what_lqplan_live_records(tmp_path):
 def write_text(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_dump_actuals_round_trips_through_read_actuals(tmp_path):
+    """What lqplan live --record writes (dump_actuals) reads back as it was, a line a fact."""
+    from lqplan.review import dump_actuals
+
+    data = {
+        "plan": "Small | show",
+        "views": 5000,
+        "viewer_log": [{"at": "20:00", "viewers": 900}, {"at": "20:01:30", "viewers": 950}],
+        "sales": [{"at": "20:02:07", "sku": "A", "units": 1, "gmv": 10.0}],
+        "pulled": ["B"],
+        "segments": [
+            {"number": 1, "sku": "A", "start": "20:00", "end": "20:11", "note": "x" * 120},
+        ],
+    }
+    text = dump_actuals(data)
+    assert len(text.splitlines()) == 12  # the header, then a line a field or a list entry
+    actuals = read_actuals(write_text(tmp_path / "a.yaml", text)).actuals
+    assert (
+        actuals.model_dump()
+        == read_actuals(write_text(tmp_path / "b.json", json.dumps(data))).actuals.model_dump()
+    )
