@@ -529,7 +529,9 @@ def check_actuals(file: ActualsFile, inputs: ShowInputs, at: int) -> list[Diagno
     for i, pulled in enumerate(actuals.pulled):
         known(("pulled", i, "sku"), pulled.sku)
     for key, i, when in _moments(actuals):
-        if show.offset(when) > at:
+        if show.offset(when) >= show.minutes:
+            report((key, i, "at"), f"{format_clock(when)} is outside the show")
+        elif show.offset(when) > at:
             report((key, i, "at"), f"{format_clock(when)} is after {show.clock(at)} (--at)")
     bags = {p.id for p in show.promotions if isinstance(p, LuckyBag)}
     for i, drop in enumerate(actuals.lucky_bags or []):

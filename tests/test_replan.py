@@ -209,6 +209,7 @@ def test_sales_checked_against_the_show_and_the_cut(tmp_path):
     folder = tiny_show(tmp_path / "show", PRODUCTS, slots=6)
     inputs = load_and_validate(folder)
     text = "sales:\n  - {at: '20:01:30', sku: ZZZ, units: 1}\n  - {at: '20:12', sku: A, units: 1}\n"
+    text += "viewer_log:\n  - {at: '19:50:10', viewers: 10}\n"
     path = tmp_path / "actuals.yaml"
     path.write_text(text, "utf-8")
     with pytest.raises(InputError) as caught:
@@ -216,6 +217,7 @@ def test_sales_checked_against_the_show_and_the_cut(tmp_path):
     formatted = "\n".join(d.format() for d in caught.value.diagnostics)
     assert f"{place(text, 'ZZZ')}: error: sales[0].sku: SKU 'ZZZ' is not in" in formatted
     assert f"{place(text, chr(39) + '20:12')}: error: sales[1].at: 20:12 is after" in formatted
+    assert f"{place(text, chr(39) + '19:50')}: error: viewer_log[0].at: 19:50 is out" in formatted
 
 
 # --- the sample ---------------------------------------------------------------------------------
