@@ -119,6 +119,93 @@ def test_prices_come_from_the_plan(sample_plans):
             assert f"{seg['price']['after_coupon']:g}" in row[header.index("券后 / 秒杀价")]
 
 
+def with_model(plan: dict[str, Any], model_id: str) -> dict[str, Any]:
+    """`plan` as if planned with a fitted MODEL (rendering reads only these keys)."""
+    plan = copy.deepcopy(plan)
+    plan["totals"]["band"]["source"] = "model"
+    plan["demand"]["source"] = "model"
+    plan["demand"]["model"] = {"id": model_id, "file": "room.model.json", "sha256": "0" * 64}
+    return plan
+
+
+def without_bands(plan: dict[str, Any]) -> dict[str, Any]:
+    """`plan` as an lqplan before forecast bands wrote it: no band keys, no demand section."""
+    plan = copy.deepcopy(plan)
+    del plan["totals"]["band"]
+    del plan["demand"]
+    for seg in plan["segments"]:
+        del seg["expected"]["band"]
+    return plan
+
+
+def test_each_segment_shows_expected_gmv_and_its_band(sample_plans):
+    """Expected GMV and its P10–P90 band per segment, as plan.json has them, in CSV and
+    Markdown; breaks and lucky bags leave both cells empty."""
+    plan = sample_plans["minimal"]
+    docs = render(plan)
+    rows = csv_rows(docs["run_sheet.csv"])
+    header = rows[0]
+    gmv, band = header.index("Expected GMV"), header.index("GMV 80 % band (P10–P90)")
+    assert band == gmv + 1
+    by_no = {r[0]: r for r in rows[1:] if r[0]}
+    for seg in plan["segments"]:
+        row, b = by_no[str(seg["number"])], seg["expected"]["band"]["gmv"]
+        assert row[gmv] == f"${seg['expected']['gmv']:,.2f}"
+        assert row[band] == f"${b['p10']:,.2f}–${b['p90']:,.2f}"
+    assert all(r[gmv] == r[band] == "" for r in rows[1:] if not r[0])
+    b = plan["segments"][0]["expected"]["band"]["gmv"]
+    assert f"| ${b['p10']:,.2f}–${b['p90']:,.2f} |" in docs["run_sheet.md"]
+
+
+def test_totals_show_the_default_band_and_say_where_it_comes_from(sample_plans):
+    plan = sample_plans["minimal"]
+    band = plan["totals"]["band"]
+    assert band["source"] == "default"
+    docs = render(plan)
+    totals = docs["run_sheet.md"].split("## Totals")[1].split("## Solver report")[0]
+    gmv, profit = band["gmv"], band["profit"]
+    assert f"- GMV 80 % band (P10–P90): ${gmv['p10']:,.2f}–${gmv['p90']:,.2f}\n" in totals
+    assert f"- Profit 80 % band (P10–P90): ${profit['p10']:,.2f}–${profit['p90']:,.2f}\n" in totals
+    default = "the default uncertainty of hand-set coefficients; lqplan learn from past shows"
+    assert f"- Band source: {default} narrows it\n" in totals
+    assert f"<dt>Band source</dt><dd>{default} narrows it</dd>" in docs["run_sheet.html"]
+    zh = render(sample_plans["beauty-douyin"])
+    md = zh["run_sheet.md"]
+    assert "GMV 80% 区间（P10–P90）" in csv_rows(zh["run_sheet.csv"])[0]
+    assert (
+        "- 区间依据：按手工设定系数的默认不确定度估计；用 lqplan learn 从往期直播学习可收窄" in md
+    )
+    low = sample_plans["beauty-douyin"]["totals"]["band"]["profit"]["p10"]
+    assert f"- 利润 80% 区间（P10–P90）：¥{low:,.2f}–" in md
+
+
+def test_totals_name_the_model_a_band_comes_from(sample_plans):
+    plan = with_model(sample_plans["minimal"], "beb907b8_786c3cad")
+    docs = render(plan)
+    assert (
+        "- Band source: model beb907b8\\_786c3cad, fitted by lqplan learn" in docs["run_sheet.md"]
+    )
+    assert "<dd>model beb907b8_786c3cad, fitted by lqplan learn" in docs["run_sheet.html"]
+    assert "default uncertainty" not in docs["run_sheet.md"] + docs["run_sheet.html"]
+    zh = render(with_model(sample_plans["beauty-douyin"], "beb907b8786c3cad"))["run_sheet.md"]
+    assert "- 区间依据：模型 beb907b8786c3cad（lqplan learn 从往期直播拟合）" in zh
+    plan["demand"]["model"] = None  # a hand-edited plan: the model's id is not known
+    assert "- Band source: model to confirm, fitted" in render(plan)["run_sheet.md"]
+
+
+def test_a_plan_without_bands_renders_without_them(sample_plans):
+    """Plans from before forecast bands: the sheet renders, with expected GMV and no band."""
+    plan = without_bands(sample_plans["minimal"])
+    docs = render(plan)
+    rows = csv_rows(docs["run_sheet.csv"])
+    assert "Expected GMV" in rows[0]
+    assert all(len(r) == len(runsheet.COLUMNS) - 1 for r in rows)
+    for name, data in docs.items():
+        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+        assert "P10" not in text and "Band source" not in text, name
+    parse_html(str(docs["run_sheet.html"]))
+
+
 def test_missing_inputs_show_to_confirm(sample_plans):
     plan = copy.deepcopy(sample_plans["minimal"])
     seg = plan["segments"][0]

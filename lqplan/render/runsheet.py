@@ -4,7 +4,9 @@ The rows are built once, here, from the plan and the actions actions.py words; t
 HTML templates lay them out, and the two CSV files are written with the csv module rather than a
 template so that quoting, the BOM and CSV-injection guards are right. One row per segment, break
 and lucky-bag drop, in time order. Every price, quantity and claim comes from the plan; a missing
-input shows `to_confirm` (未确认 / to confirm) instead.
+input shows `to_confirm` (未确认 / to confirm) instead. Each segment shows its expected GMV and
+its forecast band (P10–P90), the totals the GMV and profit band and where it comes from; a plan
+written before lqplan had bands shows none (and no band column).
 
 Ontime (github.com/cpvalente/ontime) imports a rundown from a spreadsheet. What its source says
 (apps/server/src/api-data/excel/excel.parser.ts, excel.utils.ts and ontime-utils'
@@ -51,6 +53,8 @@ COLUMNS = (
     "deal_price",
     "released",
     "remaining",
+    "expected_gmv",
+    "gmv_band",
     "promotion",
     "host",
     "cue",
@@ -117,11 +121,13 @@ def render(env: Any, context: Mapping[str, Any]) -> dict[str, str | bytes]:
     lang = context["lang"]
     words = phrases.RUN_SHEET[lang]
     rows = build_rows(context)
-    columns = [{"key": key, "label": words[f"col_{key}"]} for key in COLUMNS]
+    keys = column_keys(context)
+    level = band_level(context)
+    columns = [{"key": key, "label": words[f"col_{key}"].format(level=level)} for key in keys]
     extra = {
         "t": words,
         "columns": columns,
-        "rows": [_for_templates(row) for row in rows],
+        "rows": [_for_templates(row, keys) for row in rows],
         "header": header(context),
         "summary": summary(context),
         "compliance_rows": [_finding(f) for f in context["compliance"]],
@@ -135,6 +141,37 @@ def render(env: Any, context: Mapping[str, Any]) -> dict[str, str | bytes]:
         "run_sheet.html": render_env.render(env, "run_sheet.html.j2", full),
         "ontime.csv": ontime_csv(context, rows),
     }
+
+
+def column_keys(context: Mapping[str, Any]) -> tuple[str, ...]:
+    """The sheet's columns: all of COLUMNS, less the GMV band for a plan without bands (one
+    written by an older lqplan)."""
+    if any(_band(seg, "gmv") for seg in context["segments"]):
+        return COLUMNS
+    return tuple(key for key in COLUMNS if key != "gmv_band")
+
+
+def band_level(context: Mapping[str, Any]) -> str:
+    """The band's level as a percentage number ('80'): P10–P90 is the 80 % band."""
+    band = context["totals"].get("band") or {}
+    return f"{float(band.get('level', 0.8)) * 100:g}"
+
+
+def _band(seg: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
+    return _band_of((seg.get("expected") or {}).get("band") or {}, key)
+
+
+def _band_of(band: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
+    """band[key] ({p10, p50, p90}) when it has both ends, else None."""
+    part = band.get(key) or {}
+    return part if part.get("p10") is not None and part.get("p90") is not None else None
+
+
+def band_range(context: Mapping[str, Any], band: Mapping[str, Any] | None) -> str:
+    """'$283.60–$1,692.00': P10 to P90 in the sheet's money; empty without a band."""
+    if band is None:
+        return ""
+    return f"{_money(context, band['p10'])}–{_money(context, band['p90'])}"
 
 
 # ---------------------------------------------------------------------------------------- rows
@@ -200,6 +237,8 @@ def _segment_row(context: Mapping[str, Any], seg: Mapping[str, Any]) -> dict[str
         )
     else:
         cells["remaining"] = _lines(confirm)
+    cells["expected_gmv"] = _lines(_money(context, (seg.get("expected") or {}).get("gmv")))
+    cells["gmv_band"] = _lines(band_range(context, _band(seg, "gmv")))
     if promo:
         text = promotion_text(promo, product, lang, context["show"]["currency"])
         if mode == "flash_sale":  # the coupon and gift wordings name their promotion already
@@ -390,7 +429,8 @@ def header(context: Mapping[str, Any]) -> list[dict[str, str]]:
 
 
 def summary(context: Mapping[str, Any]) -> dict[str, list[dict[str, str]]]:
-    """Totals, the solver's report and the KPI targets as label/value lists."""
+    """Totals (with the forecast band, when the plan has one), the solver's report and the KPI
+    targets as label/value lists; `md` is the value as the Markdown sheet writes it."""
     lang, words = context["lang"], phrases.RUN_SHEET[context["lang"]]
     totals, solver, show = context["totals"], context["solver"], context["show"]
     na = words["not_available"]
@@ -404,6 +444,7 @@ def summary(context: Mapping[str, Any]) -> dict[str, list[dict[str, str]]]:
             (words["units"], i18n.number(totals["units"], lang)),
             (words["gmv"], _money(context, totals["gmv"])),
             (words["profit"], _money(context, totals["profit"])),
+            *band_pairs(context),
             (words["bag_prize_cost"], _money(context, totals.get("lucky_bag_prize_cost"))),
             (words["bag_retention"], _money(context, totals.get("lucky_bag_retention_value"))),
         ),
@@ -425,6 +466,29 @@ def summary(context: Mapping[str, Any]) -> dict[str, list[dict[str, str]]]:
     }
 
 
+def band_pairs(context: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    """The totals' GMV and profit band (P10–P90) and where it comes from: the default
+    uncertainty of hand-set coefficients, or the fitted model the plan was made with. Nothing
+    for a plan without `totals.band`."""
+    words = phrases.RUN_SHEET[context["lang"]]
+    band = context["totals"].get("band") or {}
+    level = band_level(context)
+    pairs: list[tuple[str, ...]] = [
+        (words[label].format(level=level), band_range(context, _band_of(band, key)))
+        for key, label in (("gmv", "col_gmv_band"), ("profit", "profit_band"))
+        if _band_of(band, key)
+    ]
+    if not pairs:
+        return []
+    if band.get("source") == "model":
+        model = (context["plan"].get("demand") or {}).get("model") or {}
+        text = words["band_source_model"].format(id=model.get("id") or context["to_confirm"])
+        pairs.append((words["band_source"], text, md_escape(text)))
+    elif band.get("source") == "default":
+        pairs.append((words["band_source"], words["band_source_default"]))
+    return pairs
+
+
 def _kpi(value: Any, context: Mapping[str, Any], kind: str) -> str:
     if value is None:
         return str(context["to_confirm"])
@@ -438,8 +502,13 @@ def _kpi(value: Any, context: Mapping[str, Any], kind: str) -> str:
     return f"> {text}"
 
 
-def _pairs(*items: tuple[str, str]) -> list[dict[str, str]]:
-    return [{"label": label, "value": value} for label, value in items]
+def _pairs(*items: tuple[str, ...]) -> list[dict[str, str]]:
+    """(label, value[, md]) as dicts; `md` defaults to the value (lqplan's own figures and
+    words), and is given, escaped, where the value holds text from a file."""
+    return [
+        {"label": item[0], "value": item[1], "md": item[2] if len(item) > 2 else item[1]}
+        for item in items
+    ]
 
 
 def _finding(finding: Mapping[str, Any]) -> dict[str, str]:
@@ -472,7 +541,7 @@ def legend(context: Mapping[str, Any]) -> list[dict[str, str]]:
 # ---------------------------------------------------------------------------- text formats
 
 
-def _for_templates(row: Mapping[str, Any]) -> dict[str, Any]:
+def _for_templates(row: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     """A row as templates see it: cells by column (lines), Markdown cells, kind and colour."""
     cells = row["cells"]
     return {
@@ -486,9 +555,9 @@ def _for_templates(row: Mapping[str, Any]) -> dict[str, Any]:
                 "lines": cells[key],
                 "highlight": key in HIGHLIGHT and any(line["critical"] for line in cells[key]),
             }
-            for key in COLUMNS
+            for key in keys
         ],
-        "md": [md_cell(cells[key]) for key in COLUMNS],
+        "md": [md_cell(cells[key]) for key in keys],
     }
 
 
@@ -537,7 +606,7 @@ def write_csv(rows: Iterable[Iterable[str]]) -> bytes:
 
 def run_sheet_csv(rows: list[dict[str, Any]], columns: list[dict[str, str]]) -> bytes:
     table = [[c["label"] for c in columns]]
-    table += [[plain_cell(row["cells"][key]) for key in COLUMNS] for row in rows]
+    table += [[plain_cell(row["cells"][c["key"]]) for c in columns] for row in rows]
     return write_csv(table)
 
 
