@@ -1,6 +1,8 @@
-"""The terminal summary of a plan (rich): timeline, totals, stock use, solver report.
+"""The terminal summary of a plan (rich): timeline, totals, forecast band, stock use, solver
+report.
 
-Reads only the plan dict, like every other renderer. Product names come from user files, so
+Reads only the plan dict, like every other renderer; a plan without `totals.band` (written by an
+older lqplan) shows no band. Product names come from user files, so
 every cell is plain `Text` (rich markup in a name is printed literally, never interpreted).
 """
 
@@ -93,6 +95,9 @@ def totals_text(plan: dict[str, Any]) -> Text:
         f"{t['segments']} segments · {t['units']:,.0f} units · GMV {_money(t['gmv'], cur)} · "
         f"profit {_money(t['profit'], cur)} · objective {plan['show']['objective']}",
     ]
+    band = band_text(plan)
+    if band:
+        lines.append(band)
     if bags:
         lines.append(f"lucky bags at {', '.join(b['at'] for b in bags)}")
     gap = "n/a" if s["gap_percent"] is None else f"{s['gap_percent']:.2f}%"
@@ -106,6 +111,31 @@ def totals_text(plan: dict[str, Any]) -> Text:
     elif base and not base.get("feasible"):
         lines.append("greedy baseline: could not fill the show (no uplift to report)")
     return Text("\n".join(lines))
+
+
+def band_text(plan: dict[str, Any]) -> str | None:
+    """'P10–P90: GMV $1,281–$6,306 · profit $743–$3,665' and, below it, where the 80 % band comes
+    from; None for a plan without a band."""
+    band, cur = plan["totals"].get("band"), plan["show"]["currency"]
+    if not band:
+        return None
+    ranges = [
+        f"{label} {_money(band[key]['p10'], cur)}–{_money(band[key]['p90'], cur)}"
+        for key, label in (("gmv", "GMV"), ("profit", "profit"))
+        if band.get(key)
+    ]
+    if not ranges:
+        return None
+    level = f"{float(band.get('level', 0.8)) * 100:g} % band"
+    if band.get("source") == "model":
+        model = (plan.get("demand") or {}).get("model") or {}
+        source = f"{level}, model {model['id']}" if model.get("id") else f"{level}, fitted model"
+    else:
+        source = (
+            f"{level} from the default uncertainty of hand-set coefficients — "
+            "`lqplan learn` narrows it"
+        )
+    return f"P10–P90: {' · '.join(ranges)}\n  {source}"
 
 
 def stock_table(plan: dict[str, Any], limit: int = 8) -> Table:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 
 from conftest import SAMPLES
+from rich.console import Console
+from test_runsheet import with_model, without_bands
 from typer.testing import CliRunner
 
 from lqplan.cli import app
+from lqplan.summary import print_summary
 
 runner = CliRunner()
 DOCUMENTS = {
@@ -177,9 +181,59 @@ def test_plan_check_passes_when_up_to_date_and_exits_4_when_stale(tmp_path):
     assert "up to date" in fresh.stderr
     # A price change in the catalog makes the committed run sheet stale.
     catalog = (show / "catalog.yaml").read_text(encoding="utf-8")
-    (show / "catalog.yaml").write_text(catalog.replace("live_price: 26", "live_price: 24"),
-                                       encoding="utf-8")
+    (show / "catalog.yaml").write_text(
+        catalog.replace("live_price: 26", "live_price: 24"), encoding="utf-8"
+    )
     stale = runner.invoke(app, [*args, "--check"])
     assert stale.exit_code == 4, stale.output
     assert "stale" in stale.stderr and "plan.json" in stale.stderr
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before  # untouched
+
+
+# ---------------------------------------------------------------------- the terminal summary
+
+DEFAULT_BAND = (
+    "80 % band from the default uncertainty of hand-set coefficients — `lqplan learn` narrows it"
+)
+
+
+def summary_text(plan, *, terminal: bool = False) -> str:
+    """What `lqplan plan` prints for `plan` on stderr, in a terminal or not, without colour."""
+    console = Console(
+        file=io.StringIO(), width=100, force_terminal=terminal, color_system=None, highlight=False
+    )
+    print_summary(console, plan)
+    return console.file.getvalue()
+
+
+def test_plan_prints_the_band_and_its_source_in_plain_text(tmp_path):
+    result = runner.invoke(
+        app,
+        ["plan", str(SAMPLES / "minimal"), "-o", str(tmp_path / "out"), "--deterministic"],
+        env={"NO_COLOR": "1"},
+    )
+    assert result.exit_code == 0, result.output
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
+    gmv, profit = plan["totals"]["band"]["gmv"], plan["totals"]["band"]["profit"]
+    lines = result.stderr.splitlines()
+    at = lines.index(
+        f"P10–P90: GMV ${gmv['p10']:,.0f}–${gmv['p90']:,.0f} · "
+        f"profit ${profit['p10']:,.0f}–${profit['p90']:,.0f}"
+    )
+    totals = plan["totals"]
+    assert f"GMV ${totals['gmv']:,.0f} · profit ${totals['profit']:,.0f}" in lines[at - 1]
+    assert lines[at + 1] == f"  {DEFAULT_BAND}"
+    assert "\x1b" not in result.stderr
+
+
+def test_summary_names_the_model_and_omits_a_missing_band(sample_plans):
+    plan = sample_plans["minimal"]
+    for terminal in (False, True):
+        text = summary_text(plan, terminal=terminal)
+        assert DEFAULT_BAND in text and "\x1b" not in text
+    text = summary_text(with_model(plan, "beb907b8786c3cad"))
+    assert "\n  80 % band, model beb907b8786c3cad\n" in text
+    assert "default uncertainty" not in text
+    text = summary_text(without_bands(plan))
+    assert "P10" not in text and "band" not in text
+    assert f"GMV ${plan['totals']['gmv']:,.0f} · profit" in text
