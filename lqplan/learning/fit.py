@@ -164,7 +164,7 @@ def fit(shows: list[ShowData], names: list[str] | None = None, start: Any = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # non-integer pseudo-counts; convergence is read below
         model = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset)
-        result = model.fit(start_params=start, maxiter=100, tol=1e-10)
+        result = model.fit(start_params=start, maxiter=100, tol=1e-9)
     params = np.asarray(result.params, dtype=float)
     mu = np.asarray(result.mu, dtype=float)[:n]
     obs = y[:n]
