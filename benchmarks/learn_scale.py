@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,9 +32,26 @@ def _history(folder: Path, shows: int) -> None:
     files = load_and_validate(ROOT / "samples" / "beauty-douyin")
     market = perturbed_market(files, seed=1)
     plans = []
-    for seed in range(4):  # a few different line-ups, as a room varies its shows
-        settings = SolveSettings(time_limit=2, deterministic=True, seed=seed)
-        inputs = perturbed_market(files, seed=100 + seed) if seed else files
+    # A room varies its line-up: every other show plans for GMV, and each leaves out a fifth of
+    # the catalog (no stock), so that the history holds most products in several contexts.
+    from lqplan.demand import protected_products
+
+    skus = sorted(set(files.products) - protected_products(files))
+    for variant in range(4):
+        dropped = set(skus[variant::5])
+        stock = files.stock.model_copy(
+            update={
+                "stock": [
+                    s.model_copy(update={"units": 0}) if s.sku in dropped else s
+                    for s in files.stock.stock
+                ]
+            }
+        )
+        objective = "gmv" if variant % 2 else "profit"
+        inputs = replace(
+            files, stock=stock, show=files.show.model_copy(update={"objective": objective})
+        )
+        settings = SolveSettings(time_limit=2, deterministic=True)
         plans.append(json.loads(plan_json(plan_show(inputs, settings).plan)))
     first = date(2026, 9, 1)
     for i in range(shows):
@@ -50,7 +68,8 @@ def _learn(folder: Path, out: Path) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of `lqplan learn` in a child process."""
     script = (
         "import resource, sys, time; from lqplan.cli import main; "
-        "sys.argv = ['lqplan', 'learn', sys.argv[1], '-o', sys.argv[2], '-q']; t = time.perf_counter()\n"
+        "sys.argv = ['lqplan', 'learn', sys.argv[1], '-o', sys.argv[2], '-q']\n"
+        "t = time.perf_counter()\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
     )

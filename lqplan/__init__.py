@@ -12,7 +12,14 @@ model or loading OR-Tools.
 
 from __future__ import annotations
 
+import os
 from typing import Any
+
+# lqplan's numpy work is on small matrices (learn's regression, the forecast bands): BLAS threads
+# only fight over the cores, with each other and with CP-SAT (learn on 60 shows took 48 s with
+# them on a busy 2-core machine, 6 s without). Set before numpy loads; a user's setting wins.
+for _variable in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 
 __version__ = "0.1.0"
 

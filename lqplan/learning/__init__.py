@@ -19,7 +19,7 @@ from lqplan.learning.apply import apply_model
 from lqplan.learning.fit import learn
 from lqplan.learning.history import PastShow, Skipped, read_history
 from lqplan.learning.modelfile import LearnedModel, model_text, read_model
-from lqplan.learning.observations import show_data
+from lqplan.learning.observations import reference_priors, show_data
 from lqplan.learning.simulate import actuals_text, simulate
 from lqplan.validate import ShowInputs
 
@@ -28,7 +28,8 @@ def learn_history(shows: list[PastShow], *, deterministic: bool = False) -> dict
     """The MODEL (as data) fitted to past shows, oldest first."""
     if not shows:
         raise InputError([])
-    return learn([show_data(s) for s in shows], deterministic=deterministic)
+    reference = reference_priors(shows)
+    return learn([show_data(s, reference) for s in shows], deterministic=deterministic)
 
 
 def model_file(inputs: ShowInputs, given: Path | None) -> Path | None:

@@ -139,28 +139,57 @@ def _rows(
     return out
 
 
-def fit(shows: list[ShowData], names: list[str] | None = None, start: Any = None) -> Fit:
-    """The posterior mode and covariance of the corrections, from every uncensored row."""
-    import statsmodels.api as sm
+@dataclass
+class Design:
+    """Every uncensored row of a history, built once (leave-one-out refits take a mask)."""
 
+    names: list[str]
+    X: np.ndarray
+    y: np.ndarray
+    offset: np.ndarray
+    show: np.ndarray  # the row's show, by index
+    censored: np.ndarray  # per show: censored minutes (segments where only totals are known)
+
+
+def design(shows: list[ShowData], names: list[str] | None = None) -> Design:
     names = names or columns(shows)
     index = {n: i for i, n in enumerate(names)}
     p = len(names)
-    ys, offsets, xs = [], [], []
-    censored = 0
-    for show in shows:
+    ys, offsets, xs, which = [], [], [], []
+    censored = np.zeros(len(shows), dtype=int)
+    for i, show in enumerate(shows):
         for seg in show.segments:
-            rows = _rows(seg, show.per_minute, index, p)
-            censored += sum(seg.censored) if show.per_minute else int(seg.segment_censored)
-            for y, off, x, _ in rows:
+            censored[i] += sum(seg.censored) if show.per_minute else int(seg.segment_censored)
+            for y, off, x, _ in _rows(seg, show.per_minute, index, p):
                 ys.append(y)
                 offsets.append(off)
                 xs.append(x)
-    n = len(ys)
+                which.append(i)
+    return Design(
+        names,
+        np.vstack(xs) if xs else np.zeros((0, p)),
+        np.array(ys, dtype=float),
+        np.array(offsets, dtype=float),
+        np.array(which, dtype=int),
+        censored,
+    )
+
+
+def fit(shows: list[ShowData] | Design, mask: Any = None, start: Any = None) -> Fit:
+    """The posterior mode and covariance of the corrections, from every uncensored row (of the
+    shows `mask` keeps, when given: an array of show indices' booleans)."""
+    import statsmodels.api as sm
+
+    d = shows if isinstance(shows, Design) else design(shows)
+    names = d.names
+    p = len(names)
+    rows = np.ones(len(d.y), dtype=bool) if mask is None else mask[d.show]
+    n = int(rows.sum())
+    censored = int(d.censored.sum() if mask is None else d.censored[mask].sum())
     precision = np.array([1 / PRIOR_SD[family(name)] ** 2 for name in names])
-    X = np.vstack([*xs, np.eye(p)]) if xs else np.eye(p)
-    y = np.concatenate([np.array(ys, dtype=float), precision])
-    offset = np.concatenate([np.array(offsets, dtype=float), np.log(precision)])
+    X = np.vstack([d.X[rows], np.eye(p)])
+    y = np.concatenate([d.y[rows], precision])
+    offset = np.concatenate([d.offset[rows], np.log(precision)])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # non-integer pseudo-counts; convergence is read below
         model = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset)
@@ -281,6 +310,7 @@ def forecast_show(
     stock_left = dict(show.stock)
     caps = dict(show.caps)
     band_left = {sku: np.full(draws, units) for sku, units in show.stock.items()} if draws else {}
+    band_caps = {pid: np.full(draws, units) for pid, units in show.caps.items()} if draws else {}
     for seg in show.segments:
         viewers = [
             v
@@ -304,18 +334,18 @@ def forecast_show(
         row["actual_gmv"] = seg.total_gmv
         if fit_ is not None and draws:
             mus = base[:, None] * np.exp(X @ sample.T) * levels[None, :]  # minutes × draws
-            expected = mus.sum(axis=0)
-            sold = rng.poisson(expected).astype(float)
+            on_promo = promo[:, None] > 0
+            promo_sold = rng.poisson((mus * on_promo).sum(axis=0)).astype(float)
+            normal_sold = rng.poisson((mus * ~on_promo).sum(axis=0)).astype(float)
+            if seg.promotion in band_caps:  # the promotion's units, as the market caps them
+                promo_sold = np.minimum(promo_sold, np.maximum(band_caps[seg.promotion], 0))
+                band_caps[seg.promotion] = band_caps[seg.promotion] - promo_sold
             left = band_left.get(seg.sku)
             if left is not None:
-                sold = np.minimum(sold, np.maximum(left, 0))
-                band_left[seg.sku] = left - sold
-            mean_price = (
-                (mus * price[:, None]).sum(axis=0) / np.maximum(expected, 1e-12)
-                if seg.minutes
-                else np.zeros(draws)
-            )
-            values = sold * mean_price
+                promo_sold = np.minimum(promo_sold, np.maximum(left, 0))
+                normal_sold = np.minimum(normal_sold, np.maximum(left - promo_sold, 0))
+                band_left[seg.sku] = left - promo_sold - normal_sold
+            values = promo_sold * seg.promotion_price + normal_sold * seg.live_price
             row["p10"], row["p90"] = (float(q) for q in np.quantile(values, BAND))
         out.append(row)
     return out
@@ -343,7 +373,7 @@ def _capped(
     return units
 
 
-def accuracy(shows: list[ShowData], full: Fit) -> dict[str, Any] | None:
+def accuracy(shows: list[ShowData], full: Fit, table: Design) -> dict[str, Any] | None:
     """Leave-one-show-out: each of the most recent LOO_SHOWS shows forecast from the others,
     against what it sold; and the files' own model the same way."""
     if len(shows) < 2:
@@ -354,9 +384,11 @@ def accuracy(shows: list[ShowData], full: Fit) -> dict[str, Any] | None:
     held = 0
     for h in range(start, len(shows)):
         others = shows[:h] + shows[h + 1 :]
-        names = columns(others)
-        guess = np.array([full.value(n) for n in names])
-        loo = fit(others, names, start=guess)
+        # The same columns (a product only the held-out show aired keeps its prior, 0) and rows
+        # as the full fit, less the held-out show's; started from the full fit's estimates.
+        mask = np.ones(len(shows), dtype=bool)
+        mask[h] = False
+        loo = fit(table, mask, start=full.params)
         curve = viewer_curve(others)
         rows = forecast_show(shows[h], loo, curve, draws=BAND_DRAWS, rng=rng)
         model_rows += [r for r in rows if r["actual_gmv"] is not None]
@@ -395,9 +427,10 @@ def learn(shows: list[ShowData], *, deterministic: bool = False) -> dict[str, An
     if not shows:
         raise ValueError("no past show to learn from")
     began = time.perf_counter()
-    result = fit(shows)
+    rows = design(shows)
+    result = fit(rows)
     curve = viewer_curve(shows)
-    report = accuracy(shows, result)
+    report = accuracy(shows, result, rows)
     warnings_: list[str] = []
     fallback_reason = None
     if not result.converged:

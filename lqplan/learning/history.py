@@ -123,7 +123,7 @@ def _unusable(plan: dict[str, Any]) -> str | None:
     demand = plan.get("demand")
     if not isinstance(demand, dict) or "conversion" not in demand:
         return (
-            "no 'demand' section (made by an lqplan before 0.2, which did not record the "
+            "no 'demand' section (made by an older lqplan, which did not record the "
             "coefficients it planned with): plan it again with this lqplan to learn from it"
         )
     return None

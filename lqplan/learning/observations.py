@@ -67,8 +67,23 @@ class ShowData:
     notes: list[str] = field(default_factory=list)
 
 
-def show_data(past: PastShow) -> ShowData:
-    """The rows of one past show."""
+def reference_priors(shows: list[PastShow]) -> dict[str, float]:
+    """Each SKU's live-price conversion as the latest show that planned it recorded it.
+
+    A team may retune its files between shows; every show's prior is rescaled to this one, so
+    that the corrections pooled over the history are all relative to the same files (the latest)
+    and apply to the next plan, made with those files, as they were fitted."""
+    out: dict[str, float] = {}
+    for past in shows:  # oldest first: later shows overwrite
+        for sku, modes in past.plan["demand"]["conversion"].items():
+            value = _prior(modes, "normal")
+            if value is not None:
+                out[sku] = value
+    return out
+
+
+def show_data(past: PastShow, reference: dict[str, float] | None = None) -> ShowData:
+    """The rows of one past show (priors rescaled to `reference`, see reference_priors)."""
     plan, actuals = past.plan, past.actuals.actuals
     meta = plan["show"]
     start_clock = parse_clock(meta["start"])
@@ -162,6 +177,9 @@ def show_data(past: PastShow) -> ShowData:
         if normal_prior is None or promo_prior is None:
             data.notes.append(f"{sku} at {entry.start}: no prior conversion in plan.json: left out")
             continue
+        if reference and sku in reference:
+            scale = reference[sku] / normal_prior
+            normal_prior, promo_prior = normal_prior * scale, promo_prior * scale
         live_discount = _discount(live, list_price)
         gap = (begin - last_end[sku]) / 60 if sku in last_end else 0.0
         earlier = category_airings.get(facts["category"], 0)
