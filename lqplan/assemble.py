@@ -255,18 +255,16 @@ def demand_provenance(inputs: Any, skus: list[str]) -> dict[str, Any]:
     conversion: dict[str, Any] = {}
     for sku in skus:
         modes = {}
-        for mine, theirs in zip(
-            build_modes(inputs, inputs.products[sku]),
-            build_modes(files, files.products[sku]),
-            strict=True,
-        ):
-            key = mine.promotion or mine.kind
-            price = mine.price_cents / 100
-            modes[key] = {
+        for mode in build_modes(inputs, inputs.products[sku]):
+            price = mode.price_cents / 100
+            lift = getattr(prior, f"{mode.kind}_lift") if mode.kind != "normal" else 1.0
+            modes[mode.promotion or mode.kind] = {
                 "planned": _sig(
-                    product_conversion(inputs, inputs.products[sku], price) * mine.lift
+                    product_conversion(inputs, inputs.products[sku], price) * mode.lift
                 ),
-                "prior": _sig(product_conversion(files, files.products[sku], price) * theirs.lift),
+                # The files' conversion at the same price, with the files' lift for its kind (a
+                # replan's rest may have dropped or clipped promotions the whole show had).
+                "prior": _sig(product_conversion(files, files.products[sku], price) * lift),
             }
         conversion[sku] = modes
     return {

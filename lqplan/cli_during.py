@@ -16,6 +16,7 @@ from rich.text import Text
 from lqplan.cli import (
     DeterministicOption,
     LangOption,
+    ModelOption,
     SeedOption,
     TemplatesOption,
     WorkersOption,
@@ -61,10 +62,12 @@ def replan(
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No change list on stderr.")] = False,
     force: Annotated[bool, typer.Option(help="Overwrite files lqplan did not write.")] = False,
+    model: ModelOption = None,
 ) -> None:
     """Re-optimise the rest of the show from what aired so far: freeze the past, use the stock
     left, rescale viewers and conversion; write the new plan and paperwork, print the changes."""
     from lqplan.actuals import check_actuals, read_actuals
+    from lqplan.learning import inputs_for_plan
     from lqplan.model import parse_clock
     from lqplan.pipeline import documents, plan_json, prepare, templates_folder
     from lqplan.replan import replan as replan_show
@@ -75,6 +78,7 @@ def replan(
     if not actuals.is_file():
         raise UsageError(f"{display_path(actuals)}: no such file")
     inputs, findings = prepare(show)
+    inputs = inputs_for_plan(inputs, old, model)  # the model the plan was made with, if any
     file = read_actuals(actuals)
     when = at if at is not None else file.actuals.at
     if when is None:

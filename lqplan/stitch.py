@@ -13,7 +13,14 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 from typing import Any
 
-from lqplan.assemble import breaks_data, money, plan_totals, product_facts, promotions_data
+from lqplan.assemble import (
+    breaks_data,
+    demand_provenance,
+    money,
+    plan_totals,
+    product_facts,
+    promotions_data,
+)
 from lqplan.demand import Demand, bag_value, demand_context
 from lqplan.model import LuckyBag, format_clock
 from lqplan.past import Past, PastSegment
@@ -61,9 +68,11 @@ def stitch(inputs: ShowInputs, past: Past, new: dict[str, Any]) -> dict[str, Any
     for sku in sorted(planned):
         now = rest_available.get(sku, math.floor(round(past.stock_left[sku] * (1 - reserve), 6)))
         available = round(past.sold.get(sku, 0.0)) + now
+        item = inputs.stock_by_sku.get(sku)
         stock_use.append(
             {
                 "sku": sku,
+                "units": item.units if item else 0,
                 "available": available,
                 "planned_units": round(planned[sku], 2),
                 "remaining": round(available - planned[sku], 2),
@@ -76,6 +85,21 @@ def stitch(inputs: ShowInputs, past: Past, new: dict[str, Any]) -> dict[str, Any
         "minutes": show.minutes,
         "hosts": [{"name": h.name, "role": h.role} for h in show.hosts],
     }
+    totals = plan_totals(segments, bags)
+    band = new["totals"].get("band")
+    if band is not None:
+        # The past is as sold, so the whole show's band is the rest's moved by what sold.
+        past_money = {
+            key: sum(s["expected"][key] for s in segments if s.get("frozen"))
+            for key in ("gmv", "profit")
+        }
+        totals["band"] = {
+            **band,
+            **{
+                key: {q: round(v + past_money[key], 2) for q, v in band[key].items()}
+                for key in ("gmv", "profit")
+            },
+        }
     return {
         "schema": new["schema"],
         "generator": new["generator"],
@@ -83,7 +107,7 @@ def stitch(inputs: ShowInputs, past: Past, new: dict[str, Any]) -> dict[str, Any
         "segments": segments,
         "breaks": breaks_data(show),
         "lucky_bags": bags,
-        "totals": plan_totals(segments, bags),
+        "totals": totals,
         "stock_use": stock_use,
         "solver": new["solver"],
         "baseline": new["baseline"],
@@ -94,6 +118,7 @@ def stitch(inputs: ShowInputs, past: Past, new: dict[str, Any]) -> dict[str, Any
             for m in range(0, show.minutes + 1, show.slot_minutes)
         ],
         "compliance": new.get("compliance", []),
+        "demand": demand_provenance(inputs, sorted({s["sku"] for s in segments})),
     }
 
 
