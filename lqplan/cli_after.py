@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from lqplan.cli import (
     Lang,
+    ModelOption,
     ShowArg,
     _guard,
     _print_diagnostic,
@@ -118,26 +119,37 @@ def explain(
     show: ShowArg,
     sku: Annotated[str | None, typer.Argument(help="One product (default: every product).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON.")] = False,
+    model: ModelOption = None,
 ) -> None:
     """Why a product sits where it does: its value there against its best legal alternative,
     the rules that bind it, and what moving or dropping it would cost (the checker's figures)."""
-    from lqplan.explain import explain_plan, explain_table, explain_text
+    from lqplan.explain import (
+        explain_plan,
+        explain_table,
+        explain_text,
+        figure_sources,
+        figure_sources_text,
+    )
+    from lqplan.learning import inputs_for_plan
     from lqplan.pipeline import load_and_validate
 
     plan = read_plan_file(plan_file)
-    inputs = load_and_validate(show)
+    inputs = inputs_for_plan(load_and_validate(show), plan, model)
     if sku is not None and not any(s["sku"] == sku for s in plan["segments"]):
         raise UsageError(f"{sku} is not on air in {display_path(plan_file)}")
     explanations = explain_plan(inputs, plan, sku)
+    sources = figure_sources(inputs, [sku] if sku else sorted({s["sku"] for s in plan["segments"]}))
     if as_json:
         payload = {
             "objective": inputs.show.objective,
             "currency": inputs.show.currency,
+            "figures": sources,
             "segments": [e.as_dict() for e in explanations],
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
     currency = inputs.show.currency
+    err.print(escape(figure_sources_text(sources)))
     if sku is None:
         err.print(explain_table(explanations, currency, err.width))
     else:

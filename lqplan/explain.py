@@ -501,3 +501,59 @@ def explain_text(e: Explanation, currency: str) -> Any:
         text += f"; breaks {', '.join(drop['breaks'])}"
     lines.append(text)
     return Text("\n".join(lines))
+
+
+def figure_sources(inputs: ShowInputs, skus: list[str]) -> dict[str, Any]:
+    """Which of the demand figures came from a fitted model and which from the show's files."""
+    calibration = inputs.calibration
+    if calibration is None:
+        return {"source": "files", "model": None, "from_model": [], "products": {}}
+    files = calibration.files.show.demand
+    planned = inputs.show.demand
+    moved = [
+        {"name": key, "planned": getattr(planned, key), "files": getattr(files, key)}
+        for key in ("decay", "repeat_factor", "flash_sale_lift", "coupon_lift", "gift_lift")
+        if getattr(planned, key) != getattr(files, key)
+    ]
+    if calibration.discount_slope:
+        moved.append(
+            {"name": "discount_slope", "planned": calibration.discount_slope, "files": 0.0}
+        )
+    if calibration.time_slope:
+        moved.append({"name": "time_slope", "planned": calibration.time_slope, "files": 0.0})
+    model = calibration.model
+    products = {}
+    for sku in skus:
+        effect = model.products.get(sku) if model is not None else None
+        products[sku] = {
+            "conversion_factor": round(calibration.factor(sku), 4),
+            "learned_from_shows": effect.shows if effect is not None else 0,
+            "basis": "its own airings" if effect is not None else "its category and role",
+        }
+    return {
+        "source": "model",
+        "model": {"id": calibration.model_id, "file": calibration.file},
+        "from_model": moved,
+        "viewer_curve": "model" if calibration.viewer_curve else "files",
+        "products": products,
+    }
+
+
+def figure_sources_text(sources: dict[str, Any]) -> str:
+    """The same in a few lines for the terminal."""
+    if sources["source"] == "files":
+        return "figures: the show's files (audience.yaml and show.yaml's demand:), no fitted model"
+    model = sources["model"]
+    lines = [f"figures: model {model['id']} ({model['file']}) on top of the show's files"]
+    for m in sources["from_model"]:
+        lines.append(f"  {m['name']}: {m['planned']:.4g} (files {m['files']:.4g})")
+    lines.append(
+        f"  viewer curve: {'learned' if sources['viewer_curve'] == 'model' else 'the files'}"
+    )
+    for sku, p in sources["products"].items():
+        lines.append(
+            f"  {sku}: conversion ×{p['conversion_factor']:.3f} from {p['basis']}"
+            + (f" ({p['learned_from_shows']} show(s))" if p["learned_from_shows"] else "")
+        )
+    lines.append("  from the files: rules, stock, prices, promotions, lucky-bag and traffic values")
+    return "\n".join(lines)

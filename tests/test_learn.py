@@ -374,3 +374,23 @@ def test_past_show_api(tmp_path, minimal_plan, files):
     shows, _ = read_history([folder])
     assert isinstance(shows[0], PastShow)
     assert learn_history(shows, deterministic=True)["diagnostics"]["seconds"] is None
+
+
+def test_explain_says_which_figures_came_from_the_model(tmp_path, minimal_plan, files):
+    folder = history(tmp_path / "h", minimal_plan, known_market(files), range(2))
+    model = tmp_path / "m.json"
+    assert runner.invoke(app, ["learn", str(folder), "-o", str(model), "-q"]).exit_code == 0
+    plan = runner.invoke(app, ["plan", str(MINIMAL), "--model", str(model), "--json", "-q"])
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(plan.stdout, encoding="utf-8")
+    result = runner.invoke(
+        app,
+        ["explain", str(plan_file), str(MINIMAL), "TEA-OOLONG", "--model", str(model), "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)["figures"]
+    assert figures["source"] == "model" and figures["viewer_curve"] == "model"
+    assert {m["name"] for m in figures["from_model"]} >= {"decay"}
+    assert figures["products"]["TEA-OOLONG"]["basis"] == "its own airings"
+    text = runner.invoke(app, ["explain", str(plan_file), str(MINIMAL), "--model", str(model)])
+    assert "from the files: rules, stock, prices" in text.output
