@@ -115,8 +115,9 @@ def run_loop(
     history.mkdir(parents=True)
     inputs = files
     rows = []
+    solve_settings = replace(settings, robust=16) if kind == "robust" else settings
     for r in range(rounds):
-        plan = json.loads(plan_json(plan_show(inputs, settings).plan))
+        plan = json.loads(plan_json(plan_show(inputs, solve_settings).plan))
         value = check_plan(market, plan).value_cents
         actuals = simulate(plan, market, seed=seed * 1000 + r)
         folder = history / f"show-{r:02d}"
@@ -150,7 +151,7 @@ def run_loop(
             "coverage": 100 * sum(inside) / len(inside) if inside else None,
         }
         t = time.perf_counter()
-        if kind == "learn":
+        if kind in ("learn", "robust"):
             shows, _ = read_history([history])
             path = work / f"{sample}-{seed}.model.json"
             path.write_text(model_text(learn_history(shows, deterministic=True)), encoding="utf-8")
@@ -163,13 +164,14 @@ def run_loop(
     return rows
 
 
-def main(samples: list[str], seeds: int, rounds: int, time_limit: float) -> None:
-    results: dict[str, list[list[dict[str, Any]]]] = {"learn": [], "review": []}
+def main(samples: list[str], seeds: int, rounds: int, time_limit: float, robust: bool) -> None:
+    kinds = ("learn", "review", "robust") if robust else ("learn", "review")
+    results: dict[str, list[list[dict[str, Any]]]] = {k: [] for k in kinds}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         for sample in samples:
             for seed in range(1, seeds + 1):
-                for kind in ("learn", "review"):
+                for kind in kinds:
                     rows = run_loop(sample, seed, rounds, time_limit, kind, Path(tmp))
                     results[kind].append(rows)
                     last = rows[-1]
@@ -207,6 +209,18 @@ def main(samples: list[str], seeds: int, rounds: int, time_limit: float) -> None
         ]
         cells.append(f"{statistics.median(coverage):.0f} %" if coverage else "–")
         print(f"| {r + 1} | " + " | ".join(cells) + " |")
+    if robust:
+        print("\n| round | regret learn | regret learn --robust | runs where robust is better |")
+        print("|---|---|---|---|")
+        for r in range(rounds):
+            pairs = list(zip(results["learn"], results["robust"], strict=True))
+            better = sum(b[r]["regret"] < a[r]["regret"] - 1e-9 for a, b in pairs)
+            worse = sum(b[r]["regret"] > a[r]["regret"] + 1e-9 for a, b in pairs)
+            print(
+                f"| {r + 1} | {statistics.median(a[r]['regret'] for a, _ in pairs):.2f} % | "
+                f"{statistics.median(b[r]['regret'] for _, b in pairs):.2f} % | "
+                f"{better} better, {worse} worse of {len(pairs)} |"
+            )
     all_regret = {k: [run[-1]["regret"] for run in v] for k, v in results.items()}
     print(
         f"\nfinal regret per run: learn {[f'{x:.2f}' for x in all_regret['learn']]}, "

@@ -302,6 +302,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--rounds", type=int, default=8)
     p.add_argument("--time-limit", type=float, default=5.0, help="CP-SAT deterministic time")
+    p.add_argument("--robust", action="store_true", help="also the learn loop with --robust")
     p = sub.add_parser("learn-scale", help="lqplan learn on a long history: time and memory")
     p.add_argument("--shows", type=int, default=60)
     args = parser.parse_args(argv)
@@ -315,7 +316,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "loop":
         from benchmarks.closed_loop import main as loop
 
-        loop(args.samples.split(","), args.seeds, args.rounds, args.time_limit)
+        loop(args.samples.split(","), args.seeds, args.rounds, args.time_limit, args.robust)
     elif args.command == "learn-scale":
         from benchmarks.learn_scale import main as learn_scale
 

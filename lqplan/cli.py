@@ -321,6 +321,13 @@ def plan(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
     force: Annotated[bool, typer.Option(help="Overwrite files lqplan did not write.")] = False,
     model: ModelOption = None,
+    robust: Annotated[
+        bool,
+        typer.Option(
+            help="Plan on the mean over 16 markets sampled from the model's uncertainty, beside "
+            "the point-estimate plan (both bands in plan.json and the summary); plans twice."
+        ),
+    ] = False,
     check: Annotated[
         bool,
         typer.Option(
@@ -336,7 +343,14 @@ def plan(
     from dataclasses import replace
 
     from lqplan.learning import with_model
-    from lqplan.pipeline import documents, plan_json, plan_show, prepare, templates_folder
+    from lqplan.pipeline import (
+        documents,
+        plan_json,
+        plan_robust,
+        plan_show,
+        prepare,
+        templates_folder,
+    )
     from lqplan.result import SolveSettings
 
     inputs, findings = prepare(show)
@@ -350,7 +364,11 @@ def plan(
     settings = SolveSettings(
         time_limit=time_limit, seed=seed, workers=workers, deterministic=deterministic or check
     )
-    result = _solve_with_progress(inputs, settings, plan_show, quiet, findings)
+    if robust:
+        settings = replace(settings, robust=16)
+    result = _solve_with_progress(
+        inputs, settings, plan_robust if robust else plan_show, quiet, findings
+    )
     if not result.check.ok:
         problems = "; ".join(v.message for v in result.check.violations[:3])
         raise LqplanError(

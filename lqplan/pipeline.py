@@ -31,6 +31,39 @@ class PlanResult:
     demand: Demand
     # Wall-clock seconds of each stage (demand, baseline, lp_guided, solve) and the hint used.
     timings: dict[str, float] = field(default_factory=dict)
+    values: Demand | None = None  # what the optimiser valued: `demand`, or --robust's means
+
+
+def plan_robust(
+    inputs: ShowInputs,
+    settings: SolveSettings,
+    progress: Any = None,
+    compliance: Sequence[Diagnostic] = (),
+) -> PlanResult:
+    """`plan --robust`: the plan on the mean over sampled markets, with the point-estimate plan
+    beside it (both bands, and each plan's mean value over the same markets) in plan.json."""
+    draws = settings.robust or 16
+    point = plan_show(inputs, replace(settings, robust=0), progress, compliance)
+    robust = plan_show(inputs, replace(settings, robust=draws), progress, compliance)
+    assert robust.values is not None
+    means = robust.values
+    point_mean = sum(means.options[i].value_cents for i in point.solution.options) + sum(
+        means.drops[i].value_cents for i in point.solution.drops
+    )
+    robust.plan["robust"] = {
+        "draws": draws,
+        "robust_plan": {
+            "value_cents": robust.plan["totals"]["value_cents"],
+            "mean_value_cents": robust.plan["robust"]["mean_value_cents"],
+            "band": robust.plan["totals"]["band"],
+        },
+        "point_plan": {
+            "value_cents": point.plan["totals"]["value_cents"],
+            "mean_value_cents": point_mean,
+            "band": point.plan["totals"]["band"],
+        },
+    }
+    return robust
 
 
 # Above this many options the LP relaxation is not solved (no LP-guided hint, no LP bound): on
@@ -72,9 +105,16 @@ def plan_show(
         timings[name] = now - since
         return now
 
-    demand = build_demand(inputs, shortlist=settings.shortlist, stride=settings.start_stride)
+    point = build_demand(inputs, shortlist=settings.shortlist, stride=settings.start_stride)
     if restrict is not None:
-        demand = restrict(demand)
+        point = restrict(point)
+    # Under --robust the optimiser sees each option's mean value over sampled markets; the plan
+    # is still assembled, reported and checked with the point estimate (`point`).
+    demand = point
+    if settings.robust:
+        from lqplan.learning.robust import robust_demand
+
+        demand = robust_demand(point, settings.robust)
     now = lap("demand", entered)
     baseline = greedy_plan(demand) if with_baseline else None  # feasible only if checked
     now = lap("baseline", now)
@@ -133,11 +173,22 @@ def plan_show(
             solution.model_size,
             from_hint=True,
         )
-    plan = assemble(demand, solution, baseline, settings)
-    add_bands(demand, plan)
+    plan = assemble(point, solution, baseline, settings)
+    add_bands(point, plan)
+    if settings.robust:
+        # The solver optimised the mean over markets; its bound and gap are of that objective.
+        # objective_cents stays what plan.json documents (the point value plus preferences).
+        totals = plan["totals"]
+        plan["solver"]["robust_objective_cents"] = solution.objective
+        plan["solver"]["objective_cents"] = totals["value_cents"] + totals["preference_cents"]
+        plan["robust"] = {
+            "draws": settings.robust,
+            "mean_value_cents": sum(demand.options[i].value_cents for i in solution.options)
+            + sum(demand.drops[i].value_cents for i in solution.drops),
+        }
     plan["compliance"] = [asdict(d) for d in compliance]
-    report = check_plan(inputs, plan, demand)
-    return PlanResult(plan, solution, baseline, report, demand, timings)
+    report = check_plan(inputs, plan, point)
+    return PlanResult(plan, solution, baseline, report, point, timings, demand)
 
 
 def add_bands(demand: Demand, plan: dict[str, Any]) -> None:

@@ -26,6 +26,8 @@ class SolveSettings:
     start_stride: int | None = None  # starts every k slots; None: every 2 minutes at least
     # Above this many options the plan is improved window by window (optimise/lns.py).
     window_search_from: int = 5_000
+    # --robust: value options on the mean over this many sampled markets (0: the point estimate).
+    robust: int = 0
 
     @property
     def worker_count(self) -> int:

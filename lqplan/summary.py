@@ -98,6 +98,9 @@ def totals_text(plan: dict[str, Any]) -> Text:
     band = band_text(plan)
     if band:
         lines.append(band)
+    robust = robust_text(plan)
+    if robust:
+        lines.append(robust)
     if bags:
         lines.append(f"lucky bags at {', '.join(b['at'] for b in bags)}")
     gap = "n/a" if s["gap_percent"] is None else f"{s['gap_percent']:.2f}%"
@@ -111,6 +114,24 @@ def totals_text(plan: dict[str, Any]) -> Text:
     elif base and not base.get("feasible"):
         lines.append("greedy baseline: could not fill the show (no uplift to report)")
     return Text("\n".join(lines))
+
+
+def robust_text(plan: dict[str, Any]) -> str | None:
+    """Under --robust: this plan and the point-estimate plan, side by side."""
+    robust, cur = plan.get("robust"), plan["show"]["currency"]
+    if not robust or "point_plan" not in robust:
+        return None
+    rows = []
+    for key, label in (("robust_plan", "robust plan"), ("point_plan", "point plan ")):
+        p = robust[key]
+        gmv = p["band"]["gmv"]
+        rows.append(
+            f"  {label}: value {_money(p['value_cents'] / 100, cur)} at the point estimate, "
+            f"{_money(p['mean_value_cents'] / 100, cur)} on average over "
+            f"{robust['draws']} markets · GMV P10–P90 {_money(gmv['p10'], cur)}–"
+            f"{_money(gmv['p90'], cur)}"
+        )
+    return "robust planning (--robust):\n" + "\n".join(rows)
 
 
 def band_text(plan: dict[str, Any]) -> str | None:
