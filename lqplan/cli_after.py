@@ -175,11 +175,16 @@ def review(
     show: Annotated[
         Path | None, typer.Option(help="The show's folder: its audience.yaml is calibrated.")
     ] = None,
+    write_model: Annotated[
+        Path | None,
+        typer.Option(help="Write the MODEL learned from this one show here (lqplan learn's)."),
+    ] = None,
     lang: LangOption = None,
     force: Annotated[bool, typer.Option(help="Overwrite files lqplan did not write.")] = False,
 ) -> None:
-    """Plan against actual per segment, totals and KPIs, a cumulative GMV chart; and proposed
-    audience coefficients for the next plan."""
+    """Plan against actual per segment, totals and KPIs, whether the actuals fell inside the
+    plan's 80 % bands, a cumulative GMV chart; and what lqplan learn makes of this one show, as
+    an audience.yaml (--write-audience) or a MODEL (--write-model) for the next plan."""
     from lqplan.actuals import check_actuals_against_plan, read_actuals
     from lqplan.review import audience_text, calibrate, review_documents, review_tables
     from lqplan.review import review as make_review
@@ -196,15 +201,23 @@ def review(
         _print_diagnostic(warning)
     report = make_review(plan, file)
     changes: list[str] = []
-    new_audience, modeline = None, None
+    new_audience, modeline, model = None, None, None
     if show is not None:
         from lqplan.load import read_text
         from lqplan.pipeline import load_and_validate
 
         inputs = load_and_validate(show)
-        new_audience, changes = calibrate(report, inputs.audience)
+        new_audience, changes, model = calibrate(plan, file, inputs.audience)
         first = read_text(inputs.paths["audience"]).splitlines()[:1]
         modeline = first[0] if first and first[0].startswith("# yaml-language-server:") else None
+    elif write_model is not None:
+        from lqplan.learning import PastShow, learn_history
+        from lqplan.learning.history import _unusable
+
+        problem = _unusable(plan)
+        if problem:
+            raise UsageError(f"{display_path(plan_file)}: cannot learn from it: {problem}")
+        model = learn_history([PastShow(actuals.parent, plan, file)], deterministic=True)
     err.print(review_tables(report, language))
     for change in changes:
         err.print(f"calibration: {escape(change)}")
@@ -219,4 +232,10 @@ def review(
             force=force,
             manifest=False,
         )
+    if write_model is not None and model is not None:
+        from lqplan.cli_learn import _write_model
+        from lqplan.learning import model_text
+
+        _write_model(write_model, model_text(model), force)
+        written.append(write_model)
     _print_written(written)

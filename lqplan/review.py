@@ -22,15 +22,7 @@ from xml.sax.saxutils import escape
 
 from lqplan.actuals import Actuals, ActualsFile, plan_minute, read_actuals
 from lqplan.errors import Diagnostic, InputError
-from lqplan.model import format_clock
-
-# Calibration: one show is evidence, not the truth. Overall conversion moves by the observed
-# ratio within these bounds; a category's affinity moves half-way (in log terms) toward what it
-# showed relative to the rest, within these bounds, and only with enough expected units to read.
-BASE_CLIP = (0.5, 2.0)
-AFFINITY_CLIP = (0.8, 1.25)
-MIN_CATEGORY_UNITS = 5.0
-
+from lqplan.model import format_clock, parse_clock
 
 # --- the ACTUALS file ---------------------------------------------------------------------------
 
@@ -148,7 +140,14 @@ def review(plan: dict[str, Any], actuals: ActualsFile | Actuals) -> Review:
             (abs(r["drift"]) for r in rows if r["drift"] is not None), default=0
         ),
         "minutes_over": sum(r["over"] for r in rows if r["over"] is not None),
+        "band": ((plan.get("totals") or {}).get("band") or {}).get("gmv"),
+        "segments_in_band": sum(r["in_band"] is True for r in rows),
+        "segments_with_band": sum(r["in_band"] is not None for r in rows),
     }
+    band = totals["band"]
+    totals["in_band"] = (
+        None if band is None or actual_gmv is None else band["p10"] <= actual_gmv <= band["p90"]
+    )
     return Review(
         plan,
         rows,
@@ -256,6 +255,9 @@ def _row(
         actual_conversion=None,
         gmv_diff=None,
         viewer_factor=1.0,
+        # The plan's 80 % band of the segment's GMV (plans from older lqplan have none).
+        band=((seg.get("expected") or {}).get("band") or {}).get("gmv") if seg else None,
+        in_band=None,
     )
     if act is None:
         return row
@@ -285,6 +287,8 @@ def _row(
         actual_conversion=units / actual_vm if actual_vm else None,
         gmv_diff=round(gmv - row["expected_gmv"], 2),
     )
+    if row["band"] is not None:
+        row["in_band"] = row["band"]["p10"] <= round(gmv, 2) <= row["band"]["p90"]
     if seg and act.get("viewers") is not None and planned_vm:
         # Sales follow the audience: judge conversion against the viewers who actually came.
         row["viewer_factor"] = act["viewers"] * seg["minutes"] / planned_vm
@@ -368,46 +372,67 @@ def _kpis(
 # --- calibration --------------------------------------------------------------------------------
 
 
-def calibrate(report: Review, audience: Any) -> tuple[dict[str, Any], list[str]]:
-    """A complete audience.yaml (as data) with base_conversion and category affinities moved
-    toward what the show sold, and the changes in words. See docs/review.md for the rule."""
-    data = audience.model_dump(mode="json", by_alias=True, exclude_none=True)
-    cats = report.categories
-    expected = sum(c["expected"] for c in cats.values())
-    actual = sum(c["actual"] for c in cats.values())
-    if expected <= 0:
+def calibrate(
+    plan: dict[str, Any], actuals: Any, audience: Any, show_start: str | None = None
+) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
+    """`lqplan learn` on a history of one show (this plan and its actuals), written back as a
+    complete audience.yaml: base conversion × the intercept's factor, each category's affinity
+    × its factor in every audience segment, and the viewer curve the actuals observed. Returns
+    the audience data, the changes in words, and the one-show MODEL (which also holds what
+    audience.yaml has no field for: each product's own effect, the decay, the lifts)."""
+    from lqplan.learning import PastShow, learn_history
+    from lqplan.learning.history import _unusable
+
+    problem = _unusable(plan)
+    if problem:
+        raise InputError([Diagnostic("plan.json", message=f"cannot calibrate from it: {problem}")])
+    if not any(s.units is not None for s in actuals.actuals.segments) and not actuals.actuals.sales:
         raise InputError(
-            [Diagnostic("actuals", message="no aired segment has units: nothing to calibrate")]
+            [Diagnostic(actuals.name, message="no aired segment has units: nothing to calibrate")]
         )
-    overall = actual / expected
-    factor = _clip(overall, *BASE_CLIP)
-    new_base = min(0.5, round(audience.base_conversion * factor, 8))
-    changes = [
-        f"base_conversion {audience.base_conversion:g} → {new_base:g} "
-        f"(sold {actual:,.1f} units against {expected:,.1f} expected: ×{overall:.3f}"
-        + (f", clipped to ×{factor:g}" if factor != overall else "")
-        + ")"
-    ]
-    data["base_conversion"] = new_base
-    for name, cat in sorted(cats.items()):
-        if cat["expected"] < MIN_CATEGORY_UNITS or overall <= 0:
+    model = learn_history([PastShow(actuals.path.parent, plan, actuals)], deterministic=True)
+    estimates = {c["name"]: c for c in model["coefficients"]}
+    data = audience.model_dump(mode="json", by_alias=True, exclude_none=True)
+    changes = []
+    intercept = estimates.get("intercept")
+    if intercept is not None:
+        new_base = min(0.5, round(audience.base_conversion * math.exp(intercept["estimate"]), 8))
+        changes.append(
+            f"base_conversion {audience.base_conversion:g} → {new_base:g} "
+            f"(×{math.exp(intercept['estimate']):.3f}, se {intercept['se']:.2f} on the log scale)"
+        )
+        data["base_conversion"] = new_base
+    for name, c in sorted(estimates.items()):
+        if c["family"] != "category" or abs(c["estimate"]) < 0.005:
             continue
-        relative = (cat["actual"] / cat["expected"]) / overall
-        step = _clip(math.sqrt(relative), *AFFINITY_CLIP) if relative > 0 else AFFINITY_CLIP[0]
-        if abs(step - 1) < 0.005:
-            continue
+        category = name[len("category[") : -1]
+        step = math.exp(c["estimate"])
         for segment in data["segments"]:
             affinity = segment.setdefault("affinity", {})
-            affinity[name] = round(affinity.get(name, 1.0) * step, 3)
+            affinity[category] = round(min(100.0, affinity.get(category, 1.0) * step), 3)
         changes.append(
-            f"affinity {name} ×{step:.3f} in every audience segment (sold ×{relative:.3f} "
-            "of the show's rate)"
+            f"affinity {category} ×{step:.3f} in every audience segment (se {c['se']:.2f})"
         )
-    return data, changes
+    curve = model.get("viewer_curve")
+    if curve and not audience.viewer_curve_fixed:
+        start = parse_clock(show_start or plan["show"]["start"])
+        data["viewer_curve"] = [
+            {"at": _clock_text(start + p["minute"]), "viewers": round(p["viewers"])}
+            for p in curve["points"]
+        ]
+        changes.append(
+            f"viewer_curve: {len(curve['points'])} points from the viewers observed "
+            f"(mean {curve['level']:,.0f})"
+        )
+    changes.append(
+        "each product's own effect, the decay, the encore factor and the promotion lifts have no "
+        "field in audience.yaml: they are in the MODEL (--write-model, then plan --model)"
+    )
+    return data, changes, model
 
 
-def _clip(value: float, low: float, high: float) -> float:
-    return max(low, min(high, value))
+def _clock_text(minutes: int) -> str:
+    return format_clock(minutes % 1440)
 
 
 def audience_text(data: dict[str, Any], note: list[str], modeline: str | None = None) -> str:
@@ -441,6 +466,11 @@ WORDS = {
         "units": "件数",
         "gmv": "GMV",
         "conversion": "转化",
+        "band": "GMV 80% 区间",
+        "band_note": "实际 GMV {actual} {verdict}计划的 80% 区间（P10–P90 {p10}–{p90}）；"
+        "{inside}/{total} 段落在各自区间内。",
+        "inside": "在",
+        "outside": "不在",
         "not_aired": "未播或未记录",
         "unplanned": "计划外",
         "calibration": "受众系数校准（建议）",
@@ -474,6 +504,11 @@ WORDS = {
         "units": "units",
         "gmv": "GMV",
         "conversion": "conv.",
+        "band": "GMV 80 % band",
+        "band_note": "Actual GMV {actual} is {verdict} the plan's 80 % band (P10–P90 "
+        "{p10}–{p90}); {inside} of {total} segments fell inside their own band.",
+        "inside": "inside",
+        "outside": "outside",
         "not_aired": "not aired or not recorded",
         "unplanned": "unplanned",
         "calibration": "Audience calibration (proposed)",
@@ -573,6 +608,7 @@ def display_rows(report: Review, lang: str) -> list[dict[str, Any]]:
                     None if r["actual_gmv"] is None else money(r["actual_gmv"], cur, lang),
                     "{}",
                 ),
+                "band": _band_cell(r, cur, lang),
                 "conversion": _pair(
                     _permille(r["expected_conversion"]), _permille(r["actual_conversion"]), "{}"
                 ),
@@ -582,6 +618,35 @@ def display_rows(report: Review, lang: str) -> list[dict[str, Any]]:
         if not aired:
             rows[-1]["conversion"] = w["not_aired"]
     return rows
+
+
+def _band_cell(row: dict[str, Any], cur: str, lang: str) -> str:
+    from lqplan.render.i18n import money
+
+    band = row["band"]
+    if band is None:
+        return "—"
+    mark = {True: " ✓", False: " ✗", None: ""}[row["in_band"]]
+    return f"{money(band['p10'], cur, lang)}–{money(band['p90'], cur, lang)}{mark}"
+
+
+def band_note(report: Review, lang: str) -> str | None:
+    """Did the actuals land inside the plan's bands? None without a band or actual GMV."""
+    from lqplan.render.i18n import money
+
+    t = report.totals
+    if t["band"] is None or t["in_band"] is None:
+        return None
+    w = WORDS[lang]
+    cur = report.plan["show"]["currency"]
+    return w["band_note"].format(
+        actual=money(t["actual_gmv"], cur, lang),
+        verdict=w["inside"] if t["in_band"] else w["outside"],
+        p10=money(t["band"]["p10"], cur, lang),
+        p90=money(t["band"]["p90"], cur, lang),
+        inside=t["segments_in_band"],
+        total=t["segments_with_band"],
+    )
 
 
 def display_kpis(report: Review, lang: str) -> list[dict[str, Any]]:
@@ -600,7 +665,7 @@ def display_kpis(report: Review, lang: str) -> list[dict[str, Any]]:
     ]
 
 
-COLUMNS = ("no", "product", "start", "drift", "over", "units", "gmv", "conversion")
+COLUMNS = ("no", "product", "start", "drift", "over", "units", "gmv", "band", "conversion")
 
 
 def _nice(value: float) -> float:
@@ -630,6 +695,7 @@ def review_documents(
         "kpis": display_kpis(report, lang),
         "totals": report.totals,
         "changes": changes or [],
+        "band_note": band_note(report, lang),
         "w": WORDS[lang],
         "chart": Markup(gmv_chart(report, lang)),  # gmv_chart escapes every text it draws
     }
@@ -669,7 +735,8 @@ def review_tables(report: Review, lang: str) -> Any:
             k["met"],
             style="red" if k["missed"] else None,
         )
-    return Group(table, kpis)
+    note = band_note(report, lang)
+    return Group(table, kpis, Text(note)) if note else Group(table, kpis)
 
 
 def kpi_text(kpi: str, value: float | None, cur: str, lang: str) -> str:

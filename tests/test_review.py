@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -123,35 +124,74 @@ def audience(**affinity) -> Audience:
     )
 
 
-def test_calibration_by_hand(actuals):
-    report = review(small_plan(), read_actuals(actuals))
-    data, changes = calibrate(report, audience(tea=1.2))
-    # 40 units sold against 30 expected: base conversion × 4/3.
-    assert data["base_conversion"] == round(0.002 * 40 / 30, 8)
-    # tea sold ×1.5, the show ×4/3: tea's affinity moves by sqrt(1.5 / (4/3)) = sqrt(1.125).
-    assert data["segments"][0]["affinity"]["tea"] == round(1.2 * 1.125**0.5, 3)
-    assert data["segments"][0]["affinity"]["ware"] == round((1 / (4 / 3)) ** 0.5, 3)
-    assert changes[0].startswith("base_conversion 0.002 → ")
-    Audience.model_validate(data)  # still a valid audience.yaml
+def planned_show(tmp_path: Path, conversion: float) -> tuple[dict, Path, Path]:
+    """A tiny two-product show (tea and ware) planned from its files, and its actuals from a
+    market whose base conversion is `conversion` × the files'."""
+    from dataclasses import replace
+
+    from lqplan.learning.simulate import actuals_text, simulate
+    from lqplan.pipeline import load_and_validate, plan_json, plan_show
+    from lqplan.result import SolveSettings
+
+    show = tiny_show(
+        tmp_path / "show",
+        [{"sku": "A", "category": "tea"}, {"sku": "B", "category": "ware"}],
+        slots=2,
+        viewers=[2000, 3000],
+    )
+    inputs = load_and_validate(show)
+    plan = json.loads(plan_json(plan_show(inputs, SolveSettings(time_limit=1)).plan))
+    market = replace(
+        inputs,
+        audience=inputs.audience.model_copy(
+            update={"base_conversion": inputs.audience.base_conversion * conversion}
+        ),
+    )
+    path = tmp_path / "actuals.yaml"
+    path.write_text(actuals_text(simulate(plan, market, seed=3)), encoding="utf-8")
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(plan_json(plan), encoding="utf-8")
+    return plan, plan_path, show
 
 
 @pytest.mark.parametrize(
-    ("units", "direction"),
+    ("conversion", "direction"),
     [
-        (60, 1),  # sold more than expected: the coefficient rises
-        (10, -1),  # sold less: it falls
-        (3000, 1),  # a hundred times more: clipped to ×2
+        (2.0, 1),  # sold twice what the files expect: base conversion rises
+        (0.5, -1),  # sold half: it falls
     ],
 )
-def test_calibration_direction(tmp_path, units, direction):
-    path = tmp_path / "a.yaml"
-    path.write_text(
-        f'segments:\n  - {{sku: A, start: "20:00", end: "20:10", units: {units}}}\n'
-        f'  - {{sku: B, start: "20:10", end: "20:20", units: {units / 2}}}\n'
+def test_calibration_is_learn_on_a_history_of_one_show(tmp_path, conversion, direction):
+    from lqplan.learning import PastShow, learn_history
+    from lqplan.pipeline import load_and_validate
+
+    plan, _, show = planned_show(tmp_path, conversion)
+    file = read_actuals(tmp_path / "actuals.yaml")
+    files = load_and_validate(show).audience
+    data, changes, model = calibrate(plan, file, files)
+    # One learning path: the model is exactly what lqplan learn makes of this show.
+    assert model == learn_history([PastShow(tmp_path, plan, file)], deterministic=True)
+    intercept = next(c for c in model["coefficients"] if c["name"] == "intercept")
+    assert data["base_conversion"] == round(
+        files.base_conversion * math.exp(intercept["estimate"]), 8
     )
-    data, _ = calibrate(review(small_plan(), read_actuals(path)), audience())
-    assert (data["base_conversion"] - 0.002) * direction > 0
-    assert 0.001 <= data["base_conversion"] <= 0.004
+    assert (data["base_conversion"] - files.base_conversion) * direction > 0
+    assert changes[0].startswith(f"base_conversion {files.base_conversion:g} → ")
+    # The viewer curve is the one the actuals observed, in the show's clock times.
+    assert data["viewer_curve"][0]["at"] == "20:00"
+    assert any("viewer_curve" in c for c in changes)
+    Audience.model_validate(data)  # still a valid audience.yaml
+
+
+def test_review_says_whether_the_actuals_fell_inside_the_bands(tmp_path):
+    plan, _, _ = planned_show(tmp_path, 1.0)
+    report = review(plan, read_actuals(tmp_path / "actuals.yaml"))
+    t = report.totals
+    assert t["band"] == plan["totals"]["band"]["gmv"]
+    assert t["in_band"] == (t["band"]["p10"] <= t["actual_gmv"] <= t["band"]["p90"])
+    assert t["segments_with_band"] == len(plan["segments"])
+    docs = review_documents(report, "en")
+    assert "the plan's 80 % band" in docs["review.md"]
 
 
 def test_documents_have_the_chart(actuals):
@@ -163,13 +203,13 @@ def test_documents_have_the_chart(actuals):
     assert "| 1 | A Tea A | 20:00 → 20:01 | +1 | +1 |" in docs["review.md"]
 
 
-def test_cli_writes_review_and_audience(tmp_path, actuals):
-    plan_path = tmp_path / "plan.json"
-    plan_path.write_text(json.dumps(small_plan()), encoding="utf-8")
-    show = tiny_show(tmp_path / "show", [{"sku": "A"}, {"sku": "B"}])
+def test_cli_writes_review_audience_and_model(tmp_path):
+    _, plan_path, show = planned_show(tmp_path, 2.0)
+    actuals = tmp_path / "actuals.yaml"
     target = tmp_path / "next" / "audience.yaml"
+    model = tmp_path / "next" / "room.model.json"
     args = ["review", str(plan_path), str(actuals), "-o", str(tmp_path / "out")]
-    args += ["--write-audience", str(target), "--show", str(show)]
+    args += ["--write-audience", str(target), "--show", str(show), "--write-model", str(model)]
     result = CliRunner(env=ENV).invoke(app, args)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "review.md").is_file()
@@ -177,6 +217,7 @@ def test_cli_writes_review_and_audience(tmp_path, actuals):
     written = yaml.safe_load(target.read_text(encoding="utf-8"))
     assert written["base_conversion"] > 0.002
     Audience.model_validate(written)
+    assert json.loads(model.read_text(encoding="utf-8"))["schema"] == "lqplan.model/1"
     assert "payment conversion" in result.stderr
     # The audience file exists now: never overwritten without --force.
     again = CliRunner(env=ENV).invoke(app, args)
