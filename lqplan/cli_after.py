@@ -48,6 +48,19 @@ def live(
         Path | None,
         typer.Option(help="Actuals file (YAML) the d/l marks are written to, for review."),
     ] = None,
+    simulate: Annotated[
+        Path | None,
+        typer.Option(
+            "--simulate",
+            help="Rehearse against a market (a show folder, or a MODEL with --show): its sales "
+            "follow the view; with --record, what it sold by the quit is written for replan.",
+        ),
+    ] = None,
+    market_show: Annotated[
+        Path | None,
+        typer.Option("--show", help="The show whose files a MODEL market corrects."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed of the simulated market.")] = 0,
 ) -> None:
     """Full-screen cue view for the control room: now, next, talking points, next actions; keys
     d (done early), l (running late), q (quit)."""
@@ -69,11 +82,36 @@ def live(
     else:
         begin = datetime.fromisoformat(f"{show['date']}T{show['start']}")
         start_minute = (datetime.now() - begin).total_seconds() / 60
+    market = None
+    if simulate is not None:
+        from lqplan.cli_learn import market_inputs
+        from lqplan.learning import simulate as play
+
+        market_files = market_inputs(simulate, market_show)
+        market = play(plan, market_files, seed=seed)
     clock = LiveClock(start_minute, time.monotonic(), speed)
     console = make_console(stderr=True, soft_wrap=False)
     with _keys() as read_key:
-        marks = run_live(plan, clock, _lang(plan, lang), record, console, read_key, time.monotonic)
-    if record is not None and marks:
+        marks = run_live(
+            plan,
+            clock,
+            _lang(plan, lang),
+            None if market is not None else record,
+            console,
+            read_key,
+            time.monotonic,
+            market=market,
+        )
+    if record is not None and market is not None:
+        # A rehearsal's record is the market's show up to the quit: replan can start from it.
+        from lqplan.learning import actuals_text
+        from lqplan.write import atomic_write
+
+        until = min(max(1, int(clock.minute(time.monotonic()))), int(show["minutes"]))
+        sofar = play(plan, market_files, seed=seed, until=until)
+        atomic_write(record, actuals_text(sofar).encode("utf-8"))
+        _print_written([record])
+    elif record is not None and marks:
         _print_written([record])
 
 

@@ -47,6 +47,7 @@ WORDS = {
         "keys": "d 本段提前结束 · l 本段延长 1 分钟 · q 退出",
         "min": "分钟",
         "show": "全场",
+        "market": "模拟市场：已售 {units} 件，GMV {gmv}（计划此时 {planned}），在线 {viewers} 人",
     },
     "en": {
         "now": "NOW",
@@ -64,6 +65,8 @@ WORDS = {
         "keys": "d done early · l running late (+1 min) · q quit",
         "min": "min",
         "show": "show",
+        "market": "simulated market: {units} units sold, GMV {gmv} (plan by now {planned}), "
+        "{viewers} viewers",
     },
 }
 
@@ -207,10 +210,13 @@ def frame(
     marks: Sequence[Mark] = (),
     lang: str = "en",
     actions: list[dict[str, Any]] | None = None,
+    market: dict[str, Any] | None = None,
 ) -> RenderableType:
     """One screen of the cue view at `now_minute` (minutes from the show's start).
 
     `actions` is team_actions(plan, lang), passed in by a caller that redraws many frames.
+    `market` is a simulated show (lqplan.learning.simulate's ACTUALS) for a rehearsal: what it
+    has sold by now is shown against what the plan expected by now.
     """
     words = WORDS[lang]
     items = schedule(plan, marks)
@@ -287,8 +293,11 @@ def frame(
         ProgressBar(total=max(end, 1e-9), completed=done),
         f" {clock(plan, end)} · {words['left']} {_minutes(end - done)} {words['min']}",
     )
+    rows: list[RenderableType] = [header]
+    if market is not None:
+        rows.append(Text(market_line(plan, market, now_minute, words), style="magenta"))
     return Group(
-        header,
+        *rows,
         now_panel,
         next_panel,
         points_panel,
@@ -312,6 +321,35 @@ def _minutes(value: float) -> str:
 
 
 # --- recording marks as actuals -----------------------------------------------------------------
+
+
+def market_line(
+    plan: dict[str, Any], market: dict[str, Any], minute: float, words: dict[str, str]
+) -> str:
+    """A rehearsal's market so far: units and GMV sold by `minute`, the plan's expected GMV by
+    then (each segment's spread evenly over its minutes), the viewers that minute."""
+    from lqplan.render.i18n import money
+
+    start = _clock_minutes(plan["show"]["start"])
+    offset = lambda at: (_clock_minutes(at) - start) % 1440  # noqa: E731
+    sold = [s for s in market.get("sales", []) if offset(s["at"]) < minute]
+    planned = 0.0
+    for seg in plan["segments"]:
+        share = (minute - seg["start_minute"]) / max(1, seg["minutes"])
+        planned += seg["expected"]["gmv"] * min(1.0, max(0.0, share))
+    readings = [r for r in market.get("viewer_log", []) if offset(r["at"]) <= minute]
+    currency, lang = plan["show"]["currency"], plan["show"].get("language", "en")
+    return words["market"].format(
+        units=f"{sum(s['units'] for s in sold):,.0f}",
+        gmv=money(sum(s.get("gmv") or 0.0 for s in sold), currency, lang),
+        planned=money(planned, currency, lang),
+        viewers=f"{readings[-1]['viewers']:,.0f}" if readings else "—",
+    )
+
+
+def _clock_minutes(text: str) -> int:
+    hours, minutes = str(text).split(":")[:2]
+    return int(hours) * 60 + int(minutes)
 
 
 def actual_segment(plan: dict[str, Any], items: Sequence[Item], number: int) -> dict[str, Any]:
@@ -371,8 +409,10 @@ def run_live(
     read_key: Callable[[float], str | None],
     now: Callable[[], float],
     refresh_seconds: float = 0.25,
+    market: dict[str, Any] | None = None,
 ) -> list[Mark]:
-    """Redraw the cue view until `q` or the show's end; return the marks made."""
+    """Redraw the cue view until `q` or the show's end; return the marks made. With `market`
+    (a simulated show) the header follows its sales as a rehearsal."""
     from rich.live import Live
 
     marks: list[Mark] = []
@@ -380,7 +420,7 @@ def run_live(
     with Live(console=console, screen=True, auto_refresh=False, transient=False) as live:
         while True:
             minute = clock_.minute(now())
-            live.update(frame(plan, minute, marks, lang, actions), refresh=True)
+            live.update(frame(plan, minute, marks, lang, actions, market), refresh=True)
             items = schedule(plan, marks)
             if items and minute >= items[-1].end:
                 break

@@ -188,3 +188,66 @@ def test_live_in_a_pseudo_terminal_marks_done_and_quits(plan, tmp_path):
     ]
     # Marked done about a minute in (at 6× speed a few seconds pass): well before its planned end.
     assert recorded[0]["end"] < seg["end"]
+
+
+def test_frame_follows_a_simulated_market(plan):
+    from lqplan.learning import simulate
+    from lqplan.pipeline import load_and_validate
+
+    market = simulate(plan, load_and_validate(ROOT / "samples" / "minimal"), seed=2)
+    console = Console(file=io.StringIO(), width=160, color_system=None, record=True)
+    console.print(frame(plan, 30, market=market))
+    text = console.export_text()
+    sold = sum(s["units"] for s in market["sales"] if s["at"] < "20:30")
+    assert f"simulated market: {sold:,} units sold" in text
+    assert "plan by now" in text
+
+
+def test_live_rehearsal_against_a_market_records_what_it_sold_for_replan(plan, tmp_path):
+    """live --simulate: the header follows the market; quitting mid-show writes the market's
+    actuals so far, and replan starts from them."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    (tmp_path / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    record = tmp_path / "rehearsal.yaml"
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 45, 160, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "160", "LINES": "45"}
+    env.pop("NO_COLOR", None)
+    sample = str(ROOT / "samples" / "minimal")
+    command = [sys.executable, "-m", "lqplan", "live", "plan.json", "--at", "20:25"]
+    command += ["--simulate", sample, "--seed", "3", "--record", str(record), "--lang", "en"]
+    proc = subprocess.Popen(
+        command, cwd=tmp_path, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True
+    )
+    os.close(slave)
+    try:
+        shown = ""
+        deadline = time.monotonic() + 15
+        while "simulated market" not in shown and time.monotonic() < deadline:
+            shown += _read(master, 0.3)
+        assert "simulated market" in shown
+        os.write(master, b"q")
+        _read(master, 1.0)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    from lqplan.actuals import read_actuals
+
+    actuals = read_actuals(record).actuals
+    assert actuals.at is not None and 20 * 60 + 25 <= actuals.at <= 20 * 60 + 27
+    assert actuals.segments and actuals.sales
+    replan = [sys.executable, "-m", "lqplan", "replan", "plan.json", "--actuals", str(record)]
+    replanned = subprocess.run(
+        [*replan, "--show", sample, "-o", "re", "-q", "--time-limit", "2"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert replanned.returncode == 0, replanned.stderr
+    assert (tmp_path / "re" / "plan.json").is_file()
