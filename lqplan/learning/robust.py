@@ -46,11 +46,11 @@ def _key(option: Option) -> tuple[Any, ...]:
     )
 
 
-def sampled_inputs(inputs: Any, draws: int) -> list[Any]:
+def sampled_inputs(inputs: Any, draws: int, seed: int = SEED + 1) -> list[Any]:
     """`draws` markets around the inputs' point estimate (the bands' sampling)."""
     calibration = inputs.calibration
     model = calibration.model if calibration is not None else None
-    rng = np.random.default_rng(SEED + 1)
+    rng = np.random.default_rng(seed)
     skus = sorted(inputs.products)
     deviation = _draw(model, skus, inputs, draws, rng)
     level = np.exp(rng.normal(0.0, _level_sd(model), size=draws))
