@@ -286,14 +286,9 @@ _VOCABULARY.setdefault("actuals", sorted(_vocabulary(Actuals)))
 
 def actuals_schema() -> dict[str, Any]:
     """A draft-07 JSON Schema of the ACTUALS file (YAML form), like lqplan.schema's."""
-    schema = Actuals.model_json_schema(by_alias=True, ref_template="#/definitions/{model}")
-    if "$defs" in schema:
-        schema["definitions"] = schema.pop("$defs")
-    return {
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "$id": "https://lqplan.dev/schemas/actuals.schema.json",
-        **schema,
-    }
+    from lqplan.schema import draft07
+
+    return draft07(Actuals, "actuals")
 
 
 def actuals_schema_text() -> str:

@@ -138,7 +138,12 @@ def viewer_minutes(inputs: ShowInputs) -> list[float]:
     """Concurrent viewers at each minute of the show, linear between the curve's points."""
     show = inputs.show
     points = sorted((show.offset(p.at), float(p.viewers)) for p in inputs.audience.viewer_curve)
-    minutes = show.minutes
+    return interpolate(points, show.minutes)
+
+
+def interpolate(points: list[tuple[float, float]], minutes: int) -> list[float]:
+    """Values at minutes 0…`minutes` of sorted (minute, value) points: linear between them and
+    held beyond the first and the last."""
     out = []
     j = 0
     for m in range(minutes + 1):

@@ -5,19 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic import BaseModel
+
 from lqplan.model import FILE_MODELS
 
 # The show's four files, and the MODEL file that lqplan learn writes.
 SCHEMA_KINDS = (*FILE_MODELS, "model")
 
 
-def json_schema(kind: str) -> dict[str, Any]:
-    """A draft-07 JSON Schema for one file kind (show, catalog, audience, stock, model)."""
-    if kind == "model":
-        from lqplan.learning.modelfile import model_schema
-
-        return model_schema()
-    model = FILE_MODELS[kind]
+def draft07(model: type[BaseModel], kind: str) -> dict[str, Any]:
+    """The draft-07 JSON Schema of a pydantic model, with lqplan's `$id` for `kind`."""
     schema = model.model_json_schema(by_alias=True, ref_template="#/definitions/{model}")
     # pydantic writes 2020-12 `$defs`; draft-07 editors look under `definitions`.
     if "$defs" in schema:
@@ -27,6 +24,15 @@ def json_schema(kind: str) -> dict[str, Any]:
         "$id": f"https://lqplan.dev/schemas/{kind}.schema.json",
         **schema,
     }
+
+
+def json_schema(kind: str) -> dict[str, Any]:
+    """A draft-07 JSON Schema for one file kind (show, catalog, audience, stock, model)."""
+    if kind == "model":
+        from lqplan.learning.modelfile import LearnedModel
+
+        return draft07(LearnedModel, kind)
+    return draft07(FILE_MODELS[kind], kind)
 
 
 def schema_text(kind: str) -> str:

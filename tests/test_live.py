@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -126,37 +127,21 @@ def _read(fd: int, seconds: float) -> str:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
-def test_live_in_a_pseudo_terminal_marks_done_and_quits(plan, tmp_path):
+def _live_in_a_terminal(folder: Path, args: list[str], width: int = 120) -> tuple[Any, int]:
+    """`lqplan live ARGS` started in a pseudo-terminal of 45 × `width` in `folder`: the process
+    and the terminal's master side."""
     import fcntl
     import pty
     import struct
     import termios
 
-    (tmp_path / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
-    seg = plan["segments"][2]
-    at = seg["start"][:3] + f"{int(seg['start'][3:]) + 1:02d}"  # a minute into the segment
-    record = tmp_path / "actuals.yaml"
     master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 45, 120, 0, 0))
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "45"}
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 45, width, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(width), "LINES": "45"}
     env.pop("NO_COLOR", None)
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "lqplan",
-            "live",
-            "plan.json",
-            "--at",
-            at,
-            "--speed",
-            "6",
-            "--record",
-            str(record),
-            "--lang",
-            "en",
-        ],
-        cwd=tmp_path,
+        [sys.executable, "-m", "lqplan", "live", *args],
+        cwd=folder,
         stdin=slave,
         stdout=slave,
         stderr=slave,
@@ -164,6 +149,16 @@ def test_live_in_a_pseudo_terminal_marks_done_and_quits(plan, tmp_path):
         close_fds=True,
     )
     os.close(slave)
+    return proc, master
+
+
+def test_live_in_a_pseudo_terminal_marks_done_and_quits(plan, tmp_path):
+    (tmp_path / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    seg = plan["segments"][2]
+    at = seg["start"][:3] + f"{int(seg['start'][3:]) + 1:02d}"  # a minute into the segment
+    record = tmp_path / "actuals.yaml"
+    args = ["plan.json", "--at", at, "--speed", "6", "--record", str(record), "--lang", "en"]
+    proc, master = _live_in_a_terminal(tmp_path, args)
     try:
         shown = ""
         deadline = time.monotonic() + 15
@@ -206,24 +201,11 @@ def test_frame_follows_a_simulated_market(plan):
 def test_live_rehearsal_against_a_market_records_what_it_sold_for_replan(plan, tmp_path):
     """live --simulate: the header follows the market; quitting mid-show writes the market's
     actuals so far, and replan starts from them."""
-    import fcntl
-    import pty
-    import struct
-    import termios
-
     (tmp_path / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
     record = tmp_path / "rehearsal.yaml"
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 45, 160, 0, 0))
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "160", "LINES": "45"}
-    env.pop("NO_COLOR", None)
     sample = str(ROOT / "samples" / "minimal")
-    command = [sys.executable, "-m", "lqplan", "live", "plan.json", "--at", "20:25"]
-    command += ["--simulate", sample, "--seed", "3", "--record", str(record), "--lang", "en"]
-    proc = subprocess.Popen(
-        command, cwd=tmp_path, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True
-    )
-    os.close(slave)
+    args = ["plan.json", "--at", "20:25", "--simulate", sample, "--seed", "3"]
+    proc, master = _live_in_a_terminal(tmp_path, [*args, "--record", str(record)], width=160)
     try:
         shown = ""
         deadline = time.monotonic() + 15

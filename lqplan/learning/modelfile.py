@@ -180,62 +180,38 @@ def read_model(path: Path) -> tuple[LearnedModel, str]:
     name = display_path(path)
     doc = read_yaml(path)  # JSON is YAML: positions for every field
     data = doc.data
+
+    def refuse(where: tuple[str, ...], message: str) -> InputError:
+        line, column = doc.locate(where) if where else (1, 1)
+        return InputError([Diagnostic(name, line, column, "error", ".".join(where), message)])
+
     if not isinstance(data, dict):
-        raise InputError([Diagnostic(name, 1, 1, message="not an lqplan model (not a mapping)")])
+        raise refuse((), "not an lqplan model (not a mapping)")
     schema = data.get("schema")
     if schema != MODEL_SCHEMA:
-        line, column = doc.locate(("schema",))
         what = f"schema {schema!r}" if schema is not None else "no 'schema'"
-        raise InputError(
-            [
-                Diagnostic(
-                    name,
-                    line,
-                    column,
-                    "error",
-                    "schema",
-                    f"{what}: this lqplan reads {MODEL_SCHEMA} (learn it again with this version)",
-                )
-            ]
+        raise refuse(
+            ("schema",),
+            f"{what}: this lqplan reads {MODEL_SCHEMA} (learn it again with this version)",
         )
     try:
         model = LearnedModel.model_validate(data)
     except ValidationError as exc:
         raise InputError(_pydantic_diagnostics("model", doc, exc)) from None
     if model_id(data) != model.id:
-        line, column = doc.locate(("id",))
-        raise InputError(
-            [
-                Diagnostic(
-                    name,
-                    line,
-                    column,
-                    "error",
-                    "id",
-                    "the file changed after lqplan learn wrote it (its id no longer matches its "
-                    "content); learn it again rather than editing coefficients by hand",
-                )
-            ]
+        raise refuse(
+            ("id",),
+            "the file changed after lqplan learn wrote it (its id no longer matches its content); "
+            "learn it again rather than editing coefficients by hand",
         )
-    problems = []
     cov = model.covariance
     if any(len(row) != len(cov.names) for row in cov.matrix) or len(cov.matrix) != len(cov.names):
-        line, column = doc.locate(("covariance", "matrix"))
-        problems.append(
-            Diagnostic(name, line, column, "error", "covariance.matrix", "must be square")
-        )
-    if problems:
-        raise InputError(problems)
+        raise refuse(("covariance", "matrix"), "must be square")
     return model, hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def model_schema() -> dict[str, Any]:
     """A draft-07 JSON Schema of the MODEL file."""
-    schema = LearnedModel.model_json_schema(by_alias=True, ref_template="#/definitions/{model}")
-    if "$defs" in schema:
-        schema["definitions"] = schema.pop("$defs")
-    return {
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "$id": "https://lqplan.dev/schemas/model.schema.json",
-        **schema,
-    }
+    from lqplan.schema import draft07
+
+    return draft07(LearnedModel, "model")

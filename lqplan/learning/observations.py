@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from lqplan.demand import interpolate
 from lqplan.learning.history import PastShow
 from lqplan.model import parse_clock
 
@@ -328,18 +329,7 @@ def _readings(actuals: Any, offset: Any) -> list[tuple[float, float]]:
 
 def _series(readings: list[tuple[float, float]], minutes: int) -> list[float]:
     """Viewers per minute, linear between readings and held beyond the first and last."""
-    out = []
-    j = 0
-    for m in range(minutes + 1):
-        while j + 1 < len(readings) and readings[j + 1][0] <= m:
-            j += 1
-        m0, v0 = readings[j]
-        if m > m0 and j + 1 < len(readings):
-            m1, v1 = readings[j + 1]
-            out.append(v0 + (v1 - v0) * (m - m0) / (m1 - m0))
-        else:
-            out.append(v0)
-    return out
+    return interpolate(readings, minutes)
 
 
 def _curve(points: list[dict[str, Any]], minutes: int) -> list[float]:
