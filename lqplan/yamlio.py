@@ -112,11 +112,13 @@ def _resolve_plain(file: str, event: yaml.ScalarEvent, text: str) -> Any:
         return True
     if text in _FALSE:
         return False
-    if _INT.match(text) or _FLOAT.match(text):
-        digits = sum(c.isdigit() for c in text)
+    whole = _INT.match(text)
+    if whole or _FLOAT.match(text):
+        # A number has no more digits than characters: count them only for a long one.
+        digits = sum(c.isdigit() for c in text) if len(text) > MAX_DIGITS else 0
         if digits > MAX_DIGITS:
             raise _fail(file, _mark(event), f"number with {digits} digits is out of range")
-        if _INT.match(text):
+        if whole:
             return int(text)
         number = float(text)
         if math.isinf(number):

@@ -193,7 +193,12 @@ def fit(shows: list[ShowData] | Design, mask: Any = None, start: Any = None) -> 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # non-integer pseudo-counts; convergence is read below
         model = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset)
-        result = model.fit(start_params=start, maxiter=100, tol=1e-9)
+        # Newton's method with the analytic Hessian: the same estimates and standard errors as
+        # IRLS to 1e-9, without a pseudo-inverse of the whole design every iteration (0.86 ->
+        # 0.53 s on 60 shows); the log-likelihood is concave, so from 0 (the files) it converges.
+        result = model.fit(start_params=start, method="newton", maxiter=100, tol=1e-10, disp=0)
+        if not result.mle_retvals.get("converged", False):
+            result = model.fit(start_params=start, maxiter=100, tol=1e-9)  # IRLS, to be sure
     params = np.asarray(result.params, dtype=float)
     mu = np.asarray(result.mu, dtype=float)[:n]
     obs = y[:n]
@@ -204,9 +209,11 @@ def fit(shows: list[ShowData] | Design, mask: Any = None, start: Any = None) -> 
     deviance = (
         float(2 * np.sum(_xlogy(obs, obs / np.maximum(mu, 1e-300)) - (obs - mu))) if n else 0.0
     )
-    converged = bool(getattr(result, "converged", True)) and bool(np.all(np.isfinite(params)))
-    iterations = (
-        int(result.fit_history.get("iteration", 0)) if hasattr(result, "fit_history") else 0
+    retvals = getattr(result, "mle_retvals", None) or {}
+    converged = bool(retvals.get("converged", getattr(result, "converged", False)))
+    converged = converged and bool(np.all(np.isfinite(params)))
+    iterations = int(
+        retvals.get("iterations", (getattr(result, "fit_history", None) or {}).get("iteration", 0))
     )
     return Fit(names, params, cov, converged, iterations, deviance, dispersion, n, censored)
 
