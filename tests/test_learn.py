@@ -394,3 +394,40 @@ def test_explain_says_which_figures_came_from_the_model(tmp_path, minimal_plan, 
     assert figures["products"]["TEA-OOLONG"]["basis"] == "its own airings"
     text = runner.invoke(app, ["explain", str(plan_file), str(MINIMAL), "--model", str(model)])
     assert "from the files: rules, stock, prices" in text.output
+
+
+def test_a_fit_that_forecasts_worse_than_the_files_falls_back_to_them(
+    tmp_path, minimal_plan, files, monkeypatch
+):
+    """Leave-one-out says the fit forecasts worse than the files: every correction is 0, and the
+    model and learn's report say why (never silently)."""
+    import lqplan.learning.fit as fit_module
+
+    folder = history(tmp_path / "h", minimal_plan, known_market(files), range(3))
+    real = fit_module.accuracy
+
+    def worse(*args, **kwargs):
+        figures = real(*args, **kwargs)
+        return {**figures, "segment_wape_percent": figures["prior_segment_wape_percent"] + 1}
+
+    monkeypatch.setattr(fit_module, "accuracy", worse)
+    model = tmp_path / "m.json"
+    result = runner.invoke(app, ["learn", str(folder), "-o", str(model)])
+    assert result.exit_code == 0, result.output
+    assert "forecast worse than the files' model" in result.output
+    data = json.loads(model.read_text(encoding="utf-8"))
+    assert data["diagnostics"]["fallback"] is True
+    assert all(c["estimate"] == 0 for c in data["coefficients"])
+    assert all(p["log_factor"] == 0 for p in data["products"].values())
+
+
+def test_a_fit_that_does_not_converge_falls_back(tmp_path, minimal_plan, files, monkeypatch):
+    import lqplan.learning.fit as fit_module
+
+    folder = history(tmp_path / "h", minimal_plan, known_market(files), range(1))
+    real = fit_module.fit
+    monkeypatch.setattr(fit_module, "fit", lambda *a, **k: replace(real(*a, **k), converged=False))
+    shows, _ = read_history([folder])
+    model = learn_history(shows, deterministic=True)
+    assert model["diagnostics"]["fallback_reason"] == "the regression did not converge"
+    assert all(c["estimate"] == 0 for c in model["coefficients"])

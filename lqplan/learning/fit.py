@@ -473,6 +473,13 @@ def learn(shows: list[ShowData], *, deterministic: bool = False) -> dict[str, An
                 "used_in_planning": family(name) not in NOT_PLANNED,
             }
         )
+    starts = sorted({s.start for s in shows})
+    if len(starts) > 1 and curve is not None:
+        warnings_.append(
+            f"the shows start at {', '.join(starts)}: the viewer curve is by minute into the "
+            "show and does not tell the clock's own effect apart; pin audience.yaml's curve "
+            "(viewer_curve_fixed: true) for a show in a new slot"
+        )
     for kind in PROMOTION_KINDS:
         name = f"promotion[{kind}]"
         if name not in result.names:

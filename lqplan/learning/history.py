@@ -13,7 +13,7 @@ skipped with one line saying why (`skipped`), never silently.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +30,17 @@ class PastShow:
     folder: Path
     plan: dict[str, Any]
     actuals: ActualsFile
+    label: str = ""  # "history/show-01": the HISTORY folder's name and the show's, for the MODEL
 
     @property
     def name(self) -> str:
-        return display_path(self.folder)
+        # Not the path as typed: a MODEL must not depend on the folder learn ran in.
+        return self.label or self.folder.resolve().name
 
     @property
     def order(self) -> tuple[str, str, str]:
         show = self.plan["show"]
-        return (str(show["date"]), str(show["start"]), self.name)
+        return (str(show["date"]), str(show["start"]), str(self.folder))
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,9 @@ def read_history(folders: Sequence[Path]) -> tuple[list[PastShow], list[Skipped]
             seen.add(key)
             show = _read_one(candidate, skipped)
             if show is not None:
-                shows.append(show)
+                top = folder.resolve().name
+                label = top if candidate == folder else f"{top}/{candidate.name}"
+                shows.append(replace(show, label=label))
     shows.sort(key=lambda s: s.order)
     return shows, skipped
 
