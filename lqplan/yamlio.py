@@ -207,12 +207,11 @@ def parse_yaml(text: str, file: str) -> Document:
                 seen_document = True
             elif isinstance(event, yaml.ScalarEvent):
                 value = _scalar(file, event)
-                path = child_path()
-                if stack and not isinstance(stack[-1][0], list) and stack[-1][2] is _NO_KEY:
-                    attach(value, 1, _mark(event), event.anchor)
-                else:
-                    doc.value_marks[path] = _mark(event)
-                    attach(value, 1, _mark(event), event.anchor)
+                mark = _mark(event)
+                # A mapping key needs no path of its own (attach records where the key is).
+                if not (stack and not isinstance(stack[-1][0], list) and stack[-1][2] is _NO_KEY):
+                    doc.value_marks[child_path()] = mark
+                attach(value, 1, mark, event.anchor)
             elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 if len(stack) >= MAX_DEPTH:
                     raise _fail(file, _mark(event), f"nesting deeper than {MAX_DEPTH} levels")
