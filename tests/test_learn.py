@@ -431,3 +431,29 @@ def test_a_fit_that_does_not_converge_falls_back(tmp_path, minimal_plan, files, 
     model = learn_history(shows, deterministic=True)
     assert model["diagnostics"]["fallback_reason"] == "the regression did not converge"
     assert all(c["estimate"] == 0 for c in model["coefficients"])
+
+
+def test_the_viewer_curve_tells_the_clock_from_the_minute_into_the_show():
+    """Shows of 2 hours starting at 20:00 and at 21:00; the room has 1.5× the viewers from 21:00
+    to 22:00 and is flat otherwise. The curve learns that half-hours of 21:xx are busier, so a
+    show starting at 20:00 peaks in its second hour and one at 21:00 in its first."""
+    from lqplan.learning.fit import clock_factor, curve_at, viewer_curve
+    from lqplan.learning.observations import ShowData
+
+    def room(clock: int) -> float:
+        return 1500.0 if 21 * 60 <= clock % 1440 < 22 * 60 else 1000.0
+
+    shows = []
+    for i in range(6):
+        start = 20 * 60 if i % 2 == 0 else 21 * 60
+        show = ShowData(f"s{i}", "t", f"2026-11-0{i + 1}", f"{start // 60}:00", 120, True, "files")
+        show.readings = [(float(m), room(start + m)) for m in range(0, 121, 5)]
+        shows.append(show)
+    curve = viewer_curve(shows)
+    assert curve is not None and curve["clock"]
+
+    def viewers(start: int, minute: int) -> float:
+        return curve_at(curve, minute) * clock_factor(curve, start + minute)
+
+    for start, busy, quiet in ((20 * 60, 90, 30), (21 * 60, 30, 90)):
+        assert viewers(start, busy) / viewers(start, quiet) > 1.3, start

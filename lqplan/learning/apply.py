@@ -14,6 +14,7 @@ import math
 from dataclasses import replace
 
 from lqplan.calibration import Calibration
+from lqplan.learning.fit import clock_factor
 from lqplan.learning.modelfile import LearnedModel
 from lqplan.model import CurvePoint
 from lqplan.validate import ShowInputs
@@ -51,9 +52,11 @@ def apply_model(inputs: ShowInputs, model: LearnedModel, file: str, sha256: str)
     use_curve = curve is not None and not audience.viewer_curve_fixed
     if use_curve:
         assert curve is not None
-        audience = audience.model_copy(
-            update={"viewer_curve": _curve_points(curve.points, inputs.show.start, show.minutes)}
-        )
+        points = _curve_points(curve.points, inputs.show.start, show.minutes)
+        if curve.clock:
+            data = curve.model_dump()
+            points = [_point(p.at, p.viewers * clock_factor(data, p.at)) for p in points]
+        audience = audience.model_copy(update={"viewer_curve": points})
     factors = {
         p.sku: math.exp(product_log_factor(model, p.sku, p.category, p.role))
         for p in inputs.catalog.products

@@ -37,6 +37,7 @@ import numpy as np
 from lqplan import __version__
 from lqplan.learning.modelfile import MODEL_SCHEMA, model_id
 from lqplan.learning.observations import PROMOTION_KINDS, SegmentData, ShowData
+from lqplan.model import parse_clock
 
 # Prior standard deviations of the corrections, on the log scale (0.5 ≈ a factor of 1.65).
 PRIOR_SD = {
@@ -228,48 +229,99 @@ def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 # --- the viewer curve ---------------------------------------------------------------------------
 
 
+CLOCK_BIN = 30  # minutes: the clock-time effect is one factor per half hour of the day
+CLOCK_PRIOR = 1.0  # one show's worth of evidence holding each half hour's effect at 0
+BACKFIT = 6  # rounds of alternating the two effects (an additive model in logs)
+
+
 def viewer_curve(shows: list[ShowData]) -> dict[str, Any] | None:
-    """Viewers by minute into the show, from the shows with at least 3 readings: each show's
-    shape (its readings over its own mean), averaged with recent shows weighing more, times the
-    room's recent level. None when no show has readings."""
+    """Viewers by minute into the show and by clock time, from the shows with at least 3
+    readings, at the room's recent level. In logs: each show's level, plus a shape by minute
+    into the show, plus an effect per half hour of the clock, fitted by backfitting with recent
+    shows weighing more; the clock effect is shrunk towards 0 (CLOCK_PRIOR), so a room that
+    always starts at the same time gets none, and one that moves learns what the hour does.
+    None when no show has readings."""
     series = []
     for age, show in enumerate(reversed(shows)):
         if len(show.readings) < 3:
             continue
         first, last = show.readings[0][0], show.readings[-1][0]
         values = _interpolate(show.readings, show.minutes)
-        covered = [m for m in range(show.minutes + 1) if first <= m <= last]
-        level = sum(values[m] for m in covered) / len(covered)
-        if level <= 0:
+        covered = [m for m in range(show.minutes + 1) if first <= m <= last and values[m] > 0]
+        if not covered:
             continue
-        series.append((RECENCY**age, level, values, first, last))
+        level = math.exp(sum(math.log(values[m]) for m in covered) / len(covered))
+        series.append((RECENCY**age, level, values, covered, parse_clock(show.start)))
     if not series:
         return None
     total = sum(w for w, *_ in series)
     log_level = sum(w * math.log(level) for w, level, *_ in series) / total
-    level = math.exp(log_level)
     if len(series) > 1:
         spread = sum(w * (math.log(lv) - log_level) ** 2 for w, lv, *_ in series) / total
         level_sd = math.sqrt(spread * len(series) / (len(series) - 1))
     else:
         level_sd = DEFAULT_LEVEL_SD
-    longest = max(int(last) for *_, last in series)
+    longest = max(covered[-1] for *_, covered, _ in series)
     grid = sorted({*range(0, longest + 1, CURVE_STEP), longest})
-    points = []
-    for m in grid:
-        num = den = 0.0
-        for w, lv, values, first, last in series:
-            if first <= m <= last:
-                num += w * values[m] / lv
-                den += w
-        if den:
-            points.append({"minute": m, "viewers": round(level * num / den, 1)})
+
+    def inside(covered: list[int], values: list[float], m: int) -> bool:
+        return covered[0] <= m <= covered[-1] and values[m] > 0
+
+    clock: dict[int, float] = {}  # half hour of the day -> log effect
+    shape: dict[int, float] = {}
+    for _ in range(BACKFIT):
+        shape = {}
+        for m in grid:
+            num = den = 0.0
+            for w, lv, values, covered, start in series:
+                if inside(covered, values, m):
+                    half_hour = ((start + m) % 1440) // CLOCK_BIN
+                    num += w * (math.log(values[m] / lv) - clock.get(half_hour, 0.0))
+                    den += w
+            if den:
+                shape[m] = num / den
+        sums: dict[int, list[float]] = {}
+        for w, lv, values, covered, start in series:
+            per_show: dict[int, list[float]] = {}
+            for m in grid:
+                if m in shape and inside(covered, values, m):
+                    half_hour = ((start + m) % 1440) // CLOCK_BIN
+                    residual = math.log(values[m] / lv) - shape[m]
+                    per_show.setdefault(half_hour, []).append(residual)
+            for half_hour, residuals in per_show.items():  # a show counts once per half hour
+                acc = sums.setdefault(half_hour, [0.0, 0.0])
+                acc[0] += w * sum(residuals) / len(residuals)
+                acc[1] += w
+        clock = {h: num / (den + CLOCK_PRIOR) for h, (num, den) in sums.items()}
+    level = math.exp(log_level)
     return {
-        "points": points,
+        "points": [
+            {"minute": m, "viewers": round(level * math.exp(v), 1)} for m, v in shape.items()
+        ],
         "level": round(level, 1),
         "level_sd": round(level_sd, 4),
         "shows": len(series),
+        "clock": [
+            {"at": _clock_text(h * CLOCK_BIN), "log_factor": _round(v)}
+            for h, v in sorted(clock.items())
+            if abs(v) >= 0.005
+        ],
     }
+
+
+def _clock_text(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def clock_factor(curve: dict[str, Any] | None, clock_minute: int) -> float:
+    """The learned clock-time effect at a minute of the day (1 without one)."""
+    if not curve:
+        return 1.0
+    half_hour = (clock_minute % 1440) // CLOCK_BIN
+    for c in curve.get("clock") or []:
+        if parse_clock(c["at"]) // CLOCK_BIN == half_hour:
+            return math.exp(c["log_factor"])
+    return 1.0
 
 
 def _interpolate(readings: list[tuple[float, float]], minutes: int) -> list[float]:
@@ -319,8 +371,9 @@ def forecast_show(
     band_left = {sku: np.full(draws, units) for sku, units in show.stock.items()} if draws else {}
     band_caps = {pid: np.full(draws, units) for pid, units in show.caps.items()} if draws else {}
     for seg in show.segments:
+        start_clock = parse_clock(show.start)
         viewers = [
-            v
+            v * clock_factor(curve, start_clock + seg.start + k)
             if (v := curve_at(curve, seg.start + k)) is not None
             else show.planned_viewers[min(seg.start + k, len(show.planned_viewers) - 1)]
             for k in range(seg.minutes)
@@ -472,13 +525,6 @@ def learn(shows: list[ShowData], *, deterministic: bool = False) -> dict[str, An
                 "identifiable": identifiable,
                 "used_in_planning": family(name) not in NOT_PLANNED,
             }
-        )
-    starts = sorted({s.start for s in shows})
-    if len(starts) > 1 and curve is not None:
-        warnings_.append(
-            f"the shows start at {', '.join(starts)}: the viewer curve is by minute into the "
-            "show and does not tell the clock's own effect apart; pin audience.yaml's curve "
-            "(viewer_curve_fixed: true) for a show in a new slot"
         )
     for kind in PROMOTION_KINDS:
         name = f"promotion[{kind}]"

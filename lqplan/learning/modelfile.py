@@ -74,13 +74,20 @@ class ViewerPoint(Model):
     viewers: Positive
 
 
+class ClockEffect(Model):
+    at: str = Field(pattern=r"^([01][0-9]|2[0-3]):[03]0$", description="a half hour of the day")
+    log_factor: Real = Field(description="viewers × exp(log_factor) in that half hour")
+
+
 class ViewerCurve(Model):
-    """Concurrent viewers by minute into the show, at the room's recent level."""
+    """Concurrent viewers by minute into the show, at the room's recent level; × each half
+    hour's clock-time effect."""
 
     points: list[ViewerPoint] = Field(min_length=1)
     level: Positive = Field(description="the room's recent mean concurrent viewers")
     level_sd: Positive = Field(description="show-to-show spread of the level, log scale")
     shows: Count
+    clock: list[ClockEffect] = Field(default_factory=list)
 
 
 class Covariance(Model):
