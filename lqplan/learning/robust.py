@@ -52,8 +52,11 @@ def sampled_inputs(inputs: Any, draws: int, seed: int = SEED + 1) -> list[Any]:
     model = calibration.model if calibration is not None else None
     rng = np.random.default_rng(seed)
     skus = sorted(inputs.products)
-    deviation = _draw(model, skus, inputs, draws, rng)
-    level = np.exp(rng.normal(0.0, _level_sd(model), size=draws))
+    # Antithetic pairs: every market drawn comes with its mirror image (each deviation negated),
+    # which cancels most of the sampling noise in the mean of a value near-linear in them.
+    half = (draws + 1) // 2
+    deviation = _mirrored(_draw(model, skus, inputs, half, rng), draws)
+    level = np.exp(_mirrored(rng.normal(0.0, _level_sd(model), size=half), draws))
     settings = inputs.show.demand
     out = []
     for d in range(draws):
@@ -97,6 +100,13 @@ def sampled_inputs(inputs: Any, draws: int, seed: int = SEED + 1) -> list[Any]:
         )
         out.append(replace(inputs, show=show, audience=audience, calibration=market))
     return out
+
+
+def _mirrored(values: Any, draws: int) -> Any:
+    """`values` (an array or a dict of them) followed by their negation, cut to `draws`."""
+    if isinstance(values, dict):
+        return {k: _mirrored(v, draws) for k, v in values.items()}
+    return np.concatenate([values, -values])[:draws]
 
 
 def robust_demand(demand: Demand, draws: int = DRAWS) -> Demand:
