@@ -215,6 +215,19 @@ def load_show(target: str | Path) -> RawShow:
             line, column = show_doc.locate(("templates",))
             place = Place(display_path(show_path), line, column)
             problems.add(place.diagnostic(f"templates folder {templates} {outside}", "templates"))
+    # The learned model and the history folder are read by plan and learn: the same boundary,
+    # and a model that is not there is a mistake at its line, not at planning time.
+    for key, what in (("model", "model file"), ("history", "history folder")):
+        given = show_doc.data.get(key) if isinstance(show_doc.data, dict) else None
+        if not isinstance(given, str) or not given:
+            continue
+        line, column = show_doc.locate((key,))
+        place = Place(display_path(show_path), line, column)
+        outside = outside_message(raw.folder / given, raw.folder)
+        if outside:
+            problems.add(place.diagnostic(f"{what} {given} {outside}", key))
+        elif key == "model" and not (raw.folder / given).is_file():
+            problems.add(place.diagnostic(f"model file not found: {given}", key))
     problems.raise_if_errors()
     return raw
 

@@ -480,3 +480,25 @@ def test_plan_robust_plans_on_the_mean_over_markets_beside_the_point_plan(tmp_pa
     assert robust["robust_plan"]["mean_value_cents"] >= robust["point_plan"]["mean_value_cents"] - 1
     checked = runner.invoke(app, ["check", str(out / "plan.json"), str(MINIMAL)])
     assert checked.exit_code == 0, checked.output
+
+
+def test_show_yaml_names_its_model(tmp_path, minimal_plan, files):
+    """`model:` in show.yaml: plan uses it without --model; a missing one is an error at its line."""
+    folder = history(tmp_path / "h", minimal_plan, known_market(files), range(2))
+    show = tmp_path / "myshow"
+    show.mkdir()
+    for name in ("catalog.yaml", "audience.yaml", "stock.yaml"):
+        (show / name).write_text((MINIMAL / name).read_text(encoding="utf-8"), encoding="utf-8")
+    text = (MINIMAL / "show.yaml").read_text(encoding="utf-8")
+    (show / "show.yaml").write_text(text + "model: room.model.json\n", encoding="utf-8")
+    missing = runner.invoke(app, ["validate", str(show)])
+    assert missing.exit_code == 1
+    line = len(text.splitlines()) + 1
+    assert (
+        f"show.yaml:{line}:8: error: model: model file not found: room.model.json" in missing.output
+    )
+    learned = runner.invoke(app, ["learn", str(folder), "-o", str(show / "room.model.json"), "-q"])
+    assert learned.exit_code == 0, learned.output
+    plan = runner.invoke(app, ["plan", str(show), "--json", "-q", "--deterministic"])
+    assert plan.exit_code == 0, plan.output
+    assert json.loads(plan.stdout)["demand"]["model"]["file"] == "room.model.json"
