@@ -502,3 +502,16 @@ def test_show_yaml_names_its_model(tmp_path, minimal_plan, files):
     plan = runner.invoke(app, ["plan", str(show), "--json", "-q", "--deterministic"])
     assert plan.exit_code == 0, plan.output
     assert json.loads(plan.stdout)["demand"]["model"]["file"] == "room.model.json"
+
+
+def test_learn_json_writes_the_model_to_stdout_and_the_report_to_stderr(
+    tmp_path, minimal_plan, files
+):
+    folder = history(tmp_path / "h", minimal_plan, files, range(2))
+    result = runner.invoke(app, ["learn", str(folder), "--json", "--deterministic"])
+    assert result.exit_code == 0, result.output
+    model = json.loads(result.stdout)  # stdout is data: the MODEL and nothing else
+    assert model["schema"] == "lqplan.model/1"
+    assert "learned from 2 show(s)" in result.stderr and "learned from" not in result.stdout
+    usage = runner.invoke(app, ["learn", str(folder)])
+    assert usage.exit_code == 2 and "-o MODEL" in usage.output
