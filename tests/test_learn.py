@@ -354,6 +354,7 @@ def test_the_model_is_used_for_the_viewer_curve_unless_audience_pins_it(
 
 
 def test_learn_accepts_a_show_folder_naming_its_history(tmp_path, minimal_plan, files):
+    (tmp_path / ".git").mkdir()  # a repository holds the show and its history, side by side
     history(tmp_path / "past", minimal_plan, files, range(1))
     show = tmp_path / "myshow"
     show.mkdir()
