@@ -42,12 +42,13 @@ def learn(
 ) -> None:
     """Fit the room's demand (a pooled Poisson regression) to its past shows and write the
     MODEL that lqplan plan --model uses; report what moved and the forecast accuracy."""
-    from lqplan.learning import history_folders, learn_history, model_text, read_history
+    from lqplan.learning import history_folders, learn_data, model_text
+    from lqplan.learning.prefetch import prefetched_history_data
     from lqplan.learning.report import print_report
 
     if output is None and not as_json:
         raise UsageError("give -o MODEL (the file to write) or --json")
-    shows, skipped = read_history(history_folders(history))
+    shows, skipped = prefetched_history_data(history_folders(history))
     for s in skipped:
         err.print(f"warning: {escape(s.format())}")
     if not shows:
@@ -64,7 +65,7 @@ def learn(
         raise InputError(
             [Diagnostic(s.folder, message=f"cannot be used: {s.reason}") for s in skipped]
         )
-    data = learn_history(shows, deterministic=deterministic)
+    data = learn_data(shows, deterministic=deterministic)
     text = model_text(data)
     if not quiet:
         print_report(err, data)

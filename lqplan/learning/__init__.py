@@ -19,7 +19,7 @@ from lqplan.learning.apply import apply_model
 from lqplan.learning.fit import learn
 from lqplan.learning.history import PastShow, Skipped, read_history
 from lqplan.learning.modelfile import LearnedModel, model_text, read_model
-from lqplan.learning.observations import reference_priors, show_data
+from lqplan.learning.observations import ShowData, reference_priors, show_data
 from lqplan.learning.simulate import actuals_text, simulate
 from lqplan.validate import ShowInputs
 
@@ -30,6 +30,11 @@ def learn_history(shows: list[PastShow], *, deterministic: bool = False) -> dict
         raise InputError([])
     reference = reference_priors(shows)
     return learn([show_data(s, reference) for s in shows], deterministic=deterministic)
+
+
+def learn_data(data: list[ShowData], *, deterministic: bool = False) -> dict[str, Any]:
+    """The MODEL fitted to past shows already turned into rows (prefetch.history_data)."""
+    return learn(data, deterministic=deterministic)
 
 
 def model_file(inputs: ShowInputs, given: Path | None) -> Path | None:
@@ -110,6 +115,7 @@ __all__ = [
     "apply_model",
     "history_folders",
     "inputs_for_plan",
+    "learn_data",
     "learn_history",
     "model_text",
     "read_history",
