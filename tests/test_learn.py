@@ -484,7 +484,7 @@ def test_plan_robust_plans_on_the_mean_over_markets_beside_the_point_plan(tmp_pa
 
 
 def test_show_yaml_names_its_model(tmp_path, minimal_plan, files):
-    """`model:` in show.yaml: plan uses it without --model; a missing one is an error at its line."""
+    """`model:` in show.yaml: plan uses it without --model; a missing one is an error there."""
     folder = history(tmp_path / "h", minimal_plan, known_market(files), range(2))
     show = tmp_path / "myshow"
     show.mkdir()
