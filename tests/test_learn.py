@@ -202,7 +202,7 @@ def test_simulate_until_at_and_with_a_model_market(tmp_path, minimal_plan, files
     )
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
-    assert 'at: "20:30"' in text
+    assert "at: '20:30'" in text
     from lqplan.actuals import read_actuals
 
     actuals = read_actuals(out).actuals

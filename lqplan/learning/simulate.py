@@ -15,7 +15,6 @@ stays the demand model's), and buyers do not remember earlier segments beyond th
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -182,22 +181,7 @@ def _promotion_caps(promotions: Any) -> dict[str, float]:
 
 
 def actuals_text(actuals: dict[str, Any]) -> str:
-    """An ACTUALS file's text: scalars first, then each list one flow mapping a line (a
-    per-minute file of a few hundred lines still reads and diffs a line a fact)."""
-    import yaml
+    """The ACTUALS file's text, as `lqplan live --record` writes it (a line per entry)."""
+    from lqplan.review import dump_actuals
 
-    def flow(value: Any) -> str:
-        return yaml.safe_dump(
-            value, allow_unicode=True, sort_keys=False, default_flow_style=True, width=1000
-        ).strip()
-
-    lines = ["# lqplan actuals (docs/actuals.md)"]
-    for key, value in actuals.items():
-        if isinstance(value, list):
-            lines.append(f"{key}:" if value else f"{key}: []")
-            lines += [f"  - {flow(item)}" for item in value]
-        elif isinstance(value, dict):
-            lines.append(f"{key}: {flow(value)}" if value else f"{key}: {{}}")
-        else:  # a scalar as JSON, which YAML reads as written (a clock stays quoted text)
-            lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
-    return "\n".join(lines) + "\n"
+    return dump_actuals(actuals)
