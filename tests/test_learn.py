@@ -516,3 +516,18 @@ def test_learn_json_writes_the_model_to_stdout_and_the_report_to_stderr(
     assert "learned from 2 show(s)" in result.stderr and "learned from" not in result.stdout
     usage = runner.invoke(app, ["learn", str(folder)])
     assert usage.exit_code == 2 and "-o MODEL" in usage.output
+
+
+def test_a_plan_edited_by_hand_in_the_history_is_skipped_and_named(tmp_path, minimal_plan, files):
+    folder = history(tmp_path / "h", minimal_plan, files, range(2))
+    broken = json.loads((folder / "show-01" / "plan.json").read_text(encoding="utf-8"))
+    for facts in broken["products"].values():
+        del facts["live_price"]
+    (folder / "show-01" / "plan.json").write_text(json.dumps(broken), encoding="utf-8")
+    model = tmp_path / "m.json"
+    result = runner.invoke(app, ["learn", str(folder), "-o", str(model)])
+    assert result.exit_code == 0, result.output
+    assert "show-01: skipped: plan.json cannot be read with its actuals" in result.output
+    assert len(json.loads(model.read_text(encoding="utf-8"))["history"]) == 1
+    strict = runner.invoke(app, ["learn", str(folder), "-o", str(tmp_path / "s.json"), "--strict"])
+    assert strict.exit_code == 1 and "Traceback" not in strict.output

@@ -14,22 +14,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lqplan.errors import InputError, UsageError, display_path
+from lqplan.errors import Diagnostic, InputError, UsageError, display_path
 from lqplan.learning.apply import apply_model
 from lqplan.learning.fit import learn
 from lqplan.learning.history import PastShow, Skipped, read_history
 from lqplan.learning.modelfile import LearnedModel, model_text, read_model
-from lqplan.learning.observations import ShowData, reference_priors, show_data
+from lqplan.learning.observations import ShowData, history_rows
 from lqplan.learning.simulate import actuals_text, simulate
 from lqplan.validate import ShowInputs
 
 
 def learn_history(shows: list[PastShow], *, deterministic: bool = False) -> dict[str, Any]:
     """The MODEL (as data) fitted to past shows, oldest first."""
-    if not shows:
-        raise InputError([])
-    reference = reference_priors(shows)
-    return learn([show_data(s, reference) for s in shows], deterministic=deterministic)
+    rows, skipped = history_rows(shows)
+    if not rows:
+        reasons = "; ".join(s.format() for s in skipped) or "no past show"
+        raise InputError([Diagnostic("history", message=f"nothing to learn from: {reasons}")])
+    return learn(rows, deterministic=deterministic)
 
 
 def learn_data(data: list[ShowData], *, deterministic: bool = False) -> dict[str, Any]:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lqplan.demand import interpolate
-from lqplan.learning.history import PastShow
+from lqplan.errors import display_path
+from lqplan.learning.history import PastShow, Skipped
 from lqplan.model import parse_clock
 
 # A feature's family is the part of its name before '['.
@@ -66,6 +67,35 @@ class ShowData:
     stock: dict[str, float] = field(default_factory=dict)  # units per SKU (plan.json)
     caps: dict[str, float] = field(default_factory=dict)  # promotion id -> units cap
     notes: list[str] = field(default_factory=list)
+
+
+def history_rows(shows: list[PastShow]) -> tuple[list[ShowData], list[Skipped]]:
+    """The rows of every show that can give them, and a line for each that cannot.
+
+    plan.json is lqplan's own file, but one edited by hand may miss a field its actuals need
+    (a product's price, a segment's minute): that show is skipped, named, not a traceback."""
+    usable, skipped = [], []
+    for past in shows:
+        try:
+            reference_priors([past])
+            usable.append(past)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            skipped.append(Skipped(display_path(past.folder), _unusable_plan(exc)))
+    reference = reference_priors(usable)
+    rows = []
+    for past in usable:
+        try:
+            rows.append(show_data(past, reference))
+        except (AttributeError, KeyError, IndexError, TypeError, ValueError) as exc:
+            skipped.append(Skipped(display_path(past.folder), _unusable_plan(exc)))
+    return rows, skipped
+
+
+def _unusable_plan(exc: Exception) -> str:
+    return (
+        f"plan.json cannot be read with its actuals ({type(exc).__name__}: {exc}); "
+        "was it edited by hand?"
+    )
 
 
 def reference_priors(shows: list[PastShow]) -> dict[str, float]:

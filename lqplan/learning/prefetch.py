@@ -18,14 +18,14 @@ from typing import Any
 
 from lqplan.errors import Diagnostic, InputError
 from lqplan.learning.history import Skipped, read_history
-from lqplan.learning.observations import ShowData, reference_priors, show_data
+from lqplan.learning.observations import ShowData, history_rows
 
 
 def history_data(folders: Sequence[Path]) -> tuple[list[ShowData], list[Skipped]]:
     """Every usable past show under `folders` as regression rows, oldest first, and the skips."""
     shows, skipped = read_history(folders)
-    reference = reference_priors(shows)
-    return [show_data(s, reference) for s in shows], skipped
+    rows, unusable = history_rows(shows)
+    return rows, skipped + unusable
 
 
 def _child(folders: Sequence[Path]) -> tuple[str, Any]:
