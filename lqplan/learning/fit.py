@@ -247,7 +247,7 @@ def viewer_curve(shows: list[ShowData]) -> dict[str, Any] | None:
         if len(show.readings) < 3:
             continue
         first, last = show.readings[0][0], show.readings[-1][0]
-        values = _interpolate(show.readings, show.minutes)
+        values = show.observed or _interpolate(show.readings, show.minutes)
         covered = [m for m in range(show.minutes + 1) if first <= m <= last and values[m] > 0]
         if not covered:
             continue

@@ -63,6 +63,7 @@ class ShowData:
     planned_with: str
     segments: list[SegmentData] = field(default_factory=list)
     readings: list[tuple[float, float]] = field(default_factory=list)  # (minute, viewers)
+    observed: list[float] = field(default_factory=list)  # per minute, from the readings
     planned_viewers: list[float] = field(default_factory=list)  # the plan's curve, per minute
     stock: dict[str, float] = field(default_factory=dict)  # units per SKU (plan.json)
     caps: dict[str, float] = field(default_factory=dict)  # promotion id -> units cap
@@ -134,7 +135,8 @@ def show_data(past: PastShow, reference: dict[str, float] | None = None) -> Show
     )
     data.planned_viewers = _curve(plan["viewer_curve"], total)
     data.readings = _readings(actuals, offset)
-    viewers = _series(data.readings, total) if data.readings else data.planned_viewers
+    data.observed = _series(data.readings, total) if data.readings else []
+    viewers = data.observed or data.planned_viewers
     data.stock = {
         s["sku"]: float(s["units"]) for s in plan.get("stock_use", []) if s.get("units") is not None
     }
