@@ -136,6 +136,10 @@ def test_learn_and_plan_with_the_model_end_to_end(tmp_path, minimal_plan, files)
         app, ["plan", str(MINIMAL), "--model", str(model), "--json", "-q", "--deterministic"]
     )
     assert plan.exit_code == 0, plan.output
+    again = runner.invoke(
+        app, ["plan", str(MINIMAL), "--model", str(model), "--json", "-q", "--deterministic"]
+    )
+    assert again.stdout == plan.stdout  # byte-identical, bands and all
     planned = json.loads(plan.stdout)
     assert planned["demand"]["source"] == "model"
     assert planned["demand"]["model"]["id"] == data["id"]
