@@ -31,6 +31,9 @@ class Calibration:
     # Sales × exp(time_slope × hours into the show): buyers late in a show convert differently.
     time_slope: float = 0.0
     viewer_curve: bool = False  # the viewer curve is the model's (audience.yaml's not fixed)
+    # Minutes from the show's start to minute 0 of these inputs: a replan's rest starts at the
+    # cut, and the time-into-show effect counts from the start of the whole show.
+    offset_minutes: int = 0
     # The show's inputs before the model was applied: the prior that plan.json records.
     files: Any = field(default=None, repr=False, compare=False)
     # The fitted model itself (its covariance and standard errors give the forecast bands).
@@ -43,4 +46,4 @@ class Calibration:
         return math.exp(self.discount_slope * (discount - live_discount))
 
     def time_weight(self, minute: float) -> float:
-        return math.exp(self.time_slope * minute / 60)
+        return math.exp(self.time_slope * (minute + self.offset_minutes) / 60)

@@ -518,6 +518,11 @@ class _RestBuilder:
             ),
             stock=inputs.stock.model_copy(update={"stock": stock}),
             warnings=(),
+            calibration=None
+            if inputs.calibration is None
+            else replace(
+                inputs.calibration, offset_minutes=inputs.calibration.offset_minutes + past.cut
+            ),
         )
 
 
