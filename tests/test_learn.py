@@ -535,3 +535,13 @@ def test_a_plan_edited_by_hand_in_the_history_is_skipped_and_named(tmp_path, min
     assert len(json.loads(model.read_text(encoding="utf-8"))["history"]) == 1
     strict = runner.invoke(app, ["learn", str(folder), "-o", str(tmp_path / "s.json"), "--strict"])
     assert strict.exit_code == 1 and "Traceback" not in strict.output
+
+
+def test_the_time_into_show_effect_counts_from_the_start_of_the_whole_show():
+    """A replan's rest starts at its cut: minute 0 of the rest is minute `cut` of the show."""
+    from lqplan.calibration import Calibration
+
+    whole = Calibration("m", "m.json", "x", {}, time_slope=0.1)
+    rest = replace(whole, offset_minutes=90)
+    assert rest.time_weight(0) == pytest.approx(whole.time_weight(90))
+    assert whole.time_weight(60) == pytest.approx(math.exp(0.1))
