@@ -545,3 +545,25 @@ def test_the_time_into_show_effect_counts_from_the_start_of_the_whole_show():
     rest = replace(whole, offset_minutes=90)
     assert rest.time_weight(0) == pytest.approx(whole.time_weight(90))
     assert whole.time_weight(60) == pytest.approx(math.exp(0.1))
+
+
+def test_the_leave_one_out_refit_is_the_statsmodels_fit(tmp_path, minimal_plan, files):
+    """Leave-one-out refits run Newton's method in numpy from the full fit: the same estimates,
+    standard errors and dispersion as statsmodels' GLM on the same shows."""
+    import numpy as np
+
+    from lqplan.learning.fit import design, fit, refit
+    from lqplan.learning.observations import history_rows
+
+    shows, _ = read_history([history(tmp_path, minimal_plan, known_market(files), range(4))])
+    rows, _ = history_rows(shows)
+    table = design(rows)
+    full = fit(table)
+    for held in range(len(rows)):
+        mask = np.ones(len(rows), dtype=bool)
+        mask[held] = False
+        ours, theirs = refit(table, mask, full), fit(table, mask, start=full.params)
+        assert ours.converged
+        assert np.allclose(ours.params, theirs.params, atol=1e-8)
+        assert np.allclose(ours.cov, theirs.cov, atol=1e-8)
+        assert ours.dispersion == pytest.approx(theirs.dispersion)
