@@ -229,6 +229,7 @@ class SchemaKind(StrEnum):
     audience = "audience"
     stock = "stock"
     model = "model"
+    plan = "plan"
 
 
 @app.command()
@@ -240,7 +241,8 @@ def schema(
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite files lqplan did not write.")] = False,
 ) -> None:
-    """Print the JSON Schema (draft-07) of a show file or a MODEL file, for editors and CI."""
+    """Print the JSON Schema (draft-07) of a show file, a MODEL file or plan.json, for editors
+    and CI."""
     from lqplan.schema import schema_files, schema_text
 
     if directory is None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SAMPLES
+from conftest import ROOT, SAMPLES
 from typer.testing import CliRunner
 
 from lqplan.cli import app
@@ -191,6 +191,16 @@ def test_every_problem_is_reported_at_once(tmp_path, minimal_plan):
         "segments[2].mode",
         "segments[3].start",
     ]
+
+
+def test_the_plan_schema_is_published():
+    result = CliRunner().invoke(app, ["schema", "plan"])
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert schema["$id"].endswith("/plan.schema.json")
+    assert {"schema", "show", "segments", "totals"} <= set(schema["required"])
+    committed = (ROOT / "schemas" / "plan.schema.json").read_text(encoding="utf-8")
+    assert committed == result.stdout
 
 
 def test_read_plan_returns_the_plain_data(tmp_path, minimal_plan):
