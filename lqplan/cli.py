@@ -60,7 +60,7 @@ def make_console(*, stderr: bool, soft_wrap: bool = True) -> Console:
 
 err = make_console(stderr=True)
 out = make_console(stderr=False)
-_state: dict[str, Any] = {"debug": False, "plans": []}
+_state: dict[str, Any] = {"debug": False}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -70,7 +70,6 @@ def _guard(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        _state["plans"] = []
         try:
             return fn(*args, **kwargs)
         except InputError as exc:
@@ -89,34 +88,18 @@ def _guard(fn: F) -> F:
         except KeyboardInterrupt:
             err.print("interrupted")
             raise typer.Exit(130) from None
-        except (AttributeError, KeyError, IndexError, TypeError, ValueError) as exc:
-            if _state["debug"] or not _state["plans"]:
-                raise  # not about a plan file: a bug, and its traceback helps
-            _print_diagnostic(_unusable_plan(exc))
-            raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
 
 
 def read_plan_file(path: Path) -> dict[str, Any]:
-    """Read a PLAN.json argument. lqplan trusts the plans it wrote, but a plan may have been
-    edited by hand: a command that then trips over it reports the file, not a traceback."""
+    """Read a PLAN.json argument through the plan model (lqplan.planfile): a plan edited by hand
+    beyond what lqplan can use is refused there, every problem as file:line:column."""
     from lqplan.pipeline import read_plan
 
     if not path.is_file():
         raise UsageError(f"{display_path(path)}: no such file")
-    plan = read_plan(path)
-    _state["plans"].append(display_path(path))
-    return plan
-
-
-def _unusable_plan(exc: Exception) -> Diagnostic:
-    detail = str(exc).splitlines()[0][:120] if str(exc) else ""
-    return Diagnostic(
-        " or ".join(dict.fromkeys(_state["plans"])),
-        message=f"cannot use this plan ({type(exc).__name__}: {detail}); was it edited by "
-        "hand? --debug shows where lqplan tripped over it",
-    )
+    return read_plan(path)
 
 
 def _print_diagnostic(d: Diagnostic) -> None:
@@ -229,6 +212,7 @@ class SchemaKind(StrEnum):
     audience = "audience"
     stock = "stock"
     model = "model"
+    plan = "plan"
 
 
 @app.command()
@@ -240,7 +224,8 @@ def schema(
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite files lqplan did not write.")] = False,
 ) -> None:
-    """Print the JSON Schema (draft-07) of a show file or a MODEL file, for editors and CI."""
+    """Print the JSON Schema (draft-07) of a show file, a MODEL file or plan.json, for editors
+    and CI."""
     from lqplan.schema import schema_files, schema_text
 
     if directory is None:

@@ -17,7 +17,7 @@ from lqplan.assemble import assemble
 from lqplan.baseline import greedy_plan
 from lqplan.checker import CheckReport, check_plan
 from lqplan.demand import Demand, build_demand
-from lqplan.errors import Diagnostic, InfeasibleError, InputError, UsageError, display_path
+from lqplan.errors import Diagnostic, InfeasibleError, UsageError, display_path
 from lqplan.result import Solution, SolveSettings, SolveStatus
 from lqplan.validate import ShowInputs, load_and_validate
 
@@ -240,25 +240,11 @@ def plan_json(plan: dict[str, Any]) -> str:
 
 
 def read_plan(path: Path) -> dict[str, Any]:
-    """Read a plan.json (for check, render, replan); InputError when it is not one."""
-    from lqplan.load import read_text
+    """Read a plan.json (for check, render, replan, ...) through the plan model; InputError
+    listing every problem, as file:line:column, when it is not a plan this lqplan can use."""
+    from lqplan import planfile
 
-    name = display_path(path)
-    try:
-        data = json.loads(read_text(path))
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            [Diagnostic(name, exc.lineno, exc.colno, "error", "", f"invalid JSON: {exc.msg}")]
-        ) from None
-    if not isinstance(data, dict) or not str(data.get("schema", "")).startswith("lqplan.plan/"):
-        raise InputError(
-            [
-                Diagnostic(
-                    name, 1, 1, "error", "schema", "not an lqplan plan (no 'schema: lqplan.plan/…')"
-                )
-            ]
-        )
-    return data
+    return planfile.read_plan(path)
 
 
 __all__ = ["PlanResult", "load_and_validate", "plan_json", "plan_show", "read_plan"]

@@ -9,8 +9,9 @@ from pydantic import BaseModel
 
 from lqplan.model import FILE_MODELS
 
-# The show's four files, and the MODEL file that lqplan learn writes.
-SCHEMA_KINDS = (*FILE_MODELS, "model")
+# The show's four files, the MODEL file that lqplan learn writes and the plan.json lqplan plan
+# writes.
+SCHEMA_KINDS = (*FILE_MODELS, "model", "plan")
 
 
 def draft07(model: type[BaseModel], kind: str) -> dict[str, Any]:
@@ -27,11 +28,15 @@ def draft07(model: type[BaseModel], kind: str) -> dict[str, Any]:
 
 
 def json_schema(kind: str) -> dict[str, Any]:
-    """A draft-07 JSON Schema for one file kind (show, catalog, audience, stock, model)."""
+    """A draft-07 JSON Schema for one file kind (show, catalog, audience, stock, model, plan)."""
     if kind == "model":
         from lqplan.learning.modelfile import LearnedModel
 
         return draft07(LearnedModel, kind)
+    if kind == "plan":
+        from lqplan.planfile import plan_schema
+
+        return plan_schema()
     return draft07(FILE_MODELS[kind], kind)
 
 

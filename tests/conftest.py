@@ -169,3 +169,111 @@ def check_golden(path: Path, text: str | bytes) -> None:
 
 
 GOLDEN = ROOT / "tests" / "golden"
+
+
+def complete_plan(skeleton: dict[str, Any]) -> dict[str, Any]:
+    """A plan lqplan reads (lqplan.planfile) from a test's skeleton of one: every field the plan
+    model requires and the skeleton leaves out, with a neutral value; what it gives is kept (an
+    input's short stand-in hash becomes a SHA-256 of it)."""
+    import copy
+    import hashlib
+    import re
+
+    plan = copy.deepcopy(skeleton)
+    show = plan.setdefault("show", {})
+    segments = plan.setdefault("segments", [])
+    hours, mins = map(int, show.setdefault("start", "20:00").split(":"))
+
+    def clock(minute: int) -> str:
+        total = (hours * 60 + mins + minute) % 1440
+        return f"{total // 60:02d}:{total % 60:02d}"
+
+    end = max((s["start_minute"] + s["minutes"] for s in segments), default=60)
+    minutes = show.setdefault("minutes", end)
+    show_defaults = {
+        "title": "Test show", "date": "2027-01-01", "end": clock(minutes), "slot_minutes": 5,
+        "language": "en", "currency": "USD", "platform": "tiktok", "room": None, "theme": None,
+        "objective": "profit", "stock_reserve": 0.1, "hosts": [{"name": "Mia", "role": "host"}],
+        "team": {}, "inputs": {},
+        "kpi": {"watch_time_seconds": 60, "engagement": 0.05, "payment_conversion": 0.03,
+                "gpm": 800},
+    }  # fmt: skip
+    for key, value in show_defaults.items():
+        show.setdefault(key, value)
+    for kind, given in show["inputs"].items():
+        given.setdefault("file", f"{kind}.yaml")
+        if not re.fullmatch(r"[0-9a-f]{64}", str(given.get("sha256", ""))):
+            given["sha256"] = hashlib.sha256(str(given.get("sha256")).encode()).hexdigest()
+    products = plan.setdefault("products", {})
+    promotions = plan.setdefault("promotions", [])
+    promotion_ids = {p["id"] for p in promotions}
+
+    def promotion(kind: str, id_: str, sku: str) -> None:
+        if id_ in promotion_ids:
+            return
+        promotion_ids.add(id_)
+        fields = {
+            "coupon": {"threshold": 0.0, "amount": 1.0},
+            "flash_sale": {"sku": sku, "price": 5.0, "units": 100},
+            "gift": {"sku": sku, "item": "gift", "units": 100, "unit_cost": 1.0},
+            "lucky_bag": {"prize": "prize"},
+        }[kind]
+        promotions.append({"id": id_, "type": kind, **fields})
+
+    for n, seg in enumerate(segments, start=1):
+        start = seg["start_minute"]
+        defaults = {
+            "number": n, "start": clock(start), "end": clock(start + seg["minutes"]),
+            "phase": "segment", "name": seg["sku"], "brand": None, "category": "goods",
+            "role": "hero", "cart_link": None, "hosts": [], "airing": 1,
+            "mode": "coupon" if seg.get("promotion") else "normal", "promotion": None,
+            "promotion_minutes": None, "expected": {}, "actions": [],
+            "price": {"list": 10.0, "live": 10.0, "flash_sale": None, "after_coupon": None},
+            "stock": {"available": 100, "before": 100.0, "after": 100.0},
+        }  # fmt: skip
+        for key, value in defaults.items():
+            seg.setdefault(key, value)
+        for key in ("units", "promotion_units", "gmv", "profit", "pull_value"):
+            seg["expected"].setdefault(key, 0.0)
+        for key in ("value_cents", "preference_cents"):
+            seg["expected"].setdefault(key, 0)
+        if seg["promotion"]:
+            promotion(seg["mode"], seg["promotion"], seg["sku"])
+        facts = products.setdefault(seg["sku"], {})
+        for key, value in {
+            "sku": seg["sku"], "name": seg["name"], "category": seg["category"],
+            "role": seg["role"], "list_price": facts.get("live_price", 10.0),
+            "live_price": 10.0, "unit_cost": 1.0,
+        }.items():  # fmt: skip
+            facts.setdefault(key, value)
+    for bag in plan.setdefault("lucky_bags", []):
+        bag_defaults = {
+            "prize": "prize", "winners": 1, "entry": "comment", "at": clock(bag["minute"]),
+            "countdown_minutes": 5, "draw_at": clock(bag["minute"] + 5),
+            "retention_value": 0.0, "prize_cost": 0.0, "value_cents": 0,
+        }  # fmt: skip
+        for key, value in bag_defaults.items():
+            bag.setdefault(key, value)
+        promotion("lucky_bag", bag["id"], "")
+    totals = plan.setdefault("totals", {})
+    for key in ("units", "gmv", "profit", "pull_value", "lucky_bag_retention_value",
+                "lucky_bag_prize_cost"):  # fmt: skip
+        totals.setdefault(key, 0.0)
+    totals.setdefault("segments", len(segments))
+    totals.setdefault("value_cents", 0)
+    totals.setdefault("preference_cents", 0)
+    solver = plan.setdefault("solver", {})
+    solver_defaults = {
+        "status": "optimal", "objective_cents": 0, "bound_cents": None, "gap_percent": None,
+        "seconds": None, "build_seconds": None, "time_limit": 10.0, "seed": 0, "workers": 1,
+        "deterministic": True, "model": {}, "returned_hint": False, "uplift_percent": None,
+    }  # fmt: skip
+    for key, value in solver_defaults.items():
+        solver.setdefault(key, value)
+    for key, value in {
+        "schema": "lqplan.plan/1", "generator": "lqplan test", "breaks": [], "stock_use": [],
+        "baseline": None,
+        "viewer_curve": [{"minute": 0, "viewers": 1000}, {"minute": minutes, "viewers": 1000}],
+    }.items():  # fmt: skip
+        plan.setdefault(key, value)
+    return plan

@@ -61,13 +61,15 @@ def refresh(inputs, plan: dict[str, Any]) -> dict[str, Any]:
             continue
         out = segment_outcome(d, seg["sku"], mode, start, minutes, seg.get("airing", 1))
         money = out.profit_cents if show.objective == "profit" else out.gmv_cents
-        seg["expected"] = {
-            "units": round(out.units, 2),
-            "promotion_units": round(out.promo_units, 2),
-            "gmv": round(out.gmv_cents / 100, 2),
-            "profit": round(out.profit_cents / 100, 2),
-            "value_cents": money + out.pull_cents,
-        }
+        seg.setdefault("expected", {}).update(
+            {
+                "units": round(out.units, 2),
+                "promotion_units": round(out.promo_units, 2),
+                "gmv": round(out.gmv_cents / 100, 2),
+                "profit": round(out.profit_cents / 100, 2),
+                "value_cents": money + out.pull_cents,
+            }
+        )
         value += money + out.pull_cents
         pref += preference(d, seg["sku"], start)
     bags = {p.id: p for p in show.promotions if isinstance(p, LuckyBag)}
@@ -705,6 +707,20 @@ def test_cli_check_good_and_tampered(minimal, tmp_path):
     assert "TEA-GREEN" in payload["violations"][0]["message"]
 
 
+def moved_by_hand(plan: dict[str, Any]) -> dict[str, Any]:
+    """What a hand edit that moves segments must also do for lqplan to read the plan: keep the
+    segments in time order, numbered, and their clock times agreeing with `start_minute`."""
+    from lqplan.model import format_clock, parse_clock
+
+    start = parse_clock(plan["show"]["start"])
+    plan["segments"].sort(key=lambda s: s["start_minute"])
+    for n, s in enumerate(plan["segments"], start=1):
+        s["number"] = n
+        s["start"] = format_clock(start + s["start_minute"])
+        s["end"] = format_clock(start + s["start_minute"] + s["minutes"])
+    return plan
+
+
 def test_cli_check_reports_a_broken_rule(minimal, tmp_path):
     """A hand edit that moves the pinned gift set, figures updated: exit 1 naming the pin."""
     inputs, plan = minimal
@@ -712,7 +728,7 @@ def test_cli_check_reports_a_broken_rule(minimal, tmp_path):
     # Swap TEA-GIFT (pinned at 20:40) and CUP-SET, both 10 minutes; then CUP-SET (teaware) is
     # next to TRAY-BAMBOO (teaware) too.
     seg(edited, "TEA-GIFT")["start_minute"], seg(edited, "CUP-SET")["start_minute"] = 30, 40
-    refresh(inputs, edited)
+    refresh(inputs, moved_by_hand(edited))
     path = tmp_path / "edited.json"
     path.write_text(plan_json(edited), encoding="utf-8")
     result = CliRunner(env=ENV).invoke(

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from conftest import complete_plan
 from typer.testing import CliRunner
 
 from lqplan.cli import app
@@ -127,7 +128,7 @@ def test_diff_check_exit_codes(tmp_path: Path):
     paths = {}
     for name, data in (("a", a), ("same", same), ("moved", moved)):
         paths[name] = tmp_path / f"{name}.json"
-        paths[name].write_text(json.dumps(data), "utf-8")
+        paths[name].write_text(json.dumps(complete_plan(data)), "utf-8")
     equal = run("diff", str(paths["a"]), str(paths["same"]), "--check")
     assert equal.exit_code == 0, equal.output
     assert "equal" in equal.stderr
@@ -146,7 +147,7 @@ def test_diff_check_exit_codes(tmp_path: Path):
 
 def test_diff_refuses_what_is_not_a_plan(tmp_path: Path):
     good = tmp_path / "a.json"
-    good.write_text(json.dumps(plan(seg("A", 0))), "utf-8")
+    good.write_text(json.dumps(complete_plan(plan(seg("A", 0)))), "utf-8")
     bad = tmp_path / "b.json"
     bad.write_text("{}", "utf-8")
     assert run("diff", str(good), str(bad)).exit_code == 1

@@ -365,15 +365,12 @@ def test_actuals_schema_is_draft_07_and_names_every_field():
 def test_check_declines_a_replanned_plan_with_a_reason(tmp_path, sample_plans):
     """Its past is what happened, not the model: `check` says so (exit 2) instead of listing
     every actual figure as a violation."""
-    import json
-
-    from typer.testing import CliRunner
-
-    from lqplan.cli import app
-
-    plan = dict(sample_plans["minimal"], replan={"at": "20:30"})
+    beauty = SAMPLES / "beauty-douyin"
+    actuals = read_actuals(beauty / "actuals.yaml")
+    settings = SolveSettings(time_limit=1, deterministic=True)
+    plan = replan(sample_plans["beauty-douyin"], load_and_validate(beauty), actuals, 70, settings)
     path = tmp_path / "plan.json"
-    path.write_text(json.dumps(plan), encoding="utf-8")
-    result = CliRunner().invoke(app, ["check", str(path), str(SAMPLES / "minimal")])
+    path.write_text(json.dumps(plan.plan), encoding="utf-8")
+    result = CliRunner().invoke(app, ["check", str(path), str(beauty)])
     assert result.exit_code == 2
-    assert "replanned at 20:30" in result.stderr
+    assert "replanned at 21:10" in result.stderr

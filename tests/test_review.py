@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import tiny_show
+from conftest import complete_plan, tiny_show
 from typer.testing import CliRunner
 
 from lqplan.actuals import read_actuals
@@ -227,7 +227,7 @@ def test_cli_writes_review_audience_and_model(tmp_path):
 
 def test_cli_write_audience_needs_the_show(tmp_path, actuals):
     plan_path = tmp_path / "plan.json"
-    plan_path.write_text(json.dumps(small_plan()), encoding="utf-8")
+    plan_path.write_text(json.dumps(complete_plan(small_plan())), encoding="utf-8")
     args = ["review", str(plan_path), str(actuals), "--write-audience", str(tmp_path / "a.yaml")]
     result = CliRunner(env=ENV).invoke(app, args)
     assert result.exit_code == 2 and "--show" in result.stderr
@@ -259,7 +259,7 @@ def test_csv_actuals_review_as_the_yaml(tmp_path, actuals):
     from_csv = review(small_plan(), read_actuals(write_text(tmp_path / "a.csv", csv)))
     from_yaml = review(small_plan(), read_actuals(actuals))
     assert from_csv.rows == from_yaml.rows
-    plan_path = write_text(tmp_path / "plan.json", json.dumps(small_plan()))
+    plan_path = write_text(tmp_path / "plan.json", json.dumps(complete_plan(small_plan())))
     result = CliRunner(env=ENV).invoke(app, ["review", str(plan_path), str(tmp_path / "a.csv")])
     assert result.exit_code == 0, result.output
     assert "A Tea A" in result.stderr
@@ -276,7 +276,7 @@ def test_review_reads_what_lqplan_live_records(tmp_path):
     assert "plan: Small | show" in record.read_text(encoding="utf-8")
     with record.open("a", encoding="utf-8") as f:
         f.write('  - {number: 1, sku: A, start: "20:00", end: "20:11", units: 25}\n')
-    plan_path = write_text(tmp_path / "plan.json", json.dumps(plan))
+    plan_path = write_text(tmp_path / "plan.json", json.dumps(complete_plan(plan)))
     result = CliRunner(env=ENV).invoke(app, ["review", str(plan_path), str(record)])
     assert result.exit_code == 0, result.output
     report = review(plan, read_actuals(record))

@@ -1,0 +1,655 @@
+"""plan.json as a typed model (schema `lqplan.plan/1`, docs/plan-json.md): the gate plans pass.
+
+`lqplan plan` writes plain dicts (lqplan.assemble); every command that takes a PLAN.json reads it
+through `read_plan`, which parses the JSON with positions, validates it against `Plan` and the
+checks pydantic cannot make field by field (`plan_problems`: segments numbered in order, clock
+times that agree with the minutes, references to products and promotions the plan lists), and
+reports every problem at once as `plan.json:LINE:COL: error: segments[3].start: …`. Callers keep
+the plain dict (the renderers and templates read dicts): what passes the gate is what they may
+rely on, so a field a consumer reads is a required field here.
+
+Optional sections and keys (`demand`, `replan`, `robust`, the `band`s, `frozen`, `compliance`)
+were added by later lqplan versions or only some plans have them: a plan from an earlier lqplan
+still reads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic.json_schema import WithJsonSchema
+
+from lqplan.errors import Diagnostic, InputError, display_path, sort_diagnostics
+from lqplan.model import (
+    TEAM_ROLES,
+    Code,
+    Language,
+    Model,
+    Objective,
+    Platform,
+    Product,
+    Promotion,
+    Role,
+    _finite,
+    _parse_date,
+)
+from lqplan.validate import _VOCABULARY, _display, _pydantic_diagnostics, _vocabulary
+from lqplan.yamlio import Document
+
+PLAN_SCHEMA = "lqplan.plan/1"
+
+_HHMM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]\Z")
+
+
+def _clock_text(value: Any) -> Any:
+    """A clock time as plan.json writes it, "HH:MM" (kept as text: the plan is not rewritten)."""
+    if not isinstance(value, str) or not _HHMM.match(value):
+        raise ValueError(f"expected a clock time 'HH:MM' (00:00 to 23:59), got {value!r}")
+    return value
+
+
+def _date_text(value: Any) -> Any:
+    _parse_date(value)
+    return value
+
+
+Clock = Annotated[
+    str,
+    BeforeValidator(_clock_text),
+    WithJsonSchema({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$"}),
+]
+Date = Annotated[
+    str, BeforeValidator(_date_text), WithJsonSchema({"type": "string", "format": "date"})
+]
+Text = Annotated[str, Field(max_length=10_000)]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+Minute = Annotated[int, Field(ge=0, le=24 * 60)]  # minutes from the show's start
+Length = Annotated[int, Field(ge=1, le=24 * 60)]
+Count = Annotated[int, Field(ge=0, le=1_000_000_000)]
+Number = Annotated[int, Field(ge=1, le=1_000_000)]
+Cents = Annotated[int, Field(ge=-(10**14), le=10**14)]
+Amount = Annotated[float, BeforeValidator(_finite), Field(ge=-1e12, le=1e12)]  # money, signed
+Price = Annotated[float, BeforeValidator(_finite), Field(ge=0, le=1e12)]
+Units = Annotated[float, BeforeValidator(_finite), Field(ge=0, le=1e12)]
+Level = Annotated[float, BeforeValidator(_finite), Field(ge=-1e12, le=1e12)]  # stock, signed
+Real = Annotated[float, BeforeValidator(_finite), Field(ge=-1e12, le=1e12)]
+Seconds = Annotated[float, BeforeValidator(_finite), Field(ge=0, le=1e9)]
+CartLink = Annotated[int, Field(ge=1, le=9999)]
+Mode = Literal["normal", "flash_sale", "gift", "coupon"]
+
+
+class PlanModel(Model):
+    """Strict like the show files: unknown fields are refused with a 'did you mean'."""
+
+
+# --- show -----------------------------------------------------------------------------------
+
+
+class PlanHost(PlanModel):
+    name: Text
+    role: Literal["host", "co_host"]
+
+
+class PlanKpi(PlanModel):
+    watch_time_seconds: Annotated[float, BeforeValidator(_finite), Field(ge=0, le=1e9)]
+    engagement: Annotated[float, BeforeValidator(_finite), Field(ge=0, le=1)]
+    payment_conversion: Annotated[float, BeforeValidator(_finite), Field(ge=0, le=1)]
+    gpm: Price
+
+
+class InputFile(PlanModel):
+    file: Text
+    sha256: Sha256
+
+
+class PlanShow(PlanModel):
+    title: Text
+    date: Date
+    start: Clock
+    end: Clock
+    minutes: Annotated[int, Field(ge=1, le=24 * 60)]
+    slot_minutes: Annotated[int, Field(ge=1, le=15)]
+    language: Language
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    platform: Platform
+    room: Text | None
+    theme: Text | None
+    objective: Objective
+    stock_reserve: Annotated[float, BeforeValidator(_finite), Field(ge=0, le=0.9)]
+    hosts: list[PlanHost] = Field(min_length=1)
+    team: dict[Literal[TEAM_ROLES], list[Text]]  # type: ignore[valid-type]
+    kpi: PlanKpi
+    inputs: dict[Literal["audience", "catalog", "show", "stock"], InputFile]
+
+
+# --- segments -------------------------------------------------------------------------------
+
+
+class SegmentPrice(PlanModel):
+    list: Price
+    live: Price
+    flash_sale: Price | None
+    after_coupon: Price | None
+
+
+class Quantiles(PlanModel):
+    p10: Amount
+    p50: Amount
+    p90: Amount
+
+
+class SegmentBand(PlanModel):
+    gmv: Quantiles
+    profit: Quantiles
+
+
+class Expected(PlanModel):
+    units: Units
+    promotion_units: Units
+    gmv: Amount
+    profit: Amount
+    pull_value: Amount
+    value_cents: Cents
+    preference_cents: Cents
+    band: SegmentBand | None = Field(None, description="absent in plans of older lqplan")
+
+
+class SegmentStock(PlanModel):
+    available: Count
+    before: Level
+    after: Level
+
+
+ActionKind = Literal[
+    "list_product",
+    "delist_product",
+    "release_stock",
+    "start_flash_sale",
+    "end_flash_sale",
+    "send_coupon",
+    "announce_gift",
+]
+# What each kind of action carries besides the common fields.
+_ACTION_NEEDS: dict[str, tuple[str, ...]] = {
+    "release_stock": ("units",),
+    "start_flash_sale": ("promotion", "price"),
+    "end_flash_sale": ("promotion", "price"),
+    "send_coupon": ("promotion",),
+    "announce_gift": ("promotion",),
+}
+
+
+class Action(PlanModel):
+    """A control-room action: the common fields, and those of its kind (`units`, `promotion`,
+    `price`); other kind-specific keys are kept as they are."""
+
+    model_config = ConfigDict(extra="allow")
+
+    minute: Minute
+    at: Clock
+    team: Literal["control_room"]
+    action: ActionKind
+    sku: Code
+    cart_link: CartLink | None
+    units: Annotated[int, Field(ge=1, le=100_000_000)] | None = None
+    promotion: Code | None = None
+    price: Price | None = None
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> Action:
+        missing = [f for f in _ACTION_NEEDS.get(self.action, ()) if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"a {self.action} action needs {' and '.join(map(repr, missing))}")
+        return self
+
+
+class Segment(PlanModel):
+    number: Number
+    start: Clock
+    end: Clock
+    start_minute: Minute
+    minutes: Length
+    phase: Literal["opening", "encore", "closing", "segment"]
+    sku: Code
+    name: Text
+    brand: Text | None
+    category: Text
+    role: Role
+    cart_link: CartLink | None
+    hosts: list[Text]
+    airing: Annotated[int, Field(ge=1, le=100)]
+    mode: Mode
+    promotion: Code | None
+    promotion_minutes: Length | None
+    price: SegmentPrice
+    expected: Expected
+    stock: SegmentStock
+    actions: list[Action]
+    frozen: bool | None = Field(None, description="replanned plans: the segment aired already")
+
+
+# --- the rest of plan.json ------------------------------------------------------------------
+
+
+class PlanBreak(PlanModel):
+    at: Clock
+    minute: Minute
+    minutes: Annotated[int, Field(ge=1, le=240)]
+    label: Text | None
+
+
+class LuckyBagDrop(PlanModel):
+    id: Code
+    prize: Text
+    winners: Annotated[int, Field(ge=1)]
+    entry: Text
+    at: Clock
+    minute: Minute
+    countdown_minutes: Annotated[int, Field(ge=1, le=60)]
+    draw_at: Clock
+    retention_value: Amount
+    prize_cost: Amount
+    value_cents: Cents
+    frozen: bool | None = Field(None, description="replanned plans: the drop happened already")
+
+
+class TotalsBand(PlanModel):
+    level: Annotated[float, BeforeValidator(_finite), Field(gt=0, lt=1)]
+    source: Literal["default", "model"]
+    draws: Annotated[int, Field(ge=1, le=1_000_000)]
+    gmv: Quantiles
+    profit: Quantiles
+
+
+class Totals(PlanModel):
+    segments: Count
+    units: Units
+    gmv: Amount
+    profit: Amount
+    pull_value: Amount
+    lucky_bag_retention_value: Amount
+    lucky_bag_prize_cost: Amount
+    value_cents: Cents
+    preference_cents: Cents
+    band: TotalsBand | None = Field(None, description="absent in plans of older lqplan")
+
+
+class StockUse(PlanModel):
+    sku: Code
+    units: Count
+    available: Count
+    planned_units: Units
+    remaining: Level
+
+
+class ModelSize(PlanModel):
+    """The model's size: the full CP-SAT model's constraints, or the window search's windows."""
+
+    options: Count | None = None
+    bag_drops: Count | None = None
+    constraints: Count | None = None
+    windows: Count | None = None
+
+
+class SolverReport(PlanModel):
+    status: Literal["optimal", "feasible"]
+    objective_cents: Cents
+    bound_cents: Cents | None
+    gap_percent: Real | None
+    seconds: Seconds | None
+    build_seconds: Seconds | None
+    time_limit: Seconds
+    seed: int
+    workers: Annotated[int, Field(ge=1, le=10_000)]
+    deterministic: bool
+    model: ModelSize
+    returned_hint: bool
+    uplift_percent: Real | None
+    robust_objective_cents: Cents | None = Field(None, description="--robust: the mean objective")
+
+
+class BaselineSegment(PlanModel):
+    start: Clock
+    sku: Code
+    minutes: Length
+    mode: Mode
+    promotion: Code | None
+
+
+class Baseline(PlanModel):
+    name: Literal["greedy"]
+    feasible: bool
+    value_cents: Cents | None
+    segments: list[BaselineSegment]
+
+
+class PlanProduct(Product):
+    """Catalog facts of a product on air, as the catalog gives them, with its stock's limits."""
+
+    per_buyer_limit: Annotated[int, Field(ge=1)] | None = None
+    batch_size: Annotated[int, Field(ge=1)] | None = None
+
+
+class ViewerPoint(PlanModel):
+    minute: Minute
+    viewers: Count
+
+
+class Finding(PlanModel):
+    file: Text
+    line: Count
+    column: Count
+    severity: Literal["error", "warning", "info"]
+    path: Text
+    message: Text
+
+
+class Coefficients(PlanModel):
+    decay: Real
+    repeat_factor: Real
+    price_elasticity: Real
+    flash_sale_lift: Real
+    coupon_lift: Real
+    gift_lift: Real
+
+
+class PlannedCoefficients(Coefficients):
+    discount_slope: Real
+    time_slope: Real
+
+
+class ModelRef(PlanModel):
+    id: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]
+    file: Text
+    sha256: Sha256
+
+
+class Conversion(PlanModel):
+    planned: Annotated[float, BeforeValidator(_finite), Field(ge=0, le=1e6)]
+    prior: Annotated[float, BeforeValidator(_finite), Field(ge=0, le=1e6)]
+
+
+class DemandProvenance(PlanModel):
+    source: Literal["files", "model"]
+    model: ModelRef | None
+    viewer_curve: Literal["files", "model"]
+    coefficients: PlannedCoefficients
+    prior: Coefficients
+    conversion: dict[Code, dict[Code, Conversion]]
+
+
+# --- replan and robust sections (docs/actuals.md, docs/learn.md) -----------------------------
+
+
+class ActualsRef(PlanModel):
+    file: Text
+    sha256: Sha256
+
+
+class CategoryFactor(PlanModel):
+    category: Text
+    expected_units: Units
+    observed_units: Units
+    factor: Real
+
+
+class Pulled(PlanModel):
+    sku: Code
+    reason: Text
+
+
+class RuleChange(PlanModel):
+    rule: Text
+    status: Literal["dropped", "adjusted"]
+    reason: Text
+    past: Literal["met", "missed", "used"] | None
+
+
+class SegmentRef(PlanModel):
+    number: Number
+    start: Clock
+    start_minute: Minute
+    minutes: Length
+    mode: Mode
+    promotion: Code | None
+    value_cents: Cents
+
+
+class SegmentChange(PlanModel):
+    sku: Code
+    airing: Annotated[int, Field(ge=1, le=100)]
+    kinds: list[Literal["moved", "dropped", "added", "length_changed", "promotion_changed"]]
+    before: SegmentRef | None
+    after: SegmentRef | None
+    value_change_cents: Cents | None
+    note: Text | None
+
+
+class PromotionMove(PlanModel):
+    promotion: Code
+    kind: Text
+    a: list[Text]
+    b: list[Text]
+
+
+class DropChange(PlanModel):
+    id: Code
+    kind: Text
+    at: Clock
+
+
+class Replan(PlanModel):
+    at: Clock
+    cut: Clock
+    cut_minute: Minute
+    actuals: ActualsRef
+    viewer_ratio: Real
+    conversion: list[CategoryFactor]
+    pulled: list[Pulled]
+    rules: list[RuleChange]
+    changes: list[SegmentChange]
+    promotions: list[PromotionMove]
+    lucky_bags: list[DropChange]
+    value: dict[str, Cents | None]
+    notes: list[Text]
+
+
+class RobustSide(PlanModel):
+    value_cents: Cents
+    mean_value_cents: Cents
+    band: TotalsBand | None = None
+
+
+class Robust(PlanModel):
+    draws: Annotated[int, Field(ge=1, le=100_000)]
+    mean_value_cents: Cents | None = None
+    robust_plan: RobustSide | None = None
+    point_plan: RobustSide | None = None
+
+
+class Plan(PlanModel):
+    """plan.json (docs/plan-json.md)."""
+
+    schema_: Literal["lqplan.plan/1"] = Field(alias="schema")
+    generator: Text
+    show: PlanShow
+    segments: list[Segment]
+    breaks: list[PlanBreak]
+    lucky_bags: list[LuckyBagDrop]
+    totals: Totals
+    stock_use: list[StockUse]
+    solver: SolverReport
+    baseline: Baseline | None
+    products: dict[Code, PlanProduct]
+    promotions: list[Promotion]
+    viewer_curve: list[ViewerPoint] = Field(min_length=1)
+    compliance: list[Finding] = Field(
+        default_factory=list, description="absent in plans assembled through the Python API"
+    )
+    demand: DemandProvenance | None = Field(None, description="absent in plans of older lqplan")
+    replan: Replan | None = Field(None, description="replanned plans only")
+    robust: Robust | None = Field(None, description="plan --robust only")
+
+
+_VOCABULARY.setdefault("plan", sorted(_vocabulary(Plan)))
+
+
+# --- what pydantic cannot check field by field ----------------------------------------------
+
+
+def _clock(start: str, minute: int) -> str:
+    hours, minutes = map(int, start.split(":"))
+    total = (hours * 60 + minutes + minute) % 1440
+    return f"{total // 60:02d}:{total % 60:02d}"
+
+
+Problem = tuple[tuple[str | int, ...], str]  # (path in plan.json, message)
+
+
+def plan_problems(plan: Plan) -> list[Problem]:
+    """Every inconsistency between fields that consumers rely on agreeing."""
+    show = plan.show
+    out: list[Problem] = []
+
+    def clock(where: tuple[str | int, ...], given: str, minute: int) -> None:
+        """A clock time must be the show's start + its minute."""
+        if given != _clock(show.start, minute):
+            out.append((where, f"must be {_clock(show.start, minute)}: start + {minute} min"))
+
+    clock(("show", "end"), show.end, show.minutes)
+    promotions = {p.id: p.type for p in plan.promotions}
+    end = 0
+    for i, seg in enumerate(plan.segments):
+        where: tuple[str | int, ...] = ("segments", i)
+        if seg.number != i + 1:
+            out.append(((*where, "number"), f"must be {i + 1}: segments are numbered in order"))
+        clock((*where, "start"), seg.start, seg.start_minute)
+        clock((*where, "end"), seg.end, seg.start_minute + seg.minutes)
+        if seg.start_minute < end:
+            out.append(((*where, "start_minute"), "overlaps the segment before"))
+        end = seg.start_minute + seg.minutes
+        if end > show.minutes:
+            out.append(((*where, "minutes"), f"ends after the show's {show.minutes} minutes"))
+        if seg.sku not in plan.products:
+            out.append(((*where, "sku"), f"{seg.sku!r} is not among the plan's products"))
+        if seg.mode == "normal" and seg.promotion is not None:
+            out.append(((*where, "promotion"), "must be null in normal mode"))
+        elif seg.mode != "normal" and promotions.get(seg.promotion or "") != seg.mode:
+            message = f"no {seg.mode} promotion {seg.promotion!r} in the plan's promotions"
+            out.append(((*where, "promotion"), message))
+        for j, act in enumerate(seg.actions):
+            clock((*where, "actions", j, "at"), act.at, act.minute)
+    for i, drop in enumerate(plan.lucky_bags):
+        if promotions.get(drop.id) != "lucky_bag":
+            message = f"{drop.id!r} is not a lucky bag of the plan's promotions"
+            out.append((("lucky_bags", i, "id"), message))
+        clock(("lucky_bags", i, "at"), drop.at, drop.minute)
+    if plan.totals.segments != len(plan.segments):
+        out.append((("totals", "segments"), f"must be {len(plan.segments)}, the segments"))
+    return out
+
+
+def _read_otherwise(given: Any, read: Any, where: tuple[str | int, ...] = ()) -> list[Problem]:
+    """Where the model read a value as something else than the file says (the show files' `sku:
+    0123` leniency turns a number into text): the callers get the file's data, so it must be
+    what the model says it is."""
+    if isinstance(given, dict) and isinstance(read, dict):
+        return [p for k in given for p in _read_otherwise(given[k], read.get(k), (*where, k))]
+    if isinstance(given, list) and isinstance(read, list) and len(given) == len(read):
+        return [
+            p
+            for i, (a, b) in enumerate(zip(given, read, strict=True))
+            for p in _read_otherwise(a, b, (*where, i))
+        ]
+    if given == read and isinstance(given, bool) == isinstance(read, bool):
+        return []
+    kind = {str: "a string", bool: "true or false", type(None): "null"}.get(type(read))
+    expected = kind or json.dumps(read, ensure_ascii=False)
+    return [(where, f"expected {expected}, got {json.dumps(given, ensure_ascii=False)}")]
+
+
+# --- the edge -------------------------------------------------------------------------------
+
+
+def _located(path: Path, name: str, data: Any) -> Document:
+    """Positions for `data` (parsed as JSON): JSON is YAML, and lqplan's YAML reader records the
+    line and column of every value. Where YAML reads it otherwise (tabs, NaN), no positions."""
+    from lqplan.load import read_yaml
+
+    try:
+        doc = read_yaml(path)
+    except InputError:
+        return Document(name, data)
+    return doc if doc.data == data else Document(name, data)
+
+
+def read_plan(path: Path) -> dict[str, Any]:
+    """Read a plan.json (for check, render, replan, ...); InputError listing every problem when
+    it is not one this lqplan can use. Returns the plan as plain data."""
+    from lqplan.load import read_text
+
+    name = display_path(path)
+    try:
+        data = json.loads(read_text(path))
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            [Diagnostic(name, exc.lineno, exc.colno, "error", "", f"invalid JSON: {exc.msg}")]
+        ) from None
+    schema = data.get("schema") if isinstance(data, dict) else None
+    if not isinstance(schema, str) or not schema.startswith("lqplan.plan/"):
+        message = "not an lqplan plan (no 'schema: lqplan.plan/…')"
+        raise InputError([Diagnostic(name, 1, 1, "error", "schema", message)])
+    doc = _located(path, name, data)
+    if schema != PLAN_SCHEMA:
+        line, column = doc.locate(("schema",))
+        message = f"{schema!r}: this lqplan reads {PLAN_SCHEMA} (plan it again with this version)"
+        raise InputError([Diagnostic(name, line, column, "error", "schema", message)])
+    check_plan_data(data, doc)
+    return data
+
+
+def check_plan_data(data: Any, doc: Document | None = None) -> Plan:
+    """Validate plan data against the model and its cross-field checks; InputError otherwise.
+    `doc` locates the problems (without one, at 1:1 of "plan.json")."""
+    doc = doc if doc is not None else Document("plan.json", data)
+    try:
+        plan = Plan.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(sort_diagnostics(_pydantic_diagnostics("plan", doc, exc))) from None
+    problems = _read_otherwise(data, plan_data(plan)) or plan_problems(plan)
+    if problems:
+        diagnostics = []
+        for where, message in problems:
+            line, column = doc.locate(where)
+            diagnostics.append(
+                Diagnostic(doc.file, line, column, "error", _display(where), message)
+            )
+        raise InputError(sort_diagnostics(diagnostics))
+    return plan
+
+
+def plan_data(plan: Plan) -> dict[str, Any]:
+    """The model back as plan.json's data: what was read, unchanged."""
+    return plan.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+def plan_schema() -> dict[str, Any]:
+    """A draft-07 JSON Schema of plan.json."""
+    from lqplan.schema import draft07
+
+    return draft07(Plan, "plan")
+
+
+__all__ = [
+    "PLAN_SCHEMA",
+    "Plan",
+    "check_plan_data",
+    "plan_data",
+    "plan_problems",
+    "plan_schema",
+    "read_plan",
+]
