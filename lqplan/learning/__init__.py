@@ -26,10 +26,9 @@ from lqplan.validate import ShowInputs
 
 def learn_history(shows: list[PastShow], *, deterministic: bool = False) -> dict[str, Any]:
     """The MODEL (as data) fitted to past shows, oldest first."""
-    rows, skipped = history_rows(shows)
-    if not rows:
-        reasons = "; ".join(s.format() for s in skipped) or "no past show"
-        raise InputError([Diagnostic("history", message=f"nothing to learn from: {reasons}")])
+    if not shows:
+        raise InputError([Diagnostic("history", message="no past show to learn from")])
+    rows = history_rows(shows)
     return learn(rows, deterministic=deterministic)
 
 

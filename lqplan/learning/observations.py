@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lqplan.demand import interpolate
-from lqplan.errors import display_path
-from lqplan.learning.history import PastShow, Skipped
+from lqplan.learning.history import PastShow
 from lqplan.model import parse_clock
 
 # A feature's family is the part of its name before '['.
@@ -70,33 +69,14 @@ class ShowData:
     notes: list[str] = field(default_factory=list)
 
 
-def history_rows(shows: list[PastShow]) -> tuple[list[ShowData], list[Skipped]]:
-    """The rows of every show that can give them, and a line for each that cannot.
+def history_rows(shows: list[PastShow]) -> list[ShowData]:
+    """The rows of every past show, priors rescaled to the latest files (reference_priors).
 
-    plan.json is lqplan's own file, but one edited by hand may miss a field its actuals need
-    (a product's price, a segment's minute): that show is skipped, named, not a traceback."""
-    usable, skipped = [], []
-    for past in shows:
-        try:
-            reference_priors([past])
-            usable.append(past)
-        except (AttributeError, KeyError, TypeError, ValueError) as exc:
-            skipped.append(Skipped(display_path(past.folder), _unusable_plan(exc)))
-    reference = reference_priors(usable)
-    rows = []
-    for past in usable:
-        try:
-            rows.append(show_data(past, reference))
-        except (AttributeError, KeyError, IndexError, TypeError, ValueError) as exc:
-            skipped.append(Skipped(display_path(past.folder), _unusable_plan(exc)))
-    return rows, skipped
-
-
-def _unusable_plan(exc: Exception) -> str:
-    return (
-        f"plan.json cannot be read with its actuals ({type(exc).__name__}: {exc}); "
-        "was it edited by hand?"
-    )
+    plan.json is checked against its model when it is read (lqplan.planfile) and the actuals
+    against the plan, so every show read gives rows; a show without units still gives its
+    viewer readings."""
+    reference = reference_priors(shows)
+    return [show_data(past, reference) for past in shows]
 
 
 def reference_priors(shows: list[PastShow]) -> dict[str, float]:

@@ -24,8 +24,7 @@ from lqplan.learning.observations import ShowData, history_rows
 def history_data(folders: Sequence[Path]) -> tuple[list[ShowData], list[Skipped]]:
     """Every usable past show under `folders` as regression rows, oldest first, and the skips."""
     shows, skipped = read_history(folders)
-    rows, unusable = history_rows(shows)
-    return rows, skipped + unusable
+    return history_rows(shows), skipped
 
 
 def _child(folders: Sequence[Path]) -> tuple[str, Any]:
