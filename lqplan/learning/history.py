@@ -54,30 +54,43 @@ class Skipped:
 
 def read_history(folders: Sequence[Path]) -> tuple[list[PastShow], list[Skipped]]:
     """Every usable past show under `folders`, oldest first, and the folders skipped."""
-    shows: list[PastShow] = []
+    candidates, skipped = show_folders(folders)
+    shows, unusable = read_shows(candidates)
+    return sorted(shows, key=lambda s: s.order), skipped + unusable
+
+
+def show_folders(folders: Sequence[Path]) -> tuple[list[tuple[Path, str]], list[Skipped]]:
+    """The folders that may hold a past show, each with its label, and those that cannot."""
+    candidates: list[tuple[Path, str]] = []
     skipped: list[Skipped] = []
     seen: set[Path] = set()
     for folder in folders:
         if not folder.is_dir():
             skipped.append(Skipped(display_path(folder), "not a folder"))
             continue
-        if (folder / "plan.json").is_file():
-            candidates = [folder]
-        else:
-            candidates = sorted(p for p in folder.iterdir() if p.is_dir())
-            if not candidates:
+        inside = [folder] if (folder / "plan.json").is_file() else []
+        if not inside:
+            inside = sorted(p for p in folder.iterdir() if p.is_dir())
+            if not inside:
                 skipped.append(Skipped(display_path(folder), "no show folders inside"))
-        for candidate in candidates:
+        top = folder.resolve().name
+        for candidate in inside:
             key = candidate.resolve()
-            if key in seen:
-                continue
-            seen.add(key)
-            show = _read_one(candidate, skipped)
-            if show is not None:
-                top = folder.resolve().name
+            if key not in seen:
+                seen.add(key)
                 label = top if candidate == folder else f"{top}/{candidate.name}"
-                shows.append(replace(show, label=label))
-    shows.sort(key=lambda s: s.order)
+                candidates.append((candidate, label))
+    return candidates, skipped
+
+
+def read_shows(candidates: Sequence[tuple[Path, str]]) -> tuple[list[PastShow], list[Skipped]]:
+    """The past shows of `candidates` (show_folders), in their order, and those unusable."""
+    shows: list[PastShow] = []
+    skipped: list[Skipped] = []
+    for candidate, label in candidates:
+        show = _read_one(candidate, skipped)
+        if show is not None:
+            shows.append(replace(show, label=label))
     return shows, skipped
 
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 import multiprocessing
 import signal
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from lqplan.errors import Diagnostic, InputError
-from lqplan.learning.history import Skipped, read_history
+from lqplan.learning.history import Skipped, read_history, read_shows, show_folders
 from lqplan.learning.observations import ShowData, history_rows
+from lqplan.yamlio import Document
 
 
 def history_data(folders: Sequence[Path]) -> tuple[list[ShowData], list[Skipped]]:
@@ -27,11 +29,23 @@ def history_data(folders: Sequence[Path]) -> tuple[list[ShowData], list[Skipped]
     return history_rows(shows), skipped
 
 
-def _child(folders: Sequence[Path]) -> tuple[str, Any]:
+# The child starts reading at once; the parent first spends about as long importing statsmodels
+# as reading a dozen or two shows, so the child takes this share of the shows.
+CHILD_SHARE = 0.75
+
+
+def _child(candidates: Sequence[tuple[Path, str]]) -> tuple[str, Any]:
     # Exceptions cross the process boundary as data: InputError's diagnostics would not survive
     # pickling the exception itself.
     try:
-        return "ok", history_data(folders)
+        shows, skipped = read_shows(candidates)
+        # The positions of every value in each ACTUALS file were for its messages, now given:
+        # not worth pickling back.
+        light = [
+            replace(s, actuals=replace(s.actuals, doc=Document(s.actuals.doc.file, None)))
+            for s in shows
+        ]
+        return "ok", (light, skipped)
     except InputError as exc:
         return "input", exc.diagnostics
 
@@ -46,18 +60,26 @@ def _warm() -> None:
 
 
 def prefetched_history_data(folders: Sequence[Path]) -> tuple[list[ShowData], list[Skipped]]:
-    """history_data(folders), read in a forked child while this process imports statsmodels."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    """history_data(folders), most shows read in a forked child while this process imports
+    statsmodels and then reads the rest."""
+    candidates, skipped = show_folders(folders)
+    if "fork" not in multiprocessing.get_all_start_methods() or len(candidates) < 2:
         _warm()
-        return history_data(folders)
-    pool = multiprocessing.get_context("fork").Pool(1, initializer=_quiet)
-    try:
-        pending = pool.apply_async(_child, (list(folders),))
-        _warm()
-        kind, value = pending.get()
-    finally:
-        pool.terminate()  # at once, also on Ctrl-C: the child holds nothing worth finishing
-        pool.join()
-    if kind == "input":
-        raise InputError(list[Diagnostic](value))
-    return value  # type: ignore[no-any-return]
+        shows, unusable = read_shows(candidates)
+    else:
+        split = max(1, min(len(candidates) - 1, round(len(candidates) * CHILD_SHARE)))
+        pool = multiprocessing.get_context("fork").Pool(1, initializer=_quiet)
+        try:
+            pending = pool.apply_async(_child, (candidates[:split],))
+            _warm()
+            mine, my_skips = read_shows(candidates[split:])
+            kind, value = pending.get()
+        finally:
+            pool.terminate()  # at once, also on Ctrl-C: the child holds nothing worth finishing
+            pool.join()
+        if kind == "input":
+            raise InputError(list[Diagnostic](value))
+        theirs, their_skips = value
+        shows, unusable = [*theirs, *mine], [*their_skips, *my_skips]
+    shows.sort(key=lambda s: s.order)
+    return history_rows(shows), skipped + unusable
