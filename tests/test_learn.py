@@ -8,6 +8,7 @@ import math
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import SAMPLES
 from typer.testing import CliRunner
@@ -548,23 +549,46 @@ def test_the_time_into_show_effect_counts_from_the_start_of_the_whole_show():
     assert whole.time_weight(60) == pytest.approx(math.exp(0.1))
 
 
-def test_the_leave_one_out_refit_is_the_statsmodels_fit(tmp_path, minimal_plan, files):
-    """Leave-one-out refits run Newton's method in numpy from the full fit: the same estimates,
-    standard errors and dispersion as statsmodels' GLM on the same shows."""
+def test_the_fit_is_the_statsmodels_fit(tmp_path, minimal_plan, files):
+    """learn's Newton's method gives statsmodels' GLM estimates, covariance, dispersion and
+    deviance, on the whole history and on every leave-one-out fold."""
     import numpy as np
 
-    from lqplan.learning.fit import design, fit, refit
+    from lqplan.learning.fit import design, fit, fit_statsmodels, refit
     from lqplan.learning.observations import history_rows
 
     shows, _ = read_history([history(tmp_path, minimal_plan, known_market(files), range(4))])
-    rows = history_rows(shows)
-    table = design(rows)
+    table = design(history_rows(shows))
     full = fit(table)
-    for held in range(len(rows)):
-        mask = np.ones(len(rows), dtype=bool)
+    everything = np.ones(len(shows), dtype=bool)
+    folds = [everything]
+    for held in range(len(shows)):
+        mask = everything.copy()
         mask[held] = False
-        ours, theirs = refit(table, mask, full), fit(table, mask, start=full.params)
-        assert ours.converged
+        folds.append(mask)
+    for mask in folds:
+        ours = fit(table, mask) if mask is everything else refit(table, mask, full)
+        theirs = fit_statsmodels(table, mask)
+        assert ours.converged and theirs.converged
         assert np.allclose(ours.params, theirs.params, atol=1e-8)
         assert np.allclose(ours.cov, theirs.cov, atol=1e-8)
         assert ours.dispersion == pytest.approx(theirs.dispersion)
+        assert ours.deviance == pytest.approx(theirs.deviance)
+
+
+def test_where_newton_does_not_converge_statsmodels_fits(
+    tmp_path, minimal_plan, files, monkeypatch
+):
+    import lqplan.learning.fit as fit_module
+
+    shows, _ = read_history([history(tmp_path, minimal_plan, files, range(1))])
+    from lqplan.learning.observations import history_rows
+
+    table = fit_module.design(history_rows(shows))
+    real = fit_module._newton
+    monkeypatch.setattr(
+        fit_module, "_newton", lambda *a, **k: replace(real(*a, **k), converged=False)
+    )
+    result = fit_module.fit(table)
+    reference = fit_module.fit_statsmodels(table, np.ones(1, dtype=bool))
+    assert result.converged and (result.params == reference.params).all()

@@ -178,16 +178,79 @@ def design(shows: list[ShowData], names: list[str] | None = None) -> Design:
 
 def fit(shows: list[ShowData] | Design, mask: Any = None, start: Any = None) -> Fit:
     """The posterior mode and covariance of the corrections, from every uncensored row (of the
-    shows `mask` keeps, when given: an array of show indices' booleans)."""
+    shows `mask` keeps, when given: a boolean per show), by Newton's method (`_newton`); where
+    that does not converge, by statsmodels' GLM (`fit_statsmodels`, the reference)."""
+    d = shows if isinstance(shows, Design) else design(shows)
+    mask = np.ones(len(d.censored), dtype=bool) if mask is None else mask
+    result = _newton(d, mask, start)
+    return result if result.converged else fit_statsmodels(d, mask, start)
+
+
+def refit(table: Design, mask: np.ndarray, full: Fit) -> Fit:
+    """The fit on the shows `mask` keeps, started from `full`'s estimates (leave-one-out)."""
+    return fit(table, mask, start=full.params)
+
+
+def _newton(d: Design, mask: np.ndarray, start: Any, steps: int = 100) -> Fit:
+    """Newton's method with step halving on the penalised Poisson log-likelihood that
+    statsmodels' GLM maximises on the augmented data (the data rows and one pseudo-row per
+    prior): the same estimates, covariance and dispersion to 1e-8 (tests/test_learn.py checks
+    it on every fit it makes), in a few lines of numpy. lqplan does not import statsmodels for
+    it: the import alone takes 1.2 s, a third of what learning from 60 shows may take. The
+    log-likelihood is concave, so from 0 (the files' model) the steps reach its one maximum."""
+    rows = mask[d.show]
+    X, y, offset = d.X[rows], d.y[rows], d.offset[rows]
+    c = np.array([1 / PRIOR_SD[family(name)] ** 2 for name in d.names])
+    b = np.zeros(len(d.names)) if start is None else np.asarray(start, dtype=float).copy()
+
+    def loglike(beta: np.ndarray) -> float:
+        eta = np.minimum(offset + X @ beta, 700.0)
+        prior = np.minimum(beta, 700.0)
+        return float(y @ eta - np.exp(eta).sum() + c @ prior - (c * np.exp(prior)).sum())
+
+    converged = False
+    iterations = 0
+    current = loglike(b)
+    for iterations in range(1, steps + 1):  # noqa: B007 (the count is reported)
+        mu = np.exp(np.minimum(offset + X @ b, 700.0))
+        prior_mu = c * np.exp(np.minimum(b, 700.0))
+        gradient = X.T @ (y - mu) + (c - prior_mu)
+        hessian = (X * mu[:, None]).T @ X + np.diag(prior_mu)
+        step = np.linalg.solve(hessian, gradient)
+        t = 1.0
+        while t > 1e-8:  # halve until the step does not go downhill
+            trial = loglike(b + t * step)
+            if trial >= current - 1e-12 * max(1.0, abs(current)):
+                break
+            t /= 2
+        b = b + t * step
+        current = loglike(b)
+        if np.max(np.abs(t * step)) < 1e-9:
+            converged = True
+            break
+    mu = np.exp(np.minimum(offset + X @ b, 700.0))
+    hessian = (X * mu[:, None]).T @ X + np.diag(c * np.exp(np.minimum(b, 700.0)))
+    n, p = len(y), len(b)
+    pearson = float(np.sum((y - mu) ** 2 / np.maximum(mu, 1e-12))) if n else 0.0
+    dispersion = max(1.0, pearson / max(1, n - p)) if n > p else 1.0
+    cov = np.linalg.inv(hessian) * dispersion
+    deviance = float(2 * np.sum(_xlogy(y, y / np.maximum(mu, 1e-300)) - (y - mu))) if n else 0.0
+    converged = converged and bool(np.all(np.isfinite(b)) and np.all(np.isfinite(cov)))
+    censored = int(d.censored[mask].sum())
+    return Fit(d.names, b, cov, converged, iterations, deviance, dispersion, n, censored)
+
+
+def fit_statsmodels(d: Design, mask: np.ndarray, start: Any = None) -> Fit:
+    """The same fit by statsmodels' GLM (Poisson family, the priors as pseudo-rows): the
+    reference `_newton` is tested against, and the fallback where Newton does not converge."""
     from statsmodels.genmod import families
     from statsmodels.genmod.generalized_linear_model import GLM
 
-    d = shows if isinstance(shows, Design) else design(shows)
     names = d.names
     p = len(names)
-    rows = np.ones(len(d.y), dtype=bool) if mask is None else mask[d.show]
+    rows = mask[d.show]
     n = int(rows.sum())
-    censored = int(d.censored.sum() if mask is None else d.censored[mask].sum())
+    censored = int(d.censored[mask].sum())
     precision = np.array([1 / PRIOR_SD[family(name)] ** 2 for name in names])
     X = np.vstack([d.X[rows], np.eye(p)])
     y = np.concatenate([d.y[rows], precision])
@@ -195,12 +258,7 @@ def fit(shows: list[ShowData] | Design, mask: Any = None, start: Any = None) -> 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # non-integer pseudo-counts; convergence is read below
         model = GLM(y, X, family=families.Poisson(), offset=offset)
-        # Newton's method with the analytic Hessian: the same estimates and standard errors as
-        # IRLS to 1e-9, without a pseudo-inverse of the whole design every iteration (0.86 ->
-        # 0.53 s on 60 shows); the log-likelihood is concave, so from 0 (the files) it converges.
-        result = model.fit(start_params=start, method="newton", maxiter=100, tol=1e-10, disp=0)
-        if not result.mle_retvals.get("converged", False):
-            result = model.fit(start_params=start, maxiter=100, tol=1e-9)  # IRLS, to be sure
+        result = model.fit(start_params=start, maxiter=100, tol=1e-9)  # IRLS
     params = np.asarray(result.params, dtype=float)
     mu = np.asarray(result.mu, dtype=float)[:n]
     obs = y[:n]
@@ -211,48 +269,9 @@ def fit(shows: list[ShowData] | Design, mask: Any = None, start: Any = None) -> 
     deviance = (
         float(2 * np.sum(_xlogy(obs, obs / np.maximum(mu, 1e-300)) - (obs - mu))) if n else 0.0
     )
-    retvals = getattr(result, "mle_retvals", None) or {}
-    converged = bool(retvals.get("converged", getattr(result, "converged", False)))
-    converged = converged and bool(np.all(np.isfinite(params)))
-    iterations = int(
-        retvals.get("iterations", (getattr(result, "fit_history", None) or {}).get("iteration", 0))
-    )
+    converged = bool(getattr(result, "converged", False)) and bool(np.all(np.isfinite(params)))
+    iterations = int((getattr(result, "fit_history", None) or {}).get("iteration", 0))
     return Fit(names, params, cov, converged, iterations, deviance, dispersion, n, censored)
-
-
-def refit(table: Design, mask: np.ndarray, full: Fit, steps: int = 8) -> Fit:
-    """The fit on the shows `mask` keeps, by Newton's method from `full`'s estimates: the same
-    penalised Poisson likelihood statsmodels maximises in `fit`, in a few lines of numpy, because
-    leaving one show of many out moves the optimum a little and a statsmodels model costs more
-    to set up (its rank check alone) than the steps from so close (tests/test_learn.py checks
-    both agree). Stops when a step moves no estimate by more than 1e-9."""
-    rows = mask[table.show]
-    X, y, offset = table.X[rows], table.y[rows], table.offset[rows]
-    precision = np.array([1 / PRIOR_SD[family(name)] ** 2 for name in table.names])
-    b = full.params.copy()
-    converged = False
-    iterations = 0
-    for iterations in range(1, steps + 1):  # noqa: B007 (the count is reported)
-        mu = np.exp(offset + X @ b)
-        # The prior pseudo-rows: expected precision × e^b, observed precision.
-        prior_mu = precision * np.exp(b)
-        gradient = X.T @ (y - mu) + (precision - prior_mu)
-        hessian = (X * mu[:, None]).T @ X + np.diag(prior_mu)
-        step = np.linalg.solve(hessian, gradient)
-        b = b + step
-        if np.max(np.abs(step)) < 1e-9:
-            converged = True
-            break
-    mu = np.exp(offset + X @ b)
-    prior_mu = precision * np.exp(b)
-    hessian = (X * mu[:, None]).T @ X + np.diag(prior_mu)
-    n, p = len(y), len(b)
-    pearson = float(np.sum((y - mu) ** 2 / np.maximum(mu, 1e-12))) if n else 0.0
-    dispersion = max(1.0, pearson / max(1, n - p)) if n > p else 1.0
-    cov = np.linalg.inv(hessian) * dispersion
-    deviance = float(2 * np.sum(_xlogy(y, y / np.maximum(mu, 1e-300)) - (y - mu))) if n else 0.0
-    censored = int(table.censored[mask].sum())
-    return Fit(table.names, b, cov, converged, iterations, deviance, dispersion, n, censored)
 
 
 def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:

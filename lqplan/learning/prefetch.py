@@ -1,11 +1,11 @@
-"""Read a history while the statistics library loads: the two longest parts of `lqplan learn`.
+"""Read a history on both cores: the longest part of `lqplan learn`.
 
-Importing statsmodels (it brings scipy.stats and pandas) takes about a second, and so does
-reading 60 shows of per-minute ACTUALS; both are Python and hold the interpreter's lock, so
-threads do not overlap them, but a forked child reads while the parent imports (60 shows: 4.2 s
-→ see BENCHMARKS.md). The child ignores Ctrl-C (the terminal sends it to the whole process
-group): the parent takes it, stops the child at once and exits 130 as every command does. Where
-fork is not available, everything runs in this process, one after the other.
+Reading 60 shows of per-minute ACTUALS and their plans, each checked field by field, takes one
+to two seconds of Python, which holds the interpreter's lock, so threads would not share it: a
+forked child reads half the shows while the parent reads the other half (BENCHMARKS.md). The
+child ignores Ctrl-C (the terminal sends it to the whole process group): the parent takes it,
+stops the child at once and exits 130 as every command does. Where fork is not available, or
+for a single show, everything runs in this process.
 """
 
 from __future__ import annotations
@@ -29,9 +29,7 @@ def history_data(folders: Sequence[Path]) -> tuple[list[ShowData], list[Skipped]
     return history_rows(shows), skipped
 
 
-# The child starts reading at once; the parent first spends about as long importing statsmodels
-# as reading a dozen or two shows, so the child takes this share of the shows.
-CHILD_SHARE = 0.75
+CHILD_SHARE = 0.5  # of the shows, read by the child; the parent reads the rest meanwhile
 
 
 def _child(candidates: Sequence[tuple[Path, str]]) -> tuple[str, Any]:
@@ -55,23 +53,16 @@ def _quiet() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _warm() -> None:
-    import statsmodels.genmod.generalized_linear_model  # noqa: F401
-
-
 def prefetched_history_data(folders: Sequence[Path]) -> tuple[list[ShowData], list[Skipped]]:
-    """history_data(folders), most shows read in a forked child while this process imports
-    statsmodels and then reads the rest."""
+    """history_data(folders), half the shows read in a forked child, half in this process."""
     candidates, skipped = show_folders(folders)
     if "fork" not in multiprocessing.get_all_start_methods() or len(candidates) < 2:
-        _warm()
         shows, unusable = read_shows(candidates)
     else:
         split = max(1, min(len(candidates) - 1, round(len(candidates) * CHILD_SHARE)))
         pool = multiprocessing.get_context("fork").Pool(1, initializer=_quiet)
         try:
             pending = pool.apply_async(_child, (candidates[:split],))
-            _warm()
             mine, my_skips = read_shows(candidates[split:])
             kind, value = pending.get()
         finally:
