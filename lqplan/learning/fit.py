@@ -17,9 +17,10 @@ curvature inside one segment).
 
 Shrinkage: each coefficient has a normal prior centred on 0 (`PRIOR_SD`), written as Poisson
 pseudo-observations (a row with that one feature, `1/sd²` expected and observed units, whose
-log-likelihood has its peak at 0 and curvature `1/sd²`). statsmodels' GLM fits the augmented data
-by IRLS, so its estimates are the posterior mode and its standard errors the posterior's (scaled
-by the Pearson dispersion when the sales are more variable than Poisson). A short history gives
+log-likelihood has its peak at 0 and curvature `1/sd²`). Newton's method maximises the augmented
+likelihood (statsmodels' GLM, the same fit by IRLS, is the reference and the fallback), so the
+estimates are the posterior mode and the standard errors the posterior's (scaled by the Pearson
+dispersion when the sales are more variable than Poisson). A short history gives
 the prior back; a product seen once moves little from its category.
 """
 
@@ -195,9 +196,10 @@ def _newton(d: Design, mask: np.ndarray, start: Any, steps: int = 100) -> Fit:
     """Newton's method with step halving on the penalised Poisson log-likelihood that
     statsmodels' GLM maximises on the augmented data (the data rows and one pseudo-row per
     prior): the same estimates, covariance and dispersion to 1e-8 (tests/test_learn.py checks
-    it on every fit it makes), in a few lines of numpy. lqplan does not import statsmodels for
-    it: the import alone takes 1.2 s, a third of what learning from 60 shows may take. The
-    log-likelihood is concave, so from 0 (the files' model) the steps reach its one maximum."""
+    it on a history and each of its leave-one-out folds), in a few lines of numpy. lqplan does
+    not import statsmodels for it: the import alone takes 1.2 s, a third of what learning from
+    60 shows may take. The log-likelihood is concave, so from 0 (the files' model) the steps
+    reach its one maximum."""
     rows = mask[d.show]
     X, y, offset = d.X[rows], d.y[rows], d.offset[rows]
     c = np.array([1 / PRIOR_SD[family(name)] ** 2 for name in d.names])
