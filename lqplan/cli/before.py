@@ -1,142 +1,45 @@
-"""The `lqplan` command: a thin shell over the library. Each command is a docstring and a call.
-
-Data goes to stdout (a JSON plan, a schema, diagnostics); messages and progress go to stderr.
-Exit codes: 0 ok, 1 bad input, 2 usage, 3 no feasible plan, 4 refused to overwrite or --check
-found differences, 130 interrupted. Every LqplanError is mapped to its code in `_guard`.
-"""
+"""Commands before the show: validate, lint, schema, init, plan, render, check, explain, diff."""
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 import sys
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
-from lqplan import __version__
+from lqplan.cli.app import (
+    DeterministicOption,
+    Lang,
+    LangOption,
+    ModelOption,
+    PlanArg,
+    SeedOption,
+    ShowArg,
+    TemplatesOption,
+    WorkersOption,
+    _guard,
+    _money,
+    _print_diagnostic,
+    _print_written,
+    _signed,
+    _solve_with_progress,
+    app,
+    changes_table,
+    err,
+    read_plan_file,
+)
 from lqplan.errors import (
     Diagnostic,
-    InputError,
     LqplanError,
     RefusedError,
     UsageError,
     display_path,
 )
-
-app = typer.Typer(
-    name="lqplan",
-    help="Plan live-commerce shows: validate show files, optimise the run-of-show, write the "
-    "paperwork.",
-    no_args_is_help=True,
-    add_completion=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-)
-
-
-def plain_text() -> bool:
-    """NO_COLOR (https://no-color.org): no colours, no styles, no animated progress."""
-    return bool(os.environ.get("NO_COLOR"))
-
-
-def make_console(*, stderr: bool, soft_wrap: bool = True) -> Console:
-    """A console that writes plain text under NO_COLOR; rich itself writes plain text when the
-    stream is not a terminal."""
-    return Console(
-        stderr=stderr,
-        highlight=False,
-        soft_wrap=soft_wrap,
-        color_system=None if plain_text() else "auto",
-    )
-
-
-err = make_console(stderr=True)
-out = make_console(stderr=False)
-_state: dict[str, Any] = {"debug": False}
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _guard(fn: F) -> F:
-    """Map lqplan's exceptions to messages on stderr and exit codes; no traceback unless --debug."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except InputError as exc:
-            if _state["debug"]:
-                raise
-            for diagnostic in exc.diagnostics:
-                _print_diagnostic(diagnostic)
-            raise typer.Exit(exc.exit_code) from None
-        except LqplanError as exc:
-            if _state["debug"]:
-                raise
-            err.print(f"[red]error:[/red] {escape(str(exc))}")
-            for line in getattr(exc, "conflicts", []):
-                err.print(f"  • {escape(line)}")
-            raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
-            err.print("interrupted")
-            raise typer.Exit(130) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def read_plan_file(path: Path) -> dict[str, Any]:
-    """Read a PLAN.json argument through the plan model (lqplan.planfile): a plan edited by hand
-    beyond what lqplan can use is refused there, every problem as file:line:column."""
-    from lqplan.pipeline import read_plan
-
-    if not path.is_file():
-        raise UsageError(f"{display_path(path)}: no such file")
-    return read_plan(path)
-
-
-def _print_diagnostic(d: Diagnostic) -> None:
-    colour = "red" if d.severity == "error" else "yellow"
-    text = escape(d.format())
-    err.print(text.replace(f": {d.severity}:", f": [{colour}]{d.severity}[/{colour}]:", 1))
-
-
-def _version(value: bool) -> None:
-    if value:
-        out.print(f"lqplan {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def main_options(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print the version and exit."
-        ),
-    ] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
-) -> None:
-    """Plan live-commerce shows from YAML files."""
-    _state["debug"] = debug
-
-
-TemplatesOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--templates", help="Folder of .j2 templates that override the built-ins by name."
-    ),
-]
-ShowArg = Annotated[
-    Path, typer.Argument(help="The show's folder, or its show.yaml.", show_default=False)
-]
 
 
 class ReportFormat(StrEnum):
@@ -148,6 +51,8 @@ class ReportFormat(StrEnum):
 FormatOption = Annotated[
     ReportFormat, typer.Option("--format", "-f", help="text, json or github (Actions annotations).")
 ]
+
+
 StrictOption = Annotated[bool, typer.Option(help="Fail on warnings too.")]
 
 
@@ -236,11 +141,6 @@ def schema(
     _print_written(write_files(schema_files(), directory, force=force))
 
 
-class Lang(StrEnum):
-    zh = "zh"
-    en = "en"
-
-
 @app.command()
 @_guard
 def init(
@@ -253,24 +153,6 @@ def init(
 
     _print_written(init_show(directory, sample, lang.value if lang else None))
     err.print(f"next: lqplan validate {escape(display_path(directory))}")
-
-
-SeedOption = Annotated[int, typer.Option(help="Solver random seed.")]
-WorkersOption = Annotated[int, typer.Option(min=0, help="Solver threads (0: all cores).")]
-DeterministicOption = Annotated[
-    bool,
-    typer.Option(help="Byte-identical reruns on any machine (one worker, deterministic time)."),
-]
-LangOption = Annotated[
-    Lang | None, typer.Option(help="Language of the paperwork (default: the show's).")
-]
-ModelOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--model",
-        help="Plan with a fitted MODEL from lqplan learn (default: show.yaml's `model:`).",
-    ),
-]
 
 
 class ObjectiveChoice(StrEnum):
@@ -394,8 +276,6 @@ def _check_stale(folder: Path, files: dict[str, str | bytes], plan: dict[str, An
                 stale.append(name)
                 continue
             if not plans_equal(on_disk, plan):
-                from lqplan.cli_during import print_diff
-
                 print_diff(diff_plans(on_disk, plan), plan["show"]["currency"])
                 stale.append(name)
         elif not path.is_file() or path.read_bytes() != data:
@@ -407,11 +287,6 @@ def _check_stale(folder: Path, files: dict[str, str | bytes], plan: dict[str, An
             + (" …" if len(stale) > 8 else "")
         )
     err.print(f"{escape(display_path(folder))}: up to date")
-
-
-def _print_written(written: list[Path]) -> None:
-    for path in written:
-        err.print(f"wrote {escape(display_path(path))}")
 
 
 @app.command()
@@ -448,27 +323,6 @@ def lint(
     from lqplan.lint import lint_show
 
     _report(show, lint_show(show), format, strict)
-
-
-def _solve_with_progress(
-    inputs: Any, settings: Any, plan_show: Any, quiet: bool, findings: Any
-) -> Any:
-    """Solve, showing incumbent, bound and gap on stderr while it runs in a terminal."""
-    if quiet or not err.is_terminal or plain_text():
-        return plan_show(inputs, settings, None, findings)
-    with err.status("building the options, the baseline and the LP-guided first plan…") as status:
-
-        def progress(seconds: float, incumbent: float, bound: float) -> None:
-            if bound == float("inf"):
-                status.update(f"solving · {seconds:4.1f} s · incumbent {incumbent / 100:,.0f}")
-                return
-            gap = max(0.0, (bound - incumbent) / abs(bound) * 100) if bound else 0.0
-            status.update(
-                f"solving · {seconds:4.1f} s · incumbent {incumbent / 100:,.0f} · "
-                f"bound {bound / 100:,.0f} · gap {gap:.2f}%"
-            )
-
-        return plan_show(inputs, settings, progress, findings)
 
 
 @app.command()
@@ -515,31 +369,98 @@ def check(
         raise typer.Exit(1)
 
 
-def main() -> None:
-    """Console entry point. SIGTERM is treated like Ctrl-C: stop, write nothing, exit 130."""
-    import signal
+@app.command()
+@_guard
+def explain(
+    plan_file: PlanArg,
+    show: ShowArg,
+    sku: Annotated[str | None, typer.Argument(help="One product (default: every product).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON.")] = False,
+    model: ModelOption = None,
+) -> None:
+    """Why a product sits where it does: its value there against its best legal alternative,
+    the rules that bind it, and what moving or dropping it would cost (the checker's figures)."""
+    from lqplan.explain import (
+        explain_plan,
+        explain_table,
+        explain_text,
+        figure_sources,
+        figure_sources_text,
+    )
+    from lqplan.learning import inputs_for_plan
+    from lqplan.pipeline import load_and_validate
 
-    def terminate(_signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
+    plan = read_plan_file(plan_file)
+    inputs = inputs_for_plan(load_and_validate(show), plan, model)
+    if sku is not None and not any(s["sku"] == sku for s in plan["segments"]):
+        raise UsageError(f"{sku} is not on air in {display_path(plan_file)}")
+    explanations = explain_plan(inputs, plan, sku)
+    sources = figure_sources(inputs, [sku] if sku else sorted({s["sku"] for s in plan["segments"]}))
+    if as_json:
+        payload = {
+            "objective": inputs.show.objective,
+            "currency": inputs.show.currency,
+            "figures": sources,
+            "segments": [e.as_dict() for e in explanations],
+        }
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    currency = inputs.show.currency
+    err.print(escape(figure_sources_text(sources)))
+    if sku is None:
+        err.print(explain_table(explanations, currency, err.width))
+    else:
+        for e in explanations:
+            err.print(explain_text(e, currency))
 
-    signal.signal(signal.SIGTERM, terminate)
-    _utf8_streams()
-    app()
+
+@app.command()
+@_guard
+def diff(
+    a: Annotated[Path, typer.Argument(metavar="A.json", help="The plan before.")],
+    b: Annotated[Path, typer.Argument(metavar="B.json", help="The plan after.")],
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 4 when the plans differ, 0 when they are equal.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the differences as JSON.")] = False,
+) -> None:
+    """Segment-by-segment differences between two plans (moved, dropped, added, length or
+    promotion changed) and the change in expected value."""
+    from lqplan.diff import diff_json, diff_plans
+
+    plan_a, plan_b = read_plan_file(a), read_plan_file(b)
+    result = diff_plans(plan_a, plan_b)
+    if as_json:
+        sys.stdout.write(json.dumps(diff_json(result), ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_diff(result, plan_b["show"].get("currency", ""))
+        verdict = "[green]equal[/green]" if result.equal else "[yellow]differ[/yellow]"
+        err.print(f"{escape(display_path(a))} and {escape(display_path(b))}: {verdict}")
+    if check and not result.equal:
+        raise typer.Exit(4)
 
 
-def _utf8_streams() -> None:
-    """Under LANG=C with Python's locale coercion turned off, stdout and stderr are ASCII and the
-    first Chinese product name would raise UnicodeEncodeError: write UTF-8 instead (plan.json is
-    UTF-8 by definition, and so is nearly every terminal). Paths given in UTF-8 on the command
-    line come back out as the same bytes. Other encodings are left alone."""
-    import codecs
-
-    for stream in (sys.stdout, sys.stderr):
-        encoding = getattr(stream, "encoding", None)
-        if encoding and codecs.lookup(encoding).name == "ascii" and hasattr(stream, "reconfigure"):
-            stream.reconfigure(encoding="utf-8", errors="surrogateescape")
-
-
-# Commands for during and after the show live in their own modules; importing them registers
-# them on `app` (they import `app` and the helpers above, so this stays at the end).
-from lqplan import cli_after, cli_during, cli_learn  # noqa: E402, F401
+def print_diff(result: Any, currency: str) -> None:
+    if result.segments:
+        err.print(changes_table(result.segments, currency, "segments"))
+    for p in result.promotions:
+        err.print(
+            Text(f"promotion {p.promotion} {p.kind}: {', '.join(p.a) or '—'} → "
+                 f"{', '.join(p.b) or '—'}")
+        )  # fmt: skip
+    for bag in result.lucky_bags:
+        err.print(Text(f"lucky bag {bag.id} {bag.kind} at {bag.at}"))
+    for path in result.fields:
+        err.print(Text(f"field {path} differs"))
+    totals = result.totals
+    value = totals.get("value_cents", {})
+    if value.get("a") is not None and value.get("b") is not None and value["a"] != value["b"]:
+        gmv, profit = totals.get("gmv", {}), totals.get("profit", {})
+        err.print(
+            f"value {_money(value['a'], currency)} → {_money(value['b'], currency)} "
+            f"({_signed(value['change'], currency)})"
+            + (
+                f" · GMV {_signed((gmv.get('change') or 0) * 100, currency)}"
+                f" · profit {_signed((profit.get('change') or 0) * 100, currency)}"
+            )
+        )

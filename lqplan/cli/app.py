@@ -1,0 +1,285 @@
+"""The `lqplan` command's shared parts: the typer app, consoles, options, and the one place that
+maps lqplan's exceptions to exit codes (`_guard`). The commands live by phase of the show in
+before.py, during.py and after.py, which register themselves on `app`.
+
+Data goes to stdout (a JSON plan, a schema, diagnostics); messages and progress go to stderr.
+Exit codes: 0 ok, 1 bad input, 2 usage, 3 no feasible plan, 4 refused to overwrite or --check
+found differences, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from lqplan import __version__
+from lqplan.errors import (
+    Diagnostic,
+    InputError,
+    LqplanError,
+    UsageError,
+    display_path,
+)
+
+app = typer.Typer(
+    name="lqplan",
+    help="Plan live-commerce shows: validate show files, optimise the run-of-show, write the "
+    "paperwork.",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+
+def plain_text() -> bool:
+    """NO_COLOR (https://no-color.org): no colours, no styles, no animated progress."""
+    return bool(os.environ.get("NO_COLOR"))
+
+
+def make_console(*, stderr: bool, soft_wrap: bool = True) -> Console:
+    """A console that writes plain text under NO_COLOR; rich itself writes plain text when the
+    stream is not a terminal."""
+    return Console(
+        stderr=stderr,
+        highlight=False,
+        soft_wrap=soft_wrap,
+        color_system=None if plain_text() else "auto",
+    )
+
+
+err = make_console(stderr=True)
+
+
+out = make_console(stderr=False)
+
+
+_state: dict[str, Any] = {"debug": False}
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _guard(fn: F) -> F:
+    """Map lqplan's exceptions to messages on stderr and exit codes; no traceback unless --debug."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except InputError as exc:
+            if _state["debug"]:
+                raise
+            for diagnostic in exc.diagnostics:
+                _print_diagnostic(diagnostic)
+            raise typer.Exit(exc.exit_code) from None
+        except LqplanError as exc:
+            if _state["debug"]:
+                raise
+            err.print(f"[red]error:[/red] {escape(str(exc))}")
+            for line in getattr(exc, "conflicts", []):
+                err.print(f"  • {escape(line)}")
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err.print("interrupted")
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def read_plan_file(path: Path) -> dict[str, Any]:
+    """Read a PLAN.json argument through the plan model (lqplan.planfile): a plan edited by hand
+    beyond what lqplan can use is refused there, every problem as file:line:column."""
+    from lqplan.pipeline import read_plan
+
+    if not path.is_file():
+        raise UsageError(f"{display_path(path)}: no such file")
+    return read_plan(path)
+
+
+def _print_diagnostic(d: Diagnostic) -> None:
+    colour = "red" if d.severity == "error" else "yellow"
+    text = escape(d.format())
+    err.print(text.replace(f": {d.severity}:", f": [{colour}]{d.severity}[/{colour}]:", 1))
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"lqplan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+) -> None:
+    """Plan live-commerce shows from YAML files."""
+    _state["debug"] = debug
+
+
+TemplatesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--templates", help="Folder of .j2 templates that override the built-ins by name."
+    ),
+]
+
+
+ShowArg = Annotated[
+    Path, typer.Argument(help="The show's folder, or its show.yaml.", show_default=False)
+]
+
+
+class Lang(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+SeedOption = Annotated[int, typer.Option(help="Solver random seed.")]
+
+
+WorkersOption = Annotated[int, typer.Option(min=0, help="Solver threads (0: all cores).")]
+
+
+DeterministicOption = Annotated[
+    bool,
+    typer.Option(help="Byte-identical reruns on any machine (one worker, deterministic time)."),
+]
+
+
+LangOption = Annotated[
+    Lang | None, typer.Option(help="Language of the paperwork (default: the show's).")
+]
+
+
+ModelOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--model",
+        help="Plan with a fitted MODEL from lqplan learn (default: show.yaml's `model:`).",
+    ),
+]
+
+
+def _print_written(written: list[Path]) -> None:
+    for path in written:
+        err.print(f"wrote {escape(display_path(path))}")
+
+
+def _solve_with_progress(
+    inputs: Any, settings: Any, plan_show: Any, quiet: bool, findings: Any
+) -> Any:
+    """Solve, showing incumbent, bound and gap on stderr while it runs in a terminal."""
+    if quiet or not err.is_terminal or plain_text():
+        return plan_show(inputs, settings, None, findings)
+    with err.status("building the options, the baseline and the LP-guided first plan…") as status:
+
+        def progress(seconds: float, incumbent: float, bound: float) -> None:
+            if bound == float("inf"):
+                status.update(f"solving · {seconds:4.1f} s · incumbent {incumbent / 100:,.0f}")
+                return
+            gap = max(0.0, (bound - incumbent) / abs(bound) * 100) if bound else 0.0
+            status.update(
+                f"solving · {seconds:4.1f} s · incumbent {incumbent / 100:,.0f} · "
+                f"bound {bound / 100:,.0f} · gap {gap:.2f}%"
+            )
+
+        return plan_show(inputs, settings, progress, findings)
+
+
+def main() -> None:
+    """Console entry point. SIGTERM is treated like Ctrl-C: stop, write nothing, exit 130."""
+    import signal
+
+    def terminate(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
+    _utf8_streams()
+    app()
+
+
+def _utf8_streams() -> None:
+    """Under LANG=C with Python's locale coercion turned off, stdout and stderr are ASCII and the
+    first Chinese product name would raise UnicodeEncodeError: write UTF-8 instead (plan.json is
+    UTF-8 by definition, and so is nearly every terminal). Paths given in UTF-8 on the command
+    line come back out as the same bytes. Other encodings are left alone."""
+    import codecs
+
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None)
+        if encoding and codecs.lookup(encoding).name == "ascii" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="surrogateescape")
+
+
+PlanArg = Annotated[Path, typer.Argument(metavar="PLAN.json", help="A plan from lqplan plan.")]
+ShowLangOption = Annotated[Lang | None, typer.Option(help="Language (default: the show's).")]
+
+
+def show_language(plan: dict[str, Any], lang: Lang | None) -> str:
+    """--lang, else the language of the plan's show."""
+    return lang.value if lang else str(plan["show"]["language"])
+
+
+# --- plan changes as a table: diff and replan print them ------------------------------------
+
+
+def _money(cents: float | None, currency: str) -> str:
+    if cents is None:
+        return "n/a"
+    symbol = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}.get(currency, "")
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{symbol}{abs(cents) / 100:,.0f}"
+
+
+def _signed(cents: float, currency: str) -> str:
+    return ("+" if cents > 0 else "") + _money(cents, currency)
+
+
+def _where(ref: Any) -> str:
+    """'21:40 10m flash fs-ampoule': start, length, promotion (nothing at the live price)."""
+    if ref is None:
+        return ""
+    offer = f" {ref.mode.replace('_sale', '')} {ref.promotion}" if ref.promotion else ""
+    return f"{ref.start} {ref.minutes}m{offer}"
+
+
+def changes_table(changes: Any, currency: str, title: str) -> Table:
+    """Segment changes: kind, product, before, after, change in value (and why, when known)."""
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("change", no_wrap=True, min_width=13)
+    table.add_column("product", no_wrap=True, overflow="ellipsis", max_width=22)
+    for name in ("before", "after"):  # what gives way on a narrow terminal
+        table.add_column(name, no_wrap=True, overflow="ellipsis", max_width=30)
+    table.add_column("value", justify="right", no_wrap=True, min_width=9)
+    for c in changes:
+        product = f"{c.sku}" + (f" (airing {c.airing})" if c.airing > 1 else "")
+        after = Text(_where(c.b) if c.b else (c.note or ""))
+        table.add_row(
+            ", ".join(k.replace("_changed", "") for k in c.kinds),
+            Text(product),
+            Text(_where(c.a)),
+            after,
+            _signed(c.value_change_cents, currency),
+            style="dim" if c.kinds == ("dropped",) else None,
+        )
+    return table
