@@ -6,7 +6,7 @@ at once, as file:line:column). Two checks follow, by what the actuals are read a
 promotions, segments inside the show and before `at`, no overlaps), and
 `check_actuals_against_plan(file, plan)` against a plan.json (review, learning: SKUs on air in
 the plan, times inside the show, the same show's title). `lqplan live --record` writes the same
-file (`review.dump_actuals`).
+file (`dump_actuals`).
 
 Per-segment figures come from one place: `Actuals.segment_figures(segment)`, the segment's own
 `units`/`gmv`/`orders`, or where it gives no units and the file lists `sales` (per minute or per
@@ -696,3 +696,35 @@ __all__ = [
     "read_actuals",
     "segment_sales",
 ]
+
+
+# --- the file as plain data: what lqplan live --record merges into and writes back -------------
+
+
+def load_actuals(path: Path) -> dict[str, Any]:
+    """The fields of an ACTUALS file as plain data (its YAML form), for `lqplan live --record`,
+    which merges its marks into them and writes them back with dump_actuals. The file is read
+    and checked by actuals.read_actuals: InputError listing every problem."""
+    data = read_actuals(path).doc.data
+    data.setdefault("segments", [])
+    return data
+
+
+def dump_actuals(data: dict[str, Any]) -> str:
+    """ACTUALS text: one flow mapping per segment (and per sale, reading, drop...), so the file
+    reads (and diffs) a line each; segments last. actuals.read_actuals reads it back."""
+    import yaml
+
+    text = "# lqplan actuals: what aired (docs/review.md)\n"
+    for key, value in [*((k, v) for k, v in data.items() if k != "segments"),
+                       ("segments", data.get("segments", []))]:  # fmt: skip
+        if not isinstance(value, list) or not any(isinstance(v, dict) for v in value):
+            text += yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False)
+            continue
+        text += f"{key}:\n"
+        for item in value:
+            flow = yaml.safe_dump(
+                item, allow_unicode=True, sort_keys=False, default_flow_style=True, width=10**6
+            )
+            text += f"  - {flow.strip()}\n"
+    return text

@@ -24,6 +24,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from lqplan.model import clock_after
 from lqplan.render.actions import team_actions
 
 DONE, LATE = "done", "late"
@@ -184,12 +185,7 @@ def upcoming_actions(
 
 def clock(plan: dict[str, Any], minute: float, seconds: bool = False) -> str:
     """Clock time `minute` minutes after the show's start (HH:MM, or HH:MM:SS)."""
-    start = plan["show"]["start"]
-    total = round((int(start[:2]) * 60 + int(start[3:]) + minute) * 60)
-    h, rest = divmod(total, 3600)
-    m, s = divmod(rest, 60)
-    text = f"{h % 24:02d}:{m:02d}"
-    return f"{text}:{s:02d}" if seconds else text
+    return clock_after(plan["show"]["start"], minute, seconds)
 
 
 def big(text: str) -> Text:
@@ -369,7 +365,7 @@ def record_mark(path: Path, plan: dict[str, Any], marks: Sequence[Mark]) -> None
     """Write the segments marked so far into the actuals file at `path` (merged with what it
     held: entries of other segments and other fields are kept; a marked segment's start and end
     are replaced)."""
-    from lqplan.review import dump_actuals, load_actuals
+    from lqplan.actuals import dump_actuals, load_actuals
 
     existing: dict[str, Any] = load_actuals(path) if path.exists() else {"segments": []}
     items = schedule(plan, marks)

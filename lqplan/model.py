@@ -61,6 +61,15 @@ def format_clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+def clock_after(start: str, minute: float, seconds: bool = False) -> str:
+    """The clock time `minute` minutes after `start` (HH:MM), as HH:MM or HH:MM:SS; after
+    midnight it starts again at 00:00."""
+    total = round((parse_clock(start) + minute) * 60)
+    hours, rest = divmod(total, 3600)
+    text = f"{hours % 24:02d}:{rest // 60:02d}"
+    return f"{text}:{rest % 60:02d}" if seconds else text
+
+
 def _parse_date(value: Any) -> date:
     if isinstance(value, date):
         return value

@@ -645,19 +645,11 @@ def plan_data(plan: Plan) -> dict[str, Any]:
     return plan.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
-def plan_schema() -> dict[str, Any]:
-    """A draft-07 JSON Schema of plan.json."""
-    from lqplan.schema import draft07
-
-    return draft07(Plan, "plan")
-
-
 __all__ = [
     "PLAN_SCHEMA",
     "Plan",
     "check_plan_data",
     "plan_data",
     "plan_problems",
-    "plan_schema",
     "read_plan",
 ]

@@ -16,44 +16,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from lqplan.actuals import Actuals, ActualsFile, plan_minute, read_actuals
+from lqplan.actuals import Actuals, ActualsFile, plan_minute
 from lqplan.errors import Diagnostic, InputError
-from lqplan.model import format_clock, parse_clock
+from lqplan.model import clock_after, format_clock, parse_clock
 
 # --- the ACTUALS file ---------------------------------------------------------------------------
-
-
-def load_actuals(path: Path) -> dict[str, Any]:
-    """The fields of an ACTUALS file as plain data (its YAML form), for `lqplan live --record`,
-    which merges its marks into them and writes them back with dump_actuals. The file is read
-    and checked by actuals.read_actuals: InputError listing every problem."""
-    data = read_actuals(path).doc.data
-    data.setdefault("segments", [])
-    return data
-
-
-def dump_actuals(data: dict[str, Any]) -> str:
-    """ACTUALS text: one flow mapping per segment (and per sale, reading, drop...), so the file
-    reads (and diffs) a line each; segments last. actuals.read_actuals reads it back."""
-    import yaml
-
-    text = "# lqplan actuals: what aired (docs/review.md)\n"
-    for key, value in [*((k, v) for k, v in data.items() if k != "segments"),
-                       ("segments", data.get("segments", []))]:  # fmt: skip
-        if not isinstance(value, list) or not any(isinstance(v, dict) for v in value):
-            text += yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False)
-            continue
-        text += f"{key}:\n"
-        for item in value:
-            flow = yaml.safe_dump(
-                item, allow_unicode=True, sort_keys=False, default_flow_style=True, width=10**6
-            )
-            text += f"  - {flow.strip()}\n"
-    return text
 
 
 def _entries(plan: dict[str, Any], actuals: Actuals) -> list[dict[str, Any]]:
@@ -530,7 +500,6 @@ SVG_W, SVG_H, PAD_L, PAD_R, PAD_T, PAD_B = 800, 300, 72, 16, 16, 36
 
 def gmv_chart(report: Review, lang: str) -> str:
     """Inline SVG: planned and actual cumulative GMV over the show's clock. Text is escaped."""
-    from lqplan.live import clock
     from lqplan.render.i18n import money
 
     words = WORDS[lang]
@@ -566,7 +535,7 @@ def gmv_chart(report: Review, lang: str) -> str:
         x, y = xy(minute, 0).split(",")
         out.append(
             f'<text x="{x}" y="{float(y) + 16:.1f}" text-anchor="middle">'
-            f"{clock(plan, minute)}</text>"
+            f"{clock_after(plan['show']['start'], minute)}</text>"
         )
     for name, points, colour in (
         ("planned", report.planned_curve, "#0284c7"),

@@ -34,9 +34,9 @@ def json_schema(kind: str) -> dict[str, Any]:
 
         return draft07(LearnedModel, kind)
     if kind == "plan":
-        from lqplan.planfile import plan_schema
+        from lqplan.planfile import Plan
 
-        return plan_schema()
+        return draft07(Plan, kind)
     return draft07(FILE_MODELS[kind], kind)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from lqplan.actuals import load_actuals
 from lqplan.live import (
     DONE,
     LATE,
@@ -28,7 +29,6 @@ from lqplan.live import (
     upcoming_actions,
 )
 from lqplan.render.actions import team_actions
-from lqplan.review import load_actuals
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -292,7 +292,7 @@ def write_text(path: Path, text: str) -> Path:
 
 def test_dump_actuals_round_trips_through_read_actuals(tmp_path):
     """What lqplan live --record writes (dump_actuals) reads back as it was, a line a fact."""
-    from lqplan.review import dump_actuals
+    from lqplan.actuals import dump_actuals
 
     data = {
         "plan": "Small | show",

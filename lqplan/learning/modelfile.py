@@ -215,10 +215,3 @@ def read_model(path: Path) -> tuple[LearnedModel, str]:
     if any(len(row) != len(cov.names) for row in cov.matrix) or len(cov.matrix) != len(cov.names):
         raise refuse(("covariance", "matrix"), "must be square")
     return model, hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def model_schema() -> dict[str, Any]:
-    """A draft-07 JSON Schema of the MODEL file."""
-    from lqplan.schema import draft07
-
-    return draft07(LearnedModel, "model")

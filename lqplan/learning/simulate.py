@@ -182,6 +182,6 @@ def _promotion_caps(promotions: Any) -> dict[str, float]:
 
 def actuals_text(actuals: dict[str, Any]) -> str:
     """The ACTUALS file's text, as `lqplan live --record` writes it (a line per entry)."""
-    from lqplan.review import dump_actuals
+    from lqplan.actuals import dump_actuals
 
     return dump_actuals(actuals)
