@@ -24,7 +24,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from lqplan.model import clock_after
+from lqplan.model import clock_after, parse_clock
 from lqplan.render.actions import team_actions
 
 DONE, LATE = "done", "late"
@@ -326,8 +326,8 @@ def market_line(
     then (each segment's spread evenly over its minutes), the viewers that minute."""
     from lqplan.render.i18n import money
 
-    start = _clock_minutes(plan["show"]["start"])
-    offset = lambda at: (_clock_minutes(at) - start) % 1440  # noqa: E731
+    start = parse_clock(plan["show"]["start"])
+    offset = lambda at: (parse_clock(str(at)[:5]) - start) % 1440  # noqa: E731 (HH:MM[:SS])
     sold = [s for s in market.get("sales", []) if offset(s["at"]) < minute]
     planned = 0.0
     for seg in plan["segments"]:
@@ -341,11 +341,6 @@ def market_line(
         planned=money(planned, currency, lang),
         viewers=f"{readings[-1]['viewers']:,.0f}" if readings else "—",
     )
-
-
-def _clock_minutes(text: str) -> int:
-    hours, minutes = str(text).split(":")[:2]
-    return int(hours) * 60 + int(minutes)
 
 
 def actual_segment(plan: dict[str, Any], items: Sequence[Item], number: int) -> dict[str, Any]:

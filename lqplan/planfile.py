@@ -36,6 +36,7 @@ from lqplan.model import (
     Role,
     _finite,
     _parse_date,
+    clock_after,
 )
 from lqplan.validate import _VOCABULARY, _display, _pydantic_diagnostics, _vocabulary
 from lqplan.yamlio import Document
@@ -501,12 +502,6 @@ _VOCABULARY.setdefault("plan", sorted(_vocabulary(Plan)))
 # --- what pydantic cannot check field by field ----------------------------------------------
 
 
-def _clock(start: str, minute: int) -> str:
-    hours, minutes = map(int, start.split(":"))
-    total = (hours * 60 + minutes + minute) % 1440
-    return f"{total // 60:02d}:{total % 60:02d}"
-
-
 Problem = tuple[tuple[str | int, ...], str]  # (path in plan.json, message)
 
 
@@ -517,8 +512,8 @@ def plan_problems(plan: Plan) -> list[Problem]:
 
     def clock(where: tuple[str | int, ...], given: str, minute: int) -> None:
         """A clock time must be the show's start + its minute."""
-        if given != _clock(show.start, minute):
-            out.append((where, f"must be {_clock(show.start, minute)}: start + {minute} min"))
+        if given != clock_after(show.start, minute):
+            out.append((where, f"must be {clock_after(show.start, minute)}: start + {minute} min"))
 
     clock(("show", "end"), show.end, show.minutes)
     promotions = {p.id: p.type for p in plan.promotions}

@@ -387,7 +387,7 @@ def calibrate(
     if curve and not audience.viewer_curve_fixed:
         start = parse_clock(show_start or plan["show"]["start"])
         data["viewer_curve"] = [
-            {"at": _clock_text(start + p["minute"]), "viewers": round(p["viewers"])}
+            {"at": format_clock(start + p["minute"]), "viewers": round(p["viewers"])}
             for p in curve["points"]
         ]
         changes.append(
@@ -399,10 +399,6 @@ def calibrate(
         "field in audience.yaml: they are in the MODEL (--write-model, then plan --model)"
     )
     return data, changes, model
-
-
-def _clock_text(minutes: int) -> str:
-    return format_clock(minutes % 1440)
 
 
 def audience_text(data: dict[str, Any], note: list[str], modeline: str | None = None) -> str:

@@ -38,7 +38,7 @@ import numpy as np
 from lqplan import __version__
 from lqplan.learning.modelfile import MODEL_SCHEMA, model_id
 from lqplan.learning.observations import PROMOTION_KINDS, SegmentData, ShowData
-from lqplan.model import parse_clock
+from lqplan.model import format_clock, parse_clock
 
 # Prior standard deviations of the corrections, on the log scale (0.5 ≈ a factor of 1.65).
 PRIOR_SD = {
@@ -359,15 +359,11 @@ def viewer_curve(shows: list[ShowData]) -> dict[str, Any] | None:
         "level_sd": round(level_sd, 4),
         "shows": len(series),
         "clock": [
-            {"at": _clock_text(h * CLOCK_BIN), "log_factor": _round(float(v))}
+            {"at": format_clock(h * CLOCK_BIN), "log_factor": _round(float(v))}
             for h, v in enumerate(clock)
             if abs(v) >= 0.005
         ],
     }
-
-
-def _clock_text(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def clock_factor(curve: dict[str, Any] | None, clock_minute: int) -> float:

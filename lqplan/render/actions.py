@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lqplan.model import clock_after
 from lqplan.render import phrases
 from lqplan.render.i18n import coupon_money, money, number
 
@@ -36,7 +37,7 @@ def team_actions(plan: dict[str, Any], lang: str) -> list[dict[str, Any]]:
         out.append(
             {
                 "minute": minute,
-                "at": _clock(plan, minute),
+                "at": clock_after(plan["show"]["start"], minute),
                 "team": team,
                 "action": action,
                 "text": words[action].format(**facts),
@@ -99,8 +100,8 @@ def team_actions(plan: dict[str, Any], lang: str) -> list[dict[str, Any]]:
             "paid_traffic",
             kind,
             viewers=number(viewers, lang),
-            peak_at=_clock(plan, peak),
-            at=_clock(plan, minute),
+            peak_at=clock_after(plan["show"]["start"], peak),
+            at=clock_after(plan["show"]["start"], minute),
         )
     order = {
         "control_room": 0,
@@ -187,9 +188,3 @@ def _spend_windows(plan: dict[str, Any]) -> list[tuple[int, str, float, int]]:
                     out.append((m, "lower_spend", v, m1))
                     break
     return out
-
-
-def _clock(plan: dict[str, Any], minute: int) -> str:
-    start = plan["show"]["start"]
-    total = int(start[:2]) * 60 + int(start[3:]) + minute
-    return f"{total // 60 % 24:02d}:{total % 60:02d}"
