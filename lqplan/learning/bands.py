@@ -130,10 +130,9 @@ def _quantiles(values: np.ndarray) -> dict[str, float]:
 
 
 def _level_sd(model: Any) -> float:
+    """The room's show-to-show viewer spread: the model's, else the default."""
     if model is not None and model.viewer_curve is not None:
         return float(model.viewer_curve.level_sd)
-    if model is not None:
-        return DEFAULT_SD["viewer_level"]
     return DEFAULT_SD["viewer_level"]
 
 

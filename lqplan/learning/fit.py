@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from lqplan import __version__
+from lqplan.demand import interpolate
 from lqplan.learning.modelfile import MODEL_SCHEMA, model_id
 from lqplan.learning.observations import PROMOTION_KINDS, SegmentData, ShowData
 from lqplan.model import format_clock, parse_clock
@@ -303,7 +304,7 @@ def viewer_curve(shows: list[ShowData]) -> dict[str, Any] | None:
         if len(show.readings) < 3:
             continue
         first, last = show.readings[0][0], show.readings[-1][0]
-        values = show.observed or _interpolate(show.readings, show.minutes)
+        values = show.observed or interpolate(show.readings, show.minutes)
         covered = [m for m in range(show.minutes + 1) if first <= m <= last and values[m] > 0]
         if not covered:
             continue
@@ -375,12 +376,6 @@ def clock_factor(curve: dict[str, Any] | None, clock_minute: int) -> float:
         if parse_clock(c["at"]) // CLOCK_BIN == half_hour:
             return math.exp(c["log_factor"])
     return 1.0
-
-
-def _interpolate(readings: list[tuple[float, float]], minutes: int) -> list[float]:
-    from lqplan.learning.observations import _series
-
-    return _series(readings, minutes)
 
 
 def curve_at(curve: dict[str, Any] | None, minute: int) -> float | None:

@@ -115,7 +115,7 @@ def show_data(past: PastShow, reference: dict[str, float] | None = None) -> Show
     )
     data.planned_viewers = _curve(plan["viewer_curve"], total)
     data.readings = _readings(actuals, offset)
-    data.observed = _series(data.readings, total) if data.readings else []
+    data.observed = interpolate(data.readings, total) if data.readings else []
     viewers = data.observed or data.planned_viewers
     data.stock = {
         s["sku"]: float(s["units"]) for s in plan.get("stock_use", []) if s.get("units") is not None
@@ -339,13 +339,8 @@ def _readings(actuals: Any, offset: Any) -> list[tuple[float, float]]:
     return sorted((m, sum(v) / len(v)) for m, v in points.items())
 
 
-def _series(readings: list[tuple[float, float]], minutes: int) -> list[float]:
-    """Viewers per minute, linear between readings and held beyond the first and last."""
-    return interpolate(readings, minutes)
-
-
 def _curve(points: list[dict[str, Any]], minutes: int) -> list[float]:
-    return _series([(float(p["minute"]), float(p["viewers"])) for p in points], minutes)
+    return interpolate([(float(p["minute"]), float(p["viewers"])) for p in points], minutes)
 
 
 def _at(series: list[float], minute: int) -> float:
