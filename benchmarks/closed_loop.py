@@ -81,7 +81,7 @@ def _plan_viewers(plan: dict[str, Any]) -> list[float]:
 
 def true_segments(market: Any, plan: dict[str, Any]) -> list[float]:
     """Each segment's GMV expected by the true market (the demand model with its coefficients)."""
-    from lqplan.demand import build_modes, demand_context, segment_outcome
+    from lqplan.plan.demand import build_modes, demand_context, segment_outcome
 
     context = demand_context(market)
     out = []
@@ -98,7 +98,6 @@ def true_segments(market: Any, plan: dict[str, Any]) -> list[float]:
 def run_loop(
     sample: str, seed: int, rounds: int, time_limit: float, kind: str, work: Path
 ) -> list[dict[str, Any]]:
-    from lqplan.checker import check_plan
     from lqplan.learning import learn_history, read_history, read_model
     from lqplan.learning.apply import apply_model
     from lqplan.learning.market import perturbed_market
@@ -106,7 +105,8 @@ def run_loop(
     from lqplan.learning.robust import sampled_inputs
     from lqplan.learning.simulate import actuals_text, simulate
     from lqplan.pipeline import load_and_validate, plan_json, plan_show
-    from lqplan.result import SolveSettings
+    from lqplan.plan.result import SolveSettings
+    from lqplan.verify.checker import check_plan
 
     files = load_and_validate(ROOT / "samples" / sample)
     market = perturbed_market(files, seed=seed)

@@ -78,8 +78,8 @@ def validate_10k() -> dict[str, float]:
 
 def render_marathon() -> dict[str, float]:
     from lqplan.pipeline import load_and_validate, plan_show
+    from lqplan.plan.result import SolveSettings
     from lqplan.render import render_documents
-    from lqplan.result import SolveSettings
 
     inputs = load_and_validate(ROOT / "samples" / "double11-marathon")
     plan = plan_show(inputs, SolveSettings(time_limit=3, deterministic=True)).plan

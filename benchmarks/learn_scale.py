@@ -27,14 +27,14 @@ def _history(folder: Path, shows: int) -> None:
     from lqplan.learning.market import perturbed_market
     from lqplan.learning.simulate import actuals_text, simulate
     from lqplan.pipeline import load_and_validate, plan_json, plan_show
-    from lqplan.result import SolveSettings
+    from lqplan.plan.result import SolveSettings
 
     files = load_and_validate(ROOT / "samples" / "beauty-douyin")
     market = perturbed_market(files, seed=1)
     plans = []
     # A room varies its line-up: every other show plans for GMV, and each leaves out a fifth of
     # the catalog (no stock), so that the history holds most products in several contexts.
-    from lqplan.demand import protected_products
+    from lqplan.plan.demand import protected_products
 
     skus = sorted(set(files.products) - protected_products(files))
     for variant in range(4):

@@ -27,13 +27,13 @@ _EXPORTS = {
     "Diagnostic": "lqplan.errors",
     "InputError": "lqplan.errors",
     "LqplanError": "lqplan.errors",
-    "ShowInputs": "lqplan.validate",
-    "check_show": "lqplan.validate",
-    "load_and_validate": "lqplan.validate",
+    "ShowInputs": "lqplan.show.validate",
+    "check_show": "lqplan.show.validate",
+    "load_and_validate": "lqplan.show.validate",
     "plan_show": "lqplan.pipeline",
     "documents": "lqplan.pipeline",
     "read_plan": "lqplan.pipeline",
-    "SolveSettings": "lqplan.result",
+    "SolveSettings": "lqplan.plan.result",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -13,13 +13,13 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from lqplan.assemble import assemble
-from lqplan.baseline import greedy_plan
-from lqplan.checker import CheckReport, check_plan
-from lqplan.demand import Demand, build_demand
 from lqplan.errors import Diagnostic, InfeasibleError, UsageError, display_path
-from lqplan.result import Solution, SolveSettings, SolveStatus
-from lqplan.validate import ShowInputs, load_and_validate
+from lqplan.plan.assemble import assemble
+from lqplan.plan.baseline import greedy_plan
+from lqplan.plan.demand import Demand, build_demand
+from lqplan.plan.result import Solution, SolveSettings, SolveStatus
+from lqplan.show.validate import ShowInputs, load_and_validate
+from lqplan.verify.checker import CheckReport, check_plan
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def plan_show(
     `with_baseline=False` skips the greedy baseline unless the LP-guided plan fails (replan: its
     yardstick is the old plan, and a live replan needs those tenths of a second for the search).
     """
-    from lqplan.optimise import lp_guided_plan, solve  # ortools loads only when planning
+    from lqplan.plan.optimise import lp_guided_plan, solve  # ortools loads only when planning
 
     settings = settings or SolveSettings()
     entered = time.perf_counter()
@@ -203,9 +203,9 @@ def add_bands(demand: Demand, plan: dict[str, Any]) -> None:
 
 def prepare(target: str | Path) -> tuple[ShowInputs, list[Diagnostic]]:
     """Load and validate a show, and lint its texts: the inputs and the compliance findings."""
-    from lqplan.lint import lint_raw
-    from lqplan.load import load_show
-    from lqplan.validate import validate
+    from lqplan.show.lint import lint_raw
+    from lqplan.show.load import load_show
+    from lqplan.show.validate import validate
 
     raw = load_show(target)
     inputs = validate(raw)
@@ -242,7 +242,7 @@ def plan_json(plan: dict[str, Any]) -> str:
 def read_plan(path: Path) -> dict[str, Any]:
     """Read a plan.json (for check, render, replan, ...) through the plan model; InputError
     listing every problem, as file:line:column, when it is not a plan this lqplan can use."""
-    from lqplan import planfile
+    from lqplan.plan import planfile
 
     return planfile.read_plan(path)
 

@@ -139,7 +139,7 @@ GOLDEN_LIMITS = {"double11-marathon": 3.0}
 def sample_plans() -> dict[str, dict[str, Any]]:
     """plan.json data for every sample, solved once per test session."""
     from lqplan.pipeline import load_and_validate, plan_show
-    from lqplan.result import SolveSettings
+    from lqplan.plan.result import SolveSettings
 
     plans = {}
     for name in SAMPLE_NAMES:
@@ -172,7 +172,7 @@ GOLDEN = ROOT / "tests" / "golden"
 
 
 def complete_plan(skeleton: dict[str, Any]) -> dict[str, Any]:
-    """A plan lqplan reads (lqplan.planfile) from a test's skeleton of one: every field the plan
+    """A plan lqplan reads (lqplan.plan.planfile) from a test's skeleton of one: every field the plan
     model requires and the skeleton leaves out, with a neutral value; what it gives is kept (an
     input's short stand-in hash becomes a SHA-256 of it)."""
     import copy

@@ -98,7 +98,7 @@ def tiny_specs(draw) -> dict[str, Any]:
 @functools.cache
 def sample_files(name: str) -> dict[str, Any]:
     """A sample's four files as data (a stock.csv read into stock.yaml's shape)."""
-    from lqplan.load import load_show
+    from lqplan.show.load import load_show
 
     raw = load_show(SAMPLES / name)
     return {f"{kind}.yaml": raw.documents[kind].data for kind in ("show", "catalog", "audience",
@@ -296,7 +296,7 @@ CLEAN = (0, 1, 2, 3)  # ok, bad input, usage, infeasible: anything else is a cra
 def base_plan(name: str) -> str:
     """plan.json of a sample, planned once per process (to check and explain mutated shows)."""
     from lqplan.pipeline import load_and_validate, plan_json, plan_show
-    from lqplan.result import SolveSettings
+    from lqplan.plan.result import SolveSettings
 
     settings = SolveSettings(time_limit=0.5, deterministic=True)
     return plan_json(plan_show(load_and_validate(SAMPLES / name), settings).plan)

@@ -13,14 +13,14 @@ from test_replan import place
 from test_review import small_plan
 from typer.testing import CliRunner
 
-from lqplan.actuals import (
+from lqplan.cli import app
+from lqplan.errors import InputError
+from lqplan.live.actuals import (
     check_actuals_against_plan,
     plan_minute,
     read_actuals,
     segment_sales,
 )
-from lqplan.cli import app
-from lqplan.errors import InputError
 
 SALES_YAML = """\
 plan: Small | show
@@ -252,7 +252,7 @@ sales:
 def tiny_plan(tmp_path_factory) -> tuple[Path, Path]:
     """A tiny show (20:00–20:30, products A–F) and its plan.json."""
     from lqplan.pipeline import load_and_validate, plan_show
-    from lqplan.result import SolveSettings
+    from lqplan.plan.result import SolveSettings
 
     root = tmp_path_factory.mktemp("tiny")
     show = tiny_show(root / "show", [{"sku": s} for s in "ABCDEF"], slots=6)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from conftest import tiny_show
 
-from lqplan.baseline import _Greedy, _Layout, greedy_plan
-from lqplan.demand import build_demand
 from lqplan.pipeline import load_and_validate
-from lqplan.result import SolveStatus
+from lqplan.plan.baseline import _Greedy, _Layout, greedy_plan
+from lqplan.plan.demand import build_demand
+from lqplan.plan.result import SolveStatus
 
 
 def test_fillable_lengths_are_the_sums_of_segment_lengths(tmp_path):

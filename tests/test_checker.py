@@ -24,12 +24,12 @@ import pytest
 from conftest import SAMPLES, tiny_show
 from typer.testing import CliRunner
 
-from lqplan.checker import check_plan
 from lqplan.cli import app
-from lqplan.demand import bag_value, demand_context, preference, segment_outcome
-from lqplan.model import LuckyBag
 from lqplan.pipeline import load_and_validate, plan_json, plan_show
-from lqplan.result import SolveSettings
+from lqplan.plan.demand import bag_value, demand_context, preference, segment_outcome
+from lqplan.plan.result import SolveSettings
+from lqplan.show.model import LuckyBag
+from lqplan.verify.checker import check_plan
 
 ENV = {"NO_COLOR": "1", "FORCE_COLOR": None, "TERM": "dumb", "COLUMNS": "200"}
 
@@ -710,7 +710,7 @@ def test_cli_check_good_and_tampered(minimal, tmp_path):
 def moved_by_hand(plan: dict[str, Any]) -> dict[str, Any]:
     """What a hand edit that moves segments must also do for lqplan to read the plan: keep the
     segments in time order, numbered, and their clock times agreeing with `start_minute`."""
-    from lqplan.model import format_clock, parse_clock
+    from lqplan.show.model import format_clock, parse_clock
 
     start = parse_clock(plan["show"]["start"])
     plan["segments"].sort(key=lambda s: s["start_minute"])

@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 from lqplan import __version__
 from lqplan.cli import app
 from lqplan.errors import InputError, LqplanError, RefusedError
-from lqplan.schema import SCHEMA_KINDS, schema_files
-from lqplan.validate import check_show
-from lqplan.write import MANIFEST, safe_name, write_files
+from lqplan.io.write import MANIFEST, safe_name, write_files
+from lqplan.show.schema import SCHEMA_KINDS, schema_files
+from lqplan.show.validate import check_show
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = ROOT / "samples" / "minimal"

@@ -12,7 +12,7 @@ from test_runsheet import with_model, without_bands
 from typer.testing import CliRunner
 
 from lqplan.cli import app
-from lqplan.summary import print_summary
+from lqplan.plan.summary import print_summary
 
 runner = CliRunner()
 DOCUMENTS = {

@@ -26,8 +26,8 @@ import pytest
 from conftest import ROOT, SAMPLES
 from typer.testing import CliRunner
 
-from lqplan import write
 from lqplan.cli import app
+from lqplan.io import write
 
 # README row -> the test that keeps the promise.
 CONTRACT = {

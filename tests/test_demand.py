@@ -1,4 +1,4 @@
-"""The demand model (lqplan/demand.py, docs/model.md section 1), checked by hand.
+"""The demand model (lqplan/plan/demand.py, docs/model.md section 1), checked by hand.
 
 Every show is a `tiny_show` folder: one audience segment with neutral affinities, base
 conversion 0.002, no decay, no price response, role factors 1, and 100 viewers a minute unless a
@@ -16,7 +16,8 @@ import pytest
 import yaml
 from conftest import tiny_show
 
-from lqplan.demand import (
+from lqplan.pipeline import load_and_validate
+from lqplan.plan.demand import (
     Mode,
     bag_value,
     build_demand,
@@ -25,7 +26,6 @@ from lqplan.demand import (
     product_conversion,
     segment_outcome,
 )
-from lqplan.pipeline import load_and_validate
 
 ROLES = ("traffic", "welfare", "bridge", "hero", "profit", "image", "test")
 # tiny_show's demand settings; a test passing `demand=` must repeat them (show.yaml's `demand:`

@@ -11,7 +11,7 @@ from conftest import complete_plan
 from typer.testing import CliRunner
 
 from lqplan.cli import app
-from lqplan.diff import diff_plans, plans_equal
+from lqplan.review.diff import diff_plans, plans_equal
 
 
 def run(*args: str) -> Any:

@@ -9,11 +9,11 @@ import pytest
 from conftest import tiny_show
 from typer.testing import CliRunner
 
-from lqplan.checker import check_plan
 from lqplan.cli import app
-from lqplan.explain import explain_plan
 from lqplan.pipeline import load_and_validate, plan_show
-from lqplan.result import SolveSettings
+from lqplan.plan.explain import explain_plan
+from lqplan.plan.result import SolveSettings
+from lqplan.verify.checker import check_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {"NO_COLOR": "1", "FORCE_COLOR": None, "TERM": "dumb", "COLUMNS": "200"}

@@ -51,7 +51,7 @@ VIA_SHOW = "os-module"  # show.yaml's `templates:` names the folder
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[tuple[str, str], Run]:
     from lqplan.pipeline import load_and_validate, plan_json, plan_show
-    from lqplan.result import SolveSettings
+    from lqplan.plan.result import SolveSettings
 
     work = tmp_path_factory.mktemp("templates")
     shutil.copytree(TEMPLATES, work, dirs_exist_ok=True)

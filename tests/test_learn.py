@@ -18,7 +18,7 @@ from lqplan.learning import PastShow, learn_history, read_history
 from lqplan.learning.observations import show_data
 from lqplan.learning.simulate import actuals_text, simulate
 from lqplan.pipeline import load_and_validate, plan_json, plan_show
-from lqplan.result import SolveSettings
+from lqplan.plan.result import SolveSettings
 
 runner = CliRunner(env={"COLUMNS": "200"})
 MINIMAL = SAMPLES / "minimal"
@@ -208,7 +208,7 @@ def test_simulate_until_at_and_with_a_model_market(tmp_path, minimal_plan, files
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     assert "at: '20:30'" in text
-    from lqplan.actuals import read_actuals
+    from lqplan.live.actuals import read_actuals
 
     actuals = read_actuals(out).actuals
     assert all(s.start < 20 * 60 + 30 for s in actuals.segments)
@@ -541,7 +541,7 @@ def test_a_plan_edited_by_hand_in_the_history_is_skipped_and_named(tmp_path, min
 
 def test_the_time_into_show_effect_counts_from_the_start_of_the_whole_show():
     """A replan's rest starts at its cut: minute 0 of the rest is minute `cut` of the show."""
-    from lqplan.calibration import Calibration
+    from lqplan.plan.calibration import Calibration
 
     whole = Calibration("m", "m.json", "x", {}, time_slope=0.1)
     rest = replace(whole, offset_minutes=90)

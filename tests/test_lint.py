@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lqplan.errors import Diagnostic, InputError
-from lqplan.lint import lint_raw, lint_show
-from lqplan.load import load_show
-from lqplan.validate import validate
+from lqplan.show.lint import lint_raw, lint_show
+from lqplan.show.load import load_show
+from lqplan.show.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"

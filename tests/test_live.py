@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from lqplan.actuals import load_actuals
-from lqplan.live import (
+from lqplan.live.actuals import load_actuals
+from lqplan.live.cue import (
     DONE,
     LATE,
     Mark,
@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def plan() -> dict:
     """samples/minimal, solved deterministically (8 segments, 20:00–21:00, lucky bags)."""
     from lqplan.pipeline import load_and_validate, plan_show
-    from lqplan.result import SolveSettings
+    from lqplan.plan.result import SolveSettings
 
     inputs = load_and_validate(ROOT / "samples" / "minimal")
     return plan_show(inputs, SolveSettings(time_limit=2.0, deterministic=True)).plan
@@ -219,7 +219,7 @@ def test_live_rehearsal_against_a_market_records_what_it_sold_for_replan(plan, t
         if proc.poll() is None:
             proc.kill()
         os.close(master)
-    from lqplan.actuals import read_actuals
+    from lqplan.live.actuals import read_actuals
 
     actuals = read_actuals(record).actuals
     assert actuals.at is not None and 20 * 60 + 25 <= actuals.at <= 20 * 60 + 27

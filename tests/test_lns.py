@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from conftest import SAMPLES, tiny_show
 
-from lqplan.baseline import keeps_rules
-from lqplan.demand import build_demand
-from lqplan.optimise.lns import Stopper, WindowSearch
 from lqplan.pipeline import load_and_validate, plan_show
-from lqplan.result import Solution, SolveSettings, SolveStatus
+from lqplan.plan.baseline import keeps_rules
+from lqplan.plan.demand import build_demand
+from lqplan.plan.optimise.lns import Stopper, WindowSearch
+from lqplan.plan.result import Solution, SolveSettings, SolveStatus
 
 SLOTS = 24
 

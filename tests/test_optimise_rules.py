@@ -15,7 +15,7 @@ from conftest import tiny_show
 
 from lqplan.errors import InfeasibleError
 from lqplan.pipeline import load_and_validate, plan_show
-from lqplan.result import SolveSettings
+from lqplan.plan.result import SolveSettings
 
 RISING = [100, 200, 300]
 # Demand settings for the flash-sale rules: a flash sale doubles conversion, nothing else moves.

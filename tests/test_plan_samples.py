@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from lqplan.cli import app
 from lqplan.pipeline import load_and_validate, plan_show
-from lqplan.result import SolveSettings
+from lqplan.plan.result import SolveSettings
 
 LIMIT = {"double11-marathon": 3.0}  # deterministic seconds; the rest solve well within 2
 

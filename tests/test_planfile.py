@@ -1,4 +1,4 @@
-"""plan.json's model (lqplan.planfile): every plan lqplan writes reads back through it unchanged,
+"""plan.json's model (lqplan.plan.planfile): every plan lqplan writes reads back through it unchanged,
 and a plan edited beyond what lqplan can use is refused at the edge, each problem as
 file:line:column, by every command that takes a plan."""
 
@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from lqplan.cli import app
 from lqplan.pipeline import load_and_validate, plan_json, plan_robust, plan_show
-from lqplan.planfile import Plan, check_plan_data, plan_data
-from lqplan.result import SolveSettings
+from lqplan.plan.planfile import Plan, check_plan_data, plan_data
+from lqplan.plan.result import SolveSettings
 
 MINIMAL = SAMPLES / "minimal"
 BEAUTY = SAMPLES / "beauty-douyin"
@@ -38,11 +38,11 @@ def test_every_sample_plan_round_trips(sample_plans):
 @pytest.fixture(scope="module")
 def special_plans(tmp_path_factory) -> dict[str, dict[str, Any]]:
     """A --robust plan, a --model plan (learned from three simulated shows) and a replanned one."""
-    from lqplan.actuals import read_actuals
     from lqplan.learning import learn_history, read_history, with_model
     from lqplan.learning.modelfile import model_text
     from lqplan.learning.simulate import actuals_text, simulate
-    from lqplan.replan import replan
+    from lqplan.live.actuals import read_actuals
+    from lqplan.live.replan import replan
 
     tmp = tmp_path_factory.mktemp("special")
     inputs = load_and_validate(MINIMAL)

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from mutations import apply, copy, paths, replacements
 
 from lqplan.errors import Diagnostic, InputError
-from lqplan.validate import check_show
-from lqplan.yamlio import decode, parse_yaml
+from lqplan.io.yamlio import decode, parse_yaml
+from lqplan.show.validate import check_show
 
 MINIMAL = Path(__file__).resolve().parents[1] / "samples" / "minimal"
 FILES = ("show.yaml", "catalog.yaml", "audience.yaml", "stock.yaml")

@@ -13,7 +13,7 @@ from mutations import tiny_specs
 
 from lqplan.errors import InfeasibleError
 from lqplan.pipeline import load_and_validate, plan_show
-from lqplan.result import SolveSettings, SolveStatus
+from lqplan.plan.result import SolveSettings, SolveStatus
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

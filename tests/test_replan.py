@@ -11,13 +11,13 @@ import yaml
 from conftest import SAMPLES, tiny_show
 from typer.testing import CliRunner
 
-from lqplan.actuals import check_actuals, read_actuals
-from lqplan.checker import check_plan
 from lqplan.cli import app
 from lqplan.errors import InputError
+from lqplan.live.actuals import check_actuals, read_actuals
+from lqplan.live.replan import replan
 from lqplan.pipeline import load_and_validate, plan_show
-from lqplan.replan import replan
-from lqplan.result import SolveSettings
+from lqplan.plan.result import SolveSettings
+from lqplan.verify.checker import check_plan
 
 SETTINGS = SolveSettings(time_limit=2, deterministic=True)
 # Nine products, six 5-minute slots (20:00–20:30) at 1,000 viewers: a segment sells 10 units.
@@ -352,7 +352,7 @@ def test_actuals_csv_reads_like_yaml_and_locates_errors(tmp_path):
 
 
 def test_actuals_schema_is_draft_07_and_names_every_field():
-    from lqplan.actuals import actuals_schema
+    from lqplan.live.actuals import actuals_schema
 
     schema = actuals_schema()
     assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"

@@ -11,10 +11,10 @@ import yaml
 from conftest import complete_plan, tiny_show
 from typer.testing import CliRunner
 
-from lqplan.actuals import read_actuals
 from lqplan.cli import app
-from lqplan.model import Audience
-from lqplan.review import calibrate, review, review_documents
+from lqplan.live.actuals import read_actuals
+from lqplan.review.review import calibrate, review, review_documents
+from lqplan.show.model import Audience
 
 ENV = {"NO_COLOR": "1", "FORCE_COLOR": None, "TERM": "dumb", "COLUMNS": "200"}
 
@@ -131,7 +131,7 @@ def planned_show(tmp_path: Path, conversion: float) -> tuple[dict, Path, Path]:
 
     from lqplan.learning.simulate import actuals_text, simulate
     from lqplan.pipeline import load_and_validate, plan_json, plan_show
-    from lqplan.result import SolveSettings
+    from lqplan.plan.result import SolveSettings
 
     show = tiny_show(
         tmp_path / "show",
@@ -233,7 +233,7 @@ def test_cli_write_audience_needs_the_show(tmp_path, actuals):
     assert result.exit_code == 2 and "--show" in result.stderr
 
 
-# --- what review reads: the one ACTUALS reader (lqplan.actuals) ---------------------------------
+# --- what review reads: the one ACTUALS reader (lqplan.live.actuals) ---------------------------------
 
 
 def test_segment_units_from_per_minute_sales(tmp_path):
@@ -268,7 +268,7 @@ def test_csv_actuals_review_as_the_yaml(tmp_path, actuals):
 def test_review_reads_what_lqplan_live_records(tmp_path):
     """`lqplan live --record` writes with dump_actuals; units added by hand in a second entry for
     the same segment merge with it."""
-    from lqplan.live import DONE, LATE, Mark, record_mark
+    from lqplan.live.cue import DONE, LATE, Mark, record_mark
 
     plan = {**small_plan(), "breaks": []}
     record = tmp_path / "actuals.yaml"
@@ -292,7 +292,7 @@ def write_text(path: Path, text: str) -> Path:
 
 def test_dump_actuals_round_trips_through_read_actuals(tmp_path):
     """What lqplan live --record writes (dump_actuals) reads back as it was, a line a fact."""
-    from lqplan.actuals import dump_actuals
+    from lqplan.live.actuals import dump_actuals
 
     data = {
         "plan": "Small | show",

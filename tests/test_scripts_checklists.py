@@ -176,7 +176,7 @@ def bare_plan(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """samples/minimal with one product stripped of selling points, scene, objections, list
     price above live, and another's proofs removed."""
     from lqplan.pipeline import load_and_validate, plan_show
-    from lqplan.result import SolveSettings
+    from lqplan.plan.result import SolveSettings
 
     folder = tmp_path_factory.mktemp("bare") / "minimal"
     shutil.copytree(SAMPLES / "minimal", folder)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from conftest import SAMPLES, tiny_show
 
-from lqplan.demand import build_demand, protected_products, shortlist_products
 from lqplan.pipeline import load_and_validate, plan_show
-from lqplan.result import SolveSettings
+from lqplan.plan.demand import build_demand, protected_products, shortlist_products
+from lqplan.plan.result import SolveSettings
 
 
 def _many(count: int) -> list[dict]:

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from lqplan.errors import Diagnostic
-from lqplan.validate import check_show
+from lqplan.show.validate import check_show
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"

@@ -1,4 +1,4 @@
-"""Unit tests of lqplan.yamlio: YAML 1.2-style typing, positions and the hostile-input guards."""
+"""Unit tests of lqplan.io.yamlio: YAML 1.2-style typing, positions and the hostile-input guards."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from lqplan import yamlio
 from lqplan.errors import InputError
-from lqplan.yamlio import decode, parse_yaml
+from lqplan.io import yamlio
+from lqplan.io.yamlio import decode, parse_yaml
 
 
 def data(text: str):

@@ -58,10 +58,10 @@ def review(
     """Plan against actual per segment, totals and KPIs, whether the actuals fell inside the
     plan's 80 % bands, a cumulative GMV chart; and what lqplan learn makes of this one show, as
     an audience.yaml (--write-audience) or a MODEL (--write-model) for the next plan."""
-    from lqplan.actuals import check_actuals_against_plan, read_actuals
-    from lqplan.review import audience_text, calibrate, review_documents, review_tables
-    from lqplan.review import review as make_review
-    from lqplan.write import write_files
+    from lqplan.io.write import write_files
+    from lqplan.live.actuals import check_actuals_against_plan, read_actuals
+    from lqplan.review.review import audience_text, calibrate, review_documents, review_tables
+    from lqplan.review.review import review as make_review
 
     plan = read_plan_file(plan_file)
     if not actuals.is_file():
@@ -76,8 +76,8 @@ def review(
     changes: list[str] = []
     new_audience, modeline, model = None, None, None
     if show is not None:
-        from lqplan.load import read_text
         from lqplan.pipeline import load_and_validate
+        from lqplan.show.load import read_text
 
         inputs = load_and_validate(show)
         new_audience, changes, model = calibrate(plan, file, inputs.audience)
@@ -179,7 +179,7 @@ def learn(
 def _write_model(path: Path, text: str, force: bool) -> None:
     """Write the MODEL atomically. An existing file is replaced when it is an lqplan model
     (learn is rerun after every show); anything else needs --force."""
-    from lqplan.write import write_files
+    from lqplan.io.write import write_files
 
     if path.exists() and not force:
         try:

@@ -64,7 +64,7 @@ def validate(
     strict: StrictOption = False,
 ) -> None:
     """Check a show's files and report every problem as file:line:column."""
-    from lqplan.validate import check_show
+    from lqplan.show.validate import check_show
 
     _report(show, check_show(show), format, strict)
 
@@ -131,12 +131,12 @@ def schema(
 ) -> None:
     """Print the JSON Schema (draft-07) of a show file, a MODEL file or plan.json, for editors
     and CI."""
-    from lqplan.schema import schema_files, schema_text
+    from lqplan.show.schema import schema_files, schema_text
 
     if directory is None:
         sys.stdout.write(schema_text(kind.value))
         return
-    from lqplan.write import write_files
+    from lqplan.io.write import write_files
 
     _print_written(write_files(schema_files(), directory, force=force))
 
@@ -149,7 +149,7 @@ def init(
     lang: Annotated[Lang | None, typer.Option(help="Language of the show's paperwork.")] = None,
 ) -> None:
     """Start a new show folder from a bundled sample; never overwrites existing files."""
-    from lqplan.scaffold import init_show
+    from lqplan.show.scaffold import init_show
 
     _print_written(init_show(directory, sample, lang.value if lang else None))
     err.print(f"next: lqplan validate {escape(display_path(directory))}")
@@ -218,7 +218,7 @@ def plan(
         prepare,
         templates_folder,
     )
-    from lqplan.result import SolveSettings
+    from lqplan.plan.result import SolveSettings
 
     inputs, findings = prepare(show)
     if not quiet:
@@ -251,11 +251,11 @@ def plan(
     if check:
         _check_stale(folder, files, result.plan)
         return
-    from lqplan.write import write_files
+    from lqplan.io.write import write_files
 
     written = write_files(files, folder, force=force)
     if not quiet:
-        from lqplan.summary import print_summary
+        from lqplan.plan.summary import print_summary
 
         print_summary(err, result.plan)
         _print_written(written)
@@ -263,7 +263,7 @@ def plan(
 
 def _check_stale(folder: Path, files: dict[str, str | bytes], plan: dict[str, Any]) -> None:
     """`plan --check`: is what is on disk what the inputs give now? Exit 4 if not."""
-    from lqplan.diff import diff_plans, plans_equal
+    from lqplan.review.diff import diff_plans, plans_equal
 
     stale = []
     for name, content in sorted(files.items()):
@@ -301,8 +301,8 @@ def render(
     force: Annotated[bool, typer.Option(help="Overwrite files lqplan did not write.")] = False,
 ) -> None:
     """Re-render the run sheets, host scripts and checklists of a plan, without solving."""
+    from lqplan.io.write import write_files
     from lqplan.pipeline import documents
-    from lqplan.write import write_files
 
     plan = read_plan_file(plan_file)
     if templates is not None and not templates.is_dir():
@@ -320,7 +320,7 @@ def lint(
 ) -> None:
     """Flag absolute and medical claims, off-platform steering and promotion prices that break
     the rules, as file:line:column."""
-    from lqplan.lint import lint_show
+    from lqplan.show.lint import lint_show
 
     _report(show, lint_show(show), format, strict)
 
@@ -334,9 +334,9 @@ def check(
     model: ModelOption = None,
 ) -> None:
     """Verify a plan (maybe edited by hand) against its show: every rule, every figure."""
-    from lqplan.checker import check_plan
     from lqplan.learning import inputs_for_plan
     from lqplan.pipeline import load_and_validate
+    from lqplan.verify.checker import check_plan
 
     plan_data = read_plan_file(plan_file)
     if "replan" in plan_data:
@@ -380,15 +380,15 @@ def explain(
 ) -> None:
     """Why a product sits where it does: its value there against its best legal alternative,
     the rules that bind it, and what moving or dropping it would cost (the checker's figures)."""
-    from lqplan.explain import (
+    from lqplan.learning import inputs_for_plan
+    from lqplan.pipeline import load_and_validate
+    from lqplan.plan.explain import (
         explain_plan,
         explain_table,
         explain_text,
         figure_sources,
         figure_sources_text,
     )
-    from lqplan.learning import inputs_for_plan
-    from lqplan.pipeline import load_and_validate
 
     plan = read_plan_file(plan_file)
     inputs = inputs_for_plan(load_and_validate(show), plan, model)
@@ -426,7 +426,7 @@ def diff(
 ) -> None:
     """Segment-by-segment differences between two plans (moved, dropped, added, length or
     promotion changed) and the change in expected value."""
-    from lqplan.diff import diff_json, diff_plans
+    from lqplan.review.diff import diff_json, diff_plans
 
     plan_a, plan_b = read_plan_file(a), read_plan_file(b)
     result = diff_plans(plan_a, plan_b)

@@ -73,13 +73,13 @@ def replan(
 ) -> None:
     """Re-optimise the rest of the show from what aired so far: freeze the past, use the stock
     left, rescale viewers and conversion; write the new plan and paperwork, print the changes."""
-    from lqplan.actuals import check_actuals, read_actuals
+    from lqplan.io.write import write_files
     from lqplan.learning import inputs_for_plan
-    from lqplan.model import parse_clock
+    from lqplan.live.actuals import check_actuals, read_actuals
+    from lqplan.live.replan import replan as replan_show
     from lqplan.pipeline import documents, plan_json, prepare, templates_folder
-    from lqplan.replan import replan as replan_show
-    from lqplan.result import SolveSettings
-    from lqplan.write import write_files
+    from lqplan.plan.result import SolveSettings
+    from lqplan.show.model import parse_clock
 
     old = read_plan_file(plan_file)
     if not actuals.is_file():
@@ -210,8 +210,8 @@ def live(
     import time
     from datetime import datetime
 
-    from lqplan.live import LiveClock, run_live
-    from lqplan.model import parse_clock
+    from lqplan.live.cue import LiveClock, run_live
+    from lqplan.show.model import parse_clock
 
     if record is not None and record.suffix.lower() == ".csv":
         raise UsageError(f"--record {display_path(record)}: the record is YAML; name a .yaml file")
@@ -246,8 +246,8 @@ def live(
         )
     if record is not None and market is not None:
         # A rehearsal's record is the market's show up to the quit: replan can start from it.
+        from lqplan.io.write import atomic_write
         from lqplan.learning import actuals_text
-        from lqplan.write import atomic_write
 
         until = min(max(1, int(clock.minute(time.monotonic()))), int(show["minutes"]))
         sofar = play(plan, market_files, seed=seed, until=until)
@@ -320,10 +320,10 @@ def simulate(
 ) -> None:
     """Play a plan out in a market (Poisson sales per minute, stock and promotion caps): write
     the ACTUALS that replan, review and learn read. The same seed gives the same file."""
+    from lqplan.io.write import write_files
     from lqplan.learning import actuals_text
     from lqplan.learning import simulate as play
-    from lqplan.model import parse_clock
-    from lqplan.write import write_files
+    from lqplan.show.model import parse_clock
 
     plan = read_plan_file(plan_file)
     inputs = market_inputs(market, show)

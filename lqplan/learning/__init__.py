@@ -21,7 +21,7 @@ from lqplan.learning.history import PastShow, Skipped, read_history
 from lqplan.learning.modelfile import LearnedModel, model_text, read_model
 from lqplan.learning.observations import ShowData, history_rows
 from lqplan.learning.simulate import actuals_text, simulate
-from lqplan.validate import ShowInputs
+from lqplan.show.validate import ShowInputs
 
 
 def learn_history(shows: list[PastShow], *, deterministic: bool = False) -> dict[str, Any]:
@@ -94,7 +94,7 @@ def history_folders(targets: list[Path]) -> list[Path]:
     for target in targets:
         show_yaml = target if target.is_file() else target / "show.yaml"
         if show_yaml.is_file() and show_yaml.name.endswith((".yaml", ".yml")):
-            from lqplan.load import read_yaml
+            from lqplan.show.load import read_yaml
 
             data = read_yaml(show_yaml).data
             history = data.get("history") if isinstance(data, dict) else None

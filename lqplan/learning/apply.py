@@ -13,11 +13,11 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from lqplan.calibration import Calibration
 from lqplan.learning.fit import clock_factor
 from lqplan.learning.modelfile import LearnedModel
-from lqplan.model import CurvePoint
-from lqplan.validate import ShowInputs
+from lqplan.plan.calibration import Calibration
+from lqplan.show.model import CurvePoint
+from lqplan.show.validate import ShowInputs
 
 # Where a correction would take a coefficient beyond what the files accept, it stops there.
 FACTOR_MAX = 100.0

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from lqplan.demand import Demand, product_conversion
+from lqplan.plan.demand import Demand, product_conversion
 
 DRAWS = 400
 SEED = 20261201

@@ -36,10 +36,10 @@ from typing import Any
 import numpy as np
 
 from lqplan import __version__
-from lqplan.demand import interpolate
 from lqplan.learning.modelfile import MODEL_SCHEMA, model_id
 from lqplan.learning.observations import PROMOTION_KINDS, SegmentData, ShowData
-from lqplan.model import format_clock, parse_clock
+from lqplan.plan.demand import interpolate
+from lqplan.show.model import format_clock, parse_clock
 
 # Prior standard deviations of the corrections, on the log scale (0.5 ≈ a factor of 1.65).
 PRIOR_SD = {

@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from lqplan.actuals import ActualsFile, read_actuals
 from lqplan.errors import InputError, LqplanError, display_path
+from lqplan.live.actuals import ActualsFile, read_actuals
 
 ACTUALS_NAMES = ("actuals.yaml", "actuals.yml", "actuals.csv")
 
@@ -95,7 +95,7 @@ def read_shows(candidates: Sequence[tuple[Path, str]]) -> tuple[list[PastShow], 
 
 
 def _read_one(folder: Path, skipped: list[Skipped]) -> PastShow | None:
-    from lqplan.actuals import check_actuals_against_plan
+    from lqplan.live.actuals import check_actuals_against_plan
     from lqplan.pipeline import read_plan
 
     name = display_path(folder)

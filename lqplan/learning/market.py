@@ -16,8 +16,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from lqplan.model import CurvePoint
-from lqplan.validate import ShowInputs
+from lqplan.show.model import CurvePoint
+from lqplan.show.validate import ShowInputs
 
 
 def perturbed_market(

@@ -17,8 +17,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, ValidationError
 
 from lqplan.errors import Diagnostic, InputError
-from lqplan.model import Code, Model, _finite
-from lqplan.validate import _VOCABULARY, _pydantic_diagnostics, _vocabulary
+from lqplan.show.model import Code, Model, _finite
+from lqplan.show.validate import _VOCABULARY, _pydantic_diagnostics, _vocabulary
 
 MODEL_SCHEMA = "lqplan.model/1"
 
@@ -182,7 +182,7 @@ def read_model(path: Path) -> tuple[LearnedModel, str]:
     """Read and check a MODEL file; returns it and the SHA-256 of its bytes. InputError (one line
     per problem, with its line) when it is not a model this lqplan can use."""
     from lqplan.errors import display_path
-    from lqplan.load import read_yaml
+    from lqplan.show.load import read_yaml
 
     name = display_path(path)
     doc = read_yaml(path)  # JSON is YAML: positions for every field

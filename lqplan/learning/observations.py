@@ -14,9 +14,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from lqplan.demand import interpolate
 from lqplan.learning.history import PastShow
-from lqplan.model import parse_clock
+from lqplan.plan.demand import interpolate
+from lqplan.show.model import parse_clock
 
 # A feature's family is the part of its name before '['.
 PROMOTION_KINDS = ("flash_sale", "coupon", "gift")
@@ -72,7 +72,7 @@ class ShowData:
 def history_rows(shows: list[PastShow]) -> list[ShowData]:
     """The rows of every past show, priors rescaled to the latest files (reference_priors).
 
-    plan.json is checked against its model when it is read (lqplan.planfile) and the actuals
+    plan.json is checked against its model when it is read (lqplan.plan.planfile) and the actuals
     against the plan, so every show read gives rows; a show without units still gives its
     viewer readings."""
     reference = reference_priors(shows)

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from lqplan.errors import Diagnostic, InputError
+from lqplan.io.yamlio import Document
 from lqplan.learning.history import Skipped, read_history, read_shows, show_folders
 from lqplan.learning.observations import ShowData, history_rows
-from lqplan.yamlio import Document
 
 
 def history_data(folders: Sequence[Path]) -> tuple[list[ShowData], list[Skipped]]:

@@ -21,8 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from lqplan.calibration import Calibration
-from lqplan.demand import (
+from lqplan.learning.bands import PROMOTIONS, SEED, _draw, _level_sd
+from lqplan.plan.calibration import Calibration
+from lqplan.plan.demand import (
     Demand,
     Option,
     build_demand,
@@ -30,8 +31,7 @@ from lqplan.demand import (
     option_value,
     segment_outcome,
 )
-from lqplan.learning.bands import PROMOTIONS, SEED, _draw, _level_sd
-from lqplan.model import CurvePoint
+from lqplan.show.model import CurvePoint
 
 DRAWS = 16
 

@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from lqplan.demand import demand_context, product_conversion
 from lqplan.errors import UsageError
-from lqplan.model import Coupon, FlashSale, Gift, format_clock, parse_clock
-from lqplan.validate import ShowInputs
+from lqplan.plan.demand import demand_context, product_conversion
+from lqplan.show.model import Coupon, FlashSale, Gift, format_clock, parse_clock
+from lqplan.show.validate import ShowInputs
 
 # How much the viewers a show gets differ from the market's curve: the whole show's level
 # (log-normal, this standard deviation) and each minute's reading around it.
@@ -182,6 +182,6 @@ def _promotion_caps(promotions: Any) -> dict[str, float]:
 
 def actuals_text(actuals: dict[str, Any]) -> str:
     """The ACTUALS file's text, as `lqplan live --record` writes it (a line per entry)."""
-    from lqplan.actuals import dump_actuals
+    from lqplan.live.actuals import dump_actuals
 
     return dump_actuals(actuals)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from lqplan.model import clock_after
 from lqplan.render import phrases
 from lqplan.render.i18n import coupon_money, money, number
+from lqplan.show.model import clock_after
 
 LOW_STOCK_SHARE = 0.2  # alert supply chain when a product's expected stock left falls below this
 SPEND_LEAD_MINUTES = 10  # raise paid traffic this long before a viewer peak

@@ -23,7 +23,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from lqplan.errors import Diagnostic, InputError, display_path
-from lqplan.resources import resource_dir
+from lqplan.io.resources import resource_dir
 
 TIME_LIMIT = 2.0  # seconds per template; the marathon's documents all render in 0.4 s, traced
 SIZE_LIMIT = 20 * 1024 * 1024  # characters per document

@@ -20,16 +20,16 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from lqplan.actuals import ActualsFile
-from lqplan.demand import Demand, bag_value, option_value, segment_outcome
-from lqplan.diff import SegmentChange, diff_bags, diff_promotions, diff_segments
 from lqplan.errors import Diagnostic, LqplanError
-from lqplan.model import LuckyBag
-from lqplan.past import Past, read_past
-from lqplan.rest import Rest, RuleChange, rest_of_show
-from lqplan.result import SolveSettings
-from lqplan.stitch import seam_violations, stitch
-from lqplan.validate import ShowInputs
+from lqplan.live.actuals import ActualsFile
+from lqplan.live.past import Past, read_past
+from lqplan.live.rest import Rest, RuleChange, rest_of_show
+from lqplan.live.stitch import seam_violations, stitch
+from lqplan.plan.demand import Demand, bag_value, option_value, segment_outcome
+from lqplan.plan.result import SolveSettings
+from lqplan.review.diff import SegmentChange, diff_bags, diff_promotions, diff_segments
+from lqplan.show.model import LuckyBag
+from lqplan.show.validate import ShowInputs
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from lqplan.model import FILE_MODELS
+from lqplan.show.model import FILE_MODELS
 
 # The show's four files, the MODEL file that lqplan learn writes and the plan.json lqplan plan
 # writes.
@@ -34,7 +34,7 @@ def json_schema(kind: str) -> dict[str, Any]:
 
         return draft07(LearnedModel, kind)
     if kind == "plan":
-        from lqplan.planfile import Plan
+        from lqplan.plan.planfile import Plan
 
         return draft07(Plan, kind)
     return draft07(FILE_MODELS[kind], kind)

@@ -18,7 +18,7 @@ from lqplan.errors import (
     UsageError,
     display_path,
 )
-from lqplan.yamlio import Document, decode, parse_yaml
+from lqplan.io.yamlio import Document, decode, parse_yaml
 
 KINDS = ("show", "catalog", "audience", "stock")
 STOCK_COLUMNS = ("sku", "units", "per_buyer_limit", "batch_size")

@@ -24,8 +24,8 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from lqplan.model import clock_after, parse_clock
 from lqplan.render.actions import team_actions
+from lqplan.show.model import clock_after, parse_clock
 
 DONE, LATE = "done", "late"
 LATE_STEP = 1  # minutes a `late` mark adds to the current segment
@@ -360,7 +360,7 @@ def record_mark(path: Path, plan: dict[str, Any], marks: Sequence[Mark]) -> None
     """Write the segments marked so far into the actuals file at `path` (merged with what it
     held: entries of other segments and other fields are kept; a marked segment's start and end
     are replaced)."""
-    from lqplan.actuals import dump_actuals, load_actuals
+    from lqplan.live.actuals import dump_actuals, load_actuals
 
     existing: dict[str, Any] = load_actuals(path) if path.exists() else {"segments": []}
     items = schedule(plan, marks)
@@ -370,7 +370,7 @@ def record_mark(path: Path, plan: dict[str, Any], marks: Sequence[Mark]) -> None
         entry.update(actual_segment(plan, items, number))
     existing["segments"] = sorted(entries.values(), key=lambda e: e.get("start") or "")
     existing.setdefault("plan", plan["show"]["title"])
-    from lqplan.write import atomic_write
+    from lqplan.io.write import atomic_write
 
     atomic_write(path, dump_actuals(existing).encode("utf-8"))
 

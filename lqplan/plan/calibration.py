@@ -3,7 +3,7 @@
 A learned MODEL file does not replace the show's files: it corrects them. `lqplan.learning`
 turns a MODEL into the show's `DemandSettings` (decay, encore factor, promotion lifts), a viewer
 curve, and this `Calibration`, the part the files have no field for. The demand model
-(`lqplan.demand`) multiplies by it; without a model `ShowInputs.calibration` is None and every
+(`lqplan.plan.demand`) multiplies by it; without a model `ShowInputs.calibration` is None and every
 figure is the files' own.
 """
 

@@ -13,7 +13,8 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 from typing import Any
 
-from lqplan.assemble import (
+from lqplan.live.past import Past, PastSegment
+from lqplan.plan.assemble import (
     breaks_data,
     demand_provenance,
     money,
@@ -21,10 +22,9 @@ from lqplan.assemble import (
     product_facts,
     promotions_data,
 )
-from lqplan.demand import Demand, bag_value, demand_context
-from lqplan.model import LuckyBag, format_clock
-from lqplan.past import Past, PastSegment
-from lqplan.validate import ShowInputs
+from lqplan.plan.demand import Demand, bag_value, demand_context
+from lqplan.show.model import LuckyBag, format_clock
+from lqplan.show.validate import ShowInputs
 
 
 def stitch(inputs: ShowInputs, past: Past, new: dict[str, Any]) -> dict[str, Any]:

@@ -14,10 +14,17 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from lqplan.actuals import ActualsFile
-from lqplan.demand import Demand, Mode, build_modes, demand_context, segment_outcome, viewer_minutes
 from lqplan.errors import UsageError
-from lqplan.validate import ShowInputs
+from lqplan.live.actuals import ActualsFile
+from lqplan.plan.demand import (
+    Demand,
+    Mode,
+    build_modes,
+    demand_context,
+    segment_outcome,
+    viewer_minutes,
+)
+from lqplan.show.validate import ShowInputs
 
 NUDGE_POWER = 0.5  # affinity × (observed / expected units) ** 0.5 ...
 NUDGE_CLIP = (0.5, 2.0)  # ... within these bounds

@@ -13,9 +13,9 @@ import os
 from typing import Any
 
 from lqplan import __version__
-from lqplan.demand import Demand, Option, build_modes, product_conversion
-from lqplan.model import format_clock
-from lqplan.result import Solution, SolveSettings
+from lqplan.plan.demand import Demand, Option, build_modes, product_conversion
+from lqplan.plan.result import Solution, SolveSettings
+from lqplan.show.model import format_clock
 
 PLAN_SCHEMA = "lqplan.plan/1"
 

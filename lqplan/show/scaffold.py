@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 from lqplan.errors import UsageError
-from lqplan.resources import resource_dir, sample_names
-from lqplan.schema import schema_files
-from lqplan.write import write_files
+from lqplan.io.resources import resource_dir, sample_names
+from lqplan.io.write import write_files
+from lqplan.show.schema import schema_files
 
 DEFAULT_SAMPLE = {"zh": "beauty-douyin", "en": "minimal"}
 _MODELINE = re.compile(r"\$schema=\S*/schemas/(\w+)\.schema\.json")

@@ -12,8 +12,8 @@ import math
 from collections import defaultdict
 from dataclasses import replace
 
-from lqplan.demand import Demand, Option
-from lqplan.result import Solution, SolveSettings, SolveStatus
+from lqplan.plan.demand import Demand, Option
+from lqplan.plan.result import Solution, SolveSettings, SolveStatus
 
 # Backtracking steps per fill: measured on the benchmark ladder, a fill that succeeds needs a
 # few hundred at most; one that has not succeeded by then rarely does (5,000 took 1 s to fail).
@@ -495,8 +495,8 @@ class _Greedy:
 
 def keeps_rules(demand: Demand, solution: Solution) -> bool:
     """Does the independent checker accept this solution as a plan?"""
-    from lqplan.assemble import assemble
-    from lqplan.checker import check_plan
+    from lqplan.plan.assemble import assemble
+    from lqplan.verify.checker import check_plan
 
     plan = assemble(demand, solution, None, SolveSettings())
     return check_plan(demand.inputs, plan, demand).ok

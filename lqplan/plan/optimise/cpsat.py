@@ -15,9 +15,9 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from lqplan.demand import Demand, Option
-from lqplan.model import format_clock
-from lqplan.result import SolveSettings
+from lqplan.plan.demand import Demand, Option
+from lqplan.plan.result import SolveSettings
+from lqplan.show.model import format_clock
 
 
 def _centi(units: float) -> int:

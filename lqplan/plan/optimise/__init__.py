@@ -17,9 +17,9 @@ from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
-from lqplan.demand import Demand
-from lqplan.optimise.cpsat import ShowModel, solver_parameters
-from lqplan.result import Solution, SolveSettings, SolveStatus
+from lqplan.plan.demand import Demand
+from lqplan.plan.optimise.cpsat import ShowModel, solver_parameters
+from lqplan.plan.result import Solution, SolveSettings, SolveStatus
 
 Progress = Callable[[float, float, float], None]  # seconds, incumbent, bound (cents)
 
@@ -30,8 +30,8 @@ def lp_guided_plan(demand: Demand, time_limit: float) -> Solution | None:
     """A complete plan rounded from the LP relaxation (see lp.py), or None. Its `bound` is the
     LP optimum: solve() reports it when CP-SAT's own bound is weaker (a large show may end
     before CP-SAT has solved its LP)."""
-    from lqplan.baseline import guided_plan
-    from lqplan.optimise.lp import lp_weights
+    from lqplan.plan.baseline import guided_plan
+    from lqplan.plan.optimise.lp import lp_weights
 
     relaxed = lp_weights(demand, time_limit)
     if relaxed is None:
@@ -165,7 +165,7 @@ def solve(
 def _solve_by_windows(
     demand: Demand, settings: SolveSettings, hint: Solution, progress: Progress | None
 ) -> Solution:
-    from lqplan.optimise.lns import Stopper, improve
+    from lqplan.plan.optimise.lns import Stopper, improve
 
     started = time.perf_counter()
     bound = hint.bound

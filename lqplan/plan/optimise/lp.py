@@ -12,7 +12,7 @@ from typing import Any
 
 from ortools.linear_solver.python import model_builder as mb
 
-from lqplan.demand import Demand
+from lqplan.plan.demand import Demand
 
 # GLOP's dual simplex, measured on this machine: 300 products × 240 slots (144k–152k options)
 # 10.1 → 6.1 s and 10.6 → 8.4 s; the marathon sample (38k) 0.86 → 1.30 s. So: above this size.
@@ -58,7 +58,7 @@ class LpAdapter:
 def lp_weights(demand: Demand, time_limit: float) -> tuple[list[float], float] | None:
     """Each option's value in the LP relaxation's optimum and the optimum itself (an upper
     bound on any plan over these options, in cents), or None if the LP fails in time."""
-    from lqplan.optimise.cpsat import ShowModel
+    from lqplan.plan.optimise.cpsat import ShowModel
 
     adapter = LpAdapter()
     built = ShowModel(demand, model=adapter)

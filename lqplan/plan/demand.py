@@ -24,8 +24,8 @@ import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from lqplan.model import Coupon, FlashSale, Gift, LuckyBag, Product
-from lqplan.validate import ShowInputs
+from lqplan.show.model import Coupon, FlashSale, Gift, LuckyBag, Product
+from lqplan.show.validate import ShowInputs
 
 NORMAL = "normal"
 

@@ -36,8 +36,9 @@ from pydantic import (
 )
 
 from lqplan.errors import Diagnostic, DiagnosticList, InputError, sort_diagnostics
-from lqplan.load import cell_column, csv_rows, open_csv, read_yaml
-from lqplan.model import (
+from lqplan.io.yamlio import Document
+from lqplan.show.load import cell_column, csv_rows, open_csv, read_yaml
+from lqplan.show.model import (
     Clock,
     Code,
     LuckyBag,
@@ -47,8 +48,13 @@ from lqplan.model import (
     format_clock,
     parse_clock,
 )
-from lqplan.validate import _VOCABULARY, ShowInputs, _display, _pydantic_diagnostics, _vocabulary
-from lqplan.yamlio import Document
+from lqplan.show.validate import (
+    _VOCABULARY,
+    ShowInputs,
+    _display,
+    _pydantic_diagnostics,
+    _vocabulary,
+)
 
 Count = Annotated[float, BeforeValidator(_finite), Field(ge=0, le=1e9)]
 Units = Annotated[int, Field(ge=0, le=100_000_000)]
@@ -285,8 +291,8 @@ _VOCABULARY.setdefault("actuals", sorted(_vocabulary(Actuals)))
 
 
 def actuals_schema() -> dict[str, Any]:
-    """A draft-07 JSON Schema of the ACTUALS file (YAML form), like lqplan.schema's."""
-    from lqplan.schema import draft07
+    """A draft-07 JSON Schema of the ACTUALS file (YAML form), like lqplan.show.schema's."""
+    from lqplan.show.schema import draft07
 
     return draft07(Actuals, "actuals")
 
@@ -675,7 +681,7 @@ def _words(text: str) -> str:
 
 
 def _applies(inputs: ShowInputs, promo: Any, sku: str) -> bool:
-    from lqplan.demand import build_modes
+    from lqplan.plan.demand import build_modes
 
     modes = build_modes(inputs, inputs.products[sku])
     return any(m.promotion == promo.id for m in modes)

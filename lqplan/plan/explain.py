@@ -24,8 +24,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from lqplan.checker import check_plan
-from lqplan.demand import (
+from lqplan.plan.demand import (
     Demand,
     Mode,
     Option,
@@ -34,8 +33,9 @@ from lqplan.demand import (
     preference,
     segment_outcome,
 )
-from lqplan.model import format_clock
-from lqplan.validate import ShowInputs
+from lqplan.show.model import format_clock
+from lqplan.show.validate import ShowInputs
+from lqplan.verify.checker import check_plan
 
 MAX_CHECKS = 60  # candidates judged by the checker per segment, best first
 

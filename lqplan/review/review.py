@@ -1,12 +1,12 @@
 """Review after the show: the plan against what happened, and what the next plan should learn.
 
-    file = read_actuals(path)                    # lqplan.actuals: what aired, when, what it sold
+    file = read_actuals(path)                    # lqplan.live.actuals: what aired, when, what it sold
     check_actuals_against_plan(file, plan)       # ... and that it is this plan's show
     report = review(plan, file)                  # per segment, totals, KPIs, the GMV chart
     audience, changes = calibrate(report, inputs.audience)   # proposed coefficients
 
 Reads plan.json and an ACTUALS file (docs/review.md), the same file, read by the same reader,
-as replan's (lqplan/actuals.py); the show's files only for calibration. A segment's units, GMV
+as replan's (lqplan/live/actuals.py); the show's files only for calibration. A segment's units, GMV
 and orders are `Actuals.segment_figures` (its own, or its SKU's sales while it aired). Terminal
 tables are in summary-style rich; Markdown and HTML go through the one Jinja environment
 (templates/review.*.j2).
@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
 
-from lqplan.actuals import Actuals, ActualsFile, plan_minute
 from lqplan.errors import Diagnostic, InputError
-from lqplan.model import clock_after, format_clock, parse_clock
+from lqplan.live.actuals import Actuals, ActualsFile, plan_minute
+from lqplan.show.model import clock_after, format_clock, parse_clock
 
 # --- the ACTUALS file ---------------------------------------------------------------------------
 

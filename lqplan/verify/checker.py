@@ -15,9 +15,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from lqplan.demand import Demand, Mode, bag_value, demand_context, preference, segment_outcome
-from lqplan.model import LuckyBag, format_clock
-from lqplan.validate import ShowInputs
+from lqplan.plan.demand import Demand, Mode, bag_value, demand_context, preference, segment_outcome
+from lqplan.show.model import LuckyBag, format_clock
+from lqplan.show.validate import ShowInputs
 
 
 @dataclass(frozen=True)

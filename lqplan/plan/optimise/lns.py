@@ -23,9 +23,9 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
-from lqplan.demand import Demand, Option, renumbered
-from lqplan.optimise.cpsat import ShowModel, solver_parameters
-from lqplan.result import Solution, SolveSettings
+from lqplan.plan.demand import Demand, Option, renumbered
+from lqplan.plan.optimise.cpsat import ShowModel, solver_parameters
+from lqplan.plan.result import Solution, SolveSettings
 
 # Measured on the benchmark ladder (BENCHMARKS.md): on 300 products × 240 slots, windows
 # capped at 1 s each gained faster than windows of 2 s, which mostly spent the extra on proof.

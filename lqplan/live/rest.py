@@ -15,10 +15,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from typing import Any
 
-from lqplan.demand import Demand, renumbered
-from lqplan.model import Coupon, CurvePoint, FlashSale, Gift, LuckyBag, Window, format_clock
-from lqplan.past import Past
-from lqplan.validate import ShowInputs
+from lqplan.live.past import Past
+from lqplan.plan.demand import Demand, renumbered
+from lqplan.show.model import Coupon, CurvePoint, FlashSale, Gift, LuckyBag, Window, format_clock
+from lqplan.show.validate import ShowInputs
 
 # A product that aired before the cut sells its next airings as an encore (repeat_factor): the
 # rest of the show sees it through this tag, whose affinity is the repeat factor.

@@ -18,10 +18,11 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from lqplan.calibration import Calibration
 from lqplan.errors import Diagnostic, DiagnosticList, InputError, sort_diagnostics
-from lqplan.load import RawShow, load_show
-from lqplan.model import (
+from lqplan.io.yamlio import Document
+from lqplan.plan.calibration import Calibration
+from lqplan.show.load import RawShow, load_show
+from lqplan.show.model import (
     FILE_MODELS,
     Audience,
     Catalog,
@@ -37,7 +38,6 @@ from lqplan.model import (
     Window,
     format_clock,
 )
-from lqplan.yamlio import Document
 
 SHARE_TOLERANCE = 0.001
 

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lqplan.errors import Diagnostic, LqplanError, Severity, sort_diagnostics
-from lqplan.load import RawShow, load_show, read_text
-from lqplan.model import Coupon, FlashSale, Gift, LuckyBag, Product
-from lqplan.validate import ShowInputs, validate
+from lqplan.show.load import RawShow, load_show, read_text
+from lqplan.show.model import Coupon, FlashSale, Gift, LuckyBag, Product
+from lqplan.show.validate import ShowInputs, validate
 
 RULES = ("absolute_claim", "medical_claim", "price", "off_platform")
 

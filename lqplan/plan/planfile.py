@@ -1,6 +1,6 @@
 """plan.json as a typed model (schema `lqplan.plan/1`, docs/plan-json.md): the gate plans pass.
 
-`lqplan plan` writes plain dicts (lqplan.assemble); every command that takes a PLAN.json reads it
+`lqplan plan` writes plain dicts (lqplan.plan.assemble); every command that takes a PLAN.json reads it
 through `read_plan`, which parses the JSON with positions, validates it against `Plan` and the
 checks pydantic cannot make field by field (`plan_problems`: segments numbered in order, clock
 times that agree with the minutes, references to products and promotions the plan lists), and
@@ -24,7 +24,8 @@ from pydantic import BeforeValidator, ConfigDict, Field, ValidationError, model_
 from pydantic.json_schema import WithJsonSchema
 
 from lqplan.errors import Diagnostic, InputError, display_path, sort_diagnostics
-from lqplan.model import (
+from lqplan.io.yamlio import Document
+from lqplan.show.model import (
     TEAM_ROLES,
     Code,
     Language,
@@ -38,8 +39,7 @@ from lqplan.model import (
     _parse_date,
     clock_after,
 )
-from lqplan.validate import _VOCABULARY, _display, _pydantic_diagnostics, _vocabulary
-from lqplan.yamlio import Document
+from lqplan.show.validate import _VOCABULARY, _display, _pydantic_diagnostics, _vocabulary
 
 PLAN_SCHEMA = "lqplan.plan/1"
 
@@ -577,7 +577,7 @@ def _read_otherwise(given: Any, read: Any, where: tuple[str | int, ...] = ()) ->
 def _located(path: Path, name: str, data: Any) -> Document:
     """Positions for `data` (parsed as JSON): JSON is YAML, and lqplan's YAML reader records the
     line and column of every value. Where YAML reads it otherwise (tabs, NaN), no positions."""
-    from lqplan.load import read_yaml
+    from lqplan.show.load import read_yaml
 
     try:
         doc = read_yaml(path)
@@ -589,7 +589,7 @@ def _located(path: Path, name: str, data: Any) -> Document:
 def read_plan(path: Path) -> dict[str, Any]:
     """Read a plan.json (for check, render, replan, ...); InputError listing every problem when
     it is not one this lqplan can use. Returns the plan as plain data."""
-    from lqplan.load import read_text
+    from lqplan.show.load import read_text
 
     name = display_path(path)
     try:
