@@ -172,7 +172,7 @@ GOLDEN = ROOT / "tests" / "golden"
 
 
 def complete_plan(skeleton: dict[str, Any]) -> dict[str, Any]:
-    """A plan lqplan reads (lqplan.plan.planfile) from a test's skeleton of one: every field the plan
+    """A plan lqplan reads (plan/planfile.py) from a test's skeleton of one: every field the plan
     model requires and the skeleton leaves out, with a neutral value; what it gives is kept (an
     input's short stand-in hash becomes a SHA-256 of it)."""
     import copy

@@ -1,4 +1,4 @@
-"""plan.json's model (lqplan.plan.planfile): every plan lqplan writes reads back through it unchanged,
+"""plan.json's model (plan/planfile.py): every plan lqplan writes reads back through it unchanged,
 and a plan edited beyond what lqplan can use is refused at the edge, each problem as
 file:line:column, by every command that takes a plan."""
 

@@ -233,7 +233,7 @@ def test_cli_write_audience_needs_the_show(tmp_path, actuals):
     assert result.exit_code == 2 and "--show" in result.stderr
 
 
-# --- what review reads: the one ACTUALS reader (lqplan.live.actuals) ---------------------------------
+# --- what review reads: the one ACTUALS reader (live/actuals.py) ------------------------------
 
 
 def test_segment_units_from_per_minute_sales(tmp_path):

@@ -101,7 +101,7 @@ def _guard(fn: F) -> F:
 
 
 def read_plan_file(path: Path) -> dict[str, Any]:
-    """Read a PLAN.json argument through the plan model (lqplan.plan.planfile): a plan edited by hand
+    """Read a PLAN.json argument through plan/planfile.py's model: a plan edited by hand
     beyond what lqplan can use is refused there, every problem as file:line:column."""
     from lqplan.pipeline import read_plan
 

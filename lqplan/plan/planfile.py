@@ -1,6 +1,6 @@
 """plan.json as a typed model (schema `lqplan.plan/1`, docs/plan-json.md): the gate plans pass.
 
-`lqplan plan` writes plain dicts (lqplan.plan.assemble); every command that takes a PLAN.json reads it
+`lqplan plan` writes plain dicts (plan/assemble.py); every command that takes a PLAN.json reads it
 through `read_plan`, which parses the JSON with positions, validates it against `Plan` and the
 checks pydantic cannot make field by field (`plan_problems`: segments numbered in order, clock
 times that agree with the minutes, references to products and promotions the plan lists), and

@@ -1,6 +1,6 @@
 """Review after the show: the plan against what happened, and what the next plan should learn.
 
-    file = read_actuals(path)                    # lqplan.live.actuals: what aired, when, what it sold
+    file = read_actuals(path)                    # live/actuals.py: what aired, when, what it sold
     check_actuals_against_plan(file, plan)       # ... and that it is this plan's show
     report = review(plan, file)                  # per segment, totals, KPIs, the GMV chart
     audience, changes = calibrate(report, inputs.audience)   # proposed coefficients
