@@ -17,13 +17,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, ValidationError
 
 from lqplan.errors import Diagnostic, InputError
-from lqplan.show.model import Code, Model, _finite
+from lqplan.show.fields import Code, Model, finite
 from lqplan.show.validate import _VOCABULARY, _pydantic_diagnostics, _vocabulary
 
 MODEL_SCHEMA = "lqplan.model/1"
 
-Real = Annotated[float, BeforeValidator(_finite), Field(ge=-1e6, le=1e6)]
-Positive = Annotated[float, BeforeValidator(_finite), Field(ge=0, le=1e9)]
+Real = Annotated[float, BeforeValidator(finite), Field(ge=-1e6, le=1e6)]
+Positive = Annotated[float, BeforeValidator(finite), Field(ge=0, le=1e9)]
 Count = Annotated[int, Field(ge=0, le=1_000_000_000)]
 Family = Literal[
     "intercept",

@@ -44,7 +44,7 @@ from lqplan.show.model import (
     LuckyBag,
     Model,
     Text,
-    _finite,
+    finite,
     format_clock,
     parse_clock,
 )
@@ -56,7 +56,7 @@ from lqplan.show.validate import (
     _vocabulary,
 )
 
-Count = Annotated[float, BeforeValidator(_finite), Field(ge=0, le=1e9)]
+Count = Annotated[float, BeforeValidator(finite), Field(ge=0, le=1e9)]
 Units = Annotated[int, Field(ge=0, le=100_000_000)]
 
 _ORDER_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])(?::[0-5][0-9])?\Z")

@@ -25,6 +25,7 @@ from pydantic.json_schema import WithJsonSchema
 
 from lqplan.errors import Diagnostic, InputError, display_path, sort_diagnostics
 from lqplan.io.yamlio import Document
+from lqplan.show.fields import _parse_date, finite
 from lqplan.show.model import (
     TEAM_ROLES,
     Code,
@@ -35,8 +36,6 @@ from lqplan.show.model import (
     Product,
     Promotion,
     Role,
-    _finite,
-    _parse_date,
     clock_after,
 )
 from lqplan.show.validate import _VOCABULARY, _display, _pydantic_diagnostics, _vocabulary
@@ -73,12 +72,12 @@ Length = Annotated[int, Field(ge=1, le=24 * 60)]
 Count = Annotated[int, Field(ge=0, le=1_000_000_000)]
 Number = Annotated[int, Field(ge=1, le=1_000_000)]
 Cents = Annotated[int, Field(ge=-(10**14), le=10**14)]
-Amount = Annotated[float, BeforeValidator(_finite), Field(ge=-1e12, le=1e12)]  # money, signed
-Price = Annotated[float, BeforeValidator(_finite), Field(ge=0, le=1e12)]
-Units = Annotated[float, BeforeValidator(_finite), Field(ge=0, le=1e12)]
-Level = Annotated[float, BeforeValidator(_finite), Field(ge=-1e12, le=1e12)]  # stock, signed
-Real = Annotated[float, BeforeValidator(_finite), Field(ge=-1e12, le=1e12)]
-Seconds = Annotated[float, BeforeValidator(_finite), Field(ge=0, le=1e9)]
+Amount = Annotated[float, BeforeValidator(finite), Field(ge=-1e12, le=1e12)]  # money, signed
+Price = Annotated[float, BeforeValidator(finite), Field(ge=0, le=1e12)]
+Units = Annotated[float, BeforeValidator(finite), Field(ge=0, le=1e12)]
+Level = Annotated[float, BeforeValidator(finite), Field(ge=-1e12, le=1e12)]  # stock, signed
+Real = Annotated[float, BeforeValidator(finite), Field(ge=-1e12, le=1e12)]
+Seconds = Annotated[float, BeforeValidator(finite), Field(ge=0, le=1e9)]
 CartLink = Annotated[int, Field(ge=1, le=9999)]
 Mode = Literal["normal", "flash_sale", "gift", "coupon"]
 
@@ -96,9 +95,9 @@ class PlanHost(PlanModel):
 
 
 class PlanKpi(PlanModel):
-    watch_time_seconds: Annotated[float, BeforeValidator(_finite), Field(ge=0, le=1e9)]
-    engagement: Annotated[float, BeforeValidator(_finite), Field(ge=0, le=1)]
-    payment_conversion: Annotated[float, BeforeValidator(_finite), Field(ge=0, le=1)]
+    watch_time_seconds: Annotated[float, BeforeValidator(finite), Field(ge=0, le=1e9)]
+    engagement: Annotated[float, BeforeValidator(finite), Field(ge=0, le=1)]
+    payment_conversion: Annotated[float, BeforeValidator(finite), Field(ge=0, le=1)]
     gpm: Price
 
 
@@ -120,7 +119,7 @@ class PlanShow(PlanModel):
     room: Text | None
     theme: Text | None
     objective: Objective
-    stock_reserve: Annotated[float, BeforeValidator(_finite), Field(ge=0, le=0.9)]
+    stock_reserve: Annotated[float, BeforeValidator(finite), Field(ge=0, le=0.9)]
     hosts: list[PlanHost] = Field(min_length=1)
     team: dict[Literal[TEAM_ROLES], list[Text]]  # type: ignore[valid-type]
     kpi: PlanKpi
@@ -259,7 +258,7 @@ class LuckyBagDrop(PlanModel):
 
 
 class TotalsBand(PlanModel):
-    level: Annotated[float, BeforeValidator(_finite), Field(gt=0, lt=1)]
+    level: Annotated[float, BeforeValidator(finite), Field(gt=0, lt=1)]
     source: Literal["default", "model"]
     draws: Annotated[int, Field(ge=1, le=1_000_000)]
     gmv: Quantiles
@@ -370,8 +369,8 @@ class ModelRef(PlanModel):
 
 
 class Conversion(PlanModel):
-    planned: Annotated[float, BeforeValidator(_finite), Field(ge=0, le=1e6)]
-    prior: Annotated[float, BeforeValidator(_finite), Field(ge=0, le=1e6)]
+    planned: Annotated[float, BeforeValidator(finite), Field(ge=0, le=1e6)]
+    prior: Annotated[float, BeforeValidator(finite), Field(ge=0, le=1e6)]
 
 
 class DemandProvenance(PlanModel):

@@ -1,0 +1,100 @@
+"""The field types every input file shares: clock times, codes, money, the strict base model.
+
+The show's model (model.py) and the rule families (lqplan/rules/) build on these, so that a rule
+module can hold its own input model without importing the whole show.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+Role = Literal["traffic", "welfare", "bridge", "hero", "profit", "image", "test"]
+ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
+_CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])\Z")
+
+
+def parse_clock(value: Any) -> int:
+    """'20:30' -> minutes after midnight (1230). Numbers are refused: 1230 is not a time."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError(f"expected a clock time 'HH:MM', got the number {value}")
+    if not isinstance(value, str):
+        raise ValueError(f"expected a clock time 'HH:MM', got {type(value).__name__}")
+    match = _CLOCK.match(value.strip())
+    if not match:
+        raise ValueError(f"expected a clock time 'HH:MM' (00:00 to 23:59), got {value!r}")
+    return int(match.group(1)) * 60 + int(match.group(2))
+
+
+def format_clock(minutes: int) -> str:
+    """Minutes after midnight (any day) -> 'HH:MM'."""
+    minutes %= 1440
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def clock_after(start: str, minute: float, seconds: bool = False) -> str:
+    """The clock time `minute` minutes after `start` (HH:MM), as HH:MM or HH:MM:SS; after
+    midnight it starts again at 00:00."""
+    total = round((parse_clock(start) + minute) * 60)
+    hours, rest = divmod(total, 3600)
+    text = f"{hours % 24:02d}:{rest // 60:02d}"
+    return f"{text}:{rest % 60:02d}" if seconds else text
+
+
+def _parse_date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise ValueError(f"expected a date 'YYYY-MM-DD', got {value!r}")
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise ValueError(f"{value} is not a real date ({exc})") from None
+
+
+def _number_to_text(value: Any) -> Any:
+    # `sku: 10023` unquoted is an integer in YAML; a code is meant, so keep its digits.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+Clock = Annotated[
+    int,
+    BeforeValidator(parse_clock),
+    PlainSerializer(format_clock, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$",
+            "description": "clock time HH:MM",
+        }
+    ),
+]
+Day = Annotated[
+    date, BeforeValidator(_parse_date), WithJsonSchema({"type": "string", "format": "date"})
+]
+Text = Annotated[str, BeforeValidator(_number_to_text), Field(min_length=1, max_length=500)]
+Code = Annotated[
+    str,
+    BeforeValidator(_number_to_text),
+    Field(min_length=1, max_length=64, pattern=r"^[^\s/\\]+$"),
+]
+Money = Annotated[float, BeforeValidator(finite), Field(ge=0, le=1e9)]
+Fraction = Annotated[float, BeforeValidator(finite), Field(ge=0, le=1)]
+Factor = Annotated[float, BeforeValidator(finite), Field(ge=0, le=100)]
+Minutes = Annotated[int, Field(ge=1, le=24 * 60)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
