@@ -34,7 +34,7 @@ def _history(folder: Path, shows: int) -> None:
     plans = []
     # A room varies its line-up: every other show plans for GMV, and each leaves out a fifth of
     # the catalog (no stock), so that the history holds most products in several contexts.
-    from lqplan.plan.demand import protected_products
+    from lqplan.plan.options import protected_products
 
     skus = sorted(set(files.products) - protected_products(files))
     for variant in range(4):

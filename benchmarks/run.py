@@ -39,8 +39,8 @@ LP_AFFORDABLE = 400_000  # options: the full model's LP is solved below this siz
 def run_instance(folder: Path, time_limit: float, lp: bool) -> dict[str, Any]:
     """Plan one show as `lqplan plan` does, recording the incumbent and bound over time."""
     from lqplan.pipeline import load_and_validate, plan_show
-    from lqplan.plan.demand import build_demand
     from lqplan.plan.optimise.lp import lp_bound
+    from lqplan.plan.options import build_demand
     from lqplan.plan.result import SolveSettings, SolveStatus
 
     t0 = time.perf_counter()

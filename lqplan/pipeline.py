@@ -16,7 +16,8 @@ from typing import Any
 from lqplan.errors import Diagnostic, InfeasibleError, UsageError, display_path
 from lqplan.plan.assemble import assemble
 from lqplan.plan.baseline import greedy_plan
-from lqplan.plan.demand import Demand, build_demand
+from lqplan.plan.demand import Demand
+from lqplan.plan.options import build_demand
 from lqplan.plan.result import Solution, SolveSettings, SolveStatus
 from lqplan.show.validate import ShowInputs, load_and_validate
 from lqplan.verify.checker import CheckReport, check_plan

@@ -9,8 +9,8 @@ from __future__ import annotations
 from conftest import tiny_show
 
 from lqplan.pipeline import load_and_validate
-from lqplan.plan.baseline import _Greedy, _Layout, greedy_plan
-from lqplan.plan.demand import build_demand
+from lqplan.plan.baseline import Greedy, _Layout, greedy_plan
+from lqplan.plan.options import build_demand
 from lqplan.plan.result import SolveStatus
 
 
@@ -49,7 +49,7 @@ def test_value_first_never_strands_an_odd_gap(tmp_path):
         rules={"segment_minutes": {"default": 10, "min": 10, "max": 10}},
     )
     demand = build_demand(load_and_validate(folder))
-    g = _Greedy(demand)
+    g = Greedy(demand)
     g.by_value()
     assert all(o.start % 2 == 0 for o in g.chosen)
     assert g.fill()
@@ -76,8 +76,8 @@ def test_a_collab_airs_inside_its_window(tmp_path):
         allow_gaps=True,
     )
     demand = build_demand(load_and_validate(folder))
-    g = _Greedy(demand)
-    g.collabs()
+    g = Greedy(demand)
+    g.seed()
     assert g.chosen and g.chosen[0].sku == "C"
     assert g.chosen[0].start >= 4 and g.chosen[0].end <= 7
     plan = greedy_plan(demand)

@@ -20,12 +20,12 @@ from lqplan.pipeline import load_and_validate
 from lqplan.plan.demand import (
     Mode,
     bag_value,
-    build_demand,
     cents,
     demand_context,
     product_conversion,
     segment_outcome,
 )
+from lqplan.plan.options import build_demand
 
 ROLES = ("traffic", "welfare", "bridge", "hero", "profit", "image", "test")
 # tiny_show's demand settings; a test passing `demand=` must repeat them (show.yaml's `demand:`

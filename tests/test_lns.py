@@ -11,8 +11,8 @@ from conftest import SAMPLES, tiny_show
 
 from lqplan.pipeline import load_and_validate, plan_show
 from lqplan.plan.baseline import keeps_rules
-from lqplan.plan.demand import build_demand
 from lqplan.plan.optimise.lns import Stopper, WindowSearch
+from lqplan.plan.options import build_demand
 from lqplan.plan.result import Solution, SolveSettings, SolveStatus
 
 SLOTS = 24

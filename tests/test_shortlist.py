@@ -10,7 +10,7 @@ import pytest
 from conftest import SAMPLES, tiny_show
 
 from lqplan.pipeline import load_and_validate, plan_show
-from lqplan.plan.demand import build_demand, protected_products, shortlist_products
+from lqplan.plan.options import build_demand, protected_products, shortlist_products
 from lqplan.plan.result import SolveSettings
 
 

@@ -23,14 +23,8 @@ import numpy as np
 
 from lqplan.learning.bands import PROMOTIONS, SEED, _draw, _level_sd
 from lqplan.plan.calibration import Calibration
-from lqplan.plan.demand import (
-    Demand,
-    Option,
-    build_demand,
-    demand_context,
-    option_value,
-    segment_outcome,
-)
+from lqplan.plan.demand import Demand, Option, demand_context, option_value, segment_outcome
+from lqplan.plan.options import build_demand
 from lqplan.show.model import CurvePoint
 
 DRAWS = 16

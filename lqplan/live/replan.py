@@ -24,12 +24,13 @@ from lqplan.errors import Diagnostic, LqplanError
 from lqplan.live.actuals import ActualsFile
 from lqplan.live.past import Past, read_past
 from lqplan.live.rest import Rest, RuleChange, rest_of_show
-from lqplan.live.stitch import seam_violations, stitch
+from lqplan.live.stitch import stitch
 from lqplan.plan.demand import Demand, bag_value, option_value, segment_outcome
 from lqplan.plan.result import SolveSettings
 from lqplan.review.diff import SegmentChange, diff_bags, diff_promotions, diff_segments
 from lqplan.show.model import LuckyBag
 from lqplan.show.validate import ShowInputs
+from lqplan.verify.seams import seam_violations
 
 
 @dataclass(frozen=True)

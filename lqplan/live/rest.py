@@ -16,7 +16,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from lqplan.live.past import Past
-from lqplan.plan.demand import Demand, renumbered
+from lqplan.plan.demand import Demand
+from lqplan.plan.options import renumbered
+from lqplan.rules import carry_over_order
 from lqplan.show.model import Coupon, CurvePoint, FlashSale, Gift, LuckyBag, Window, format_clock
 from lqplan.show.validate import ShowInputs
 
@@ -78,11 +80,12 @@ class Rest:
 def rest_of_show(inputs: ShowInputs, past: Past) -> Rest:
     """The rest of the show (from the cut) as a ShowInputs, with every rule carried over as far as
     it can be, and the list of those that could not (and why)."""
-    return _RestBuilder(inputs, past).build()
+    return RestBuilder(inputs, past).build()
 
 
-class _RestBuilder:
-    """Each `_rule_*` method carries one rule family across the cut and records what it did."""
+class RestBuilder:
+    """Carries every rule across the cut (each family's `carry_over`, lqplan/rules/; the
+    promotions and lucky bags here) and records what it did."""
 
     def __init__(self, inputs: ShowInputs, past: Past):
         self.inputs, self.past = inputs, past
@@ -93,6 +96,8 @@ class _RestBuilder:
         self.earliest: dict[str, int] = {}
         self.flash_from = 0
         self.bags_from, self.bags_gap = 0, None
+        # The likeness (category, brand) the rest's first segment may not share (no back to back).
+        self.clash: tuple[str | None, str | None] = (None, None)
         self.update: dict[str, Any] = {}  # rules' new values
         self.first_airing = {}
         for seg in past.segments:
@@ -111,14 +116,13 @@ class _RestBuilder:
 
     def _airable(self) -> None:
         """Which products may still air, and why the others may not."""
-        repeats = {r.sku: r.max_airings for r in self.rules.repeats}
         reserve = self.show.stock_reserve
         for sku in self.inputs.products:
             done = self.past.airings(sku)
             if sku in self.past.pulled:
                 reason = self.past.pulled[sku]
                 self.why_not[sku] = f"{sku} was pulled" + (f" ({reason})" if reason else "")
-            elif done >= repeats.get(sku, 1):
+            elif done >= self.rules.airings_allowed(sku):
                 times = "once" if done == 1 else f"{done} times"
                 self.why_not[sku] = f"{sku} aired {times} already, its limit"
             elif math.floor(round(self.past.stock_left[sku] * (1 - reserve), 6)) <= 0:
@@ -128,208 +132,26 @@ class _RestBuilder:
         return sku not in self.why_not
 
     def build(self) -> Rest:
-        # Rules that keep products off come first: the others ask which products can air.
-        for name in (
-            "_rule_exclusions",
-            "_rule_precedence",
-            "_rule_opening",
-            "_rule_first_hero",
-            "_rule_hero_encore",
-            "_rule_pins",
-            "_rule_repeats",
-            "_rule_flash_sale_spacing",
-        ):
-            getattr(self, name)()
+        for family in carry_over_order():
+            family.carry_over(self)
         promotions = self._promotions()
         self._lucky_bag_cadence(promotions)
-        last = max(self.past.segments, key=lambda s: s.end, default=None)
-        clash: tuple[str | None, str | None] = (None, None)
-        if last is not None and last.end == self.cut:
-            product = self.inputs.products[last.sku]
-            b2b = self.rules.no_back_to_back
-            clash = (
-                product.category if b2b.category else None,
-                product.brand if b2b.brand else None,
-            )
         inputs = self._inputs(promotions)
         return Rest(
             inputs,
             self.changes,
             self.why_not,
             self.earliest,
-            clash,
+            self.clash,
             self.flash_from,
             self.bags_from,
             self.bags_gap,
         )
 
-    # --- rules, one family each ---
-    def _rule_exclusions(self) -> None:
-        """An exclusion whose product aired keeps the others off the rest of the show."""
-        kept = []
-        for rule in self.rules.exclusions:
-            aired = [sku for sku in rule.skus if sku in self.first_airing]
-            if not aired:
-                kept.append(rule)
-                continue
-            for sku in rule.skus:
-                if sku not in aired:
-                    self.why_not.setdefault(sku, f"{rule.rule_id}: {aired[0]} aired")
-            status = "met" if len(aired) == 1 else "missed"
-            self.note(rule.rule_id, status, f"{', '.join(aired)} aired; the others stay off")
-        self.update["exclusions"] = kept
-
-    def _rule_opening(self) -> None:
-        """The opening lies in the past: met or missed, never re-imposed."""
-        rule = self.rules.opening
-        if not rule.enabled:
-            return
-        opened = any(
-            self.inputs.products[s.sku].role in rule.roles and rule.opens_in_time(s.start)
-            for s in self.past.segments
-        )
-        status = "met" if opened else "missed"
-        self.note(rule.id, status, f"the opening was before {self.clock(self.cut)}")
-        self.update["opening"] = rule.model_copy(update={"enabled": False})
-
-    def _heroes_left(self) -> bool:
+    def heroes_left(self) -> bool:
+        """Can any hero still air in the rest of the show?"""
         return any(p.role == "hero" and self.can_air(p.sku) for p in self.inputs.catalog.products)
 
-    def _rule_first_hero(self) -> None:
-        """The first hero's window moves with the show's start; past it, it is met or missed."""
-        rule = self.rules.first_hero
-        has_heroes = any(p.role == "hero" for p in self.inputs.catalog.products)
-        if not rule.enabled or not has_heroes:
-            return
-        heroes = [s for s in self.past.segments if self.inputs.products[s.sku].role == "hero"]
-        off = rule.model_copy(update={"enabled": False})
-        if heroes:
-            first = heroes[0].start
-            ok = rule.from_minute <= first <= rule.to_minute
-            self.note(rule.id, "met" if ok else "missed", f"first hero at {self.clock(first)}")
-            self.update["first_hero"] = off
-        elif self.cut > rule.to_minute:
-            self.note(rule.id, "missed", f"no hero by {self.clock(rule.to_minute)}")
-            self.update["first_hero"] = off
-        elif not self._heroes_left():
-            self.note(rule.id, "dropped", "no hero can air in the rest of the show")
-            self.update["first_hero"] = off
-        else:
-            window = (max(0, rule.from_minute - self.cut), rule.to_minute - self.cut)
-            self.update["first_hero"] = rule.model_copy(
-                update={"from_minute": window[0], "to_minute": window[1]}
-            )
-            self.note(
-                rule.id,
-                "adjusted",
-                f"still due: first hero {self.clock(self.cut + window[0])}–"
-                f"{self.clock(self.cut + window[1])}",
-            )
-
-    def _rule_hero_encore(self) -> None:
-        """A hero already on air in the closing window meets the rule."""
-        rule = self.rules.hero_encore
-        if not rule.enabled or not any(p.role == "hero" for p in self.inputs.catalog.products):
-            return
-        late = [
-            s
-            for s in self.past.segments
-            if self.inputs.products[s.sku].role == "hero"
-            and s.start >= self.total - rule.last_minutes
-        ]
-        off = rule.model_copy(update={"enabled": False})
-        if late:
-            self.note(rule.id, "met", f"{late[0].sku} aired at {self.clock(late[0].start)}")
-            self.update["hero_encore"] = off
-        elif not self._heroes_left():
-            self.note(rule.id, "dropped", "no hero can air in the rest of the show")
-            self.update["hero_encore"] = off
-
-    def _rule_pins(self) -> None:
-        """A pin before the cut is history; a pin of a product that cannot air is dropped."""
-        kept = []
-        for pin in self.rules.pins:
-            minute = self.show.offset(pin.at)
-            if minute < self.cut:
-                aired = any(s.sku == pin.sku and s.start == minute for s in self.past.segments)
-                self.note(
-                    pin.rule_id,
-                    "met" if aired else "missed",
-                    f"pinned at {format_clock(pin.at)}, before {self.clock(self.cut)}"
-                    + ("" if aired else f"; {pin.sku} did not start then"),
-                )
-            elif not self.can_air(pin.sku):
-                self.note(pin.rule_id, "dropped", self.why_not[pin.sku])
-            else:
-                kept.append(pin)
-        self.update["pins"] = kept
-
-    def _rule_precedence(self) -> None:
-        """Settled once the first product aired; if the second aired first, the rule holds only
-        if the first never airs, so it stays off."""
-        kept = []
-        for rule in self.rules.precedence:
-            before, after = self.first_airing.get(rule.before), self.first_airing.get(rule.after)
-            if before is None and after is None:
-                kept.append(rule)
-            elif before is not None and (after is None or before < after):
-                self.note(rule.rule_id, "met", f"{rule.before} aired at {self.clock(before)}")
-            elif before is not None:
-                self.note(
-                    rule.rule_id,
-                    "missed",
-                    f"{rule.after} aired at {self.clock(after)}, before {rule.before}",  # type: ignore[arg-type]
-                )
-            else:
-                self.why_not.setdefault(
-                    rule.before,
-                    f"{rule.rule_id}: {rule.after} aired at {self.clock(after)}, before it",  # type: ignore[arg-type]
-                )
-                self.note(
-                    rule.rule_id,
-                    "adjusted",
-                    f"{rule.after} aired at {self.clock(after)}: {rule.before} stays off",  # type: ignore[arg-type]
-                )
-        self.update["precedence"] = kept
-
-    def _rule_repeats(self) -> None:
-        """Airings made count against max_airings; the next waits min_gap after the last."""
-        kept = []
-        for rule in self.rules.repeats:
-            done = self.past.airings(rule.sku)
-            if done == 0:
-                kept.append(rule)
-                continue
-            if not self.can_air(rule.sku):
-                self.note(
-                    rule.rule_id,
-                    "met" if done >= rule.max_airings else "dropped",
-                    self.why_not[rule.sku],
-                )
-                continue
-            last = max(s.end for s in self.past.segments if s.sku == rule.sku)
-            earliest = last + rule.min_gap_minutes - self.cut
-            if earliest > 0:
-                self.earliest[rule.sku] = earliest
-            left = rule.max_airings - done
-            if left >= 2:
-                kept.append(rule.model_copy(update={"max_airings": left}))
-            self.note(
-                rule.rule_id,
-                "adjusted",
-                f"{done} airing(s) made; up to {left} more, the next from "
-                f"{self.clock(max(self.cut, last + rule.min_gap_minutes))}",
-            )
-        self.update["repeats"] = kept
-
-    def _rule_flash_sale_spacing(self) -> None:
-        """Flash sales keep their spacing from the last one before the cut."""
-        rule = self.rules.flash_sale_spacing
-        starts = [s.start for s in self.past.segments if s.mode.kind == "flash_sale"]
-        if starts:
-            self.flash_from = max(0, max(starts) + rule.min_gap_minutes - self.cut)
-
-    # --- promotions ---
     def _window(self, window: Window | None) -> tuple[Window | None, bool]:
         """The window clipped to the rest of the show, and whether any of it is left."""
         if window is None:

@@ -1,8 +1,9 @@
 """The greedy baseline: the plan a careful person makes by hand, and the solver's hint.
 
-Pins first; a hero in the first-hero window, a hero in the closing window and the other heroes
-at the highest-viewer minutes; then the show is filled from the start, each gap taking the
-unused product of best value per minute that keeps every rule (a traffic or welfare item first).
+What the rules fix first (a pinned slot, a collab's window); a hero in the first-hero window, a
+hero in the closing window and the other heroes at the highest-viewer minutes; then the show is
+filled from the start, each gap taking the unused product of best value per minute that keeps
+every rule (a traffic or welfare item first; each rule family's greedy test, lqplan/rules/).
 Lucky bags drop every `max_gap_minutes`. Plain Python: it must not depend on the optimiser.
 """
 
@@ -11,9 +12,11 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import replace
+from typing import Any
 
 from lqplan.plan.demand import Demand, Option
 from lqplan.plan.result import Solution, SolveSettings, SolveStatus
+from lqplan.rules import Family, families
 
 # Backtracking steps per fill: measured on the benchmark ladder, a fill that succeeds needs a
 # few hundred at most; one that has not succeeded by then rarely does (5,000 took 1 s to fail).
@@ -47,13 +50,8 @@ class _Layout:
         for o in demand.options:
             if o.sku in collabs and o.airing == 1:
                 self.collab_latest[o.sku] = max(self.collab_latest[o.sku], o.start)
-        self.in_precedence = {
-            sku for rule in show.rules.precedence for sku in (rule.before, rule.after)
-        }
-        self.exclusions: dict[str, list[tuple[str, ...]]] = defaultdict(list)
-        for rule in show.rules.exclusions:
-            for sku in rule.skus:
-                self.exclusions[sku].append(tuple(rule.skus))
+        # What a rule family indexes once per demand for its greedy test (by family name).
+        self.memo: dict[str, Any] = {}
 
     def tileable(self, a: int, b: int) -> bool:
         """Can segments on the start grid fill the free slots [a, b) exactly? (A 5-slot gap
@@ -70,7 +68,7 @@ class _Layout:
         return self._tileable[key]
 
 
-class _Greedy:
+class Greedy:
     def __init__(self, demand: Demand, layout: _Layout | None = None):
         layout = layout or _Layout(demand)
         self.d = demand
@@ -84,8 +82,6 @@ class _Greedy:
         self.layout = layout
         self.longest = layout.longest
         self.best_value = layout.best_value
-        self.in_precedence = layout.in_precedence
-        self.exclusions = layout.exclusions
         self.promo_used: dict[str, float] = defaultdict(float)
         # Kept up to date by place/unplace, so that each check is O(1).
         self.by_sku: dict[str, list[Option]] = defaultdict(list)
@@ -96,6 +92,10 @@ class _Greedy:
         )
         self.units: dict[str, float] = defaultdict(float)
         self.collab_latest = layout.collab_latest
+        # The families' greedy tests (only those that have one: allowed() is the hot loop).
+        self.tests = [
+            f.greedy_allows for f in families() if type(f).greedy_allows is not Family.greedy_allows
+        ]
 
     # --- rule checks for one candidate ---
     def free(self, o: Option) -> bool:
@@ -107,81 +107,14 @@ class _Greedy:
         return self.by_sku[sku]
 
     def allowed(self, o: Option) -> bool:
+        """May `o` be placed now: its airing is next, its slots are free, stock is left and
+        every rule family's greedy test passes?"""
         previous = self.airings(o.sku)
         if o.airing != len(previous) + 1 or not self.free(o):
             return False
-        product = self.products[o.sku]
-        if previous and not self._repeat_gap_ok(o, previous[-1]):
-            return False
-        if o.airing == 1 and not self._exclusion_ok(o.sku):
-            return False
         if self.units[o.sku] + o.outcome.units > self.d.available[o.sku] + 1e-9:
             return False
-        if not self._neighbours_ok(o):
-            return False
-        if not self._precedence_ok(o):
-            return False
-        if (
-            product.role == "hero"
-            and self.rules.first_hero.enabled
-            and o.start * self.slot < self.rules.first_hero.from_minute
-        ):
-            return False
-        return self._promotion_ok(o)
-
-    def _repeat_gap_ok(self, o: Option, last: Option) -> bool:
-        gap = next((r.min_gap_minutes for r in self.rules.repeats if r.sku == o.sku), 0)
-        return o.start >= last.end + math.ceil(gap / self.slot)
-
-    def _exclusion_ok(self, sku: str) -> bool:
-        return not any(
-            any(other != sku and self.by_sku[other] for other in skus)
-            for skus in self.exclusions.get(sku, ())
-        )
-
-    def _neighbours_ok(self, o: Option) -> bool:
-        before = self.occupied.get(o.start - 1)
-        after = self.occupied.get(o.end)
-        return all(other is None or not self._clash(o.sku, other.sku) for other in (before, after))
-
-    def _clash(self, a: str, b: str) -> bool:
-        rule = self.rules.no_back_to_back
-        pa, pb = self.products[a], self.products[b]
-        return bool(
-            (rule.category and pa.category == pb.category)
-            or (rule.brand and pa.brand is not None and pa.brand == pb.brand)
-        )
-
-    def _precedence_ok(self, o: Option) -> bool:
-        if o.airing != 1 or o.sku not in self.in_precedence:
-            return True
-        firsts = {
-            rule_sku: self.by_sku[rule_sku][0].start
-            for rule in self.rules.precedence
-            for rule_sku in (rule.before, rule.after)
-            if self.by_sku[rule_sku]
-        }
-        for rule in self.rules.precedence:
-            if rule.after == o.sku and rule.before in firsts and firsts[rule.before] >= o.start:
-                return False
-            if rule.before == o.sku and rule.after in firsts and firsts[rule.after] <= o.start:
-                return False
-        return True
-
-    def _promotion_ok(self, o: Option) -> bool:
-        mode = o.mode
-        if mode.promotion is None:
-            return True
-        if mode.kind == "flash_sale":
-            if self.promo_used[mode.promotion] > 0:
-                return False
-            width = math.ceil(self.rules.flash_sale_spacing.min_gap_minutes / self.slot)
-            return not any(
-                c.mode.kind == "flash_sale" and abs(c.start - o.start) < width for c in self.chosen
-            )
-        if mode.units_cap is not None:
-            return self.promo_used[mode.promotion] + o.outcome.promo_units <= mode.units_cap
-        return True
+        return all(test(self, o) for test in self.tests)
 
     def unplace(self, o: Option) -> None:
         self.by_sku[o.sku].remove(o)
@@ -254,9 +187,7 @@ class _Greedy:
         for pick in ranked_opening:
             if pick:
                 self.place(pick)
-            closer = (
-                self.best([o for o in closing if self._leaves_fillable(o)]) if closing else None
-            )
+            closer = self.best([o for o in closing if self.leaves_fillable(o)]) if closing else None
             if closer or not closing:
                 if closer:
                     self.place(closer)
@@ -278,7 +209,7 @@ class _Greedy:
             options = firsts[sku]
             options.sort(key=lambda o: (-viewers[o.start * slot], -o.value_cents, o.index))
             for o in options:
-                if self.allowed(o) and self._leaves_fillable(o):
+                if self.allowed(o) and self.leaves_fillable(o):
                     self.place(o)
                     break
 
@@ -299,7 +230,7 @@ class _Greedy:
         ]
         candidates.sort(key=lambda o: (o.start, -o.value_cents / o.slots, o.index))
         for o in candidates:
-            if self.allowed(o) and self._leaves_fillable(o):
+            if self.allowed(o) and self.leaves_fillable(o):
                 self.place(o)
                 return
 
@@ -327,7 +258,7 @@ class _Greedy:
             options = [
                 o
                 for o in firsts[sku]
-                if o.slots <= free and self.allowed(o) and self._leaves_fillable(o)
+                if o.slots <= free and self.allowed(o) and self.leaves_fillable(o)
             ]
             # The default length where enough airings remain to fill the show, else longer.
             pick = max(
@@ -339,7 +270,7 @@ class _Greedy:
                 self.place(pick)
                 free -= pick.slots
 
-    def _leaves_fillable(self, o: Option) -> bool:
+    def leaves_fillable(self, o: Option) -> bool:
         """Do not strand a free stretch that segments on the start grid cannot fill, on either
         side (a 5-slot gap when segments take 4 or 6 slots, as on a 2-minute start grid)."""
         if self.show.allow_gaps:
@@ -423,30 +354,10 @@ class _Greedy:
             if not self.by_sku[sku] and t >= latest - 1
         }
 
-    def collabs(self) -> None:
-        """Each co-branded item at its most valuable allowed place inside its window, before
-        anything else can crowd the window out (the contract says it must air)."""
-        for sku in sorted(self.collab_latest):
-            if self.by_sku[sku]:
-                continue
-            options = [
-                o
-                for o in self.d.options
-                if o.sku == sku and o.airing == 1 and self.allowed(o) and self._leaves_fillable(o)
-            ]
-            pick = max(options, key=lambda o: (o.value_cents, -o.index), default=None)
-            if pick is not None:
-                self.place(pick)
-
-    def pins(self) -> None:
-        """Each pinned product at its slot, the latest first, at a length that leaves the gap
-        to the next pin fillable (two pins 5 minutes apart: not a 4-minute segment)."""
-        for pin in sorted(self.rules.pins, key=lambda p: (-self.show.offset(p.at), p.sku)):
-            start = self.show.offset(pin.at) // self.slot
-            options = [o for o in self.by_start.get(start, []) if o.sku == pin.sku]
-            pick = self.best([o for o in options if self._leaves_fillable(o)]) or self.best(options)
-            if pick:
-                self.place(pick)
+    def seed(self) -> None:
+        """What the rule families fix before anything else (a pinned slot, a collab's window)."""
+        for family in families():
+            family.greedy_seed(self)
 
     def solution(self, complete: bool) -> Solution:
         """The chosen segments and lucky-bag drops as a Solution, valued as the solver would."""
@@ -522,9 +433,8 @@ def greedy_plan(demand: Demand) -> Solution:
     plan = Solution(SolveStatus.NO_SOLUTION)
     layout = _Layout(demand)
     for way, share in STRATEGIES:
-        g = _Greedy(demand, layout)
-        g.pins()
-        g.collabs()
+        g = Greedy(demand, layout)
+        g.seed()
         if way != "in_order":
             g.opener()
         g.heroes()
@@ -541,15 +451,14 @@ def greedy_plan(demand: Demand) -> Solution:
 def guided_plan(demand: Demand, weights: list[float]) -> Solution:
     """A complete plan that follows `weights` (an LP relaxation's values): options taken in
     order of weight, each if it keeps every rule, then the gaps filled as the baseline does."""
-    g = _Greedy(demand)
-    g.pins()
-    g.collabs()
+    g = Greedy(demand)
+    g.seed()
     ranked = sorted(
         (o for o in demand.options if weights[o.index] > 0.05),
         key=lambda o: (-weights[o.index], -o.value_cents, o.index),
     )
     for o in ranked:
-        if g.allowed(o) and g._leaves_fillable(o):
+        if g.allowed(o) and g.leaves_fillable(o):
             g.place(o)
     g.opener()
     g.heroes()

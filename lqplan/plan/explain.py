@@ -24,16 +24,9 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from lqplan.plan.demand import (
-    Demand,
-    Mode,
-    Option,
-    build_demand,
-    option_value,
-    preference,
-    segment_outcome,
-)
-from lqplan.show.model import format_clock
+from lqplan.plan.demand import Demand, Mode, Option, option_value, preference, segment_outcome
+from lqplan.plan.options import build_demand
+from lqplan.rules import families
 from lqplan.show.validate import ShowInputs
 from lqplan.verify.checker import check_plan
 
@@ -78,7 +71,7 @@ class Explanation:
         return asdict(self)
 
 
-class _Explainer:
+class Explainer:
     def __init__(self, inputs: ShowInputs, plan: dict[str, Any], demand: Demand | None = None):
         self.inputs = inputs
         self.show = inputs.show
@@ -236,17 +229,19 @@ class _Explainer:
 
     # --- rules that name it or that it satisfies ---
     def rules(self, seg: dict[str, Any]) -> list[dict[str, str]]:
-        show, rules, sku = self.show, self.show.rules, seg["sku"]
-        product = self.inputs.products[sku]
-        start, end = seg["start_minute"], seg["start_minute"] + seg["minutes"]
+        """The rules that name this segment's product, its promotion's window, the rules it
+        meets by where it sits (each family's words, lqplan/rules/), and the stock when it
+        sells out."""
+        show, sku = self.show, seg["sku"]
         out: list[dict[str, str]] = []
 
         def add(rule: str, text: str) -> None:
             out.append({"rule": rule, "text": text})
 
-        for pin in rules.pins:
-            if pin.sku == sku:
-                add(pin.rule_id, f"pinned at {format_clock(pin.at)}")
+        named = [f for f in families() if f.names_products]
+        for family in named:
+            for rule, text in family.describe(self, seg):
+                add(rule, text)
         mode = self.mode(seg)
         if mode is not None and mode.window is not None:
             add(
@@ -254,61 +249,10 @@ class _Explainer:
                 f"{mode.kind.replace('_', ' ')} window {show.clock(mode.window[0])}–"
                 f"{show.clock(mode.window[1])}",
             )
-        for promo in show.promotions:
-            if promo.type == "collab" and promo.sku == sku:
-                add(
-                    promo.id,
-                    f"collab with {promo.partner}: must air, within "
-                    f"{format_clock(promo.window.from_)}–{format_clock(promo.window.to)}",
-                )
-        for rule in rules.precedence:
-            if sku in (rule.before, rule.after):
-                add(rule.rule_id, f"{rule.before} airs before {rule.after}")
-        for rule in rules.exclusions:
-            if sku in rule.skus:
-                add(rule.rule_id, f"only one of {', '.join(rule.skus)} may air")
-        for rule in rules.repeats:
-            if rule.sku == sku:
-                add(
-                    rule.rule_id,
-                    f"up to {rule.max_airings} airings, {rule.min_gap_minutes} min apart",
-                )
-        if rules.opening.enabled and product.role in rules.opening.roles:
-            openers = [
-                s
-                for s in self.segments
-                if self.inputs.products[s["sku"]].role in rules.opening.roles
-                and rules.opening.opens_in_time(s["start_minute"])
-            ]
-            if openers == [seg]:
-                add(
-                    rules.opening.id,
-                    f"the only {'/'.join(rules.opening.roles)} item in the first "
-                    f"{rules.opening.within_minutes} min",
-                )
-        if product.role == "hero":
-            heroes = [s for s in self.segments if self.inputs.products[s["sku"]].role == "hero"]
-            first, encore = rules.first_hero, rules.hero_encore
-            if first.enabled and heroes and heroes[0] is seg:
-                add(first.id, f"first hero, window minute {first.from_minute}–{first.to_minute}")
-            last = show.minutes - encore.last_minutes
-            closing = [s for s in heroes if s["start_minute"] >= last]
-            if encore.enabled and closing == [seg]:
-                add(encore.id, f"the only hero in the last {encore.last_minutes} min")
-        b2b = rules.no_back_to_back
-        neighbours = [
-            s
-            for s in self.segments
-            if s["start_minute"] + s["minutes"] == start or s["start_minute"] == end
-        ]
-        if (b2b.category or b2b.brand) and neighbours:
-            what = " or ".join(
-                n for n, on in (("category", b2b.category), ("brand", b2b.brand)) if on
-            )
-            beside = ", ".join(
-                f"{s['sku']} ({self.inputs.products[s['sku']].category})" for s in neighbours
-            )
-            add(b2b.id, f"next to {beside}: no {what} back to back")
+        for family in families():
+            if family not in named:
+                for rule, text in family.describe(self, seg):
+                    add(rule, text)
         _, outcome = self.value(seg)
         available = self.d.available.get(sku, 0)
         if outcome is not None and outcome.units >= available - 1e-6:
@@ -381,7 +325,7 @@ def explain_plan(
 ) -> list[Explanation]:
     """Explanations for every segment of `sku` (every segment when None), in time order."""
     plan = copy.deepcopy(plan)
-    explainer = _Explainer(inputs, plan, demand)
+    explainer = Explainer(inputs, plan, demand)
     return [explainer.explain(s) for s in explainer.segments if sku is None or s["sku"] == sku]
 
 

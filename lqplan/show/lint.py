@@ -9,8 +9,8 @@ file:line:column of the offending word, like validate does. Four rules:
   Claims to treat illness are errors; efficacy claims that need a registration or a test
   report (美白, 祛斑, clinically proven...) are warnings.
 - price: a live price above the list price (an invented 原价), a flash-sale price not below the
-  live price, a coupon that takes the whole order off. validate refuses these too; lint repeats
-  them so that a lint run on its own is complete.
+  live price, a coupon that takes the whole order off. validate refuses these too; lint reports
+  them as well so that a lint run on its own is complete.
 - off_platform: 微信, 加V, 私聊, another platform's name, WhatsApp, "DM me"... (warnings).
 
 Matching: Chinese words match anywhere in a text; a word whose first or last character is a

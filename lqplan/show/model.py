@@ -1,9 +1,10 @@
 """The input data model: what show.yaml, catalog.yaml, audience.yaml and stock.yaml may say.
 
 These pydantic models are the edge of lqplan: they check types and ranges field by field and
-produce the JSON Schemas (`lqplan schema`). Cross-file rules (unknown SKUs, pins outside the
-show, ...) live in validate.py. Field names follow ../shared/DOMAIN.md; docs/formats.md documents
-every field with examples. Models are frozen: after validation the data is only read.
+produce the JSON Schemas (`lqplan schema`). Each rule family's own model, and its cross-file
+checks, live in its module (lqplan/rules/); the other cross-file checks live in validate.py.
+Field names follow ../shared/DOMAIN.md; docs/formats.md documents every field with examples.
+Models are frozen: after validation the data is only read.
 """
 
 from __future__ import annotations
@@ -16,6 +17,16 @@ from pydantic import (
     model_validator,
 )
 
+from lqplan.rules.exclusions import Exclusion
+from lqplan.rules.first_hero import FirstHeroRule
+from lqplan.rules.flash_sale_spacing import FlashSaleSpacingRule
+from lqplan.rules.hero_encore import HeroEncoreRule
+from lqplan.rules.lucky_bags import LuckyBagCadenceRule
+from lqplan.rules.no_back_to_back import NoBackToBackRule
+from lqplan.rules.opening import OpeningRule
+from lqplan.rules.pins import Pin
+from lqplan.rules.precedence import Precedence
+from lqplan.rules.repeats import Repeat
 from lqplan.show.fields import (
     ROLES as ROLES,
 )
@@ -115,37 +126,6 @@ class SegmentMinutes(Model):
         return self
 
 
-class OpeningRule(Model):
-    id: Code = "opening"
-    enabled: bool = True
-    roles: list[Role] = Field(default_factory=lambda: ["traffic", "welfare"], min_length=1)
-    within_minutes: Annotated[int, Field(ge=0, le=240)] = 5
-
-    def opens_in_time(self, minute: int) -> bool:
-        """A segment starting at `minute` counts: it starts inside the first `within_minutes`
-        (0 means the very first minute)."""
-        return minute < max(self.within_minutes, 1)
-
-
-class FirstHeroRule(Model):
-    id: Code = "first_hero"
-    enabled: bool = True
-    from_minute: Annotated[int, Field(ge=0, le=1440)] = 10
-    to_minute: Annotated[int, Field(ge=0, le=1440)] = 30
-
-
-class HeroEncoreRule(Model):
-    id: Code = "hero_encore"
-    enabled: bool = True
-    last_minutes: Annotated[int, Field(ge=1, le=1440)] = 30
-
-
-class NoBackToBackRule(Model):
-    id: Code = "no_back_to_back"
-    category: bool = True
-    brand: bool = False
-
-
 class PriceLadderRule(Model):
     id: Code = "price_ladder"
     enabled: bool = True
@@ -156,60 +136,6 @@ class RolePacingRule(Model):
     id: Code = "role_pacing"
     enabled: bool = True
     weight: Factor = 1.0
-
-
-class LuckyBagCadenceRule(Model):
-    id: Code = "lucky_bag_cadence"
-    min_gap_minutes: Annotated[int, Field(ge=1, le=240)] = 15
-    max_gap_minutes: Annotated[int, Field(ge=1, le=240)] = 20
-
-
-class FlashSaleSpacingRule(Model):
-    id: Code = "flash_sale_spacing"
-    min_gap_minutes: Annotated[int, Field(ge=0, le=240)] = 20
-
-
-class Pin(Model):
-    id: Code | None = None
-    sku: Code
-    at: Clock
-
-    @property
-    def rule_id(self) -> str:
-        return self.id or f"pin-{self.sku}-{format_clock(self.at).replace(':', '')}"
-
-
-class Precedence(Model):
-    id: Code | None = None
-    before: Code
-    after: Code
-
-    @property
-    def rule_id(self) -> str:
-        return self.id or f"precedence-{self.before}-{self.after}"
-
-
-class Exclusion(Model):
-    """At most one of these products airs (competing brands, one supplier's items...)."""
-
-    id: Code | None = None
-    skus: list[Code] = Field(min_length=2)
-    reason: Text | None = None
-
-    @property
-    def rule_id(self) -> str:
-        return self.id or "exclusion-" + "-".join(self.skus)
-
-
-class Repeat(Model):
-    id: Code | None = None
-    sku: Code
-    max_airings: Annotated[int, Field(ge=2, le=10)] = 2
-    min_gap_minutes: Annotated[int, Field(ge=0, le=1440)] = 60
-
-    @property
-    def rule_id(self) -> str:
-        return self.id or f"repeat-{self.sku}"
 
 
 class Rules(Model):
@@ -226,6 +152,10 @@ class Rules(Model):
     precedence: list[Precedence] = Field(default_factory=list)
     exclusions: list[Exclusion] = Field(default_factory=list)
     repeats: list[Repeat] = Field(default_factory=list)
+
+    def airings_allowed(self, sku: str) -> int:
+        """How many times `sku` may air: its repeat rule's max_airings, else once."""
+        return next((r.max_airings for r in reversed(self.repeats) if r.sku == sku), 1)
 
 
 class FlashSale(Model):

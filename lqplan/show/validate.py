@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from lqplan.errors import Diagnostic, DiagnosticList, InputError, sort_diagnostics
 from lqplan.io.yamlio import Document
 from lqplan.plan.calibration import Calibration
+from lqplan.rules import families
 from lqplan.show.load import RawShow, load_show
 from lqplan.show.model import (
     FILE_MODELS,
@@ -257,7 +258,7 @@ def _salvage(
     return FILE_MODELS[kind].model_construct(**{key: rows})
 
 
-class _Checker:
+class CrossCheck:
     """Cross-file rules. Each `_check_*` method looks at one family and reports at a place."""
 
     def __init__(
@@ -568,86 +569,12 @@ class _Checker:
 
     # --- rules ---
     def _check_rules(self) -> None:
-        rules = self.show.rules
-        minutes = self.show.minutes
-        if rules.first_hero.enabled:
-            if rules.first_hero.from_minute > rules.first_hero.to_minute:
-                self.report("show", ("rules", "first_hero"), "from_minute is after to_minute")
-            if rules.first_hero.from_minute >= minutes:
-                self.report("show", ("rules", "first_hero", "from_minute"), "outside the show")
-            if not any(p.role == "hero" for p in self.catalog.products):
-                self.report(
-                    "show",
-                    ("rules", "first_hero"),
-                    "no product has role 'hero': rules first_hero and hero_encore do not apply",
-                    "warning",
-                )
-        cadence = rules.lucky_bag_cadence
-        if cadence.min_gap_minutes > cadence.max_gap_minutes:
-            self.report(
-                "show", ("rules", "lucky_bag_cadence"), "min_gap_minutes is above max_gap_minutes"
-            )
-        for i, pin in enumerate(rules.pins):
-            path = ("rules", "pins", i)
-            if not self.sku_known("show", (*path, "sku"), pin.sku, "pin"):
-                continue
-            off = self.offset(pin.at)
-            if off >= minutes:
-                self.report(
-                    "show",
-                    (*path, "at"),
-                    f"pin at {format_clock(pin.at)} is outside the "
-                    f"show ({self.show.clock(0)}–"
-                    f"{self.show.clock(minutes)})",
-                )
-            elif off % self.show.slot_minutes:
-                before = off - off % self.show.slot_minutes
-                self.report(
-                    "show",
-                    (*path, "at"),
-                    f"pin at {format_clock(pin.at)} is not on the "
-                    f"{self.show.slot_minutes}-minute slot grid (try "
-                    f"{self.show.clock(before)} or "
-                    f"{self.show.clock(before + self.show.slot_minutes)})",
-                )
-            else:
-                for brk in self.show.breaks:
-                    b = self.offset(brk.at)
-                    if b <= off < b + brk.minutes:
-                        self.report(
-                            "show",
-                            (*path, "at"),
-                            f"pin at {format_clock(pin.at)} falls in the break at "
-                            f"{format_clock(brk.at)}",
-                        )
-        self._check_precedence()
-        for i, exclusion in enumerate(rules.exclusions):
-            for j, sku in enumerate(exclusion.skus):
-                self.sku_known("show", ("rules", "exclusions", i, "skus", j), sku, "exclusion")
-        for i, repeat in enumerate(rules.repeats):
-            self.sku_known("show", ("rules", "repeats", i, "sku"), repeat.sku, "repeat")
+        for family in families():
+            family.validate(self)
         ids = Counter(_rule_ids(self.show))
         for rule_id, count in ids.items():
             if count > 1:
                 self.report("show", ("rules",), f"rule id {rule_id!r} is used {count} times")
-
-    def _check_precedence(self) -> None:
-        graph: dict[str, set[str]] = defaultdict(set)
-        for i, rule in enumerate(self.show.rules.precedence):
-            path = ("rules", "precedence", i)
-            ok = self.sku_known("show", (*path, "before"), rule.before, "precedence")
-            ok = self.sku_known("show", (*path, "after"), rule.after, "precedence") and ok
-            if rule.before == rule.after:
-                self.report("show", path, f"{rule.before!r} cannot air before itself")
-            elif ok:
-                graph[rule.before].add(rule.after)
-        cycle = _find_cycle(graph)
-        if cycle:
-            self.report(
-                "show",
-                ("rules", "precedence"),
-                "precedence rules form a cycle: " + " → ".join(cycle),
-            )
 
     # --- promotions ---
     def _check_promotions(self) -> None:
@@ -741,21 +668,9 @@ class _Checker:
 
 def _rule_ids(show: Show) -> list[str]:
     rules = show.rules
-    ids = [
-        r.id
-        for r in (
-            rules.opening,
-            rules.first_hero,
-            rules.hero_encore,
-            rules.no_back_to_back,
-            rules.price_ladder,
-            rules.role_pacing,
-            rules.lucky_bag_cadence,
-            rules.flash_sale_spacing,
-        )
-    ]
-    for group in (rules.pins, rules.precedence, rules.exclusions, rules.repeats):
-        ids += [r.rule_id for r in group]
+    ids = [rules.price_ladder.id, rules.role_pacing.id]
+    for family in families():
+        ids += family.rule_ids(rules)
     return ids
 
 
@@ -769,32 +684,6 @@ def _longest_stretch(start: int, end: int, breaks: list[tuple[int, int]]) -> int
     return max(longest, end - cursor)
 
 
-def _find_cycle(graph: dict[str, set[str]]) -> list[str]:
-    state: dict[str, int] = {}
-    trail: list[str] = []
-
-    def visit(node: str) -> list[str]:
-        state[node] = 1
-        trail.append(node)
-        for nxt in sorted(graph.get(node, ())):
-            if state.get(nxt) == 1:
-                return [*trail[trail.index(nxt) :], nxt]
-            if nxt not in state:
-                found = visit(nxt)
-                if found:
-                    return found
-        trail.pop()
-        state[node] = 2
-        return []
-
-    for node in sorted(graph):
-        if node not in state:
-            found = visit(node)
-            if found:
-                return found
-    return []
-
-
 def validate(raw: RawShow) -> ShowInputs:
     """Check a loaded show; raise InputError listing every problem (warnings included)."""
     problems = DiagnosticList()
@@ -803,7 +692,7 @@ def validate(raw: RawShow) -> ShowInputs:
     show, catalog = parsed.get("show"), parsed.get("catalog")
     audience, stock = parsed.get("audience"), parsed.get("stock")
     if isinstance(catalog, Catalog) and isinstance(stock, Stock):
-        checker = _Checker(
+        checker = CrossCheck(
             raw,
             show,
             catalog,

@@ -1,7 +1,9 @@
 """The CP-SAT model of a show: time-indexed 0/1 options (see ../shared/SOLVER_NOTES.md).
 
 One boolean per Option (product, airing, mode, start slot, length) and one per lucky-bag drop;
-every rule is linear in them. Each rule family is one method with a one-line docstring. When
+every rule is linear in them. The model's own rows (occupancy, airings, stock, hosts' stretches)
+are methods here; each rule family adds its rows from its module in lqplan/rules/ through the
+public methods below (`lit`, `require`, `sum_of`, `options_where`, `ordered`). When
 `explain` is set, each rule group is guarded by an enforcement literal so that an infeasible show
 can be explained by the smallest set of rules CP-SAT finds in conflict.
 """
@@ -10,14 +12,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ortools.sat.python import cp_model
 
 from lqplan.plan.demand import Demand, Option
 from lqplan.plan.result import SolveSettings
-from lqplan.show.model import format_clock
+from lqplan.rules import families
 
 
 def _centi(units: float) -> int:
@@ -69,25 +71,14 @@ class ShowModel:
         self.aux: list[tuple[Any, int, list[int]]] = []
         self.literals: dict[str, tuple[cp_model.IntVar, str]] = {}
         self._index()
-        for name in (
-            "_occupancy",
-            "_airings",
-            "_stock",
-            "_opening",
-            "_first_hero",
-            "_hero_encore",
-            "_no_back_to_back",
-            "_pins",
-            "_precedence",
-            "_repeats",
-            "_exclusions",
-            "_collabs",
-            "_promotion_use",
-            "_flash_sale_spacing",
-            "_lucky_bags",
-            "_host_stretch",
-        ):
-            getattr(self, name)()
+        # The model's own rows first (one segment at a time, airings in order, stock), then
+        # each rule family's (lqplan/rules/), then the hosts' stretches.
+        self._occupancy()
+        self._airings()
+        self._stock()
+        for family in families():
+            family.constrain(self)
+        self._host_stretch()
         self._objective()
 
     # --- bookkeeping ---
@@ -103,7 +94,7 @@ class ShowModel:
             if o.mode.promotion:
                 self.by_promotion[o.mode.promotion].append(o.index)
 
-    def _lit(self, rule_id: str, text: str) -> cp_model.IntVar | None:
+    def lit(self, rule_id: str, text: str) -> cp_model.IntVar | None:
         """The enforcement literal of a rule group (only when explaining infeasibility)."""
         if not self.explain:
             return None
@@ -115,10 +106,25 @@ class ShowModel:
         if lit is not None:
             constraint.OnlyEnforceIf(lit)
 
-    def _sum(self, indices: Iterable[int]) -> cp_model.LinearExprT:
+    def require(self, condition: Any, lit: cp_model.IntVar | None) -> None:
+        """Add the linear `condition` as a row, enforced by the rule's literal when explaining."""
+        self._add(self.model.Add(condition), lit)
+
+    def has_heroes(self) -> bool:
+        """Does the catalog have a hero product (the hero rules apply only then)?"""
+        return any(p.role == "hero" for p in self.products.values())
+
+    @staticmethod
+    def centi(units: float) -> int:
+        """Units in hundredths, rounded up (the unit of the solver's stock and budget rows)."""
+        return _centi(units)
+
+    def sum_of(self, indices: Iterable[int]) -> cp_model.LinearExprT:
+        """The sum of the options `indices`' variables."""
         return self.linear.sum([self.x[i] for i in indices])
 
-    def _options(self, predicate) -> list[int]:  # type: ignore[no-untyped-def]
+    def options_where(self, predicate: Callable[[Option], bool]) -> list[int]:
+        """The indices of the options for which `predicate` holds."""
         return [o.index for o in self.demand.options if predicate(o)]
 
     def _running(self, steps: Sequence[list[int]]) -> list[Any]:
@@ -147,7 +153,8 @@ class ShowModel:
             values.append(value)
             self.model.AddHint(var, value)
 
-    def _role(self, option: Option) -> str:
+    def role(self, option: Option) -> str:
+        """The role (traffic, hero...) of the option's product."""
         return self.products[option.sku].role
 
     # --- rules ---
@@ -156,7 +163,7 @@ class ShowModel:
         lit = (
             None
             if self.show.allow_gaps
-            else self._lit(
+            else self.lit(
                 "no_dead_air", "every minute outside breaks is on air (allow_gaps is off)"
             )
         )
@@ -167,7 +174,7 @@ class ShowModel:
                 self.model.AddAtMostOne(self.x[i] for i in covering)
             elif self.explain:
                 self.model.AddAtMostOne(self.x[i] for i in covering)
-                self._add(self.model.Add(self._sum(covering) >= 1), lit)
+                self._add(self.model.Add(self.sum_of(covering) >= 1), lit)
             else:
                 self.model.AddExactlyOne(self.x[i] for i in covering)
 
@@ -176,7 +183,9 @@ class ShowModel:
         for (sku, airing), indices in self.by_airing.items():
             self.model.AddAtMostOne(self.x[i] for i in indices)
             if airing > 1:
-                self.model.Add(self._sum(indices) <= self._sum(self.by_airing[(sku, airing - 1)]))
+                self.model.Add(
+                    self.sum_of(indices) <= self.sum_of(self.by_airing[(sku, airing - 1)])
+                )
 
     def _stock(self) -> None:
         """A product that airs more than once never sells more than its stock less the reserve."""
@@ -184,7 +193,7 @@ class ShowModel:
             if count < 2:
                 continue
             indices = [i for a in range(1, count + 1) for i in self.by_airing[(sku, a)]]
-            lit = self._lit(f"stock-{sku}", f"stock of {sku} with the reserve")
+            lit = self.lit(f"stock-{sku}", f"stock of {sku} with the reserve")
             units = [_centi(self.demand.options[i].outcome.units) for i in indices]
             self._add(
                 self.model.Add(
@@ -194,91 +203,7 @@ class ShowModel:
                 lit,
             )
 
-    def _opening(self) -> None:
-        """An opening-role product starts within the first `within_minutes`."""
-        rule = self.rules.opening
-        if not rule.enabled:
-            return
-        slot = self.demand.slot
-        roles = set(rule.roles)
-        indices = self._options(
-            lambda o: rule.opens_in_time(o.start * slot) and self._role(o) in roles
-        )
-        lit = self._lit(
-            rule.id, f"a {'/'.join(rule.roles)} item must open within {rule.within_minutes} minutes"
-        )
-        self._add(self.model.Add(self._sum(indices) >= 1), lit)
-
-    def _heroes(self) -> bool:
-        return any(p.role == "hero" for p in self.products.values())
-
-    def _first_hero(self) -> None:
-        """The first hero starts inside its window; no hero starts before it."""
-        rule = self.rules.first_hero
-        if not rule.enabled or not self._heroes():
-            return
-        slot = self.demand.slot
-        early = self._options(
-            lambda o: self._role(o) == "hero" and o.start * slot < rule.from_minute
-        )
-        inside = self._options(
-            lambda o: (
-                self._role(o) == "hero" and rule.from_minute <= o.start * slot <= rule.to_minute
-            )
-        )
-        lit = self._lit(
-            rule.id,
-            f"the first hero must start between minute {rule.from_minute} "
-            f"and minute {rule.to_minute}",
-        )
-        self._add(self.model.Add(self._sum(inside) >= 1), lit)
-        if early:
-            self._add(self.model.Add(self._sum(early) == 0), lit)
-
-    def _hero_encore(self) -> None:
-        """A hero starts within the last `last_minutes` of the show."""
-        rule = self.rules.hero_encore
-        if not rule.enabled or not self._heroes():
-            return
-        slot, minutes = self.demand.slot, self.show.minutes
-        late = self._options(
-            lambda o: self._role(o) == "hero" and o.start * slot >= minutes - rule.last_minutes
-        )
-        lit = self._lit(rule.id, f"a hero must air in the last {rule.last_minutes} minutes")
-        self._add(self.model.Add(self._sum(late) >= 1), lit)
-
-    def _no_back_to_back(self) -> None:
-        """Two products of the same category (or brand) never air back to back."""
-        rule = self.rules.no_back_to_back
-        keys = []
-        if rule.category:
-            keys.append(("category", lambda sku: self.products[sku].category))
-        if rule.brand:
-            keys.append(("brand", lambda sku: self.products[sku].brand))
-        lit = self._lit(rule.id, "no same " + " or ".join(k for k, _ in keys) + " back to back")
-        for _name, key in keys:
-            ending: dict[tuple[int, object], list[int]] = defaultdict(list)
-            starting: dict[tuple[int, object], list[int]] = defaultdict(list)
-            for o in self.demand.options:
-                value = key(o.sku)
-                if value is None:
-                    continue
-                ending[(o.end, value)].append(o.index)
-                starting[(o.start, value)].append(o.index)
-            for boundary_key, ends in ending.items():
-                starts = starting.get(boundary_key)
-                if starts:
-                    self._add(self.model.Add(self._sum(ends) + self._sum(starts) <= 1), lit)
-
-    def _pins(self) -> None:
-        """A pinned product starts exactly at its pinned time."""
-        for pin in self.rules.pins:
-            start = self.show.offset(pin.at) // self.demand.slot
-            indices = self._options(lambda o, p=pin, s=start: o.sku == p.sku and o.start == s)
-            lit = self._lit(pin.rule_id, f"pin {pin.sku} at {format_clock(pin.at)}")
-            self._add(self.model.Add(self._sum(indices) == 1), lit)
-
-    def _ordered(
+    def ordered(
         self,
         first: Sequence[int],
         second: Sequence[int],
@@ -314,110 +239,6 @@ class ShowModel:
         for now, waiting in zip(started, pending, strict=True):
             self._add(self.model.Add(now + waiting <= 1), lit)
 
-    def _precedence(self) -> None:
-        """If both air, `before` starts before `after` (first airings)."""
-        for rule in self.rules.precedence:
-            first = self.by_airing.get((rule.before, 1), [])
-            second = self.by_airing.get((rule.after, 1), [])
-            release = {i: self.demand.options[i].start + 1 for i in first}
-            lit = self._lit(rule.rule_id, f"{rule.before} must air before {rule.after}")
-            self._ordered(first, second, release, lit)
-
-    def _repeats(self) -> None:
-        """An encore starts at least `min_gap_minutes` after the previous airing ends."""
-        for rule in self.rules.repeats:
-            gap = math.ceil(rule.min_gap_minutes / self.demand.slot)
-            lit = self._lit(
-                rule.rule_id, f"encores of {rule.sku} at least {rule.min_gap_minutes} minutes apart"
-            )
-            for airing in range(2, rule.max_airings + 1):
-                first = self.by_airing.get((rule.sku, airing - 1), [])
-                second = self.by_airing.get((rule.sku, airing), [])
-                release = {i: self.demand.options[i].end + gap for i in first}
-                self._ordered(first, second, release, lit)
-
-    def _exclusions(self) -> None:
-        """At most one product of an exclusion group airs."""
-        for rule in self.rules.exclusions:
-            indices = [i for sku in rule.skus for i in self.by_airing.get((sku, 1), [])]
-            lit = self._lit(rule.rule_id, "only one of " + ", ".join(rule.skus) + " may air")
-            self._add(self.model.Add(self._sum(indices) <= 1), lit)
-
-    def _collabs(self) -> None:
-        """A co-branded product airs, inside its contract window (options are pre-filtered)."""
-        for promo in self.show.promotions:
-            if promo.type != "collab":
-                continue
-            indices = self.by_airing.get((promo.sku, 1), [])
-            lit = self._lit(
-                promo.id,
-                f"collab {promo.sku} with {promo.partner} must air "
-                f"{format_clock(promo.window.from_)}–"
-                f"{format_clock(promo.window.to)}",
-            )
-            self._add(self.model.Add(self._sum(indices) == 1), lit)
-
-    def _promotion_use(self) -> None:
-        """A flash sale runs once; gift units and coupon budgets are shared by every use."""
-        for promotion, indices in self.by_promotion.items():
-            mode = self.demand.options[indices[0]].mode
-            if mode.kind == "flash_sale":
-                self.model.AddAtMostOne(self.x[i] for i in indices)
-            elif mode.units_cap is not None:
-                lit = self._lit(promotion, f"{mode.kind} {promotion} units or budget")
-                units = [_centi(self.demand.options[i].outcome.promo_units) for i in indices]
-                self._add(
-                    self.model.Add(
-                        self.linear.weighted_sum([self.x[i] for i in indices], units)
-                        <= mode.units_cap * 100
-                    ),
-                    lit,
-                )
-
-    def _flash_sale_spacing(self) -> None:
-        """Flash sales start at least `min_gap_minutes` apart."""
-        rule = self.rules.flash_sale_spacing
-        width = math.ceil(rule.min_gap_minutes / self.demand.slot)
-        flash = [o for o in self.demand.options if o.mode.kind == "flash_sale"]
-        if width <= 1 or not flash:
-            return
-        lit = self._lit(rule.id, f"flash sales at least {rule.min_gap_minutes} minutes apart")
-        for s in range(self.demand.slots):
-            inside = [o.index for o in flash if s <= o.start < s + width]
-            if len({self.demand.options[i].mode.promotion for i in inside}) > 1:
-                self._add(self.model.Add(self._sum(inside) <= 1), lit)
-
-    def _lucky_bags(self) -> None:
-        """Lucky bags drop every min..max gap minutes, each kind at most `count` times."""
-        drops = self.demand.drops
-        if not drops:
-            return
-        rule = self.rules.lucky_bag_cadence
-        slot, slots = self.demand.slot, self.demand.slots
-        counts = {p.id: p.count for p in self.show.promotions if p.type == "lucky_bag"}
-        for kind, count in counts.items():
-            self.model.Add(
-                sum(self.z[i] for i, d in enumerate(drops) if d.promotion == kind) <= count
-            )
-        lit = self._lit(
-            rule.id,
-            f"a lucky bag every {rule.min_gap_minutes}–"
-            f"{rule.max_gap_minutes} minutes ({sum(counts.values())} "
-            "drops in the lucky_bag promotions)",
-        )
-        at_start: dict[int, list[int]] = defaultdict(list)
-        for i, drop in enumerate(drops):
-            at_start[drop.start].append(i)
-        low = max(1, math.ceil(rule.min_gap_minutes / slot))
-        high = max(1, rule.max_gap_minutes // slot)
-        for s in range(slots):
-            window = [i for t in range(s, min(slots, s + low)) for i in at_start.get(t, [])]
-            if len(window) > 1:
-                self._add(self.model.Add(sum(self.z[i] for i in window) <= 1), lit)
-        for s in range(0, max(0, slots - high) + 1):
-            window = [i for t in range(s, s + high) for i in at_start.get(t, [])]
-            self._add(self.model.Add(sum(self.z[i] for i in window) >= 1), lit)
-
     def _host_stretch(self) -> None:
         """No host is on air longer than max_stretch_minutes without a break or a pause."""
         slot = self.demand.slot
@@ -430,7 +251,7 @@ class ShowModel:
                 )
                 for w in host.shifts
             ] or [(0, self.demand.slots)]
-            lit = self._lit(
+            lit = self.lit(
                 f"host-{host.name}",
                 f"{host.name} on air at most {host.max_stretch_minutes} minutes at a stretch",
             )

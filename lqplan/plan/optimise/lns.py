@@ -5,7 +5,7 @@ its own LNS moves re-derives a neighbourhood from 100k+ variables (measured: abo
 on 300 products × 240 slots, a dozen moves in 30 s). Here each move is a small model of its own:
 the plan outside a window of slots is kept as it is, and inside the window any of a few dozen
 candidate products may take any start and length. The small model is the same ShowModel over a
-smaller Demand, so every rule (stock, repeats, precedence, cadence, budgets, host stretch) holds
+smaller Demand, so every rule (stock, every rule family's rows, budgets, host stretch) holds
 across the window's edges exactly as in the full model; the plan's options outside the window
 are its only options there, forced on.
 
@@ -23,8 +23,9 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
-from lqplan.plan.demand import Demand, Option, renumbered
+from lqplan.plan.demand import Demand, Option
 from lqplan.plan.optimise.cpsat import ShowModel, solver_parameters
+from lqplan.plan.options import renumbered
 from lqplan.plan.result import Solution, SolveSettings
 
 # Measured on the benchmark ladder (BENCHMARKS.md): on 300 products × 240 slots, windows

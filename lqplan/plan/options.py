@@ -1,0 +1,283 @@
+"""Stage 3, options: every choice the optimiser may make (product × airing × start × length ×
+mode, and each lucky-bag drop), valued with the demand formula (demand.py).
+
+This is the demand model's solver side: the start grid (restarted at each rule family's
+anchors), the shortlist of a large catalog (keeping every product a rule names) and the options
+themselves. The independent checker never imports it.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+from lqplan.plan.demand import (
+    BagDrop,
+    Demand,
+    Mode,
+    Option,
+    bag_value,
+    demand_context,
+    option_value,
+    preference,
+    segment_outcome,
+)
+from lqplan.rules import families
+from lqplan.show.model import Coupon, FlashSale, LuckyBag, Product
+from lqplan.show.validate import ShowInputs
+
+# The shortlist keeps products until their segments could fill this many times the show
+# (SOLVER_NOTES.md: 2–2.5× lost nothing measurable at 300 products × 240 slots).
+SHORTLIST_COVER = 2.5
+SHORTLIST_PER_CATEGORY = 3  # and at least this many per category (no back to back needs variety)
+SHORTLIST_PER_ROLE = 3  # and of the opening roles and of heroes, when their rules are on
+STRIDE_MINUTES = 2  # automatic start stride: segments start on a grid of at least 2 minutes
+
+
+def build_demand(
+    inputs: ShowInputs, *, shortlist: bool = True, stride: int | None = None
+) -> Demand:
+    """Precompute every option (product × airing × start × length × mode) and every bag drop.
+
+    A promotion option worth no more than the same segment at the live price is left out: the
+    live-price option fits everywhere it does, under fewer rules, so it can never be needed.
+    This keeps the model small (a third of the marathon sample's options).
+
+    On a large catalog `shortlist` keeps only the products a plan can use (see
+    `shortlist_products`; a catalog that fills the show less than 2.5 times over is kept whole).
+    `stride` lets segments start only every `stride` slots (the grid restarts after each break
+    and at each pin); None picks the smallest stride of at least 2 minutes, so 1-minute slots
+    get starts every 2 minutes and coarser grids are left alone.
+    """
+    demand = demand_context(inputs)
+    show = inputs.show
+    demand.stride = max(1, stride if stride is not None else -(-STRIDE_MINUTES // demand.slot))
+    if shortlist:
+        kept = shortlist_products(demand)
+        demand.left_out = tuple(sku for sku in demand.modes if sku not in kept)
+    else:
+        kept = set(demand.modes)
+    starts, ends = _start_grid(demand)
+    collab_windows = {
+        p.sku: (show.offset(p.window.from_), show.offset(p.window.to) or show.minutes)
+        for p in show.promotions
+        if p.type == "collab"
+    }
+    for product in inputs.catalog.products:
+        if product.sku not in kept:
+            continue  # no stock (it cannot air), or left off the shortlist
+        lengths = [m // demand.slot for m in inputs.segment_lengths(product)]
+        preferences: dict[int, int] = {}  # start slot -> preference (it depends on nothing else)
+        for airing in range(1, demand.max_airings[product.sku] + 1):
+            for length in lengths:
+                for start in range(demand.slots - length + 1):
+                    if start in starts and start + length in ends:
+                        _add_options(
+                            demand,
+                            product,
+                            airing,
+                            start,
+                            length,
+                            collab_windows.get(product.sku),
+                            preferences,
+                        )
+    demand.drops = _bag_drops(demand)
+    return demand
+
+
+def _start_grid(demand: Demand) -> tuple[set[int], set[int]]:
+    """Slots where a segment may start, and where one may end, for the demand's stride.
+
+    The grid is anchored at the show's start, after each break and at each pin; a segment may
+    also end where a break begins or where the show ends, so a stride never strands a slot.
+    """
+    slots, stride = demand.slots, demand.stride
+    everything = set(range(slots + 1))
+    if stride == 1:
+        return everything, everything
+    show = demand.inputs.show
+    anchors = {0}
+    edges = {slots}
+    for t in range(1, slots):
+        if t - 1 in demand.blocked and t not in demand.blocked:
+            anchors.add(t)  # a break ends
+        if t in demand.blocked and t - 1 not in demand.blocked:
+            edges.add(t)  # a break begins
+    for family in families():
+        anchors |= {minute // demand.slot for minute in family.anchors(show)}
+    starts, anchor = set(), 0
+    for t in range(slots):
+        if t in anchors:
+            anchor = t
+        if (t - anchor) % stride == 0:
+            starts.add(t)
+    return starts, starts | anchors | edges
+
+
+def protected_products(inputs: ShowInputs) -> set[str]:
+    """SKUs a rule or a promotion names: the shortlist never drops them."""
+    skus: set[str] = set()
+    for family in families():
+        skus |= family.protected(inputs.show)
+    for promo in inputs.show.promotions:
+        if getattr(promo, "sku", None):
+            skus.add(promo.sku)  # flash sale, gift, collab
+        if isinstance(promo, Coupon) and promo.skus:
+            skus |= set(promo.skus)
+    return skus
+
+
+def shortlist_products(demand: Demand) -> set[str]:
+    """The products worth offering the optimiser: every protected product (named by a rule or
+    a promotion), then the best by value per slot until their
+    default segments cover SHORTLIST_COVER × the show's air time, then the best few of each
+    category, of the opening roles and of heroes.
+
+    Value per slot is the product's best default-length segment (any mode, stock cap included)
+    at a handful of starts spread over the show. On a catalog that covers the show less than
+    SHORTLIST_COVER times, every product is kept.
+    """
+    inputs = demand.inputs
+    products = [p for p in inputs.catalog.products if p.sku in demand.modes]
+    minutes = {
+        p.sku: inputs.segment_minutes(p).default * demand.max_airings[p.sku] for p in products
+    }
+    target = SHORTLIST_COVER * (demand.slots - len(demand.blocked)) * demand.slot
+    if sum(minutes.values()) <= target:
+        return {p.sku for p in products}
+    density = {p.sku: _value_per_slot(demand, p) for p in products}
+    ranked = sorted(products, key=lambda p: (-density[p.sku], p.sku))
+    kept = protected_products(inputs) & set(density)
+    covered = sum(minutes[sku] for sku in kept)
+    for p in ranked:
+        if covered >= target:
+            break
+        if p.sku not in kept:
+            kept.add(p.sku)
+            covered += minutes[p.sku]
+    rules = inputs.show.rules
+    groups: list[tuple[int, object]] = []  # (minimum, predicate)
+    categories = {p.category for p in products}
+    for category in sorted(categories):
+        groups.append((SHORTLIST_PER_CATEGORY, lambda p, c=category: p.category == c))
+    if rules.opening.enabled:
+        roles = set(rules.opening.roles)
+        groups.append((SHORTLIST_PER_ROLE, lambda p: p.role in roles))
+    if rules.first_hero.enabled or rules.hero_encore.enabled:
+        groups.append((SHORTLIST_PER_ROLE, lambda p: p.role == "hero"))
+    for minimum, predicate in groups:
+        have = sum(1 for p in products if p.sku in kept and predicate(p))  # type: ignore[operator]
+        for p in ranked:
+            if have >= minimum:
+                break
+            if p.sku not in kept and predicate(p):  # type: ignore[operator]
+                kept.add(p.sku)
+                have += 1
+    return kept
+
+
+def _value_per_slot(demand: Demand, product: Product) -> float:
+    """Best (value + preference) per slot of a default-length first airing, over 8 starts."""
+    inputs = demand.inputs
+    lengths = inputs.segment_lengths(product)
+    default = inputs.segment_minutes(product).default
+    minutes = min(lengths, key=lambda m: (abs(m - default), m)) if lengths else default
+    length = max(1, minutes // demand.slot)
+    last = demand.slots - length
+    best = -math.inf
+    for start in sorted({round(last * k / 7) for k in range(8)}):
+        begin = start * demand.slot
+        for mode in demand.modes[product.sku]:
+            if mode.kind == "flash_sale" or mode.window is not None:
+                continue  # windows and one-off sales: the live price and open promotions
+            outcome = segment_outcome(demand, product.sku, mode, begin, minutes, 1)
+            value = option_value(demand, outcome) + preference(demand, product.sku, begin)
+            best = max(best, value / length)
+    return best
+
+
+def _add_options(
+    demand: Demand,
+    product: Product,
+    airing: int,
+    start: int,
+    length: int,
+    collab: tuple[int, int] | None,
+    preferences: dict[int, int],
+) -> None:
+    if demand.blocked and any(s in demand.blocked for s in range(start, start + length)):
+        return
+    begin, minutes = start * demand.slot, length * demand.slot
+    if collab is not None and (begin < collab[0] or begin + minutes > collab[1]):
+        return
+    preference_cents = preferences.get(start)
+    if preference_cents is None:
+        preference_cents = preferences[start] = preference(demand, product.sku, begin)
+    live_value = None
+    for mode in demand.modes[product.sku]:  # the live-price mode comes first
+        if mode.kind == "flash_sale" and (airing > 1 or minutes < _flash_min(demand, mode)):
+            continue  # a flash sale runs once, on a first airing; an encore sells at live price
+        if mode.window is not None:
+            promo_end = begin + (
+                minutes if mode.promo_minutes is None else min(minutes, mode.promo_minutes)
+            )
+            if begin < mode.window[0] or promo_end > mode.window[1]:
+                continue
+        outcome = segment_outcome(demand, product.sku, mode, begin, minutes, airing)
+        value = option_value(demand, outcome)
+        if live_value is None:
+            live_value = value
+        elif value <= live_value:
+            continue  # dominated by the live-price option
+        demand.options.append(
+            Option(
+                index=len(demand.options),
+                sku=product.sku,
+                airing=airing,
+                mode=mode,
+                start=start,
+                slots=length,
+                outcome=outcome,
+                value_cents=value,
+                preference_cents=preference_cents,
+            )
+        )
+
+
+def renumbered(option: Option, index: int) -> Option:
+    """The option at a new place in a smaller Demand's list (the optimiser indexes variables by
+    it). A copy with one field set: dataclasses.replace re-runs __init__, 10× slower on 10,000
+    options."""
+    if option.index == index:
+        return option
+    moved = copy.copy(option)
+    object.__setattr__(moved, "index", index)
+    return moved
+
+
+def _flash_min(demand: Demand, mode: Mode) -> int:
+    for promo in demand.inputs.show.promotions:
+        if isinstance(promo, FlashSale) and promo.id == mode.promotion:
+            return promo.min_minutes
+    return 1
+
+
+def _bag_drops(demand: Demand) -> list[BagDrop]:
+    show = demand.inputs.show
+    drops = []
+    for promo in show.promotions:
+        if not isinstance(promo, LuckyBag):
+            continue
+        window = (
+            (show.offset(promo.window.from_), show.offset(promo.window.to) or show.minutes)
+            if promo.window
+            else (0, show.minutes)
+        )
+        for start in range(demand.slots):
+            begin = start * demand.slot
+            if begin < window[0] or begin + promo.countdown_minutes > min(window[1], show.minutes):
+                continue
+            retention, prize = bag_value(demand, promo, begin)
+            value = retention - (prize if demand.objective == "profit" else 0)
+            drops.append(BagDrop(promo.id, start, value, retention, prize))
+    return drops

@@ -1,0 +1,65 @@
+"""Collabs (联名款): a co-branded product must air, inside its contract window."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lqplan.rules.family import Family
+from lqplan.show.fields import format_clock
+
+if TYPE_CHECKING:
+    from lqplan.plan.baseline import Greedy
+    from lqplan.plan.explain import Explainer
+    from lqplan.plan.optimise.cpsat import ShowModel
+
+
+class Collabs(Family):
+    """The collab's input model is a promotion (`type: collab`, show/model.py's Collab); its
+    window is applied when the options are built (a collab option outside it does not exist)."""
+
+    name = "collabs"
+    order = 90
+    names_products = True
+
+    def constrain(self, m: ShowModel) -> None:
+        """A co-branded product airs, inside its contract window (options are pre-filtered)."""
+        for promo in m.show.promotions:
+            if promo.type != "collab":
+                continue
+            indices = m.by_airing.get((promo.sku, 1), [])
+            lit = m.lit(
+                promo.id,
+                f"collab {promo.sku} with {promo.partner} must air "
+                f"{format_clock(promo.window.from_)}–"
+                f"{format_clock(promo.window.to)}",
+            )
+            m.require(m.sum_of(indices) == 1, lit)
+
+    def greedy_seed(self, g: Greedy) -> None:
+        """Each co-branded item at its most valuable allowed place inside its window, before
+        anything else can crowd the window out (the contract says it must air)."""
+        for sku in sorted(g.collab_latest):
+            if g.by_sku[sku]:
+                continue
+            options = [
+                o
+                for o in g.d.options
+                if o.sku == sku and o.airing == 1 and g.allowed(o) and g.leaves_fillable(o)
+            ]
+            pick = max(options, key=lambda o: (o.value_cents, -o.index), default=None)
+            if pick is not None:
+                g.place(pick)
+
+    def describe(self, e: Explainer, seg: dict[str, Any]) -> list[tuple[str, str]]:
+        return [
+            (
+                promo.id,
+                f"collab with {promo.partner}: must air, within "
+                f"{format_clock(promo.window.from_)}–{format_clock(promo.window.to)}",
+            )
+            for promo in e.show.promotions
+            if promo.type == "collab" and promo.sku == seg["sku"]
+        ]
+
+
+FAMILY = Collabs()

@@ -1,0 +1,74 @@
+"""Lucky bags (福袋): one drops every `min_gap_minutes`–`max_gap_minutes`, each kind at most
+`count` times. The bags themselves are promotions (`type: lucky_bag`, show/model.py)."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import Field
+
+from lqplan.rules.family import Family
+from lqplan.show.fields import Code, Model
+
+if TYPE_CHECKING:
+    from lqplan.plan.optimise.cpsat import ShowModel
+    from lqplan.show.model import Rules
+    from lqplan.show.validate import CrossCheck
+
+
+class LuckyBagCadenceRule(Model):
+    """`rules.lucky_bag_cadence`: the gap between two drops."""
+
+    id: Code = "lucky_bag_cadence"
+    min_gap_minutes: Annotated[int, Field(ge=1, le=240)] = 15
+    max_gap_minutes: Annotated[int, Field(ge=1, le=240)] = 20
+
+
+class LuckyBags(Family):
+    name = "lucky_bags"
+    order = 120
+
+    def rule_ids(self, rules: Rules) -> list[str]:
+        return [rules.lucky_bag_cadence.id]
+
+    def validate(self, check: CrossCheck) -> None:
+        """The gap's bounds are in order."""
+        cadence = check.show.rules.lucky_bag_cadence
+        if cadence.min_gap_minutes > cadence.max_gap_minutes:
+            check.report(
+                "show", ("rules", "lucky_bag_cadence"), "min_gap_minutes is above max_gap_minutes"
+            )
+
+    def constrain(self, m: ShowModel) -> None:
+        """Lucky bags drop every min..max gap minutes, each kind at most `count` times."""
+        drops = m.demand.drops
+        if not drops:
+            return
+        rule = m.rules.lucky_bag_cadence
+        slot, slots = m.demand.slot, m.demand.slots
+        counts = {p.id: p.count for p in m.show.promotions if p.type == "lucky_bag"}
+        for kind, count in counts.items():
+            m.model.Add(sum(m.z[i] for i, d in enumerate(drops) if d.promotion == kind) <= count)
+        lit = m.lit(
+            rule.id,
+            f"a lucky bag every {rule.min_gap_minutes}–"
+            f"{rule.max_gap_minutes} minutes ({sum(counts.values())} "
+            "drops in the lucky_bag promotions)",
+        )
+        at_start: dict[int, list[int]] = defaultdict(list)
+        for i, drop in enumerate(drops):
+            at_start[drop.start].append(i)
+        low = max(1, math.ceil(rule.min_gap_minutes / slot))
+        high = max(1, rule.max_gap_minutes // slot)
+        for s in range(slots):
+            window = [i for t in range(s, min(slots, s + low)) for i in at_start.get(t, [])]
+            if len(window) > 1:
+                m.require(sum(m.z[i] for i in window) <= 1, lit)
+        for s in range(0, max(0, slots - high) + 1):
+            window = [i for t in range(s, s + high) for i in at_start.get(t, [])]
+            m.require(sum(m.z[i] for i in window) >= 1, lit)
+
+
+FAMILY = LuckyBags()

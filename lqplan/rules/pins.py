@@ -1,0 +1,128 @@
+"""Pins: a product starts at an exact clock time (a brand's slot, a guest's arrival)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lqplan.rules.family import Family
+from lqplan.show.fields import Clock, Code, Model, format_clock
+
+if TYPE_CHECKING:
+    from lqplan.live.rest import RestBuilder
+    from lqplan.plan.baseline import Greedy
+    from lqplan.plan.explain import Explainer
+    from lqplan.plan.optimise.cpsat import ShowModel
+    from lqplan.show.model import Rules, Show
+    from lqplan.show.validate import CrossCheck
+
+
+class Pin(Model):
+    """`rules.pins[]`: `sku` starts at `at`."""
+
+    id: Code | None = None
+    sku: Code
+    at: Clock
+
+    @property
+    def rule_id(self) -> str:
+        """The id given, else one made from the product and the time."""
+        return self.id or f"pin-{self.sku}-{format_clock(self.at).replace(':', '')}"
+
+
+class Pins(Family):
+    name = "pins"
+    order = 50
+    names_products = True
+    carry_order = 6
+
+    def rule_ids(self, rules: Rules) -> list[str]:
+        return [pin.rule_id for pin in rules.pins]
+
+    def validate(self, check: CrossCheck) -> None:
+        """A pin names a product, on the slot grid, inside the show and outside every break."""
+        show, minutes = check.show, check.show.minutes
+        for i, pin in enumerate(show.rules.pins):
+            path = ("rules", "pins", i)
+            if not check.sku_known("show", (*path, "sku"), pin.sku, "pin"):
+                continue
+            off = check.offset(pin.at)
+            if off >= minutes:
+                check.report(
+                    "show",
+                    (*path, "at"),
+                    f"pin at {format_clock(pin.at)} is outside the "
+                    f"show ({show.clock(0)}–{show.clock(minutes)})",
+                )
+            elif off % show.slot_minutes:
+                before = off - off % show.slot_minutes
+                check.report(
+                    "show",
+                    (*path, "at"),
+                    f"pin at {format_clock(pin.at)} is not on the "
+                    f"{show.slot_minutes}-minute slot grid (try "
+                    f"{show.clock(before)} or {show.clock(before + show.slot_minutes)})",
+                )
+            else:
+                for brk in show.breaks:
+                    b = check.offset(brk.at)
+                    if b <= off < b + brk.minutes:
+                        check.report(
+                            "show",
+                            (*path, "at"),
+                            f"pin at {format_clock(pin.at)} falls in the break at "
+                            f"{format_clock(brk.at)}",
+                        )
+
+    def protected(self, show: Show) -> set[str]:
+        return {pin.sku for pin in show.rules.pins}
+
+    def anchors(self, show: Show) -> set[int]:
+        """A coarse start grid restarts at each pin, so the pinned start is on it."""
+        return {show.offset(pin.at) for pin in show.rules.pins}
+
+    def constrain(self, m: ShowModel) -> None:
+        """A pinned product starts exactly at its pinned time."""
+        for pin in m.rules.pins:
+            start = m.show.offset(pin.at) // m.demand.slot
+            indices = m.options_where(lambda o, p=pin, s=start: o.sku == p.sku and o.start == s)
+            lit = m.lit(pin.rule_id, f"pin {pin.sku} at {format_clock(pin.at)}")
+            m.require(m.sum_of(indices) == 1, lit)
+
+    def greedy_seed(self, g: Greedy) -> None:
+        """Each pinned product at its slot, the latest first, at a length that leaves the gap
+        to the next pin fillable (two pins 5 minutes apart: not a 4-minute segment)."""
+        for pin in sorted(g.rules.pins, key=lambda p: (-g.show.offset(p.at), p.sku)):
+            start = g.show.offset(pin.at) // g.slot
+            options = [o for o in g.by_start.get(start, []) if o.sku == pin.sku]
+            pick = g.best([o for o in options if g.leaves_fillable(o)]) or g.best(options)
+            if pick:
+                g.place(pick)
+
+    def carry_over(self, r: RestBuilder) -> None:
+        """A pin before the cut is history; a pin of a product that cannot air is dropped."""
+        kept = []
+        for pin in r.rules.pins:
+            minute = r.show.offset(pin.at)
+            if minute < r.cut:
+                aired = any(s.sku == pin.sku and s.start == minute for s in r.past.segments)
+                r.note(
+                    pin.rule_id,
+                    "met" if aired else "missed",
+                    f"pinned at {format_clock(pin.at)}, before {r.clock(r.cut)}"
+                    + ("" if aired else f"; {pin.sku} did not start then"),
+                )
+            elif not r.can_air(pin.sku):
+                r.note(pin.rule_id, "dropped", r.why_not[pin.sku])
+            else:
+                kept.append(pin)
+        r.update["pins"] = kept
+
+    def describe(self, e: Explainer, seg: dict[str, Any]) -> list[tuple[str, str]]:
+        return [
+            (pin.rule_id, f"pinned at {format_clock(pin.at)}")
+            for pin in e.show.rules.pins
+            if pin.sku == seg["sku"]
+        ]
+
+
+FAMILY = Pins()

@@ -1,0 +1,50 @@
+"""Promotions in use: a flash sale runs once; gift units and coupon budgets are shared.
+
+The promotions' input models and their cross-file checks are still in show/model.py and
+show/validate.py, with the option building in plan/options.py (each promotion is a mode of a
+product's options); this family holds what the solver and the baseline enforce between options.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lqplan.rules.family import Family
+
+if TYPE_CHECKING:
+    from lqplan.plan.baseline import Greedy
+    from lqplan.plan.demand import Option
+    from lqplan.plan.optimise.cpsat import ShowModel
+
+
+class Promotions(Family):
+    name = "promotions"
+    order = 100
+
+    def constrain(self, m: ShowModel) -> None:
+        """A flash sale runs once; gift units and coupon budgets are shared by every use."""
+        for promotion, indices in m.by_promotion.items():
+            mode = m.demand.options[indices[0]].mode
+            if mode.kind == "flash_sale":
+                m.model.AddAtMostOne(m.x[i] for i in indices)
+            elif mode.units_cap is not None:
+                lit = m.lit(promotion, f"{mode.kind} {promotion} units or budget")
+                units = [m.centi(m.demand.options[i].outcome.promo_units) for i in indices]
+                m.require(
+                    m.linear.weighted_sum([m.x[i] for i in indices], units) <= mode.units_cap * 100,
+                    lit,
+                )
+
+    def greedy_allows(self, g: Greedy, o: Option) -> bool:
+        """A flash sale not yet run; units or budget left for a gift or a coupon."""
+        mode = o.mode
+        if mode.promotion is None:
+            return True
+        if mode.kind == "flash_sale":
+            return g.promo_used[mode.promotion] <= 0
+        if mode.units_cap is not None:
+            return g.promo_used[mode.promotion] + o.outcome.promo_units <= mode.units_cap
+        return True
+
+
+FAMILY = Promotions()
