@@ -37,6 +37,7 @@ def safe_name(text: str, *, max_length: int = 80) -> str:
 
 
 def _check_relative(name: str) -> PurePosixPath:
+    """`name` as a path inside the output folder; a ValueError for one that would leave it."""
     path = PurePosixPath(name)
     if path.is_absolute() or ".." in path.parts or not path.parts:
         raise ValueError(f"refusing to write outside the output folder: {name!r}")
@@ -44,10 +45,12 @@ def _check_relative(name: str) -> PurePosixPath:
 
 
 def _digest(data: bytes) -> str:
+    """The fingerprint the manifest keeps, to tell a file lqplan wrote from one edited since."""
     return hashlib.sha256(data).hexdigest()
 
 
 def _read_manifest(out_dir: Path) -> dict[str, str]:
+    """{relative path: digest} of what lqplan last wrote here; empty when there is no manifest."""
     try:
         data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
         files = data.get("files", {})
@@ -84,6 +87,7 @@ def _stage(path: Path, data: bytes) -> str:
 
 
 def _discard(names: list[str]) -> None:
+    """Remove temporary files, whichever of them exist."""
     for name in names:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(name)
@@ -141,13 +145,12 @@ def write_files(
             )
         folded[key] = name
         encoded[rel] = content.encode("utf-8") if isinstance(content, str) else content
-    keep_manifest = manifest
-    manifest = _read_manifest(out_dir) if keep_manifest else {}
+    recorded = _read_manifest(out_dir) if manifest else {}
     refused = []
     for rel, _data in encoded.items():
         target = out_dir / rel
         if target.exists() and not force:
-            ours = manifest.get(str(rel))
+            ours = recorded.get(str(rel))
             try:
                 current = _digest(target.read_bytes())
             except OSError:
@@ -172,11 +175,11 @@ def write_files(
         written = []
         for rel, data in encoded.items():
             staged.append((_stage(out_dir / rel, data), out_dir / rel))
-            manifest[str(rel)] = _digest(data)
+            recorded[str(rel)] = _digest(data)
             written.append(out_dir / rel)
-        if keep_manifest:
+        if manifest:
             body = json.dumps(
-                {"written_by": "lqplan", "files": dict(sorted(manifest.items()))},
+                {"written_by": "lqplan", "files": dict(sorted(recorded.items()))},
                 indent=2,
                 ensure_ascii=False,
             )

@@ -30,6 +30,7 @@ MAX_DEPTH = 64  # real show files nest 5-6 levels
 MAX_NODES = 2_000_000  # values after alias expansion; a bomb reaches billions
 
 Path_ = tuple[str | int, ...]
+Scalar = str | bool | int | float | None  # what one YAML scalar resolves to
 
 _INT = re.compile(r"[-+]?(0|[1-9][0-9]*)\Z")
 # Leading zeros ("0123") are not numbers here: they are SKUs and codes, so they stay strings.
@@ -40,6 +41,13 @@ _NULL = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 MAX_DIGITS = 30  # a 400-digit number is a mistake, not a price
+# The Python types a value written with an explicit standard tag may resolve to.
+_EXPECTED: dict[str, type | tuple[type, ...]] = {
+    "int": int,
+    "float": (int, float),
+    "bool": bool,
+    "null": type(None),
+}
 
 
 @dataclass
@@ -68,6 +76,20 @@ class Document:
         return self.value_marks.get((), (1, 1))
 
 
+@dataclass(slots=True)
+class _Open:
+    """A mapping or list still being read: its value so far and what it waits for."""
+
+    value: dict[Any, Any] | list[Any]
+    path: Path_
+    key: Any  # the mapping key read, waiting for its value; _NO_KEY when a key comes next
+    key_mark: tuple[int, int]
+    size: int  # values inside it so far, aliases expanded
+    anchor: str | None
+    merged: set[Any]  # keys merged in by '<<', which an explicit key later may override
+    mark: tuple[int, int]
+
+
 class _Anchor:
     __slots__ = ("size", "value")
 
@@ -77,14 +99,19 @@ class _Anchor:
 
 
 def _mark(event: yaml.Event) -> tuple[int, int]:
-    return event.start_mark.line + 1, event.start_mark.column + 1
+    """Where `event` starts, 1-based."""
+    mark = event.start_mark
+    # The stubs allow a mark-less event (one built by hand); the parser marks every event it emits.
+    assert mark is not None
+    return mark.line + 1, mark.column + 1
 
 
 def _fail(file: str, where: tuple[int, int], message: str) -> InputError:
+    """The error for one problem at one place in `file`."""
     return InputError([Diagnostic(file, where[0], where[1], "error", "", message)])
 
 
-def _scalar(file: str, event: yaml.ScalarEvent) -> Any:
+def _scalar(file: str, event: yaml.ScalarEvent) -> Scalar:
     """Resolve a scalar with the YAML 1.2 core schema (plus explicit standard tags)."""
     text = event.value
     tag = event.tag
@@ -97,15 +124,17 @@ def _scalar(file: str, event: yaml.ScalarEvent) -> Any:
         kind = tag.rsplit(":", 1)[-1]
         if tag.startswith("tag:yaml.org,2002:") and kind in ("int", "float", "bool", "null"):
             value = _resolve_plain(file, event, text)
-            expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[kind]
-            if isinstance(value, expected) and not (kind != "bool" and isinstance(value, bool)):
-                return float(value) if kind == "float" else value
+            fits = isinstance(value, _EXPECTED[kind])
+            if fits and not (kind != "bool" and isinstance(value, bool)):
+                # "!!float 3" is the float 3.0; a float stays itself.
+                return float(value) if kind == "float" and isinstance(value, int) else value
             raise _fail(file, _mark(event), f"{text!r} is not a valid !!{kind}")
         raise _fail(file, _mark(event), f"unsupported YAML tag {tag!r}")
     return _resolve_plain(file, event, text)
 
 
-def _resolve_plain(file: str, event: yaml.ScalarEvent, text: str) -> Any:
+def _resolve_plain(file: str, event: yaml.ScalarEvent, text: str) -> Scalar:
+    """Resolve an untagged plain scalar: null, true/false, a plain decimal number, or the text."""
     if text in _NULL:
         return None
     if text in _TRUE:
@@ -135,8 +164,7 @@ def parse_yaml(text: str, file: str) -> Document:
     """Parse one YAML document from `text`; raise InputError naming `file` on any problem."""
     doc = Document(file, None)
     anchors: dict[str, _Anchor] = {}
-    # Each open collection: [value, path, pending_key, key_mark, size, anchor, merged_keys]
-    stack: list[list[Any]] = []
+    stack: list[_Open] = []
     nodes = 0
     seen_document = False
 
@@ -155,31 +183,31 @@ def parse_yaml(text: str, file: str) -> Document:
             doc.data = value
             return
         parent = stack[-1]
-        container = parent[0]
-        parent[4] += size
+        container = parent.value
+        parent.size += size
         if isinstance(container, list):
             container.append(value)
             return
-        if parent[2] is _NO_KEY:
+        if parent.key is _NO_KEY:
             if isinstance(value, (dict, list)):
                 raise _fail(file, mark, "a mapping or list cannot be used as a key")
-            parent[2] = value
-            parent[3] = mark
+            parent.key = value
+            parent.key_mark = mark
             return
-        key = parent[2]
-        parent[2] = _NO_KEY
+        key = parent.key
+        parent.key = _NO_KEY
         if key == "<<" and isinstance(key, str):
             _merge(container, value, parent, mark)
             return
-        if key in container and key not in parent[6]:
-            first = doc.key_marks.get((*parent[1], key), (0, 0))
-            raise _fail(file, parent[3], f"duplicate key {key!r} (first at line {first[0]})")
-        parent[6].discard(key)
+        if key in container and key not in parent.merged:
+            first = doc.key_marks.get((*parent.path, key), (0, 0))
+            raise _fail(file, parent.key_mark, f"duplicate key {key!r} (first at line {first[0]})")
+        parent.merged.discard(key)
         container[key] = value
-        doc.key_marks[(*parent[1], key)] = parent[3]
-        doc.value_marks.setdefault((*parent[1], key), mark)
+        doc.key_marks[(*parent.path, key)] = parent.key_mark
+        doc.value_marks.setdefault((*parent.path, key), mark)
 
-    def _merge(container: dict, value: Any, parent: list, mark: tuple[int, int]) -> None:
+    def _merge(container: dict[Any, Any], value: Any, parent: _Open, mark: tuple[int, int]) -> None:
         sources = value if isinstance(value, list) else [value]
         for source in sources:
             if not isinstance(source, dict):
@@ -187,17 +215,17 @@ def parse_yaml(text: str, file: str) -> Document:
             for k, v in source.items():
                 if k not in container:
                     container[k] = v
-                    parent[6].add(k)  # an explicit key later may override a merged one
+                    parent.merged.add(k)  # an explicit key later may override a merged one
 
     def child_path() -> Path_:
         if not stack:
             return ()
         parent = stack[-1]
-        if isinstance(parent[0], list):
-            return (*parent[1], len(parent[0]))
-        if parent[2] is _NO_KEY:
-            return parent[1]  # a key, not a value
-        return (*parent[1], parent[2])
+        if isinstance(parent.value, list):
+            return (*parent.path, len(parent.value))
+        if parent.key is _NO_KEY:
+            return parent.path  # a key, not a value
+        return (*parent.path, parent.key)
 
     try:
         for event in yaml.parse(text, Loader=_LOADER):
@@ -209,23 +237,27 @@ def parse_yaml(text: str, file: str) -> Document:
                 value = _scalar(file, event)
                 mark = _mark(event)
                 # A mapping key needs no path of its own (attach records where the key is).
-                if not (stack and not isinstance(stack[-1][0], list) and stack[-1][2] is _NO_KEY):
+                if not (
+                    stack and not isinstance(stack[-1].value, list) and stack[-1].key is _NO_KEY
+                ):
                     doc.value_marks[child_path()] = mark
                 attach(value, 1, mark, event.anchor)
             elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 if len(stack) >= MAX_DEPTH:
                     raise _fail(file, _mark(event), f"nesting deeper than {MAX_DEPTH} levels")
                 path = child_path()
-                if stack and not isinstance(stack[-1][0], list) and stack[-1][2] is _NO_KEY:
+                if stack and not isinstance(stack[-1].value, list) and stack[-1].key is _NO_KEY:
                     raise _fail(file, _mark(event), "a mapping or list cannot be used as a key")
                 doc.value_marks[path] = _mark(event)
-                container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
+                container: dict[Any, Any] | list[Any] = (
+                    {} if isinstance(event, yaml.MappingStartEvent) else []
+                )
                 stack.append(
-                    [container, path, _NO_KEY, (0, 0), 0, event.anchor, set(), _mark(event)]
+                    _Open(container, path, _NO_KEY, (0, 0), 0, event.anchor, set(), _mark(event))
                 )
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                value, _path, _key, _kmark, size, anchor, _merged, mark = stack.pop()
-                attach(value, size + 1, mark, anchor)
+                done = stack.pop()
+                attach(done.value, done.size + 1, done.mark, done.anchor)
             elif isinstance(event, yaml.AliasEvent):
                 if event.anchor not in anchors:
                     raise _fail(file, _mark(event), f"unknown alias *{event.anchor}")
@@ -234,8 +266,8 @@ def parse_yaml(text: str, file: str) -> Document:
                 doc.value_marks.setdefault(path, _mark(event))
                 attach(target.value, target.size, _mark(event), None)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        at = exc.problem_mark or exc.context_mark
+        where = (at.line + 1, at.column + 1) if at else (0, 0)
         problem = exc.problem or exc.context or "invalid YAML"
         if "nesting depth" in problem:  # libyaml's own limit (PyYAML >= 6.0.4) is far deeper
             raise _fail(file, where, f"nesting deeper than {MAX_DEPTH} levels") from None
@@ -273,6 +305,8 @@ def _char_at(text: str, where: tuple[int, int]) -> str:
 
 
 class _NoKey:
+    """The sentinel for "no key read yet" (None is a valid YAML key)."""
+
     def __repr__(self) -> str:
         return "<no key>"
 

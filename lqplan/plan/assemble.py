@@ -15,20 +15,24 @@ from typing import Any
 from lqplan import __version__
 from lqplan.plan.demand import Demand, Option, build_modes, product_conversion
 from lqplan.plan.result import Solution, SolveSettings
-from lqplan.show.model import format_clock
+from lqplan.show.model import Show, format_clock
+from lqplan.show.validate import ShowInputs
 
 PLAN_SCHEMA = "lqplan.plan/1"
 
 
 def money(cents: int) -> float:
+    """Cents as the plan's money figures: currency units, to the cent."""
     return round(cents / 100, 2)
 
 
 def _clock(demand: Demand, minute: int) -> str:
+    """The clock time `minute` minutes after the show's start."""
     return demand.inputs.show.clock(minute)
 
 
 def _phase(option: Option, first: bool, last: bool) -> str:
+    """The segment's place in the show: opening, encore, closing or an ordinary segment."""
     if first:
         return "opening"
     if option.airing > 1:
@@ -114,8 +118,14 @@ def _actions(
     them in the show's language). Every figure comes from the inputs or the plan."""
     start = o.start * demand.slot
     end = start + o.slots * demand.slot
-    base = {"team": "control_room", "sku": o.sku, "cart_link": cart_link}
-    acts = [{"minute": start, "action": "list_product", **base}]
+    base: dict[str, str | int | None] = {
+        "team": "control_room",
+        "sku": o.sku,
+        "cart_link": cart_link,
+    }
+    # Each kind of action has fields of its own (units, promotion, price): plan.json's mixed
+    # values, which planfile's `Action` types when a plan is read back.
+    acts: list[dict[str, Any]] = [{"minute": start, "action": "list_product", **base}]
     if batch:
         acts.append({"minute": start, "action": "release_stock", "units": batch, **base})
     if o.mode.kind == "flash_sale":
@@ -228,7 +238,8 @@ def assemble(
     }
 
 
-def _stock_units(inputs: Any, sku: str) -> int:
+def _stock_units(inputs: ShowInputs, sku: str) -> int:
+    """The units stock.yaml gives for `sku`; 0 for a product it does not list."""
     item = inputs.stock_by_sku.get(sku)
     return item.units if item else 0
 
@@ -244,7 +255,7 @@ _COEFFICIENTS = (
 )
 
 
-def demand_provenance(inputs: Any, skus: list[str]) -> dict[str, Any]:
+def demand_provenance(inputs: ShowInputs, skus: list[str]) -> dict[str, Any]:
     """Which coefficients the plan was made with (the files' or a fitted model's) and, per
     product on air, its conversion in every mode as planned and as the files alone give it: the
     prior that `lqplan learn` corrects when this show becomes history (docs/learn.md)."""
@@ -290,7 +301,7 @@ def _sig(value: float) -> float:
     return float(f"{value:.10g}")
 
 
-def breaks_data(show: Any) -> list[dict[str, Any]]:
+def breaks_data(show: Show) -> list[dict[str, Any]]:
     """The show's breaks in time order, as plan.json holds them."""
     return [
         {
@@ -303,12 +314,12 @@ def breaks_data(show: Any) -> list[dict[str, Any]]:
     ]
 
 
-def promotions_data(show: Any) -> list[dict[str, Any]]:
+def promotions_data(show: Show) -> list[dict[str, Any]]:
     """Every promotion of show.yaml as written there."""
     return [p.model_dump(mode="json", by_alias=True, exclude_none=True) for p in show.promotions]
 
 
-def product_facts(inputs: Any, skus: list[str]) -> dict[str, Any]:
+def product_facts(inputs: ShowInputs, skus: list[str]) -> dict[str, Any]:
     """Catalog facts of the products on air (selling points, proofs, objections...), by SKU."""
     out = {}
     for sku in skus:
@@ -322,6 +333,7 @@ def product_facts(inputs: Any, skus: list[str]) -> dict[str, Any]:
 
 
 def _show_meta(demand: Demand) -> dict[str, Any]:
+    """plan.json's `show`: the show's facts the paperwork prints, and the files it came from."""
     inputs = demand.inputs
     show = inputs.show
     return {
@@ -354,6 +366,8 @@ def _show_meta(demand: Demand) -> dict[str, Any]:
 
 
 def plan_totals(segments: list[dict[str, Any]], bags: list[dict[str, Any]]) -> dict[str, Any]:
+    """plan.json's `totals`: the segments' expected figures and the lucky bags', summed (replan
+    sums a stitched plan's segments with it too)."""
     value = sum(s["expected"]["value_cents"] for s in segments) + sum(
         b["value_cents"] for b in bags
     )
@@ -409,6 +423,7 @@ def _solver_report(
 
 
 def _baseline_report(demand: Demand, baseline: Solution | None) -> dict[str, Any] | None:
+    """plan.json's `baseline`: the greedy plan the solver is measured against, if one ran."""
     if baseline is None:
         return None
     feasible = baseline.status == "feasible"

@@ -598,7 +598,11 @@ def read_plan(path: Path) -> dict[str, Any]:
             [Diagnostic(name, exc.lineno, exc.colno, "error", "", f"invalid JSON: {exc.msg}")]
         ) from None
     schema = data.get("schema") if isinstance(data, dict) else None
-    if not isinstance(schema, str) or not schema.startswith("lqplan.plan/"):
+    if (
+        not isinstance(data, dict)
+        or not isinstance(schema, str)
+        or not schema.startswith("lqplan.plan/")
+    ):
         message = "not an lqplan plan (no 'schema: lqplan.plan/…')"
         raise InputError([Diagnostic(name, 1, 1, "error", "schema", message)])
     if schema != PLAN_SCHEMA:

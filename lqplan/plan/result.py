@@ -8,6 +8,8 @@ from enum import StrEnum
 
 
 class SolveStatus(StrEnum):
+    """How a solve ended: an infeasible show is a status the plan reports, not an exception."""
+
     OPTIMAL = "optimal"
     FEASIBLE = "feasible"
     INFEASIBLE = "infeasible"
@@ -16,6 +18,8 @@ class SolveStatus(StrEnum):
 
 @dataclass(frozen=True)
 class SolveSettings:
+    """How to solve (time limit, seed, workers, determinism), from the command line or the API."""
+
     time_limit: float = 10.0
     seed: int = 0
     workers: int = 0  # 0: all cores
@@ -67,5 +71,7 @@ class Solution:
 
 @dataclass(frozen=True)
 class Conflict:
+    """One rule that, with others, leaves no feasible plan: its id and its words."""
+
     rule_id: str
     text: str
