@@ -20,11 +20,11 @@ import difflib
 import itertools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any, NamedTuple, Protocol
 
 from pydantic import (
     BeforeValidator,
@@ -35,7 +35,7 @@ from pydantic import (
     model_validator,
 )
 
-from lqplan.errors import Diagnostic, DiagnosticList, InputError, sort_diagnostics
+from lqplan.errors import Diagnostic, DiagnosticList, InputError, Severity, sort_diagnostics
 from lqplan.io.yamlio import Document
 from lqplan.show.load import cell_column, csv_rows, open_csv, read_yaml
 from lqplan.show.model import (
@@ -43,6 +43,7 @@ from lqplan.show.model import (
     Code,
     LuckyBag,
     Model,
+    Promotion,
     Text,
     finite,
     format_clock,
@@ -58,6 +59,15 @@ from lqplan.show.validate import (
 
 Count = Annotated[float, BeforeValidator(finite), Field(ge=0, le=1e9)]
 Units = Annotated[int, Field(ge=0, le=100_000_000)]
+
+Where = tuple[str | int, ...]  # a field's path in the file, as Document.locate takes it
+
+
+class Report(Protocol):
+    """report(where, message, severity="error"): one problem of the file being checked."""
+
+    def __call__(self, where: Where, message: str, severity: Severity = "error") -> None: ...
+
 
 _ORDER_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])(?::[0-5][0-9])?\Z")
 
@@ -128,6 +138,7 @@ class ActualSegment(Model):
 
     @property
     def length(self) -> int:
+        """Minutes on air: as given, else from start to end (across midnight)."""
         if self.minutes is not None:
             return self.minutes
         assert self.end is not None
@@ -177,6 +188,8 @@ class PulledProduct(Model):
 
 
 class BagDropped(Model):
+    """A lucky bag of show.yaml dropped at a clock time."""
+
     id: Code
     at: Clock
 
@@ -298,6 +311,7 @@ def actuals_schema() -> dict[str, Any]:
 
 
 def actuals_schema_text() -> str:
+    """actuals_schema() as text, formatted like the files in schemas/."""
     return json.dumps(actuals_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
@@ -311,13 +325,21 @@ class ActualsFile:
 
     @property
     def name(self) -> str:
+        """The file's name as messages show it."""
         return self.doc.file
 
-    def diagnostic(
-        self, where: tuple[str | int, ...], message: str, severity: str = "error"
-    ) -> Diagnostic:
+    def diagnostic(self, where: Where, message: str, severity: Severity = "error") -> Diagnostic:
+        """A problem with the field at `where`, located in the file."""
         line, column = self.doc.locate(where)
-        return Diagnostic(self.doc.file, line, column, severity, _display(where), message)  # type: ignore[arg-type]
+        return Diagnostic(self.doc.file, line, column, severity, _display(where), message)
+
+    def reporter(self, problems: DiagnosticList) -> Report:
+        """report(where, message, severity): a diagnostic of this file, collected in `problems`."""
+
+        def report(where: Where, message: str, severity: Severity = "error") -> None:
+            problems.add(self.diagnostic(where, message, severity))
+
+        return report
 
 
 def read_actuals(path: Path) -> ActualsFile:
@@ -427,7 +449,10 @@ def _csv_row(
     problems: DiagnosticList,
 ) -> None:
     key, fields = _RECORDS[kind]
-    where = lambda column: (line, cell_column(text, line, row[column][1]))  # noqa: E731
+
+    def where(column: str) -> tuple[int, int]:
+        return line, cell_column(text, line, row[column][1])
+
     if kind in ("sold", "stock"):
         sku, units = row.get("sku", ("", 0)), row.get("units", ("", 0))
         if not sku[0] or not units[0]:
@@ -456,7 +481,7 @@ def _csv_row(
     entries.append(entry)
 
 
-def _number(cell: str) -> Any:
+def _number(cell: str) -> int | float | str:
     """A numeric cell as int or float; anything else stays text (pydantic reports it)."""
     try:
         return int(cell)
@@ -476,9 +501,7 @@ def check_actuals(file: ActualsFile, inputs: ShowInputs, at: int) -> list[Diagno
     show = inputs.show
     actuals = file.actuals
     problems = DiagnosticList()
-    report = lambda where, message, severity="error": problems.add(  # noqa: E731
-        file.diagnostic(where, message, severity)
-    )
+    report = file.reporter(problems)
     promotions = {p.id: p for p in show.promotions}
     known = _sku_check(report, inputs.products, "in the catalog")
 
@@ -548,13 +571,13 @@ def check_actuals(file: ActualsFile, inputs: ShowInputs, at: int) -> list[Diagno
     return problems.items
 
 
-Report = Callable[..., None]  # report(where, message, severity="error")
+Known = Callable[[Where, str], bool]  # known(where, sku)
 
 
-def _sku_check(report: Report, skus: Any, where_in: str) -> Callable[[tuple[Any, ...], str], bool]:
+def _sku_check(report: Report, skus: Collection[str], where_in: str) -> Known:
     """known(where, sku): is `sku` one of `skus`; else an error at `where`, with a suggestion."""
 
-    def known(where: tuple[Any, ...], sku: str) -> bool:
+    def known(where: Where, sku: str) -> bool:
         if sku in skus:
             return True
         close = difflib.get_close_matches(sku, list(skus), n=1, cutoff=0.8)
@@ -565,7 +588,7 @@ def _sku_check(report: Report, skus: Any, where_in: str) -> Callable[[tuple[Any,
     return known
 
 
-def _check_skus(actuals: Actuals, known: Callable[[tuple[Any, ...], str], bool]) -> None:
+def _check_skus(actuals: Actuals, known: Known) -> None:
     """The SKUs of sales, `sold` and `stock_left` (segments are checked with their times)."""
     for i, sale in enumerate(actuals.sales):
         known(("sales", i, "sku"), sale.sku)
@@ -634,9 +657,7 @@ def check_actuals_against_plan(file: ActualsFile, plan: dict[str, Any]) -> list[
     InputError listing every error; returns the warnings."""
     show, actuals = plan["show"], file.actuals
     problems = DiagnosticList()
-    report = lambda where, message, severity="error": problems.add(  # noqa: E731
-        file.diagnostic(where, message, severity)
-    )
+    report = file.reporter(problems)
     title = show.get("title")
     if actuals.plan is not None and title is not None and _words(actuals.plan) != _words(title):
         starts = " ".join(str(x) for x in (show.get("date"), show["start"]) if x)
@@ -648,7 +669,7 @@ def check_actuals_against_plan(file: ActualsFile, plan: dict[str, Any]) -> list[
     end = show["minutes"]
     span = f"{show['start']}–{format_clock(parse_clock(show['start']) + end)}"
 
-    def inside(where: tuple[Any, ...], clock: int, minutes: int) -> None:
+    def inside(where: Where, clock: int, minutes: int) -> None:
         """`minutes` from `clock` on (0: a moment) lie within the show, or near it (a warning)."""
         start = plan_minute(plan, clock)
         if start < -GRACE_MINUTES or start > end + GRACE_MINUTES:
@@ -677,10 +698,12 @@ def check_actuals_against_plan(file: ActualsFile, plan: dict[str, Any]) -> list[
 
 
 def _words(text: str) -> str:
+    """`text` with its runs of white space as single spaces (titles compare so)."""
     return " ".join(text.split())
 
 
-def _applies(inputs: ShowInputs, promo: Any, sku: str) -> bool:
+def _applies(inputs: ShowInputs, promo: Promotion, sku: str) -> bool:
+    """Whether `promo` is one of the ways the demand model may sell `sku`."""
     from lqplan.plan.demand import build_modes
 
     modes = build_modes(inputs, inputs.products[sku])
@@ -711,7 +734,7 @@ def load_actuals(path: Path) -> dict[str, Any]:
     """The fields of an ACTUALS file as plain data (its YAML form), for `lqplan live --record`,
     which merges its marks into them and writes them back with dump_actuals. The file is read
     and checked by actuals.read_actuals: InputError listing every problem."""
-    data = read_actuals(path).doc.data
+    data: dict[str, Any] = read_actuals(path).doc.data  # read_actuals refuses all but a mapping
     data.setdefault("segments", [])
     return data
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.progress_bar import ProgressBar
 from rich.table import Table
@@ -152,10 +152,11 @@ def _moved(item: Item) -> float:
 
 
 def _planned_length(item: Item) -> float:
-    if item.segment is not None:
-        return item.segment["minutes"]
-    assert item.brk is not None
-    return item.brk["minutes"]
+    """Minutes the plan gives the item (a segment's or a break's)."""
+    planned = item.segment if item.segment is not None else item.brk
+    assert planned is not None  # an Item is a segment or a break
+    minutes: int = planned["minutes"]  # whole minutes, for segments and breaks (planfile)
+    return minutes
 
 
 def current(items: Sequence[Item], now: float) -> tuple[Item | None, Item | None]:
@@ -169,7 +170,11 @@ def current(items: Sequence[Item], now: float) -> tuple[Item | None, Item | None
 
 
 def upcoming_actions(
-    plan: dict[str, Any], items: Sequence[Item], now: float, lang: str, actions: list | None = None
+    plan: dict[str, Any],
+    items: Sequence[Item],
+    now: float,
+    lang: str,
+    actions: list[dict[str, Any]] | None = None,
 ) -> list[tuple[float, dict[str, Any]]]:
     """The next actions of every team from `now` on, at their moved times."""
     rows = []
@@ -233,6 +238,7 @@ def frame(
         state,
     )
 
+    body: RenderableType
     if now_item is not None:
         title = _label(now_item, words)
         body = Group(Text(title, style="bold"), big(countdown(now_item.end - now_minute)))
@@ -327,7 +333,11 @@ def market_line(
     from lqplan.render.i18n import money
 
     start = parse_clock(plan["show"]["start"])
-    offset = lambda at: (parse_clock(str(at)[:5]) - start) % 1440  # noqa: E731 (HH:MM[:SS])
+
+    def offset(at: object) -> int:
+        """Show minutes of a sale's or a reading's time (HH:MM, or HH:MM:SS: its minute)."""
+        return (parse_clock(str(at)[:5]) - start) % 1440
+
     sold = [s for s in market.get("sales", []) if offset(s["at"]) < minute]
     planned = 0.0
     for seg in plan["segments"]:
@@ -388,6 +398,7 @@ class LiveClock:
     speed: float = 1.0
 
     def minute(self, t: float) -> float:
+        """The show minute at wall-clock second `t`."""
         return self.start_minute + (t - self.t0) * self.speed / 60
 
 
@@ -396,7 +407,7 @@ def run_live(
     clock_: LiveClock,
     lang: str,
     record: Path | None,
-    console: Any,
+    console: Console,
     read_key: Callable[[float], str | None],
     now: Callable[[], float],
     refresh_seconds: float = 0.25,

@@ -34,6 +34,8 @@ RATIO_CLIP = (0.1, 10.0)  # observed / planned viewers
 
 @dataclass(frozen=True)
 class PastSegment:
+    """A segment that aired, in the show's minutes: what it sold and what the model expected."""
+
     sku: str
     start: int  # minute of the show
     minutes: int
@@ -48,11 +50,14 @@ class PastSegment:
 
     @property
     def end(self) -> int:
+        """The show minute it came off air."""
         return self.start + self.minutes
 
 
 @dataclass(frozen=True)
 class CategoryNudge:
+    """How a category sold against the model so far: the factor its rest is planned with."""
+
     category: str
     expected_units: float
     observed_units: float
@@ -76,6 +81,7 @@ class Past:
     notes: list[str] = field(default_factory=list)
 
     def airings(self, sku: str) -> int:
+        """How many times `sku` has aired (the rest's next airing of it is an encore)."""
         return sum(s.sku == sku for s in self.segments)
 
 

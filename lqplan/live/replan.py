@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lqplan.errors import Diagnostic, LqplanError
 from lqplan.live.actuals import ActualsFile
@@ -32,11 +32,17 @@ from lqplan.show.model import LuckyBag
 from lqplan.show.validate import ShowInputs
 from lqplan.verify.seams import seam_violations
 
+if TYPE_CHECKING:  # pipeline imports what replan is built from; the optimiser loads ortools
+    from lqplan.pipeline import PlanResult
+    from lqplan.plan.optimise import Progress
+
 
 @dataclass(frozen=True)
 class ReplanResult:
+    """A replanned show: the stitched plan, the plan of the rest, and what changed."""
+
     plan: dict[str, Any]  # the stitched plan
-    rest: Any  # pipeline.PlanResult of the rest of the show (checked)
+    rest: PlanResult  # of the rest of the show (checked)
     past: Past
     changes: list[RuleChange]
     segment_changes: list[SegmentChange]
@@ -57,7 +63,7 @@ def replan(
     at: int,
     settings: SolveSettings | None = None,
     compliance: Sequence[Diagnostic] = (),
-    progress: Any = None,
+    progress: Progress | None = None,
 ) -> ReplanResult:
     """Freeze the past as the actuals tell it, plan the rest of the show (checked like any plan)
     and stitch the two into one plan with a `replan` section."""
@@ -137,9 +143,10 @@ def _value(
     new_segments, new_bags = _after(new, past.cut)
 
     def total(segments: list[dict[str, Any]], bags: list[dict[str, Any]]) -> int:
-        return sum(s["expected"]["value_cents"] for s in segments) + sum(
+        cents: int = sum(s["expected"]["value_cents"] for s in segments) + sum(
             b["value_cents"] for b in bags
         )
+        return cents
 
     old_rest, new_rest = total(old_segments, old_bags), total(new_segments, new_bags)
     revalued, impossible = _revalue(old_segments, old_bags, past, context)
