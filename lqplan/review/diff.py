@@ -58,6 +58,7 @@ class SegmentChange:
 
     @property
     def value_change_cents(self) -> int:
+        """The second plan's value of the segment less the first's, in cents (0 when absent)."""
         return (self.b.value_cents if self.b else 0) - (self.a.value_cents if self.a else 0)
 
 
@@ -73,6 +74,8 @@ class PromotionChange:
 
 @dataclass(frozen=True)
 class BagChange:
+    """A lucky-bag drop in one plan and not the other, at its clock time."""
+
     id: str
     kind: str  # dropped | added
     at: str
@@ -80,6 +83,8 @@ class BagChange:
 
 @dataclass(frozen=True)
 class Diff:
+    """What differs between two plans: segments, promotions, lucky bags, totals, other fields."""
+
     segments: tuple[SegmentChange, ...] = ()
     promotions: tuple[PromotionChange, ...] = ()
     lucky_bags: tuple[BagChange, ...] = ()
@@ -89,6 +94,7 @@ class Diff:
 
     @property
     def value_change_cents(self) -> int | None:
+        """The second plan's value less the first's, in cents; None when one gives none."""
         value = self.totals.get("value_cents", {})
         delta = value.get("change")
         return None if delta is None else int(delta)
@@ -99,6 +105,7 @@ class Diff:
 
 
 def segment_ref(segment: dict[str, Any]) -> SegmentRef:
+    """The facts of a plan.json segment that a diff compares (missing keys read as empty)."""
     expected = segment.get("expected") or {}
     return SegmentRef(
         number=segment.get("number"),
@@ -149,8 +156,15 @@ def diff_segments(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> list[Segm
             if not kinds:
                 continue
         changes.append(SegmentChange(key[0], key[1], kinds, ra, rb))
-    changes.sort(key=lambda c: ((c.b or c.a).start_minute, c.sku, c.airing))  # type: ignore[union-attr]
+    changes.sort(key=_where)
     return changes
+
+
+def _where(change: SegmentChange) -> tuple[int, str, int]:
+    """Changes in show order: by the second plan's start of the segment, else the first's."""
+    ref = change.b or change.a
+    assert ref is not None  # a change has the segment in one plan at least
+    return ref.start_minute, change.sku, change.airing
 
 
 def diff_promotions(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> list[PromotionChange]:
@@ -175,6 +189,7 @@ def diff_promotions(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> list[Pr
 
 
 def diff_bags(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> list[BagChange]:
+    """Lucky-bag drops of plan `a` not in `b` (dropped) and of `b` not in `a` (added), by time."""
     drops_a = Counter((d.get("id"), d.get("minute"), d.get("at")) for d in a)
     drops_b = Counter((d.get("id"), d.get("minute"), d.get("at")) for d in b)
     out = [BagChange(str(i), DROPPED, str(at)) for (i, _m, at) in drops_a - drops_b]

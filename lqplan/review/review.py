@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 from xml.sax.saxutils import escape
 
 from lqplan.errors import Diagnostic, InputError
 from lqplan.live.actuals import Actuals, ActualsFile, plan_minute
-from lqplan.show.model import clock_after, format_clock, parse_clock
+from lqplan.show.model import Audience, clock_after, format_clock, parse_clock
+
+if TYPE_CHECKING:  # rich loads only for the terminal view
+    from rich.console import Group
 
 # --- the ACTUALS file ---------------------------------------------------------------------------
 
@@ -197,7 +200,9 @@ def _row(
     act: dict[str, Any] | None,
     viewers: list[float],
 ) -> dict[str, Any]:
-    sku = seg["sku"] if seg else act["sku"]  # type: ignore[index]
+    either = seg or act
+    assert either is not None  # a row pairs a planned segment, an aired one, or both
+    sku = either["sku"]
     row: dict[str, Any] = {
         "number": seg["number"] if seg else None,
         "sku": sku,
@@ -343,7 +348,7 @@ def _kpis(
 
 
 def calibrate(
-    plan: dict[str, Any], actuals: Any, audience: Any, show_start: str | None = None
+    plan: dict[str, Any], actuals: ActualsFile, audience: Audience, show_start: str | None = None
 ) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
     """`lqplan learn` on a history of one show (this plan and its actuals), written back as a
     complete audience.yaml: base conversion × the intercept's factor, each category's affinity
@@ -412,7 +417,45 @@ def audience_text(data: dict[str, Any], note: list[str], modeline: str | None = 
 
 # --- output -------------------------------------------------------------------------------------
 
-WORDS = {
+# What `WORDS[lang]` holds: the templates read it as `w` too.
+Column = Literal["no", "product", "start", "drift", "over", "units", "gmv", "band", "conversion"]
+KpiColumn = Literal["kpi_head", "planned", "actual", "target", "met"]
+
+
+class ReviewWords(TypedDict):
+    """The review's words in one language: headings, column labels, notes and KPI names."""
+
+    title: str
+    segments: str
+    totals: str
+    chart: str
+    chart_desc: str
+    planned: str
+    actual: str
+    target: str
+    met: str
+    missed: str
+    no: str
+    product: str
+    start: str
+    drift: str
+    over: str
+    units: str
+    gmv: str
+    conversion: str
+    band: str
+    band_note: str
+    inside: str
+    outside: str
+    not_aired: str
+    unplanned: str
+    calibration: str
+    kpi_head: str
+    kpi: dict[str, str]  # a KPI name by its key
+    views_note: str
+
+
+WORDS: dict[str, ReviewWords] = {
     "zh": {
         "title": "复盘",
         "segments": "逐段对比",
@@ -533,15 +576,15 @@ def gmv_chart(report: Review, lang: str) -> str:
             f'<text x="{x}" y="{float(y) + 16:.1f}" text-anchor="middle">'
             f"{clock_after(plan['show']['start'], minute)}</text>"
         )
-    for name, points, colour in (
-        ("planned", report.planned_curve, "#0284c7"),
-        ("actual", report.actual_curve, "#ea580c"),
+    for name, label, points, colour in (
+        ("planned", words["planned"], report.planned_curve, "#0284c7"),
+        ("actual", words["actual"], report.actual_curve, "#ea580c"),
     ):
         if len(points) > 1:
             path = " ".join(xy(m, g) for m, g in points)
             out.append(
                 f'<polyline class="{name}" fill="none" stroke="{colour}" stroke-width="2.5" '
-                f'points="{path}"><title>{escape(words[name])}</title></polyline>'
+                f'points="{path}"><title>{escape(label)}</title></polyline>'
             )
     out.append(
         f'<text x="{PAD_L + 8}" y="{PAD_T + 10}" fill="#0284c7">— {escape(words["planned"])}</text>'
@@ -615,6 +658,7 @@ def band_note(report: Review, lang: str) -> str | None:
 
 
 def display_kpis(report: Review, lang: str) -> list[dict[str, Any]]:
+    """The KPI table's cells as text (planned, actual, target, met), shared like display_rows."""
     w = WORDS[lang]
     cur = report.plan["show"]["currency"]
     return [
@@ -630,12 +674,22 @@ def display_kpis(report: Review, lang: str) -> list[dict[str, Any]]:
     ]
 
 
-COLUMNS = ("no", "product", "start", "drift", "over", "units", "gmv", "band", "conversion")
+COLUMNS: tuple[Column, ...] = (
+    "no",
+    "product",
+    "start",
+    "drift",
+    "over",
+    "units",
+    "gmv",
+    "band",
+    "conversion",
+)
 
 
 def _nice(value: float) -> float:
     """The axis top: the next 1, 2, 2.5 or 5 × 10^k at or above `value`."""
-    power = 10 ** math.floor(math.log10(value))
+    power: float = 10 ** math.floor(math.log10(value))  # an int, or a float below 1
     return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= value)
 
 
@@ -670,7 +724,7 @@ def review_documents(
     }
 
 
-def review_tables(report: Review, lang: str) -> Any:
+def review_tables(report: Review, lang: str) -> Group:
     """The review for the terminal (rich): segments, then KPIs. Cells are plain Text."""
     from rich import box
     from rich.console import Group
@@ -689,8 +743,9 @@ def review_tables(report: Review, lang: str) -> Any:
     for row in display_rows(report, lang):
         table.add_row(*(Text(row[c]) for c in COLUMNS), style=None if row["aired"] else "dim")
     kpis = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=Text(w["totals"]), title_justify="left")
-    for name in ("kpi_head", "planned", "actual", "target", "met"):
-        kpis.add_column(w[name], justify="left" if name == "kpi_head" else "right")
+    heads: tuple[KpiColumn, ...] = ("kpi_head", "planned", "actual", "target", "met")
+    for head in heads:
+        kpis.add_column(w[head], justify="left" if head == "kpi_head" else "right")
     for k in display_kpis(report, lang):
         kpis.add_row(
             k["kpi"],
