@@ -14,7 +14,7 @@ import math
 from dataclasses import replace
 
 from lqplan.learning.fit import clock_factor
-from lqplan.learning.modelfile import LearnedModel
+from lqplan.learning.modelfile import LearnedModel, ViewerPoint
 from lqplan.plan.calibration import Calibration
 from lqplan.show.model import CurvePoint
 from lqplan.show.validate import ShowInputs
@@ -75,7 +75,7 @@ def apply_model(inputs: ShowInputs, model: LearnedModel, file: str, sha256: str)
     return replace(inputs, show=show, audience=audience, calibration=calibration)
 
 
-def _curve_points(points: list, start: int, minutes: int) -> list[CurvePoint]:
+def _curve_points(points: list[ViewerPoint], start: int, minutes: int) -> list[CurvePoint]:
     """The learned curve as audience.yaml's points for a show of `minutes` starting at `start`:
     cut at the show's end, the last value held where the history was shorter."""
     kept = [p for p in points if p.minute <= minutes]

@@ -79,11 +79,14 @@ SEED = 20261201  # bands and leave-one-out are sampled, always with this seed
 
 
 def family(name: str) -> str:
+    """A coefficient's family, the part of its name before '[': `category[beauty]` is a category."""
     return name.split("[", 1)[0]
 
 
 @dataclass
 class Fit:
+    """A fitted Poisson model: coefficient names, estimates, covariance and how the fit went."""
+
     names: list[str]
     params: np.ndarray
     cov: np.ndarray
@@ -95,6 +98,7 @@ class Fit:
     censored: int
 
     def value(self, name: str) -> float:
+        """The estimate of coefficient `name`; 0 (no correction) when the fit has none."""
         return float(self.params[self.names.index(name)]) if name in self.names else 0.0
 
 
@@ -155,6 +159,7 @@ class Design:
 
 
 def design(shows: list[ShowData], names: list[str] | None = None) -> Design:
+    """The shows' minutes as a design matrix over `names` (default: every column they have)."""
     names = names or columns(shows)
     index = {n: i for i, n in enumerate(names)}
     p = len(names)
@@ -246,8 +251,9 @@ def _newton(d: Design, mask: np.ndarray, start: Any, steps: int = 100) -> Fit:
 def fit_statsmodels(d: Design, mask: np.ndarray, start: Any = None) -> Fit:
     """The same fit by statsmodels' GLM (Poisson family, the priors as pseudo-rows): the
     reference `_newton` is tested against, and the fallback where Newton does not converge."""
-    from statsmodels.genmod import families
-    from statsmodels.genmod.generalized_linear_model import GLM
+    # statsmodels ships neither type stubs nor a py.typed marker.
+    from statsmodels.genmod import families  # type: ignore[import-untyped]
+    from statsmodels.genmod.generalized_linear_model import GLM  # type: ignore[import-untyped]
 
     names = d.names
     p = len(names)
@@ -340,12 +346,12 @@ def viewer_curve(shows: list[ShowData]) -> dict[str, Any] | None:
         shape = (w * (logs - clock[half_hour])).sum(axis=0) / np.maximum(w.sum(axis=0), 1e-300)
         residual = logs - shape[None, :]
         # Each show counts once per half hour: its mean residual there, weighted by recency.
-        total = np.zeros((len(series), 48))
+        summed = np.zeros((len(series), 48))
         count = np.zeros((len(series), 48))
-        np.add.at(total, (np.nonzero(seen)[0], half_hour[seen]), residual[seen])
+        np.add.at(summed, (np.nonzero(seen)[0], half_hour[seen]), residual[seen])
         np.add.at(count, (np.nonzero(seen)[0], half_hour[seen]), 1.0)
         present = count > 0
-        means = np.where(present, total / np.maximum(count, 1), 0.0)
+        means = np.where(present, summed / np.maximum(count, 1), 0.0)
         num = (weight[:, None] * means).sum(axis=0)
         den = (weight[:, None] * present).sum(axis=0)
         clock = np.where(den > 0, num / (den + CLOCK_PRIOR), 0.0)
@@ -379,6 +385,7 @@ def clock_factor(curve: dict[str, Any] | None, clock_minute: int) -> float:
 
 
 def curve_at(curve: dict[str, Any] | None, minute: int) -> float | None:
+    """The learned curve's viewers at a show minute, interpolated; None without a curve."""
     if curve is None:
         return None
     points = curve["points"]
@@ -443,6 +450,7 @@ def forecast_show(
         if fit_ is not None and draws:
             mus = base[:, None] * np.exp(X @ sample.T) * levels[None, :]  # minutes × draws
             on_promo = promo[:, None] > 0
+            assert rng is not None  # as at the top: draws come with a generator
             promo_sold = rng.poisson((mus * on_promo).sum(axis=0)).astype(float)
             normal_sold = rng.poisson((mus * ~on_promo).sum(axis=0)).astype(float)
             if seg.promotion in band_caps:  # the promotion's units, as the market caps them

@@ -34,21 +34,26 @@ class PastShow:
 
     @property
     def name(self) -> str:
+        """The show's name in the MODEL: its label, else its folder's name."""
         # Not the path as typed: a MODEL must not depend on the folder learn ran in.
         return self.label or self.folder.resolve().name
 
     @property
     def order(self) -> tuple[str, str, str]:
+        """Where the show falls in the history: by date, then start, then folder."""
         show = self.plan["show"]
         return (str(show["date"]), str(show["start"]), str(self.folder))
 
 
 @dataclass(frozen=True)
 class Skipped:
+    """A folder of the history that learn could not use, and why."""
+
     folder: str
     reason: str
 
     def format(self) -> str:
+        """The line learn prints for it."""
         return f"{self.folder}: skipped: {self.reason}"
 
 

@@ -151,12 +151,14 @@ class LearnedModel(Model):
     diagnostics: Diagnostics
 
     def coefficient(self, name: str) -> float:
+        """The estimate of coefficient `name`; 0 (no correction) when the model has none."""
         for c in self.coefficients:
             if c.name == name:
                 return c.estimate
         return 0.0
 
     def get(self, name: str) -> Coefficient | None:
+        """Coefficient `name` with its standard error and prior, if the model has it."""
         return next((c for c in self.coefficients if c.name == name), None)
 
 

@@ -11,10 +11,12 @@ Minutes from a stock-out on (or a promotion's cap) are censored: stock, not dema
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from lqplan.learning.history import PastShow
+from lqplan.live.actuals import Actuals
 from lqplan.plan.demand import interpolate
 from lqplan.show.model import parse_clock
 
@@ -48,11 +50,14 @@ class SegmentData:
 
     @property
     def segment_censored(self) -> bool:
+        """Whether a stock-out or a promotion's cap cut any of its minutes short."""
         return any(self.censored)
 
 
 @dataclass
 class ShowData:
+    """One past show as the fit reads it: its segments minute by minute and its viewers."""
+
     name: str
     title: str
     date: str
@@ -100,7 +105,11 @@ def show_data(past: PastShow, reference: dict[str, float] | None = None) -> Show
     meta = plan["show"]
     start_clock = parse_clock(meta["start"])
     total = int(meta["minutes"])
-    offset = lambda clock: (clock - start_clock) % 1440  # noqa: E731
+
+    def offset(clock: int) -> int:
+        """Minutes from the show's start to a clock time (minutes after midnight)."""
+        return (clock - start_clock) % 1440
+
     demand = plan["demand"]
     data = ShowData(
         name=past.name,
@@ -176,11 +185,12 @@ def show_data(past: PastShow, reference: dict[str, float] | None = None) -> Show
         list_price = float(facts["list_price"])
         promo_price = live
         promo_minutes = 0
-        if kind == "flash_sale":
-            promo_price = float(promo["price"])  # type: ignore[index]
-            promo_minutes = min(length, int(promo.get("max_minutes") or length))  # type: ignore[union-attr]
-        elif kind == "coupon":
-            promo_price = live - float(promo["amount"])  # type: ignore[index]
+        # A kind is set only for a promotion the plan lists (`promo`).
+        if promo is not None and kind == "flash_sale":
+            promo_price = float(promo["price"])
+            promo_minutes = min(length, int(promo.get("max_minutes") or length))
+        elif promo is not None and kind == "coupon":
+            promo_price = live - float(promo["amount"])
             promo_minutes = length
         elif kind == "gift":
             promo_minutes = length
@@ -243,7 +253,7 @@ def show_data(past: PastShow, reference: dict[str, float] | None = None) -> Show
                 feats[f"promotion[{kind}]"] = 1.0
                 feats["discount"] = _discount(promo_price, list_price) - live_discount
             seg.features.append(feats)
-            units = sales.get((sku, minute), (0.0, None))[0] if data.per_minute else None
+            sold_now = sales.get((sku, minute), (0.0, None))[0] if data.per_minute else None
             censored = False
             # A stock-out or a promotion's cap ends the minute it is reached and every later one:
             # what sold then is a floor on demand, not demand.
@@ -255,10 +265,10 @@ def show_data(past: PastShow, reference: dict[str, float] | None = None) -> Show
                 and cap_used.get(promo_id, 0.0) >= (data.caps[promo_id] - 0.5)
             ):
                 censored = True
-            if units is not None:
-                sold_so_far[sku] = sold_so_far.get(sku, 0.0) + units
+            if sold_now is not None:
+                sold_so_far[sku] = sold_so_far.get(sku, 0.0) + sold_now
                 if promo_now and promo_id:
-                    cap_used[promo_id] = cap_used.get(promo_id, 0.0) + units
+                    cap_used[promo_id] = cap_used.get(promo_id, 0.0) + sold_now
                 if stock is not None and sold_so_far[sku] >= stock - 0.5:
                     censored = True
                 if (
@@ -267,7 +277,8 @@ def show_data(past: PastShow, reference: dict[str, float] | None = None) -> Show
                     and cap_used[promo_id] >= (data.caps[promo_id] - 0.5)
                 ):
                     censored = True
-                seg.units.append(units)  # type: ignore[union-attr]
+                assert seg.units is not None  # per-minute sales: the segment has a list
+                seg.units.append(sold_now)
             seg.censored.append(censored)
         if data.per_minute:
             seg.total_units = sum(seg.units or [])
@@ -325,7 +336,7 @@ def _prior(conversions: dict[str, Any], key: str | None) -> float | None:
     return value if value > 0 and math.isfinite(value) else None
 
 
-def _readings(actuals: Any, offset: Any) -> list[tuple[float, float]]:
+def _readings(actuals: Actuals, offset: Callable[[int], int]) -> list[tuple[float, float]]:
     """Viewer readings (minute, viewers): the log, 'now', and each segment's mean at its middle."""
     points: dict[float, list[float]] = {}
     for r in actuals.viewer_log:

@@ -35,6 +35,8 @@ def moved(data: dict[str, Any], top: int = TOP) -> list[dict[str, Any]]:
 
 
 def print_report(console: Console, data: dict[str, Any]) -> None:
+    """What `lqplan learn` prints: the history fitted, the corrections that moved most, the
+    viewer curve and the leave-one-show-out accuracy."""
     history = data["history"]
     diag = data["diagnostics"]
     minutes = sum(h["minutes"] for h in history)

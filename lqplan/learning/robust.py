@@ -118,13 +118,13 @@ def robust_demand(demand: Demand, draws: int = DRAWS) -> Demand:
                 totals[i] += option.value_cents
                 seen[i] = True
         context = demand_context(market) if not seen.all() else None
-        for i in np.flatnonzero(~seen):  # dominated in that market: valued all the same
-            o = demand.options[i]
+        for unseen in np.flatnonzero(~seen):  # dominated in that market: valued all the same
+            o = demand.options[unseen]
             assert context is not None
             outcome = segment_outcome(
                 context, o.sku, o.mode, o.start * demand.slot, o.slots * demand.slot, o.airing
             )
-            totals[i] += option_value(context, outcome)
+            totals[unseen] += option_value(context, outcome)
         for bag in built.drops:
             j = drops.get((bag.promotion, bag.start))
             if j is not None:

@@ -34,6 +34,8 @@ VIEWER_MINUTE_SD = 0.04
 
 @dataclass(frozen=True)
 class MarketNoise:
+    """How far a simulated show's viewers stray: the whole show's level, and minute by minute."""
+
     level_sd: float = VIEWER_LEVEL_SD
     minute_sd: float = VIEWER_MINUTE_SD
 
