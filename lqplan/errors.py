@@ -22,6 +22,7 @@ class Diagnostic:
     message: str = ""
 
     def format(self) -> str:
+        """The line a user reads: `file:line:column: severity: path: message`."""
         where = self.file
         if self.line:
             where += f":{self.line}:{self.column or 1}"
@@ -38,6 +39,7 @@ class Place:
     column: int = 0
 
     def diagnostic(self, message: str, path: str = "", severity: Severity = "error") -> Diagnostic:
+        """A problem at this place."""
         return Diagnostic(self.file, self.line, self.column, severity, path, message)
 
 
@@ -89,21 +91,26 @@ class DiagnosticList:
     items: list[Diagnostic] = field(default_factory=list)
 
     def add(self, diagnostic: Diagnostic) -> None:
+        """Collect one problem."""
         self.items.append(diagnostic)
 
     def extend(self, diagnostics: Sequence[Diagnostic]) -> None:
+        """Collect every problem of another stage or file."""
         self.items.extend(diagnostics)
 
     @property
     def errors(self) -> list[Diagnostic]:
+        """The problems that stop the stage (warnings do not)."""
         return [d for d in self.items if d.severity == "error"]
 
     def raise_if_errors(self) -> None:
+        """Raise InputError with every problem collected, in reading order, if any is an error."""
         if self.errors:
             raise InputError(sorted(set(self.items), key=_reading_order))
 
 
 def _reading_order(d: Diagnostic) -> tuple[str, int, int, str]:
+    """The order a reader scans the files in: by file, line, column, then message."""
     return (d.file, d.line, d.column, d.message)
 
 

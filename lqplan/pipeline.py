@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lqplan.errors import Diagnostic, InfeasibleError, UsageError, display_path
 from lqplan.plan.assemble import assemble
@@ -22,9 +22,14 @@ from lqplan.plan.result import Solution, SolveSettings, SolveStatus
 from lqplan.show.validate import ShowInputs, load_and_validate
 from lqplan.verify.checker import CheckReport, check_plan
 
+if TYPE_CHECKING:  # the optimiser loads ortools: imported only when planning
+    from lqplan.plan.optimise import Progress
+
 
 @dataclass(frozen=True)
 class PlanResult:
+    """A planned show: plan.json's data, the solutions behind it and the checker's report."""
+
     plan: dict[str, Any]
     solution: Solution
     baseline: Solution | None  # None when skipped (plan_show's with_baseline)
@@ -38,7 +43,7 @@ class PlanResult:
 def plan_robust(
     inputs: ShowInputs,
     settings: SolveSettings,
-    progress: Any = None,
+    progress: Progress | None = None,
     compliance: Sequence[Diagnostic] = (),
 ) -> PlanResult:
     """`plan --robust`: the plan on the mean over sampled markets, with the point-estimate plan
@@ -79,7 +84,7 @@ FINISH_SECONDS = 0.1
 def plan_show(
     inputs: ShowInputs,
     settings: SolveSettings | None = None,
-    progress: Any = None,
+    progress: Progress | None = None,
     compliance: Sequence[Diagnostic] = (),
     restrict: Callable[[Demand], Demand] | None = None,
     started: float | None = None,
@@ -123,12 +128,12 @@ def plan_show(
     if settings.use_hint and len(demand.options) <= LP_OPTIONS:
         # A deterministic run lets GLOP finish: a wall-clock cut would depend on the machine.
         guided = lp_guided_plan(demand, 3600 if settings.deterministic else settings.time_limit / 2)
-        if guided is not None and (hint is None or guided.objective > hint.objective):
+        if guided is not None and (hint is None or _objective(guided) > _objective(hint)):
             hint = guided
         elif guided is not None and hint is not None:  # keep the LP's bound and guide
             hint = replace(hint, bound=guided.bound, guide=guided.guide)
         now = lap("lp_guided", now)
-        timings["guided_objective"] = float(guided.objective) if guided else float("nan")
+        timings["guided_objective"] = float(_objective(guided)) if guided else float("nan")
     if hint is None and baseline is None:  # no LP-guided plan: the greedy is the hint after all
         baseline = greedy_plan(demand)
         hint = baseline if baseline.status == SolveStatus.FEASIBLE else None
@@ -190,6 +195,12 @@ def plan_show(
     plan["compliance"] = [asdict(d) for d in compliance]
     report = check_plan(inputs, plan, point)
     return PlanResult(plan, solution, baseline, report, point, timings, demand)
+
+
+def _objective(plan: Solution) -> int:
+    """The objective of a complete plan, the greedy's or the LP-guided one: both carry one."""
+    assert plan.objective is not None
+    return plan.objective
 
 
 def add_bands(demand: Demand, plan: dict[str, Any]) -> None:

@@ -20,4 +20,5 @@ def resource_dir(name: str) -> Path:
 
 
 def sample_names() -> list[str]:
+    """The built-in samples (`lqplan init --sample NAME`): the folders holding a show.yaml."""
     return sorted(p.name for p in resource_dir("samples").iterdir() if (p / "show.yaml").is_file())

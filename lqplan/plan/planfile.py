@@ -121,6 +121,7 @@ class PlanShow(PlanModel):
     objective: Objective
     stock_reserve: Annotated[float, BeforeValidator(finite), Field(ge=0, le=0.9)]
     hosts: list[PlanHost] = Field(min_length=1)
+    # A Literal of the roles' tuple: pydantic expands it at run time, mypy takes only literals.
     team: dict[Literal[TEAM_ROLES], list[Text]]  # type: ignore[valid-type]
     kpi: PlanKpi
     inputs: dict[Literal["audience", "catalog", "show", "stock"], InputFile]

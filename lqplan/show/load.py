@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lqplan.errors import (
     Diagnostic,
@@ -19,6 +19,9 @@ from lqplan.errors import (
     display_path,
 )
 from lqplan.io.yamlio import Document, decode, parse_yaml
+
+if TYPE_CHECKING:
+    from _csv import Reader  # what csv.reader returns; the csv module does not name it
 
 KINDS = ("show", "catalog", "audience", "stock")
 STOCK_COLUMNS = ("sku", "units", "per_buyer_limit", "batch_size")
@@ -34,6 +37,7 @@ class RawShow:
 
     @property
     def folder(self) -> Path:
+        """The show's folder: the other files' paths are relative to it."""
         return self.show_path.parent
 
 
@@ -63,6 +67,7 @@ def read_text(path: Path) -> str:
 
 
 def read_yaml(path: Path) -> Document:
+    """Parse a YAML file into a located Document; InputError when unreadable, invalid or empty."""
     name = display_path(path)
     doc = parse_yaml(read_text(path), name)
     if doc.data is None:
@@ -70,7 +75,7 @@ def read_yaml(path: Path) -> Document:
     return doc
 
 
-def open_csv(path: Path) -> tuple[str, str, Any, list[str]]:
+def open_csv(path: Path) -> tuple[str, str, Reader, list[str]]:
     """A CSV file's display name, text, row reader (past the header) and lower-case columns;
     InputError naming the file when it is unreadable, empty or not CSV."""
     name = display_path(path)
@@ -125,7 +130,7 @@ def read_stock_csv(path: Path) -> Document:
 
 
 def csv_rows(
-    name: str, reader: Any, width: int, problems: DiagnosticList
+    name: str, reader: Reader, width: int, problems: DiagnosticList
 ) -> Iterator[tuple[int, list[str]]]:
     """(line, cells) of each non-blank row with as many cells as the header; rows of another
     width and CSV syntax errors are reported with their line."""
@@ -191,10 +196,12 @@ def load_show(target: str | Path) -> RawShow:
         place = Place(display_path(show_path), line, column)
         field_path = f"files.{kind}" if given else ""
         outside = outside_message(path, raw.folder) if path is not None else ""
-        if outside:  # before "not found": a show must not probe what exists outside it
+        # Before "not found": a show must not probe what exists outside it. (Only a path found
+        # can be outside.)
+        if outside and path is not None:
             if not given:  # catalog.yaml itself is a symbolic link out of the show
-                place = Place(display_path(path))  # type: ignore[arg-type]
-            name = given or path.name  # type: ignore[union-attr]
+                place = Place(display_path(path))
+            name = given or path.name
             problems.add(place.diagnostic(f"{kind} file {name} {outside}", field_path))
             continue
         if path is None or not path.is_file():

@@ -41,6 +41,7 @@ def json_schema(kind: str) -> dict[str, Any]:
 
 
 def schema_text(kind: str) -> str:
+    """json_schema(kind) as the text schemas/ holds: sorted keys, so that it diffs stably."""
     return json.dumps(json_schema(kind), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
