@@ -39,7 +39,7 @@ from lqplan import __version__
 from lqplan.learning.modelfile import MODEL_SCHEMA, model_id
 from lqplan.learning.observations import PROMOTION_KINDS, SegmentData, ShowData
 from lqplan.plan.demand import interpolate
-from lqplan.show.model import format_clock, parse_clock
+from lqplan.show.fields import format_clock, parse_clock
 
 # Prior standard deviations of the corrections, on the log scale (0.5 ≈ a factor of 1.65).
 PRIOR_SD = {

@@ -23,7 +23,8 @@ import numpy as np
 
 from lqplan.errors import UsageError
 from lqplan.plan.demand import demand_context, product_conversion
-from lqplan.show.model import Coupon, FlashSale, Gift, format_clock, parse_clock
+from lqplan.show.fields import format_clock, parse_clock
+from lqplan.show.model import Coupon, FlashSale, Gift
 from lqplan.show.validate import ShowInputs
 
 # How much the viewers a show gets differ from the market's curve: the whole show's level

@@ -37,18 +37,9 @@ from pydantic import (
 
 from lqplan.errors import Diagnostic, DiagnosticList, InputError, Severity, sort_diagnostics
 from lqplan.io.yamlio import Document
+from lqplan.show.fields import Clock, Code, Model, Text, finite, format_clock, parse_clock
 from lqplan.show.load import cell_column, csv_rows, open_csv, read_yaml
-from lqplan.show.model import (
-    Clock,
-    Code,
-    LuckyBag,
-    Model,
-    Promotion,
-    Text,
-    finite,
-    format_clock,
-    parse_clock,
-)
+from lqplan.show.model import LuckyBag, Promotion
 from lqplan.show.validate import (
     _VOCABULARY,
     ShowInputs,

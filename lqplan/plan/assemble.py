@@ -15,7 +15,8 @@ from typing import Any
 from lqplan import __version__
 from lqplan.plan.demand import Demand, Option, build_modes, product_conversion
 from lqplan.plan.result import Solution, SolveSettings
-from lqplan.show.model import Show, format_clock
+from lqplan.show.fields import format_clock
+from lqplan.show.model import Show
 from lqplan.show.validate import ShowInputs
 
 PLAN_SCHEMA = "lqplan.plan/1"

@@ -25,18 +25,14 @@ from pydantic.json_schema import WithJsonSchema
 
 from lqplan.errors import Diagnostic, InputError, display_path, sort_diagnostics
 from lqplan.io.yamlio import Document
-from lqplan.show.fields import _parse_date, finite
+from lqplan.show.fields import Code, Model, Role, _parse_date, clock_after, finite
 from lqplan.show.model import (
     TEAM_ROLES,
-    Code,
     Language,
-    Model,
     Objective,
     Platform,
     Product,
     Promotion,
-    Role,
-    clock_after,
 )
 from lqplan.show.validate import _VOCABULARY, _display, _pydantic_diagnostics, _vocabulary
 

@@ -21,7 +21,8 @@ from xml.sax.saxutils import escape
 
 from lqplan.errors import Diagnostic, InputError
 from lqplan.live.actuals import Actuals, ActualsFile, plan_minute
-from lqplan.show.model import Audience, clock_after, format_clock, parse_clock
+from lqplan.show.fields import clock_after, format_clock, parse_clock
+from lqplan.show.model import Audience
 
 if TYPE_CHECKING:  # rich loads only for the terminal view
     from rich.console import Group
