@@ -97,3 +97,26 @@ def test_cli_table_and_json(tmp_path, minimal):
     assert seg["sku"] == "TEA-GIFT" and seg["rules"][0]["rule"] == "pin-gift-set"
     result = CliRunner(env=ENV).invoke(app, ["explain", str(path), show, "NOPE"])
     assert result.exit_code == 2 and "NOPE is not on air" in result.stderr
+
+
+def test_the_same_plan_explains_to_the_same_bytes_in_every_run(tmp_path, minimal):
+    """Rules blocking a move are listed in one order, whatever the run's string hashing."""
+    import os
+    import subprocess
+    import sys
+
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(minimal[1]), encoding="utf-8")
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        command = ["explain", str(plan), str(ROOT / "samples/minimal"), "--json"]
+        out = subprocess.run(
+            [sys.executable, "-m", "lqplan", *command],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
+        outputs.add(out.stdout)
+    assert len(outputs) == 1

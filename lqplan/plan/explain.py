@@ -222,7 +222,9 @@ class Explainer:
             broken = self.new_violations(segments)
             if not broken:
                 return alt, blocked, 0
-            for rule in broken:
+            # Sorted: a set of strings iterates in an order that changes from run to run
+            # (hash randomisation), and explain's output must not.
+            for rule in sorted(broken):
                 if rule not in blocked:
                     blocked[rule] = alt
         return None, blocked, 0
