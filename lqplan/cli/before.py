@@ -23,12 +23,11 @@ from lqplan.cli.app import (
     TemplatesOption,
     WorkersOption,
     _guard,
-    _money,
     _print_diagnostic,
     _print_written,
-    _signed,
     _solve_with_progress,
     app,
+    change_money,
     changes_table,
     err,
     read_plan_file,
@@ -457,10 +456,10 @@ def print_diff(result: Any, currency: str) -> None:
     if value.get("a") is not None and value.get("b") is not None and value["a"] != value["b"]:
         gmv, profit = totals.get("gmv", {}), totals.get("profit", {})
         err.print(
-            f"value {_money(value['a'], currency)} → {_money(value['b'], currency)} "
-            f"({_signed(value['change'], currency)})"
+            f"value {change_money(value['a'], currency)} → {change_money(value['b'], currency)} "
+            f"({change_money(value['change'], currency, sign='+')})"
             + (
-                f" · GMV {_signed((gmv.get('change') or 0) * 100, currency)}"
-                f" · profit {_signed((profit.get('change') or 0) * 100, currency)}"
+                f" · GMV {change_money((gmv.get('change') or 0) * 100, currency, sign='+')}"
+                f" · profit {change_money((profit.get('change') or 0) * 100, currency, sign='+')}"
             )
         )

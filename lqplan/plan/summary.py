@@ -8,6 +8,7 @@ every cell is plain `Text` (rich markup in a name is printed literally, never in
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from rich import box
@@ -15,12 +16,10 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from lqplan.money import TERMINAL_SYMBOLS, money
 
-def _money(value: float, currency: str) -> str:
-    symbol = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}.get(currency, "")
-    sign = "-" if value < 0 else ""
-    text = f"{abs(value):,.0f}"
-    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
+# The summary's money: whole units, and only the symbols the terminal has always known.
+_money = partial(money, whole=True, symbols=TERMINAL_SYMBOLS)
 
 
 def timeline_table(plan: dict[str, Any], width: int = 120) -> Table:
@@ -126,8 +125,8 @@ def robust_text(plan: dict[str, Any]) -> str | None:
         p = robust[key]
         gmv = p["band"]["gmv"]
         rows.append(
-            f"  {label}: value {_money(p['value_cents'] / 100, cur)} at the point estimate, "
-            f"{_money(p['mean_value_cents'] / 100, cur)} on average over "
+            f"  {label}: value {_money(p['value_cents'], cur, cents=True)} at the point estimate, "
+            f"{_money(p['mean_value_cents'], cur, cents=True)} on average over "
             f"{robust['draws']} markets · GMV P10–P90 {_money(gmv['p10'], cur)}–"
             f"{_money(gmv['p90'], cur)}"
         )

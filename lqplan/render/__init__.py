@@ -11,9 +11,11 @@ Documents (each built-in template in Chinese and English, chosen by the show's l
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from lqplan.money import TO_CONFIRM, money
 from lqplan.render import i18n
 from lqplan.render.actions import team_actions
 from lqplan.render.env import make_environment
@@ -41,7 +43,7 @@ def base_context(plan: dict[str, Any], lang: str) -> dict[str, Any]:
         "phases": i18n.PHASES[lang],
         "modes": i18n.MODES[lang],
         "teams": i18n.TEAMS[lang],
-        "to_confirm": i18n.TO_CONFIRM[lang],
+        "to_confirm": TO_CONFIRM[lang],
         "long_date": i18n.long_date(show["date"], lang),
     }
 
@@ -49,7 +51,7 @@ def base_context(plan: dict[str, Any], lang: str) -> dict[str, Any]:
 def filters(lang: str, currency: str) -> dict[str, Any]:
     """Template filters, registered in one place."""
     return {
-        "money": lambda value: i18n.money(value, currency, lang),
+        "money": partial(money, currency=currency, lang=lang),
         "number": lambda value: i18n.number(value, lang),
         "minutes": lambda value: i18n.minutes(value, lang),
     }

@@ -9,12 +9,14 @@ an item names comes from the plan; the pre-show offsets are DOMAIN.md's defaults
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
+from lqplan.money import money
 from lqplan.render import phrases
 from lqplan.render.actions import link, promotion_text, segment_cues
 from lqplan.render.env import render as render_template
-from lqplan.render.i18n import coupon_money, money, number
+from lqplan.render.i18n import number
 
 TEAM_ORDER = (
     "host",
@@ -65,6 +67,7 @@ class _Checklists:
         self.w = phrases.CHECKLIST[self.lang]
         self.show = context["show"]
         self.cur = self.show["currency"]
+        self.money = partial(money, currency=self.cur, lang=self.lang)
         self.segments: list[dict[str, Any]] = context["segments"]
         self.products: dict[str, Any] = context["products"]
         self.promotions: dict[str, Any] = context["promotions"]
@@ -74,12 +77,6 @@ class _Checklists:
         self.end_minute = self.show["minutes"]
 
     # -- helpers -------------------------------------------------------------------------------
-    def money(self, value: Any) -> str:
-        return money(value, self.cur, self.lang)
-
-    def coupon_money(self, value: Any) -> str:
-        return coupon_money(value, self.cur, self.lang)
-
     def clock(self, minute: int) -> tuple[str, str]:
         """(HH:MM, day note) for a minute from the show's start; negative is before it."""
         start = self.show["start"]
@@ -253,8 +250,8 @@ class _Checklists:
             items.append(
                 w["setup_coupon"].format(
                     id=pid,
-                    threshold=self.coupon_money(promo["threshold"]),
-                    amount=self.coupon_money(promo["amount"]),
+                    threshold=self.money(promo["threshold"], coupon=True),
+                    amount=self.money(promo["amount"], coupon=True),
                     cap=cap,
                     times=self.join([s["start"] for s in segs]),
                 )
@@ -456,8 +453,8 @@ class _Checklists:
                 )
             elif seg["mode"] == "coupon" and promo:
                 mode = w["host_mode_coupon"].format(
-                    threshold=self.coupon_money(promo["threshold"]),
-                    amount=self.coupon_money(promo["amount"]),
+                    threshold=self.money(promo["threshold"], coupon=True),
+                    amount=self.money(promo["amount"], coupon=True),
                 )
             elif seg["mode"] == "gift" and promo:
                 mode = w["host_mode_gift"].format(item=promo["item"])
@@ -518,7 +515,7 @@ class _Checklists:
         items = []
         for seg in self.segments:
             promo = self.promotions.get(seg["promotion"] or "", {})
-            items += segment_cues(w, seg, promo, self.money, self.coupon_money, self.link(seg))
+            items += segment_cues(w, seg, promo, self.cur, self.lang, self.link(seg))
         for bag in self.ctx["lucky_bags"]:
             items.append(
                 {

@@ -33,6 +33,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from lqplan.money import money
 from lqplan.render import env as render_env
 from lqplan.render import i18n, phrases, svg
 from lqplan.render.actions import link, promotion_text
@@ -652,7 +653,8 @@ def _ontime_time(context: Mapping[str, Any], minute: int) -> str:
 
 
 def _money(context: Mapping[str, Any], value: Any) -> str:
-    return i18n.money(value, context["show"]["currency"], context["lang"])
+    """The sheet's money: the show's currency, as the sheet's language writes it."""
+    return money(value, context["show"]["currency"], context["lang"])
 
 
 def _span(context: Mapping[str, Any], minute: int, minutes: int) -> str:

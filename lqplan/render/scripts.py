@@ -9,12 +9,14 @@ above the live price, a cart link) is written as the visible to-confirm marker i
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
+from lqplan.money import money
 from lqplan.render import phrases
 from lqplan.render.actions import link, segment_cues
 from lqplan.render.env import render as render_template
-from lqplan.render.i18n import coupon_money, minutes, money
+from lqplan.render.i18n import minutes
 
 MAX_POINTS = 3  # DOMAIN.md: 1-3 selling points per product
 
@@ -38,6 +40,7 @@ class _Script:
         self.w = phrases.HOST_SCRIPT[self.lang]
         self.show = context["show"]
         self.cur = self.show["currency"]
+        self.money = partial(money, currency=self.cur, lang=self.lang)
         self.marker: str = context["to_confirm"]
         self.mark = f"**{self.marker}**"  # bold in Markdown so that it cannot be missed
         self.products: dict[str, Any] = context["products"]
@@ -49,12 +52,6 @@ class _Script:
         self.co_hosts = co_hosts
 
     # -- helpers -------------------------------------------------------------------------------
-    def money(self, value: Any) -> str:
-        return money(value, self.cur, self.lang)
-
-    def coupon_money(self, value: Any) -> str:
-        return coupon_money(value, self.cur, self.lang)
-
     def link(self, cart_link: int | None) -> str:
         if cart_link is None:
             return self.w["no_link"].format(marker=self.mark)
@@ -138,8 +135,8 @@ class _Script:
                 seen.add(promo["id"])
                 coupons.append(
                     w["coupon_item"].format(
-                        threshold=self.coupon_money(promo["threshold"]),
-                        amount=self.coupon_money(promo["amount"]),
+                        threshold=self.money(promo["threshold"], coupon=True),
+                        amount=self.money(promo["amount"], coupon=True),
                     )
                 )
             elif s["mode"] == "gift" and promo and promo["id"] not in seen:
@@ -314,8 +311,8 @@ class _Script:
         if seg["mode"] == "coupon" and promo:
             parts.append(
                 w["price_coupon"].format(
-                    threshold=self.coupon_money(promo["threshold"]),
-                    amount=self.coupon_money(promo["amount"]),
+                    threshold=self.money(promo["threshold"], coupon=True),
+                    amount=self.money(promo["amount"], coupon=True),
                 )
             )
             coupon_ok = price["after_coupon"] is not None and live >= promo["threshold"]
@@ -343,7 +340,7 @@ class _Script:
         elif seg["mode"] == "coupon" and promo:
             parts.append(
                 w["price_live_coupon_threshold"].format(
-                    live=self.money(live), threshold=self.coupon_money(promo["threshold"])
+                    live=self.money(live), threshold=self.money(promo["threshold"], coupon=True)
                 )
             )
         else:
@@ -395,8 +392,8 @@ class _Script:
             self.w,
             seg,
             self._promo(seg),
-            self.money,
-            self.coupon_money,
+            self.cur,
+            self.lang,
             self.link(seg["cart_link"]),
         )
 
@@ -418,8 +415,8 @@ class _Script:
             out.append({"minute": minute, "at": at, "text": text})
         elif seg["mode"] == "coupon" and promo:
             text = w["line_coupon"].format(
-                threshold=self.coupon_money(promo["threshold"]),
-                amount=self.coupon_money(promo["amount"]),
+                threshold=self.money(promo["threshold"], coupon=True),
+                amount=self.money(promo["amount"], coupon=True),
                 link=self.link(seg["cart_link"]),
             )
             out.append({"minute": minute, "at": at, "text": text})
