@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any
 
 from rich import box
-from rich.console import Console, Group
+from rich.console import Console, Group, JustifyMethod
 from rich.table import Table
 from rich.text import Text
 
@@ -33,7 +33,7 @@ def timeline_table(plan: dict[str, Any], width: int = 120) -> Table:
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
-    columns = [
+    columns: list[tuple[str, JustifyMethod]] = [
         ("#", "right"),
         ("start", "left"),
         ("min", "right"),
@@ -51,7 +51,7 @@ def timeline_table(plan: dict[str, Any], width: int = 120) -> Table:
         table.add_column(
             name,
             justify=justify,
-            no_wrap=True,  # type: ignore[arg-type]
+            no_wrap=True,
             overflow="ellipsis",
             min_width=14 if wide else None,
             max_width=max(14, width - 60) if wide else None,
@@ -61,8 +61,8 @@ def timeline_table(plan: dict[str, Any], width: int = 120) -> Table:
     for _minute, is_segment, item in sorted(rows, key=lambda r: (r[0], r[1])):
         if not is_segment:
             label = Text(f"break {item['label'] or ''}".strip())
-            cells = ["", item["at"], str(item["minutes"]), label] + [""] * (len(columns) - 4)
-            table.add_row(*cells, style="dim")
+            gap = ["", item["at"], str(item["minutes"]), label] + [""] * (len(columns) - 4)
+            table.add_row(*gap, style="dim")
             continue
         promo = item["promotion"] or ""
         if item["mode"] != "normal":

@@ -148,7 +148,7 @@ class _Checklists:
         title = w["title"].format(team=team_name[:1].upper() + team_name[1:])
         before = []
         for key, a, b in (("setup", SETUP_FROM, SETUP_TO), ("gear", GEAR_FROM, GEAR_TO)):
-            items = getattr(self, f"_{key}_{team}", lambda: [])()
+            items: list[str] = getattr(self, f"_{key}_{team}", lambda: [])()
             if items:
                 from_at, to_at = self.at(a), self.at(b)
                 heading = w["window"].format(
@@ -163,7 +163,7 @@ class _Checklists:
                 "entries": [{"at": None, "text": t} for t in self._sync()],
             }
         )
-        during = getattr(self, f"_during_{team}", lambda: [])()
+        during: list[dict[str, Any]] = getattr(self, f"_during_{team}", lambda: [])()
         during.extend(
             {"minute": a["minute"], "at": a["at"], "text": a["text"]}
             for a in self.ctx["actions"]

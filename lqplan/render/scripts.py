@@ -44,7 +44,7 @@ class _Script:
         self.marker: str = context["to_confirm"]
         self.mark = f"**{self.marker}**"  # bold in Markdown so that it cannot be missed
         self.products: dict[str, Any] = context["products"]
-        self.promotions: dict[str, Any] = context["promotions"]
+        self.promotions: dict[str, dict[str, Any]] = context["promotions"]
         self.segments: list[dict[str, Any]] = context["segments"]
         self.hosts = [h["name"] for h in self.show["hosts"] if h["role"] == "host"]
         co_hosts = [h["name"] for h in self.show["hosts"] if h["role"] == "co_host"]
@@ -288,7 +288,7 @@ class _Script:
 
     def _hook(self, seg: dict[str, Any], points: list[dict[str, Any]]) -> str:
         key = "encore" if seg["airing"] > 1 else seg["role"]
-        hooks = self.w["hook"]
+        hooks = phrases.HOOKS[self.lang]
         text = hooks.get(key, hooks["profit"]).format(name=seg["name"])
         if points:
             return text + self.w["hook_point"].format(point=points[0]["point"])
