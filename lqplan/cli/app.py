@@ -151,6 +151,8 @@ ShowArg = Annotated[
 
 
 class Lang(StrEnum):
+    """The languages of the paperwork (--lang)."""
+
     zh = "zh"
     en = "en"
 

@@ -42,6 +42,8 @@ from lqplan.errors import (
 
 
 class ReportFormat(StrEnum):
+    """How validate and lint print their findings: for people, as JSON, or as GitHub annotations."""
+
     text = "text"
     json = "json"
     github = "github"
@@ -111,6 +113,8 @@ def _github_annotation(d: Diagnostic) -> str:
 
 
 class SchemaKind(StrEnum):
+    """The input files `lqplan schema` can publish a JSON Schema for."""
+
     show = "show"
     catalog = "catalog"
     audience = "audience"
@@ -155,6 +159,8 @@ def init(
 
 
 class ObjectiveChoice(StrEnum):
+    """What the plan maximises (--objective), overriding the show's own."""
+
     profit = "profit"
     gmv = "gmv"
 
@@ -440,6 +446,7 @@ def diff(
 
 
 def print_diff(result: Any, currency: str) -> None:
+    """A diff for people, on stderr: segment changes, then promotions, lucky bags, fields, value."""
     if result.segments:
         err.print(changes_table(result.segments, currency, "segments"))
     for p in result.promotions:

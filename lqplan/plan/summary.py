@@ -88,6 +88,7 @@ def timeline_table(plan: dict[str, Any], width: int = 120) -> Table:
 
 
 def totals_text(plan: dict[str, Any]) -> Text:
+    """Totals, forecast band, robust comparison, lucky bags and the solver's report, as lines."""
     t, s, cur = plan["totals"], plan["solver"], plan["show"]["currency"]
     bags = plan["lucky_bags"]
     lines = [
@@ -186,4 +187,5 @@ def stock_table(plan: dict[str, Any], limit: int = 8) -> Table:
 
 
 def print_summary(console: Console, plan: dict[str, Any]) -> None:
+    """The whole summary: timeline, totals and stock use, fitted to the console's width."""
     console.print(Group(timeline_table(plan, console.width), totals_text(plan), stock_table(plan)))

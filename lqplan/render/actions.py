@@ -20,6 +20,7 @@ SPEND_LEAD_MINUTES = 10  # raise paid traffic this long before a viewer peak
 
 
 def link(cart_link: int | None, lang: str) -> str:
+    """'3号链接' / 'link #3': how the control room names a cart link; empty without one."""
     if cart_link is None:
         return ""
     return f"{cart_link}号链接" if lang == "zh" else f"link #{cart_link}"

@@ -90,24 +90,30 @@ class _Checklists:
         return f"{total // 60:02d}:{total % 60:02d}", day
 
     def at(self, minute: int) -> str:
+        """The clock time of a minute from the show's start, with its day note when not today."""
         hhmm, day = self.clock(minute)
         return hhmm + day
 
     def join(self, items: list[str]) -> str:
+        """Items as one list in the language (、 in Chinese)."""
         return self.w["list_sep"].join(items)
 
     def link(self, seg: dict[str, Any]) -> str:
+        """The segment's cart link, or the to-confirm marker: a checklist must not guess one."""
         return link(seg["cart_link"], self.lang) or self.ctx["to_confirm"]
 
     def span(self, minutes_: int) -> str:
+        """A length of time, in whole hours where it is one ('2 h', '30 min')."""
         if minutes_ % 60 == 0:
             return self.w["hours"].format(n=minutes_ // 60)
         return self.w["mins"].format(n=minutes_)
 
     def percent(self, share: float) -> str:
+        """A share as a percentage with no trailing zeros (0.035 -> '3.5%')."""
         return f"{share * 100:g}%"
 
     def kpi(self) -> str:
+        """The show's KPI targets in one line, for the review after the show."""
         k = self.show["kpi"]
         return self.w["kpi"].format(
             watch=f"{k['watch_time_seconds']:g}",
@@ -126,6 +132,7 @@ class _Checklists:
         return out
 
     def bags(self) -> dict[str, list[dict[str, Any]]]:
+        """The lucky bags by id, each with its drops in the plan's order."""
         out: dict[str, list[dict[str, Any]]] = {}
         for bag in self.ctx["lucky_bags"]:
             out.setdefault(bag["id"], []).append(bag)
@@ -133,6 +140,7 @@ class _Checklists:
 
     # -- the checklists ------------------------------------------------------------------------
     def build(self) -> list[dict[str, Any]]:
+        """One sheet per team that has members or duties (the host's always), in TEAM_ORDER."""
         duties = {a["team"] for a in self.ctx["actions"]}
         sheets = []
         for team in TEAM_ORDER:

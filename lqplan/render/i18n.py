@@ -113,4 +113,5 @@ def number(value: Any, lang: str) -> str:
 
 
 def minutes(value: int, lang: str) -> str:
+    """A length in minutes: '10 分钟' / '10 min'."""
     return f"{value} 分钟" if lang == "zh" else f"{value} min"

@@ -53,23 +53,28 @@ class _Script:
 
     # -- helpers -------------------------------------------------------------------------------
     def link(self, cart_link: int | None) -> str:
+        """How the host names a cart link, or the marked to-confirm text without one."""
         if cart_link is None:
             return self.w["no_link"].format(marker=self.mark)
         return link(cart_link, self.lang)
 
     def product_ref(self, seg: dict[str, Any]) -> str:
+        """The segment's product as the host says it: its link, then its name."""
         return f"{self.link(seg['cart_link'])} {seg['name']}"
 
     def join(self, items: list[str]) -> str:
+        """Items as one list in the language (、 in Chinese)."""
         return self.w["list_sep"].join(items)
 
     def clock(self, minute: int) -> str:
+        """The clock time (HH:MM) of a minute from the show's start."""
         start = self.show["start"]
         total = int(start[:2]) * 60 + int(start[3:]) + minute
         return f"{total // 60 % 24:02d}:{total % 60:02d}"
 
     # -- the document --------------------------------------------------------------------------
     def build(self) -> dict[str, Any]:
+        """The script for the template: title, legend, hosts, opening, blocks and closing."""
         blocks = self._blocks()
         return {
             "title": self.w["title"],
@@ -78,7 +83,7 @@ class _Script:
             "co_hosts_line": self.w["co_hosts_line"].format(names=self.join(self.co_hosts))
             if self.co_hosts
             else None,
-            "words": {k: v for k, v in self.w.items() if isinstance(v, str)},
+            "words": dict(self.w),
             "mark": self.mark,
             "opening": self._opening(),
             "blocks": blocks,
@@ -196,9 +201,10 @@ class _Script:
             target["lines"].append({"minute": minute, "at": at, "text": text})
 
     def winners(self, n: int) -> str:
+        """How many win a lucky bag, as the language counts them (English has a singular)."""
         if n == 1 and "winner" in self.w:
-            return str(self.w["winner"])
-        return str(self.w["winners"]).format(n=n)
+            return self.w["winner"]
+        return self.w["winners"].format(n=n)
 
     def _bag_line(self, bag: dict[str, Any]) -> str:
         return self.w["line_bag"].format(

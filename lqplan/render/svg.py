@@ -45,6 +45,7 @@ TICK_STEPS = (5, 10, 15, 30, 60, 120, 240)
 
 
 def role_colour(role: str | None) -> str:
+    """A segment's bar colour by its product's role; one neutral colour for any other."""
     return ROLE_COLOURS.get(role or "", OTHER_COLOUR)
 
 
