@@ -32,6 +32,7 @@ from lqplan.errors import (
     UsageError,
     display_path,
 )
+from lqplan.money import TERMINAL_SYMBOLS, money
 
 app = typer.Typer(
     name="lqplan",
@@ -150,6 +151,8 @@ ShowArg = Annotated[
 
 
 class Lang(StrEnum):
+    """The languages of the paperwork (--lang)."""
+
     zh = "zh"
     en = "en"
 
@@ -243,16 +246,12 @@ def show_language(plan: dict[str, Any], lang: Lang | None) -> str:
 # --- plan changes as a table: diff and replan print them ------------------------------------
 
 
-def _money(cents: float | None, currency: str) -> str:
-    if cents is None:
-        return "n/a"
-    symbol = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}.get(currency, "")
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{symbol}{abs(cents) / 100:,.0f}"
-
-
-def _signed(cents: float, currency: str) -> str:
-    return ("+" if cents > 0 else "") + _money(cents, currency)
+# A change report's money (diff, replan): whole units from cents, "n/a" for a value the plan
+# lacks, the terminal's symbols and, unlike the plan summary, no ISO code for another currency
+# (an accident kept so that the output does not change); sign="+" for a change.
+change_money = functools.partial(
+    money, cents=True, whole=True, missing="n/a", symbols=TERMINAL_SYMBOLS, code=False
+)
 
 
 def _where(ref: Any) -> str:
@@ -279,7 +278,7 @@ def changes_table(changes: Any, currency: str, title: str) -> Table:
             Text(product),
             Text(_where(c.a)),
             after,
-            _signed(c.value_change_cents, currency),
+            change_money(c.value_change_cents, currency, sign="+"),
             style="dim" if c.kinds == ("dropped",) else None,
         )
     return table

@@ -23,12 +23,11 @@ from lqplan.cli.app import (
     TemplatesOption,
     WorkersOption,
     _guard,
-    _money,
     _print_diagnostic,
     _print_written,
-    _signed,
     _solve_with_progress,
     app,
+    change_money,
     changes_table,
     err,
     read_plan_file,
@@ -43,6 +42,8 @@ from lqplan.errors import (
 
 
 class ReportFormat(StrEnum):
+    """How validate and lint print their findings: for people, as JSON, or as GitHub annotations."""
+
     text = "text"
     json = "json"
     github = "github"
@@ -112,6 +113,8 @@ def _github_annotation(d: Diagnostic) -> str:
 
 
 class SchemaKind(StrEnum):
+    """The input files `lqplan schema` can publish a JSON Schema for."""
+
     show = "show"
     catalog = "catalog"
     audience = "audience"
@@ -156,6 +159,8 @@ def init(
 
 
 class ObjectiveChoice(StrEnum):
+    """What the plan maximises (--objective), overriding the show's own."""
+
     profit = "profit"
     gmv = "gmv"
 
@@ -441,6 +446,7 @@ def diff(
 
 
 def print_diff(result: Any, currency: str) -> None:
+    """A diff for people, on stderr: segment changes, then promotions, lucky bags, fields, value."""
     if result.segments:
         err.print(changes_table(result.segments, currency, "segments"))
     for p in result.promotions:
@@ -457,10 +463,10 @@ def print_diff(result: Any, currency: str) -> None:
     if value.get("a") is not None and value.get("b") is not None and value["a"] != value["b"]:
         gmv, profit = totals.get("gmv", {}), totals.get("profit", {})
         err.print(
-            f"value {_money(value['a'], currency)} → {_money(value['b'], currency)} "
-            f"({_signed(value['change'], currency)})"
+            f"value {change_money(value['a'], currency)} → {change_money(value['b'], currency)} "
+            f"({change_money(value['change'], currency, sign='+')})"
             + (
-                f" · GMV {_signed((gmv.get('change') or 0) * 100, currency)}"
-                f" · profit {_signed((profit.get('change') or 0) * 100, currency)}"
+                f" · GMV {change_money((gmv.get('change') or 0) * 100, currency, sign='+')}"
+                f" · profit {change_money((profit.get('change') or 0) * 100, currency, sign='+')}"
             )
         )

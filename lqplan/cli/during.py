@@ -21,12 +21,11 @@ from lqplan.cli.app import (
     TemplatesOption,
     WorkersOption,
     _guard,
-    _money,
     _print_diagnostic,
     _print_written,
-    _signed,
     _solve_with_progress,
     app,
+    change_money,
     changes_table,
     err,
     make_console,
@@ -164,11 +163,11 @@ def print_replan(result: Any) -> None:
         )  # fmt: skip
     value = section["value"]
     err.print(
-        f"expected value of the rest: {_money(value['old_rest_cents'], currency)} → "
-        f"{_money(value['new_rest_cents'], currency)} "
-        f"({_signed(value['change_cents'], currency)}); the old plan's rest now: "
-        f"{_money(value['old_rest_now_cents'], currency)}, so replanning gains "
-        f"{_signed(value['gain_cents'], currency)}"
+        f"expected value of the rest: {change_money(value['old_rest_cents'], currency)} → "
+        f"{change_money(value['new_rest_cents'], currency)} "
+        f"({change_money(value['change_cents'], currency, sign='+')}); the old plan's rest now: "
+        f"{change_money(value['old_rest_now_cents'], currency)}, so replanning gains "
+        f"{change_money(value['gain_cents'], currency, sign='+')}"
     )
     solver = plan["solver"]
     gap = "n/a" if solver["gap_percent"] is None else f"{solver['gap_percent']:.2f}%"

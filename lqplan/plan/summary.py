@@ -8,19 +8,18 @@ every cell is plain `Text` (rich markup in a name is printed literally, never in
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from rich import box
-from rich.console import Console, Group
+from rich.console import Console, Group, JustifyMethod
 from rich.table import Table
 from rich.text import Text
 
+from lqplan.money import TERMINAL_SYMBOLS, money
 
-def _money(value: float, currency: str) -> str:
-    symbol = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}.get(currency, "")
-    sign = "-" if value < 0 else ""
-    text = f"{abs(value):,.0f}"
-    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
+# The summary's money: whole units, and only the symbols the terminal has always known.
+_money = partial(money, whole=True, symbols=TERMINAL_SYMBOLS)
 
 
 def timeline_table(plan: dict[str, Any], width: int = 120) -> Table:
@@ -34,7 +33,7 @@ def timeline_table(plan: dict[str, Any], width: int = 120) -> Table:
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
-    columns = [
+    columns: list[tuple[str, JustifyMethod]] = [
         ("#", "right"),
         ("start", "left"),
         ("min", "right"),
@@ -52,7 +51,7 @@ def timeline_table(plan: dict[str, Any], width: int = 120) -> Table:
         table.add_column(
             name,
             justify=justify,
-            no_wrap=True,  # type: ignore[arg-type]
+            no_wrap=True,
             overflow="ellipsis",
             min_width=14 if wide else None,
             max_width=max(14, width - 60) if wide else None,
@@ -62,8 +61,8 @@ def timeline_table(plan: dict[str, Any], width: int = 120) -> Table:
     for _minute, is_segment, item in sorted(rows, key=lambda r: (r[0], r[1])):
         if not is_segment:
             label = Text(f"break {item['label'] or ''}".strip())
-            cells = ["", item["at"], str(item["minutes"]), label] + [""] * (len(columns) - 4)
-            table.add_row(*cells, style="dim")
+            gap = ["", item["at"], str(item["minutes"]), label] + [""] * (len(columns) - 4)
+            table.add_row(*gap, style="dim")
             continue
         promo = item["promotion"] or ""
         if item["mode"] != "normal":
@@ -89,6 +88,7 @@ def timeline_table(plan: dict[str, Any], width: int = 120) -> Table:
 
 
 def totals_text(plan: dict[str, Any]) -> Text:
+    """Totals, forecast band, robust comparison, lucky bags and the solver's report, as lines."""
     t, s, cur = plan["totals"], plan["solver"], plan["show"]["currency"]
     bags = plan["lucky_bags"]
     lines = [
@@ -126,8 +126,8 @@ def robust_text(plan: dict[str, Any]) -> str | None:
         p = robust[key]
         gmv = p["band"]["gmv"]
         rows.append(
-            f"  {label}: value {_money(p['value_cents'] / 100, cur)} at the point estimate, "
-            f"{_money(p['mean_value_cents'] / 100, cur)} on average over "
+            f"  {label}: value {_money(p['value_cents'], cur, cents=True)} at the point estimate, "
+            f"{_money(p['mean_value_cents'], cur, cents=True)} on average over "
             f"{robust['draws']} markets · GMV P10–P90 {_money(gmv['p10'], cur)}–"
             f"{_money(gmv['p90'], cur)}"
         )
@@ -187,4 +187,5 @@ def stock_table(plan: dict[str, Any], limit: int = 8) -> Table:
 
 
 def print_summary(console: Console, plan: dict[str, Any]) -> None:
+    """The whole summary: timeline, totals and stock use, fitted to the console's width."""
     console.print(Group(timeline_table(plan, console.width), totals_text(plan), stock_table(plan)))

@@ -1,70 +1,26 @@
 """Stage 6, render: the paperwork from a plan, as {relative path: text}. Nothing is written here.
 
-Reads only plan.json's data, so `lqplan render PLAN.json` works without the show's files.
-Documents (each built-in template in Chinese and English, chosen by the show's language):
-
-    run_sheet.md / .csv / .html   the run-of-show (直播脚本); CSV opens in Excel and WPS
-    ontime.csv                    the run-of-show in Ontime's spreadsheet-import layout
-    host_script.md                主播话术: per segment, promotions and transitions
-    checklists/<team>.md          one per team that has members or duties
+documents.py gathers every document: runsheet.py (run sheet, Ontime CSV, with svg.py's
+timeline), scripts.py (host script) and checklists.py (one per team) fill env.py's templates
+from the plan, the teams' actions (actions.py) and the words per language (i18n.py,
+phrases.py). documents.py's names are re-exported here on first use: importing one of the
+package's modules (the cue view takes actions, review takes i18n) runs this file first, and it
+must not import the documents, and through them that module, back.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from lqplan.render import i18n
-from lqplan.render.actions import team_actions
-from lqplan.render.env import make_environment
+if TYPE_CHECKING:
+    from lqplan.render.documents import base_context, filters, render_documents
 
-__all__ = ["base_context", "render_documents"]
-
-
-def base_context(plan: dict[str, Any], lang: str) -> dict[str, Any]:
-    """What every template sees: the plan, its actions worded in `lang`, and the word lists."""
-    show = plan["show"]
-    return {
-        "lang": lang,
-        "plan": plan,
-        "show": show,
-        "segments": plan["segments"],
-        "breaks": plan["breaks"],
-        "lucky_bags": plan["lucky_bags"],
-        "products": plan["products"],
-        "promotions": {p["id"]: p for p in plan["promotions"]},
-        "totals": plan["totals"],
-        "solver": plan["solver"],
-        "actions": team_actions(plan, lang),
-        "compliance": plan.get("compliance", []),
-        "roles": i18n.ROLES[lang],
-        "phases": i18n.PHASES[lang],
-        "modes": i18n.MODES[lang],
-        "teams": i18n.TEAMS[lang],
-        "to_confirm": i18n.TO_CONFIRM[lang],
-        "long_date": i18n.long_date(show["date"], lang),
-    }
+__all__ = ["base_context", "filters", "render_documents"]
 
 
-def filters(lang: str, currency: str) -> dict[str, Any]:
-    """Template filters, registered in one place."""
-    return {
-        "money": lambda value: i18n.money(value, currency, lang),
-        "number": lambda value: i18n.number(value, lang),
-        "minutes": lambda value: i18n.minutes(value, lang),
-    }
-
-
-def render_documents(
-    plan: dict[str, Any], *, lang: str | None = None, templates: Path | None = None
-) -> dict[str, str | bytes]:
-    """Every document for `plan`, keyed by its path relative to the output folder."""
-    from lqplan.render import checklists, runsheet, scripts
-
-    lang = lang or plan["show"]["language"]
-    env = make_environment(templates, filters(lang, plan["show"]["currency"]))
-    context = base_context(plan, lang)
-    files: dict[str, str | bytes] = {}
-    for module in (runsheet, scripts, checklists):
-        files.update(module.render(env, context))
-    return files
+def __getattr__(name: str) -> Any:
+    """documents.py's names, imported when first asked for."""
+    if name in __all__:
+        return getattr(importlib.import_module("lqplan.render.documents"), name)
+    raise AttributeError(f"module 'lqplan.render' has no attribute {name!r}")

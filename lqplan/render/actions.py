@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from lqplan.money import money
 from lqplan.render import phrases
-from lqplan.render.i18n import coupon_money, money, number
+from lqplan.render.i18n import number
 from lqplan.show.model import clock_after
 
 LOW_STOCK_SHARE = 0.2  # alert supply chain when a product's expected stock left falls below this
@@ -19,6 +20,7 @@ SPEND_LEAD_MINUTES = 10  # raise paid traffic this long before a viewer peak
 
 
 def link(cart_link: int | None, lang: str) -> str:
+    """'3号链接' / 'link #3': how the control room names a cart link; empty without one."""
     if cart_link is None:
         return ""
     return f"{cart_link}号链接" if lang == "zh" else f"link #{cart_link}"
@@ -57,8 +59,8 @@ def team_actions(plan: dict[str, Any], lang: str) -> list[dict[str, Any]]:
                 "units": act.get("units", promo.get("units", "")),
                 "price": money(act.get("price"), cur, lang),
                 "promotion": act.get("promotion") or "",
-                "threshold": coupon_money(promo.get("threshold"), cur, lang),
-                "amount": coupon_money(promo.get("amount"), cur, lang),
+                "threshold": money(promo.get("threshold"), cur, lang, coupon=True),
+                "amount": money(promo.get("amount"), cur, lang, coupon=True),
                 "item": promo.get("item", ""),
             }
             add(act["minute"], act["team"], act["action"], **facts)
@@ -128,12 +130,13 @@ def segment_cues(
     words: dict[str, str],
     seg: dict[str, Any],
     promo: dict[str, Any],
-    money_: Any,
-    coupon_money: Any,
+    cur: str,
+    lang: str,
     link_text: str,
 ) -> list[dict[str, Any]]:
     """The co-host's cues at a segment's control-room moments, worded with `words` (the host
-    script and the co-host checklist phrase them differently; the moments are the same)."""
+    script and the co-host checklist phrase them differently; the moments are the same), with
+    money in `cur` as `lang` writes it."""
     out = []
     for act in seg["actions"]:
         key = CUE_KEYS.get(act["action"])
@@ -143,9 +146,9 @@ def segment_cues(
             "link": link_text,
             "name": seg["name"],
             "units": act.get("units"),
-            "price": money_(act.get("price")),
-            "threshold": coupon_money(promo.get("threshold")),
-            "amount": coupon_money(promo.get("amount")),
+            "price": money(act.get("price"), cur, lang),
+            "threshold": money(promo.get("threshold"), cur, lang, coupon=True),
+            "amount": money(promo.get("amount"), cur, lang, coupon=True),
             "item": promo.get("item"),
         }
         out.append({"minute": act["minute"], "at": act["at"], "text": words[key].format(**facts)})
@@ -166,8 +169,8 @@ def promotion_text(promo: dict[str, Any], product: dict[str, Any], lang: str, cu
     if kind == "coupon":
         return words["coupon_rules"].format(
             promotion=promo["id"],
-            threshold=coupon_money(promo["threshold"], cur, lang),
-            amount=coupon_money(promo["amount"], cur, lang),
+            threshold=money(promo["threshold"], cur, lang, coupon=True),
+            amount=money(promo["amount"], cur, lang, coupon=True),
         )
     if kind == "gift":
         return words["gift_rules"].format(item=promo["item"], units=promo["units"])

@@ -9,12 +9,14 @@ an item names comes from the plan; the pre-show offsets are DOMAIN.md's defaults
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
+from lqplan.money import money
 from lqplan.render import phrases
 from lqplan.render.actions import link, promotion_text, segment_cues
 from lqplan.render.env import render as render_template
-from lqplan.render.i18n import coupon_money, money, number
+from lqplan.render.i18n import number
 
 TEAM_ORDER = (
     "host",
@@ -65,6 +67,7 @@ class _Checklists:
         self.w = phrases.CHECKLIST[self.lang]
         self.show = context["show"]
         self.cur = self.show["currency"]
+        self.money = partial(money, currency=self.cur, lang=self.lang)
         self.segments: list[dict[str, Any]] = context["segments"]
         self.products: dict[str, Any] = context["products"]
         self.promotions: dict[str, Any] = context["promotions"]
@@ -74,12 +77,6 @@ class _Checklists:
         self.end_minute = self.show["minutes"]
 
     # -- helpers -------------------------------------------------------------------------------
-    def money(self, value: Any) -> str:
-        return money(value, self.cur, self.lang)
-
-    def coupon_money(self, value: Any) -> str:
-        return coupon_money(value, self.cur, self.lang)
-
     def clock(self, minute: int) -> tuple[str, str]:
         """(HH:MM, day note) for a minute from the show's start; negative is before it."""
         start = self.show["start"]
@@ -93,24 +90,30 @@ class _Checklists:
         return f"{total // 60:02d}:{total % 60:02d}", day
 
     def at(self, minute: int) -> str:
+        """The clock time of a minute from the show's start, with its day note when not today."""
         hhmm, day = self.clock(minute)
         return hhmm + day
 
     def join(self, items: list[str]) -> str:
+        """Items as one list in the language (、 in Chinese)."""
         return self.w["list_sep"].join(items)
 
     def link(self, seg: dict[str, Any]) -> str:
+        """The segment's cart link, or the to-confirm marker: a checklist must not guess one."""
         return link(seg["cart_link"], self.lang) or self.ctx["to_confirm"]
 
     def span(self, minutes_: int) -> str:
+        """A length of time, in whole hours where it is one ('2 h', '30 min')."""
         if minutes_ % 60 == 0:
             return self.w["hours"].format(n=minutes_ // 60)
         return self.w["mins"].format(n=minutes_)
 
     def percent(self, share: float) -> str:
+        """A share as a percentage with no trailing zeros (0.035 -> '3.5%')."""
         return f"{share * 100:g}%"
 
     def kpi(self) -> str:
+        """The show's KPI targets in one line, for the review after the show."""
         k = self.show["kpi"]
         return self.w["kpi"].format(
             watch=f"{k['watch_time_seconds']:g}",
@@ -129,6 +132,7 @@ class _Checklists:
         return out
 
     def bags(self) -> dict[str, list[dict[str, Any]]]:
+        """The lucky bags by id, each with its drops in the plan's order."""
         out: dict[str, list[dict[str, Any]]] = {}
         for bag in self.ctx["lucky_bags"]:
             out.setdefault(bag["id"], []).append(bag)
@@ -136,6 +140,7 @@ class _Checklists:
 
     # -- the checklists ------------------------------------------------------------------------
     def build(self) -> list[dict[str, Any]]:
+        """One sheet per team that has members or duties (the host's always), in TEAM_ORDER."""
         duties = {a["team"] for a in self.ctx["actions"]}
         sheets = []
         for team in TEAM_ORDER:
@@ -151,7 +156,7 @@ class _Checklists:
         title = w["title"].format(team=team_name[:1].upper() + team_name[1:])
         before = []
         for key, a, b in (("setup", SETUP_FROM, SETUP_TO), ("gear", GEAR_FROM, GEAR_TO)):
-            items = getattr(self, f"_{key}_{team}", lambda: [])()
+            items: list[str] = getattr(self, f"_{key}_{team}", lambda: [])()
             if items:
                 from_at, to_at = self.at(a), self.at(b)
                 heading = w["window"].format(
@@ -166,7 +171,7 @@ class _Checklists:
                 "entries": [{"at": None, "text": t} for t in self._sync()],
             }
         )
-        during = getattr(self, f"_during_{team}", lambda: [])()
+        during: list[dict[str, Any]] = getattr(self, f"_during_{team}", lambda: [])()
         during.extend(
             {"minute": a["minute"], "at": a["at"], "text": a["text"]}
             for a in self.ctx["actions"]
@@ -253,8 +258,8 @@ class _Checklists:
             items.append(
                 w["setup_coupon"].format(
                     id=pid,
-                    threshold=self.coupon_money(promo["threshold"]),
-                    amount=self.coupon_money(promo["amount"]),
+                    threshold=self.money(promo["threshold"], coupon=True),
+                    amount=self.money(promo["amount"], coupon=True),
                     cap=cap,
                     times=self.join([s["start"] for s in segs]),
                 )
@@ -456,8 +461,8 @@ class _Checklists:
                 )
             elif seg["mode"] == "coupon" and promo:
                 mode = w["host_mode_coupon"].format(
-                    threshold=self.coupon_money(promo["threshold"]),
-                    amount=self.coupon_money(promo["amount"]),
+                    threshold=self.money(promo["threshold"], coupon=True),
+                    amount=self.money(promo["amount"], coupon=True),
                 )
             elif seg["mode"] == "gift" and promo:
                 mode = w["host_mode_gift"].format(item=promo["item"])
@@ -518,7 +523,7 @@ class _Checklists:
         items = []
         for seg in self.segments:
             promo = self.promotions.get(seg["promotion"] or "", {})
-            items += segment_cues(w, seg, promo, self.money, self.coupon_money, self.link(seg))
+            items += segment_cues(w, seg, promo, self.cur, self.lang, self.link(seg))
         for bag in self.ctx["lucky_bags"]:
             items.append(
                 {

@@ -67,6 +67,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**", "%"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        """`*`, `**` and `%` as Jinja would do them, refused first when the result would be huge."""
         if operator == "**" and _is_int(left) and _is_int(right) and abs(left) > 1:
             if right * abs(left).bit_length() > NUMBER_BITS:
                 raise RenderLimit(f"{left} ** {right} is too large a number")

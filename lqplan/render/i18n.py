@@ -1,13 +1,18 @@
 """Words and formats shared by every document, in Chinese and English.
 
 Each document module keeps its own phrases beside its code; this module holds what they share:
-role, phase, mode and team names, and how money, dates and times are written per language.
+role, phase, mode and team names, and how dates and times are written per language (money:
+lqplan.money).
 """
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
+
+# Money is written by lqplan.money alone; `money` stays importable from here for the modules
+# (review, the cue view, explain) that still take it from i18n.
+from lqplan.money import money as money
 
 LANGUAGES = ("zh", "en")
 
@@ -77,19 +82,6 @@ TEAMS = {
         "tech": "tech",
     },
 }
-TO_CONFIRM = {"zh": "未确认", "en": "to confirm"}
-SYMBOLS = {
-    "CNY": "¥",
-    "USD": "$",
-    "EUR": "€",
-    "GBP": "£",
-    "JPY": "¥",
-    "HKD": "HK$",
-    "TWD": "NT$",
-    "SGD": "S$",
-    "AUD": "A$",
-    "CAD": "C$",
-}
 WEEKDAYS = {"zh": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
 MONTHS_EN = (
     "January",
@@ -107,32 +99,6 @@ MONTHS_EN = (
 )
 
 
-def money(value: Any, currency: str, lang: str) -> str:
-    """A price as the language writes it: ¥149 / ¥19.90, $24.90; a number from the inputs only."""
-    if value is None:
-        return TO_CONFIRM[lang]
-    amount = float(value)
-    sign = "-" if amount < 0 else ""
-    amount = abs(amount)
-    digits = (
-        f"{amount:,.0f}"
-        if amount == int(amount) and currency in ("CNY", "JPY")
-        else f"{amount:,.2f}"
-    )
-    symbol = SYMBOLS.get(currency)
-    if symbol:
-        return f"{sign}{symbol}{digits}"
-    return f"{sign}{digits} {currency}"
-
-
-def coupon_money(value: Any, currency: str, lang: str) -> str:
-    """A coupon's figures: 满199减30 reads with bare numbers in Chinese; English keeps the
-    currency ($10 off orders of $60)."""
-    if lang == "zh" and value is not None:
-        return f"{float(value):g}"
-    return money(value, currency, lang)
-
-
 def long_date(iso: str, lang: str) -> str:
     """'2027-03-12' -> '2027年3月12日（周五）' or 'Friday 12 March 2027'."""
     day = date.fromisoformat(iso)
@@ -147,4 +113,5 @@ def number(value: Any, lang: str) -> str:
 
 
 def minutes(value: int, lang: str) -> str:
+    """A length in minutes: '10 分钟' / '10 min'."""
     return f"{value} 分钟" if lang == "zh" else f"{value} min"

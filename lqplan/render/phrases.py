@@ -7,8 +7,6 @@ never states a price, a quantity or a claim of its own. Translators work here an
 
 from __future__ import annotations
 
-from typing import Any
-
 PLATFORMS = {
     "zh": {
         "douyin": "抖音",
@@ -235,7 +233,7 @@ RUN_SHEET: dict[str, dict[str, str]] = {
     },
 }
 
-HOST_SCRIPT: dict[str, dict[str, Any]] = {
+HOST_SCRIPT: dict[str, dict[str, str]] = {
     "zh": {
         "title": "主播话术",
         "sep": "：",
@@ -266,16 +264,6 @@ HOST_SCRIPT: dict[str, dict[str, Any]] = {
         "collabs": "联名款：{items}",
         "collab_item": "{product}（与{partner}联名）",
         "timed": "{product}（{at}）",
-        "hook": {
-            "traffic": "刚进来的宝宝先别走，先给大家上{name}",
-            "welfare": "福利款来了：{name}",
-            "bridge": "接下来这款是{name}",
-            "hero": "今天的主推款来了：{name}",
-            "profit": "下一款：{name}",
-            "image": "接下来仔细看看这款{name}",
-            "test": "再给大家看一款：{name}",
-            "encore": "返场！刚才错过的宝宝注意，{name}又回来了",
-        },
         "hook_point": "——{point}。",
         "hook_end": "。",
         "heading": "{number}. {start}–{end}（{minutes}）· {link} · {name} · {role}",
@@ -375,16 +363,6 @@ HOST_SCRIPT: dict[str, dict[str, Any]] = {
         "collabs": "Co-branded: {items}",
         "collab_item": "{product} (with {partner})",
         "timed": "{product} ({at})",
-        "hook": {
-            "traffic": "Just joined? Stay for this one: {name}",
-            "welfare": "A treat for everyone in the room: {name}",
-            "bridge": "Now let's look at {name}",
-            "hero": "Here it is, today's featured product: {name}",
-            "profit": "Next up: {name}",
-            "image": "Let's take a closer look at {name}",
-            "test": "One more to show you: {name}",
-            "encore": "It's back! If you missed it earlier: {name}",
-        },
         "hook_point": " — {point}.",
         "hook_end": ".",
         "heading": "{number}. {start}–{end} ({minutes}) · {link} · {name} · {role}",
@@ -457,6 +435,30 @@ HOST_SCRIPT: dict[str, dict[str, Any]] = {
         "after_sales": "Any problem with your order? Contact the shop's customer service from "
         "the order page.",
         "follow": "If you enjoyed the show, follow the room.",
+    },
+}
+
+# The host script's opening line for a segment, by the product's role (or encore).
+HOOKS: dict[str, dict[str, str]] = {
+    "zh": {
+        "traffic": "刚进来的宝宝先别走，先给大家上{name}",
+        "welfare": "福利款来了：{name}",
+        "bridge": "接下来这款是{name}",
+        "hero": "今天的主推款来了：{name}",
+        "profit": "下一款：{name}",
+        "image": "接下来仔细看看这款{name}",
+        "test": "再给大家看一款：{name}",
+        "encore": "返场！刚才错过的宝宝注意，{name}又回来了",
+    },
+    "en": {
+        "traffic": "Just joined? Stay for this one: {name}",
+        "welfare": "A treat for everyone in the room: {name}",
+        "bridge": "Now let's look at {name}",
+        "hero": "Here it is, today's featured product: {name}",
+        "profit": "Next up: {name}",
+        "image": "Let's take a closer look at {name}",
+        "test": "One more to show you: {name}",
+        "encore": "It's back! If you missed it earlier: {name}",
     },
 }
 

@@ -33,6 +33,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from lqplan.money import money
 from lqplan.render import env as render_env
 from lqplan.render import i18n, phrases, svg
 from lqplan.render.actions import link, promotion_text
@@ -577,6 +578,7 @@ def md_escape(text: str) -> str:
 
 
 def md_cell(lines: Iterable[Mapping[str, Any]]) -> str:
+    """A cell's lines for a Markdown table: escaped, on <br>, critical ones bold and flagged."""
     parts = []
     for line in lines:
         text = md_escape(line["text"])
@@ -585,6 +587,7 @@ def md_cell(lines: Iterable[Mapping[str, Any]]) -> str:
 
 
 def plain_cell(lines: Iterable[Mapping[str, Any]]) -> str:
+    """A cell's lines as plain text (CSV, Ontime): one per line, critical ones flagged."""
     return "\n".join(
         f"{CRITICAL} {line['text']}" if line["critical"] else line["text"] for line in lines
     )
@@ -605,6 +608,7 @@ def write_csv(rows: Iterable[Iterable[str]]) -> bytes:
 
 
 def run_sheet_csv(rows: list[dict[str, Any]], columns: list[dict[str, str]]) -> bytes:
+    """run_sheet.csv: the sheet's columns as a header, then one row per row of the sheet."""
     table = [[c["label"] for c in columns]]
     table += [[plain_cell(row["cells"][c["key"]]) for c in columns] for row in rows]
     return write_csv(table)
@@ -652,7 +656,8 @@ def _ontime_time(context: Mapping[str, Any], minute: int) -> str:
 
 
 def _money(context: Mapping[str, Any], value: Any) -> str:
-    return i18n.money(value, context["show"]["currency"], context["lang"])
+    """The sheet's money: the show's currency, as the sheet's language writes it."""
+    return money(value, context["show"]["currency"], context["lang"])
 
 
 def _span(context: Mapping[str, Any], minute: int, minutes: int) -> str:

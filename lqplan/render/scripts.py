@@ -9,12 +9,14 @@ above the live price, a cart link) is written as the visible to-confirm marker i
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
+from lqplan.money import money
 from lqplan.render import phrases
 from lqplan.render.actions import link, segment_cues
 from lqplan.render.env import render as render_template
-from lqplan.render.i18n import coupon_money, minutes, money
+from lqplan.render.i18n import minutes
 
 MAX_POINTS = 3  # DOMAIN.md: 1-3 selling points per product
 
@@ -38,10 +40,11 @@ class _Script:
         self.w = phrases.HOST_SCRIPT[self.lang]
         self.show = context["show"]
         self.cur = self.show["currency"]
+        self.money = partial(money, currency=self.cur, lang=self.lang)
         self.marker: str = context["to_confirm"]
         self.mark = f"**{self.marker}**"  # bold in Markdown so that it cannot be missed
         self.products: dict[str, Any] = context["products"]
-        self.promotions: dict[str, Any] = context["promotions"]
+        self.promotions: dict[str, dict[str, Any]] = context["promotions"]
         self.segments: list[dict[str, Any]] = context["segments"]
         self.hosts = [h["name"] for h in self.show["hosts"] if h["role"] == "host"]
         co_hosts = [h["name"] for h in self.show["hosts"] if h["role"] == "co_host"]
@@ -49,30 +52,29 @@ class _Script:
         self.co_hosts = co_hosts
 
     # -- helpers -------------------------------------------------------------------------------
-    def money(self, value: Any) -> str:
-        return money(value, self.cur, self.lang)
-
-    def coupon_money(self, value: Any) -> str:
-        return coupon_money(value, self.cur, self.lang)
-
     def link(self, cart_link: int | None) -> str:
+        """How the host names a cart link, or the marked to-confirm text without one."""
         if cart_link is None:
             return self.w["no_link"].format(marker=self.mark)
         return link(cart_link, self.lang)
 
     def product_ref(self, seg: dict[str, Any]) -> str:
+        """The segment's product as the host says it: its link, then its name."""
         return f"{self.link(seg['cart_link'])} {seg['name']}"
 
     def join(self, items: list[str]) -> str:
+        """Items as one list in the language (、 in Chinese)."""
         return self.w["list_sep"].join(items)
 
     def clock(self, minute: int) -> str:
+        """The clock time (HH:MM) of a minute from the show's start."""
         start = self.show["start"]
         total = int(start[:2]) * 60 + int(start[3:]) + minute
         return f"{total // 60 % 24:02d}:{total % 60:02d}"
 
     # -- the document --------------------------------------------------------------------------
     def build(self) -> dict[str, Any]:
+        """The script for the template: title, legend, hosts, opening, blocks and closing."""
         blocks = self._blocks()
         return {
             "title": self.w["title"],
@@ -81,7 +83,7 @@ class _Script:
             "co_hosts_line": self.w["co_hosts_line"].format(names=self.join(self.co_hosts))
             if self.co_hosts
             else None,
-            "words": {k: v for k, v in self.w.items() if isinstance(v, str)},
+            "words": dict(self.w),
             "mark": self.mark,
             "opening": self._opening(),
             "blocks": blocks,
@@ -138,8 +140,8 @@ class _Script:
                 seen.add(promo["id"])
                 coupons.append(
                     w["coupon_item"].format(
-                        threshold=self.coupon_money(promo["threshold"]),
-                        amount=self.coupon_money(promo["amount"]),
+                        threshold=self.money(promo["threshold"], coupon=True),
+                        amount=self.money(promo["amount"], coupon=True),
                     )
                 )
             elif s["mode"] == "gift" and promo and promo["id"] not in seen:
@@ -199,9 +201,10 @@ class _Script:
             target["lines"].append({"minute": minute, "at": at, "text": text})
 
     def winners(self, n: int) -> str:
+        """How many win a lucky bag, as the language counts them (English has a singular)."""
         if n == 1 and "winner" in self.w:
-            return str(self.w["winner"])
-        return str(self.w["winners"]).format(n=n)
+            return self.w["winner"]
+        return self.w["winners"].format(n=n)
 
     def _bag_line(self, bag: dict[str, Any]) -> str:
         return self.w["line_bag"].format(
@@ -291,7 +294,7 @@ class _Script:
 
     def _hook(self, seg: dict[str, Any], points: list[dict[str, Any]]) -> str:
         key = "encore" if seg["airing"] > 1 else seg["role"]
-        hooks = self.w["hook"]
+        hooks = phrases.HOOKS[self.lang]
         text = hooks.get(key, hooks["profit"]).format(name=seg["name"])
         if points:
             return text + self.w["hook_point"].format(point=points[0]["point"])
@@ -314,8 +317,8 @@ class _Script:
         if seg["mode"] == "coupon" and promo:
             parts.append(
                 w["price_coupon"].format(
-                    threshold=self.coupon_money(promo["threshold"]),
-                    amount=self.coupon_money(promo["amount"]),
+                    threshold=self.money(promo["threshold"], coupon=True),
+                    amount=self.money(promo["amount"], coupon=True),
                 )
             )
             coupon_ok = price["after_coupon"] is not None and live >= promo["threshold"]
@@ -343,7 +346,7 @@ class _Script:
         elif seg["mode"] == "coupon" and promo:
             parts.append(
                 w["price_live_coupon_threshold"].format(
-                    live=self.money(live), threshold=self.coupon_money(promo["threshold"])
+                    live=self.money(live), threshold=self.money(promo["threshold"], coupon=True)
                 )
             )
         else:
@@ -395,8 +398,8 @@ class _Script:
             self.w,
             seg,
             self._promo(seg),
-            self.money,
-            self.coupon_money,
+            self.cur,
+            self.lang,
             self.link(seg["cart_link"]),
         )
 
@@ -418,8 +421,8 @@ class _Script:
             out.append({"minute": minute, "at": at, "text": text})
         elif seg["mode"] == "coupon" and promo:
             text = w["line_coupon"].format(
-                threshold=self.coupon_money(promo["threshold"]),
-                amount=self.coupon_money(promo["amount"]),
+                threshold=self.money(promo["threshold"], coupon=True),
+                amount=self.money(promo["amount"], coupon=True),
                 link=self.link(seg["cart_link"]),
             )
             out.append({"minute": minute, "at": at, "text": text})

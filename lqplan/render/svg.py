@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 from xml.sax.saxutils import escape
 
-from lqplan.render.i18n import money
+from lqplan.money import money
 
 ROLE_COLOURS = {
     "traffic": "#ea580c",
@@ -45,6 +45,7 @@ TICK_STEPS = (5, 10, 15, 30, 60, 120, 240)
 
 
 def role_colour(role: str | None) -> str:
+    """A segment's bar colour by its product's role; one neutral colour for any other."""
     return ROLE_COLOURS.get(role or "", OTHER_COLOUR)
 
 
@@ -175,10 +176,10 @@ def _segment(
     )
     if seg.get("mode") == "flash_sale":
         minutes = seg.get("promotion_minutes") or length
-        price = seg["price"].get("flash_sale")
+        price = money(seg["price"].get("flash_sale"), context["show"]["currency"], context["lang"])
         tip = (
             f"{_span_text(context, start, minutes)} {words['flash_sale']} "
-            f"{seg.get('promotion') or ''} {_money(context, price)}"
+            f"{seg.get('promotion') or ''} {price}"
         )
         out.append(
             f'<g class="flash"><title>{escape(tip)}</title>'
@@ -237,10 +238,6 @@ def _short_link(cart_link: int | None, lang: str) -> str:
     if cart_link is None:
         return ""
     return f"{cart_link}号" if lang == "zh" else f"#{cart_link}"
-
-
-def _money(context: Mapping[str, Any], value: Any) -> str:
-    return money(value, context["show"]["currency"], context["lang"])
 
 
 def _span_text(context: Mapping[str, Any], minute: int, minutes: int) -> str:
