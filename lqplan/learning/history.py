@@ -101,7 +101,7 @@ def read_shows(candidates: Sequence[tuple[Path, str]]) -> tuple[list[PastShow], 
 
 def _read_one(folder: Path, skipped: list[Skipped]) -> PastShow | None:
     from lqplan.live.actuals import check_actuals_against_plan
-    from lqplan.pipeline import read_plan
+    from lqplan.plan.planfile import read_plan
 
     name = display_path(folder)
     plan_path = folder / "plan.json"
