@@ -17,6 +17,7 @@ from lqplan.render import phrases
 from lqplan.render.actions import link, promotion_text, segment_cues
 from lqplan.render.env import render as render_template
 from lqplan.render.i18n import number
+from lqplan.show.fields import clock_after, parse_clock
 
 TEAM_ORDER = (
     "host",
@@ -80,14 +81,13 @@ class _Checklists:
     def clock(self, minute: int) -> tuple[str, str]:
         """(HH:MM, day note) for a minute from the show's start; negative is before it."""
         start = self.show["start"]
-        total = int(start[:2]) * 60 + int(start[3:]) + minute
+        total = parse_clock(start) + minute
         day = ""
         if total < 0:
             day = self.w["prev_day"]
         elif total >= 24 * 60:
             day = self.w["next_day"]
-        total %= 24 * 60
-        return f"{total // 60:02d}:{total % 60:02d}", day
+        return clock_after(start, minute), day
 
     def at(self, minute: int) -> str:
         """The clock time of a minute from the show's start, with its day note when not today."""

@@ -7,12 +7,14 @@ lqplan.money).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 # Money is written by lqplan.money alone; `money` stays importable from here for the modules
 # (review, the cue view, explain) that still take it from i18n.
 from lqplan.money import money as money
+from lqplan.show.fields import clock_after
 
 LANGUAGES = ("zh", "en")
 
@@ -115,3 +117,8 @@ def number(value: Any, lang: str) -> str:
 def minutes(value: int, lang: str) -> str:
     """A length in minutes: '10 分钟' / '10 min'."""
     return f"{value} 分钟" if lang == "zh" else f"{value} min"
+
+
+def plan_clock(context: Mapping[str, Any], minute: int) -> str:
+    """The clock time of a minute from the plan's start: the plan's one clock (clock_after)."""
+    return clock_after(context["show"]["start"], int(minute))

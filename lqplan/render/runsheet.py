@@ -652,7 +652,7 @@ def ontime_csv(context: Mapping[str, Any], rows: list[dict[str, Any]]) -> bytes:
 
 
 def _ontime_time(context: Mapping[str, Any], minute: int) -> str:
-    return f"{_clock(context, minute)}:00"
+    return f"{i18n.plan_clock(context, minute)}:00"
 
 
 def _money(context: Mapping[str, Any], value: Any) -> str:
@@ -661,10 +661,4 @@ def _money(context: Mapping[str, Any], value: Any) -> str:
 
 
 def _span(context: Mapping[str, Any], minute: int, minutes: int) -> str:
-    return f"{_clock(context, minute)}–{_clock(context, minute + minutes)}"
-
-
-def _clock(context: Mapping[str, Any], minute: int) -> str:
-    start = context["show"]["start"]
-    total = int(start[:2]) * 60 + int(start[3:]) + int(minute)
-    return f"{total // 60 % 24:02d}:{total % 60:02d}"
+    return f"{i18n.plan_clock(context, minute)}–{i18n.plan_clock(context, minute + minutes)}"

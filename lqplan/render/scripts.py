@@ -17,6 +17,7 @@ from lqplan.render import phrases
 from lqplan.render.actions import link, segment_cues
 from lqplan.render.env import render as render_template
 from lqplan.render.i18n import minutes
+from lqplan.show.fields import clock_after
 
 MAX_POINTS = 3  # DOMAIN.md: 1-3 selling points per product
 
@@ -68,9 +69,7 @@ class _Script:
 
     def clock(self, minute: int) -> str:
         """The clock time (HH:MM) of a minute from the show's start."""
-        start = self.show["start"]
-        total = int(start[:2]) * 60 + int(start[3:]) + minute
-        return f"{total // 60 % 24:02d}:{total % 60:02d}"
+        return clock_after(self.show["start"], minute)
 
     # -- the document --------------------------------------------------------------------------
     def build(self) -> dict[str, Any]:

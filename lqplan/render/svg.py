@@ -16,6 +16,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from lqplan.money import money
+from lqplan.render import i18n
 
 ROLE_COLOURS = {
     "traffic": "#ea580c",
@@ -214,7 +215,7 @@ def _axis(context: Mapping[str, Any], span: int, x: Any) -> list[str]:
         anchor = "start" if minute == 0 else "end" if minute == span else "middle"
         out.append(
             f'<text x="{x(minute)}" y="{AXIS_Y + 16}" text-anchor="{anchor}">'
-            f"{_clock(context, minute)}</text>"
+            f"{i18n.plan_clock(context, minute)}</text>"
         )
     out.append("</g>")
     return out
@@ -241,13 +242,7 @@ def _short_link(cart_link: int | None, lang: str) -> str:
 
 
 def _span_text(context: Mapping[str, Any], minute: int, minutes: int) -> str:
-    return f"{_clock(context, minute)}–{_clock(context, minute + minutes)}"
-
-
-def _clock(context: Mapping[str, Any], minute: int) -> str:
-    start = context["show"]["start"]
-    total = int(start[:2]) * 60 + int(start[3:]) + int(minute)
-    return f"{total // 60 % 24:02d}:{total % 60:02d}"
+    return f"{i18n.plan_clock(context, minute)}–{i18n.plan_clock(context, minute + minutes)}"
 
 
 def _num(value: float) -> str:
