@@ -138,7 +138,7 @@ BAD_PLANS = [
     # an unknown top-level key, a typo of a known one
     (
         edited(lambda plan: plan.update(segmants=[])),
-        "1211:3: error: segmants: unknown field 'segmants' (did you mean 'segments'?)",
+        "1212:3: error: segmants: unknown field 'segmants' (did you mean 'segments'?)",
     ),
     # a segment moved by its clock time alone: start_minute disagrees
     (seg(3, start="20:35"), "273:16: error: segments[3].start: must be 20:20: start + 20 min"),

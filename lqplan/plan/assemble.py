@@ -15,6 +15,7 @@ from typing import Any
 from lqplan import __version__
 from lqplan.plan.demand import Demand, Option, build_modes, product_conversion
 from lqplan.plan.result import Solution, SolveSettings
+from lqplan.plan.unused import unused_promotions
 from lqplan.show.fields import format_clock
 from lqplan.show.model import Show
 from lqplan.show.validate import ShowInputs
@@ -231,6 +232,7 @@ def assemble(
         # only, so `lqplan render` works without the show's files.
         "products": product_facts(inputs, sorted({s["sku"] for s in segments})),
         "promotions": promotions_data(show),
+        "unused_promotions": unused_promotions(demand, solution),
         "viewer_curve": [
             {"minute": m, "viewers": round(demand.viewers[m])}
             for m in range(0, show.minutes + 1, demand.slot)

@@ -336,6 +336,27 @@ class ViewerPoint(PlanModel):
     viewers: Count
 
 
+class BestPlace(PlanModel):
+    sku: Code | None = None
+    start_minute: Minute
+    at: Clock
+    minutes: Length
+    gain_cents: Cents = Field(
+        description="the promotion's value there minus the same segment at the live price "
+        "(a lucky bag: the drop's value)"
+    )
+
+
+class UnusedPromotion(PlanModel):
+    id: Code
+    type: Literal["flash_sale", "coupon", "gift", "lucky_bag"]
+    sku: Code | None = None
+    reason: Literal["no_stock", "cannot_fit", "earns_less", "not_chosen"]
+    needs_minutes: Length | None = None
+    window_minutes: Length | None = None
+    best: BestPlace | None = None
+
+
 class Finding(PlanModel):
     file: Text
     line: Count
@@ -483,6 +504,9 @@ class Plan(PlanModel):
     baseline: Baseline | None
     products: dict[Code, PlanProduct]
     promotions: list[Promotion]
+    unused_promotions: list[UnusedPromotion] = Field(
+        default_factory=list, description="absent in plans of older lqplan"
+    )
     viewer_curve: list[ViewerPoint] = Field(min_length=1)
     compliance: list[Finding] = Field(
         default_factory=list, description="absent in plans assembled through the Python API"

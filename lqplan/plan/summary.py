@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any
 
 from rich import box
-from rich.console import Console, Group, JustifyMethod
+from rich.console import Console, Group, JustifyMethod, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -186,6 +186,24 @@ def stock_table(plan: dict[str, Any], limit: int = 8) -> Table:
     return table
 
 
+def unused_text(plan: dict[str, Any]) -> Text | None:
+    """The promotions the plan leaves out, one line each with its reason (None: all used)."""
+    entries = plan.get("unused_promotions") or []
+    if not entries:
+        return None
+    from lqplan.render.actions import unused_promotion_text
+
+    lines = Text("Promotions not used:", style="bold yellow")
+    for entry in entries:
+        lines.append("\n  • " + unused_promotion_text(entry, plan, "en"), style="yellow")
+    return lines
+
+
 def print_summary(console: Console, plan: dict[str, Any]) -> None:
-    """The whole summary: timeline, totals and stock use, fitted to the console's width."""
-    console.print(Group(timeline_table(plan, console.width), totals_text(plan), stock_table(plan)))
+    """The whole summary: timeline, totals, promotions left out and stock use, fitted to the
+    console's width."""
+    parts: list[RenderableType] = [timeline_table(plan, console.width), totals_text(plan)]
+    unused = unused_text(plan)
+    if unused is not None:
+        parts.append(unused)
+    console.print(Group(*parts, stock_table(plan)))

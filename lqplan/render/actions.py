@@ -177,6 +177,48 @@ def promotion_text(promo: dict[str, Any], product: dict[str, Any], lang: str, cu
     return ""
 
 
+def unused_promotion_text(entry: dict[str, Any], plan: dict[str, Any], lang: str) -> str:
+    """One unused promotion (plan.json `unused_promotions`) in words: what it offers and why the
+    plan leaves it out, from the plan's own figures only."""
+    words = phrases.UNUSED[lang]
+    cur = plan["show"]["currency"]
+    promo: dict[str, Any] = next((p for p in plan["promotions"] if p["id"] == entry["id"]), {})
+    kind = entry["type"]
+    best = entry.get("best") or {}
+    sku = entry.get("sku") or best.get("sku") or ""
+    what = words[kind].format(
+        sku=sku,
+        price=money(promo.get("price"), cur, lang),
+        units=promo.get("units", ""),
+        item=promo.get("item", ""),
+        threshold=money(promo.get("threshold"), cur, lang, coupon=True),
+        amount=money(promo.get("amount"), cur, lang, coupon=True),
+        prize=promo.get("prize", ""),
+    )
+    reason = entry["reason"]
+    if reason == "cannot_fit":
+        needs, window = entry.get("needs_minutes"), entry.get("window_minutes")
+        if needs is not None and window is not None:
+            why = words["cannot_fit"].format(needs=needs, window=window)
+        elif window is not None:
+            why = words["cannot_fit_window"].format(window=window)
+        else:
+            why = words["cannot_fit_no_window"]
+    elif reason == "no_stock":
+        why = words["no_stock"].format(sku=sku)
+    else:
+        key = ("bag_" if kind == "lucky_bag" else "") + reason
+        gain = best.get("gain_cents", 0)
+        why = words[key].format(
+            sku=sku,
+            amount=money(gain, cur, lang, cents=True),
+            less=money(abs(gain), cur, lang, cents=True),  # "earns ¥212 less", in Chinese
+            at=best.get("at", ""),
+            minutes=best.get("minutes", ""),
+        )
+    return words["entry"].format(promotion=entry["id"], what=what, why=why)
+
+
 def _spend_windows(plan: dict[str, Any]) -> list[tuple[int, str, float, int]]:
     """(minute, raise_spend | lower_spend, viewers, peak minute) around the curve's peaks."""
     curve = [(p["minute"], p["viewers"]) for p in plan["viewer_curve"]]

@@ -369,6 +369,8 @@ class _Checklists:
     def _setup_operations(self) -> list[str]:
         w = self.w
         items = [w["kpi_targets"].format(kpi=self.kpi())]
+        # A promotion left out is often one a brand paid for: operations tells them before air.
+        items += [w["unused_promotion"].format(text=t) for t in self.ctx["unused_promotions"]]
         for sku, seg in self.first.items():
             missing = self._missing(sku, seg)
             if missing:

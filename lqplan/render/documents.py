@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from lqplan.money import TO_CONFIRM, money
-from lqplan.render import checklists, i18n, runsheet, scripts
-from lqplan.render.actions import team_actions
+from lqplan.render import checklists, i18n, phrases, runsheet, scripts
+from lqplan.render.actions import team_actions, unused_promotion_text
 from lqplan.render.env import make_environment
 
 __all__ = ["base_context", "filters", "render_documents"]
@@ -35,6 +35,11 @@ def base_context(plan: dict[str, Any], lang: str) -> dict[str, Any]:
         "lucky_bags": plan["lucky_bags"],
         "products": plan["products"],
         "promotions": {p["id"]: p for p in plan["promotions"]},
+        # The promotions the plan leaves out, each in words with its reason (plan/unused.py).
+        "unused_promotions": [
+            unused_promotion_text(entry, plan, lang) for entry in plan.get("unused_promotions", [])
+        ],
+        "unused_words": phrases.UNUSED[lang],
         "totals": plan["totals"],
         "solver": plan["solver"],
         "actions": team_actions(plan, lang),

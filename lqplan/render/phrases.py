@@ -506,6 +506,7 @@ CHECKLIST: dict[str, dict[str, str]] = {
         "after_service": "处理售后与未回复咨询",
         # operations
         "kpi_targets": "确认本场 KPI 目标：{kpi}",
+        "unused_promotion": "向品牌方确认未排入计划的优惠：{text}",
         "confirm_facts": "补齐未确认信息：{link} {name} 缺少{missing}",
         "missing_points": "卖点",
         "missing_proof": "卖点依据",
@@ -597,6 +598,7 @@ CHECKLIST: dict[str, dict[str, str]] = {
         "promo_rules": "Know the promotion rules: {name} {text}",
         "after_service": "Handle after-sales requests and unanswered questions",
         "kpi_targets": "Confirm the show's KPI targets: {kpi}",
+        "unused_promotion": "Tell the brand about a promotion the plan leaves out: {text}",
         "confirm_facts": "Fill in what is to confirm: {link} {name} has no {missing}",
         "missing_points": "selling points",
         "missing_proof": "proof for a selling point",
@@ -689,3 +691,48 @@ ACTIONS = {
         "per_buyer": ", {limit} per buyer",
     },
 }
+
+
+# Why a promotion the team set up is not in the plan (plan.json `unused_promotions`, written by
+# plan/unused.py): the reason's words, with the figures the plan gives and no others.
+UNUSED: dict[str, dict[str, str]] = {
+    "zh": {
+        "title": "未使用的优惠",
+        "none": "所有优惠都已排入计划。",
+        "entry": "{promotion}（{what}）：{why}",
+        "no_stock": "未使用：{sku} 没有可卖的库存",
+        "cannot_fit": "排不下：需要 {needs} 分钟，时间窗只有 {window} 分钟",
+        "cannot_fit_no_window": "排不下：没有一段能放下它",
+        "cannot_fit_window": "排不下：时间窗只有 {window} 分钟，且不能落在休息时段内",
+        "earns_less": "未使用：比按直播价讲解 {sku} 少赚 {less}（最佳位置 {at}，{minutes} 分钟）",
+        "not_chosen": "未选用：最佳位置（{at}，{minutes} 分钟）比直播价多赚 {amount}，"
+        "计划把这段时间和商品另作他用",
+        "bag_earns_less": "未使用：每次开奖的奖品成本高于留住观众的价值（最佳 {at}：少赚 {less}）",
+        "bag_not_chosen": "未选用：其他福袋已满足开奖节奏",
+        "flash_sale": "秒杀 {sku} {price} × {units}",
+        "gift": "买 {sku} 赠 {item}",
+        "coupon": "满{threshold}减{amount}",
+        "lucky_bag": "福袋：{prize}",
+    },
+    "en": {
+        "title": "Promotions not used",
+        "none": "Every promotion is in the plan.",
+        "entry": "{promotion} ({what}): {why}",
+        "no_stock": "not used: {sku} has no stock to sell",
+        "cannot_fit": "cannot fit: needs {needs} minutes, its window has {window}",
+        "cannot_fit_no_window": "cannot fit: no segment can carry it",
+        "cannot_fit_window": "cannot fit: its window has {window} minutes, outside the breaks",
+        "earns_less": "not used: it earns {amount} against airing {sku} at the live price "
+        "(at its best, {at} for {minutes} min)",
+        "not_chosen": "not chosen: at its best ({at}, {minutes} min) it would add {amount} over "
+        "the live price; the plan uses that time and product another way",
+        "bag_earns_less": "not used: each drop's prize costs more than the viewers it keeps "
+        "are worth (at its best, {at}: {amount})",
+        "bag_not_chosen": "not chosen: the other lucky bags keep the cadence",
+        "flash_sale": "flash sale {sku} {price} × {units}",
+        "gift": "buy {sku}, get {item}",
+        "coupon": "{amount} off {threshold}",
+        "lucky_bag": "lucky bag: {prize}",
+    },
+}
+

@@ -132,6 +132,9 @@ def render(env: Any, context: Mapping[str, Any]) -> dict[str, str | bytes]:
         "header": header(context),
         "summary": summary(context),
         "compliance_rows": [_finding(f) for f in context["compliance"]],
+        "unused_rows": [
+            {"md": md_escape(text), "text": text} for text in context["unused_promotions"]
+        ],
         "timeline": Markup(svg.timeline(context, words)),  # svg.py XML-escapes every text
         "legend": legend(context),
     }
