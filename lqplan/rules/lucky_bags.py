@@ -50,7 +50,7 @@ class LuckyBags(Family):
         slot, slots = m.demand.slot, m.demand.slots
         counts = {p.id: p.count for p in m.show.promotions if p.type == "lucky_bag"}
         for kind, count in counts.items():
-            m.model.Add(sum(m.z[i] for i, d in enumerate(drops) if d.promotion == kind) <= count)
+            m.model.add(sum(m.z[i] for i, d in enumerate(drops) if d.promotion == kind) <= count)
         lit = m.lit(
             rule.id,
             f"a lucky bag every {rule.min_gap_minutes}–"

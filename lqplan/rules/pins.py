@@ -84,7 +84,7 @@ class Pins(Family):
         """A pinned product starts exactly at its pinned time."""
         for pin in m.rules.pins:
             start = m.show.offset(pin.at) // m.demand.slot
-            indices = m.options_where(lambda o, p=pin, s=start: o.sku == p.sku and o.start == s)
+            indices = [o.index for o in m.demand.options if o.sku == pin.sku and o.start == start]
             lit = m.lit(pin.rule_id, f"pin {pin.sku} at {format_clock(pin.at)}")
             m.require(m.sum_of(indices) == 1, lit)
 

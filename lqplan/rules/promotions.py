@@ -26,7 +26,7 @@ class Promotions(Family):
         for promotion, indices in m.by_promotion.items():
             mode = m.demand.options[indices[0]].mode
             if mode.kind == "flash_sale":
-                m.model.AddAtMostOne(m.x[i] for i in indices)
+                m.model.add_at_most_one(m.x[i] for i in indices)
             elif mode.units_cap is not None:
                 lit = m.lit(promotion, f"{mode.kind} {promotion} units or budget")
                 units = [m.centi(m.demand.options[i].outcome.promo_units) for i in indices]

@@ -125,7 +125,8 @@ class WindowSearch:
         fixed = list(range(len(sub_options)))
         for sku in sorted(skus):
             sub_options += [o.index for o in self.within(sku, lo, hi)]
-        sub_drops, fixed_drops = [], []
+        sub_drops: list[int] = []
+        fixed_drops: list[int] = []
         for i in plan.drops:
             if not lo <= d.drops[i].start < hi:
                 fixed_drops.append(len(sub_drops))
@@ -143,12 +144,12 @@ class WindowSearch:
     ) -> Solution | None:
         """The best plan that differs from `plan` only in [lo, hi), or None if none better."""
         n = self.neighbourhood(plan, lo, hi, candidates)
-        built = ShowModel(n.demand)
-        model = built.model
+        model = cp_model.CpModel()
+        built = ShowModel(n.demand, model)
         for k in n.fixed:
-            model.Add(built.x[k] == 1)
+            model.add(built.x[k] == 1)
         for k in n.fixed_drops:
-            model.Add(built.z[k] == 1)
+            model.add(built.z[k] == 1)
         chosen, taken = set(plan.options), set(plan.drops)
         built.add_hint(
             {k for k, i in enumerate(n.options) if i in chosen},
