@@ -21,6 +21,7 @@ every option keeps a constant value and the model stays linear.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -141,7 +142,7 @@ def viewer_minutes(inputs: ShowInputs) -> list[float]:
     return interpolate(points, show.minutes)
 
 
-def interpolate(points: list[tuple[float, float]], minutes: int) -> list[float]:
+def interpolate(points: Sequence[tuple[float, float]], minutes: int) -> list[float]:
     """Values at minutes 0…`minutes` of sorted (minute, value) points: linear between them and
     held beyond the first and the last."""
     out = []
@@ -347,7 +348,7 @@ def demand_context(inputs: ShowInputs) -> Demand:
     value any given segment, as the checker does."""
     show = inputs.show
     slot = show.slot_minutes
-    blocked = set()
+    blocked: set[int] = set()
     for brk in show.breaks:
         first = show.offset(brk.at) // slot
         blocked.update(range(first, first + brk.minutes // slot))

@@ -9,12 +9,12 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 Role = Literal["traffic", "welfare", "bridge", "hero", "profit", "image", "test"]
-ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
+ROLES: tuple[str, ...] = get_args(Role)
 _CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])\Z")
 
 

@@ -9,7 +9,7 @@ Models are frozen: after validation the data is only read.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BeforeValidator,
@@ -41,13 +41,15 @@ from lqplan.show.fields import (
     Money,
     Role,
     Text,
-    format_clock,
 )
 from lqplan.show.fields import (
     clock_after as clock_after,
 )
 from lqplan.show.fields import (
     finite as finite,
+)
+from lqplan.show.fields import (
+    format_clock as format_clock,
 )
 from lqplan.show.fields import (
     parse_clock as parse_clock,
@@ -57,7 +59,7 @@ Platform = Literal["douyin", "taobao", "kuaishou", "channels", "tiktok", "whatno
 Language = Literal["zh", "en"]
 Objective = Literal["profit", "gmv"]
 Gender = Literal["female", "male", "any"]
-TEAM_ROLES: tuple[str, ...] = (
+TeamRole = Literal[
     "co_host",
     "floor_control",
     "control_room",
@@ -66,7 +68,8 @@ TEAM_ROLES: tuple[str, ...] = (
     "supply_chain",
     "customer_service",
     "tech",
-)
+]
+TEAM_ROLES: tuple[str, ...] = get_args(TeamRole)
 
 # --- show.yaml ---------------------------------------------------------------------------------
 
@@ -82,7 +85,7 @@ class Host(Model):
     name: Text
     role: Literal["host", "co_host"] = "host"
     max_stretch_minutes: Minutes = Field(
-        360, description="longest continuous time on air before a break or a shift change"
+        default=360, description="longest continuous time on air before a break or a shift change"
     )
     shifts: list[Window] = Field(
         default_factory=list, description="when this host is on air; empty = the whole show"
@@ -109,7 +112,7 @@ class Files(Model):
 
     catalog: Text = "catalog.yaml"
     audience: Text = "audience.yaml"
-    stock: Text | None = Field(None, description="default: stock.yaml, else stock.csv")
+    stock: Text | None = Field(default=None, description="default: stock.yaml, else stock.csv")
 
 
 class SegmentMinutes(Model):
@@ -175,9 +178,9 @@ class Coupon(Model):
     type: Literal["coupon"]
     threshold: Money = Field(description="order value the coupon needs (满 X)")
     amount: Money = Field(description="money off (减 Y)")
-    budget: Money | None = Field(None, description="total money the coupon may give away")
-    count: Annotated[int, Field(ge=1)] | None = Field(None, description="coupons to issue")
-    skus: list[Code] | None = Field(None, description="products it applies to; default all")
+    budget: Money | None = Field(default=None, description="total money the coupon may give away")
+    count: Annotated[int, Field(ge=1)] | None = Field(default=None, description="coupons to issue")
+    skus: list[Code] | None = Field(default=None, description="products it applies to; default all")
     window: Window | None = None
 
 
@@ -188,10 +191,12 @@ class LuckyBag(Model):
     prize_value: Money | None = None
     winners: Annotated[int, Field(ge=1)] = 1
     count: Annotated[int, Field(ge=1, le=200)] = Field(
-        1, description="how many times this bag may drop during the show"
+        default=1, description="how many times this bag may drop during the show"
     )
     countdown_minutes: Annotated[int, Field(ge=1, le=60)] = 5
-    entry: Text = Field("comment", description="what a viewer does to enter (follow, comment...)")
+    entry: Text = Field(
+        default="comment", description="what a viewer does to enter (follow, comment...)"
+    )
     window: Window | None = None
 
 
@@ -202,7 +207,9 @@ class Gift(Model):
     item: Text
     units: Annotated[int, Field(ge=1)]
     unit_cost: Money
-    value: Money | None = Field(None, description="the gift's stated value, if the brand gives one")
+    value: Money | None = Field(
+        default=None, description="the gift's stated value, if the brand gives one"
+    )
     window: Window | None = None
 
 
@@ -217,41 +224,45 @@ class Collab(Model):
 Promotion = Annotated[FlashSale | Coupon | LuckyBag | Gift | Collab, Field(discriminator="type")]
 
 
+_ROLE_CONVERSION: dict[Role, float] = {
+    "traffic": 1.8,
+    "welfare": 1.5,
+    "bridge": 1.15,
+    "hero": 1.3,
+    "profit": 1.0,
+    "image": 0.45,
+    "test": 0.7,
+}
+
+
 class DemandSettings(Model):
     """Coefficients of the demand model (docs/model.md); every one has a default."""
 
     decay: Annotated[float, Field(gt=0, le=1)] = Field(
-        0.9, description="share of the previous minute's sales a segment keeps each minute"
+        default=0.9, description="share of the previous minute's sales a segment keeps each minute"
     )
-    role_conversion: dict[Role, Factor] = Field(
-        default_factory=lambda: {
-            "traffic": 1.8,
-            "welfare": 1.5,
-            "bridge": 1.15,
-            "hero": 1.3,
-            "profit": 1.0,
-            "image": 0.45,
-            "test": 0.7,
-        }
-    )
+    role_conversion: dict[Role, Factor] = Field(default_factory=lambda: _ROLE_CONVERSION.copy())
     price_elasticity: Factor = Field(
-        1.2, description="conversion lift per unit of discount from list price"
+        default=1.2, description="conversion lift per unit of discount from list price"
     )
     flash_sale_lift: Factor = 1.6
     coupon_lift: Factor = 1.15
     gift_lift: Factor = 1.12
-    lucky_bag_viewer_lift: Factor = Field(0.15, description="viewers gained during a countdown")
-    traffic_viewer_lift: Factor = Field(0.06, description="viewers gained after a traffic item")
+    lucky_bag_viewer_lift: Factor = Field(
+        default=0.15, description="viewers gained during a countdown"
+    )
+    traffic_viewer_lift: Factor = Field(
+        default=0.06, description="viewers gained after a traffic item"
+    )
     traffic_lift_minutes: Annotated[int, Field(ge=0, le=120)] = 10
-    repeat_factor: Fraction = Field(0.6, description="conversion of an encore airing")
+    repeat_factor: Fraction = Field(default=0.6, description="conversion of an encore airing")
 
     @model_validator(mode="before")
     @classmethod
     def _merge_roles(cls, data: Any) -> Any:
         """Setting one role's factor keeps the defaults of the others."""
         if isinstance(data, dict) and isinstance(data.get("role_conversion"), dict):
-            defaults = cls.model_fields["role_conversion"].default_factory()  # type: ignore[misc]
-            data = {**data, "role_conversion": {**defaults, **data["role_conversion"]}}
+            data = {**data, "role_conversion": {**_ROLE_CONVERSION, **data["role_conversion"]}}
         return data
 
 
@@ -296,14 +307,15 @@ class Show(Model):
     allow_gaps: bool = False
     templates: Text | None = None
     model: Text | None = Field(
-        None, description="a MODEL file from lqplan learn to plan with (relative to show.yaml)"
+        default=None,
+        description="a MODEL file from lqplan learn to plan with (relative to show.yaml)",
     )
     history: Text | None = Field(
-        None, description="the folder of this room's past shows, for lqplan learn"
+        default=None, description="the folder of this room's past shows, for lqplan learn"
     )
     files: Files = Field(default_factory=Files)
     hosts: list[Host] = Field(min_length=1)
-    team: dict[Literal[TEAM_ROLES], list[Text]] = Field(default_factory=dict)  # type: ignore[valid-type]
+    team: dict[TeamRole, list[Text]] = Field(default_factory=dict)
     breaks: list[Break] = Field(default_factory=list)
     kpi: Kpi = Field(default_factory=Kpi)
     rules: Rules = Field(default_factory=Rules)
@@ -338,7 +350,9 @@ class Show(Model):
 
 class SellingPoint(Model):
     point: Text
-    proof: Text | None = Field(None, description="evidence a host may cite: a test, a figure")
+    proof: Text | None = Field(
+        default=None, description="evidence a host may cite: a test, a figure"
+    )
 
 
 class Objection(Model):
@@ -387,7 +401,7 @@ class AudienceSegment(Model):
     name: Text
     share: Fraction
     age: list[Annotated[int, Field(ge=0, le=120)]] | None = Field(
-        None, min_length=2, max_length=2, description="[youngest, oldest]"
+        default=None, min_length=2, max_length=2, description="[youngest, oldest]"
     )
     gender: Gender = "any"
     interests: list[Text] = Field(default_factory=list)
@@ -397,7 +411,9 @@ class AudienceSegment(Model):
     tag_affinity: dict[str, Factor] = Field(
         default_factory=dict, description="conversion multiplier per product tag"
     )
-    price_sensitivity: Factor = Field(1.0, description="how strongly discounts move this segment")
+    price_sensitivity: Factor = Field(
+        default=1.0, description="how strongly discounts move this segment"
+    )
 
 
 class CurvePoint(Model):
@@ -414,7 +430,8 @@ class Audience(Model):
     segments: list[AudienceSegment] = Field(min_length=1)
     viewer_curve: list[CurvePoint] = Field(min_length=1)
     viewer_curve_fixed: bool = Field(
-        False, description="plan with this curve even when a learned model has one of its own"
+        default=False,
+        description="plan with this curve even when a learned model has one of its own",
     )
 
 
@@ -426,7 +443,7 @@ class StockItem(Model):
     units: Annotated[int, Field(ge=0, le=100_000_000)]
     per_buyer_limit: Annotated[int, Field(ge=1)] | None = None
     batch_size: Annotated[int, Field(ge=1)] | None = Field(
-        None, description="units released at a time during a segment"
+        default=None, description="units released at a time during a segment"
     )
 
 

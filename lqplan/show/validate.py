@@ -14,14 +14,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 
-from lqplan.errors import Diagnostic, DiagnosticList, InputError, sort_diagnostics
+from lqplan.errors import Diagnostic, DiagnosticList, InputError, Severity, sort_diagnostics
 from lqplan.io.yamlio import Document
 from lqplan.plan.calibration import Calibration
 from lqplan.rules import families
+from lqplan.show.fields import Model
 from lqplan.show.load import RawShow, load_show
 from lqplan.show.model import (
     FILE_MODELS,
@@ -232,7 +233,10 @@ def _parse_models(
     return parsed
 
 
-_ROWS = {"catalog": ("products", Product), "stock": ("stock", StockItem)}
+_ROWS: dict[str, tuple[str, type[Model]]] = {
+    "catalog": ("products", Product),
+    "stock": ("stock", StockItem),
+}
 
 
 def _salvage(
@@ -246,7 +250,9 @@ def _salvage(
     if kind not in _ROWS or not isinstance(data.get(_ROWS[kind][0]), list):
         return None
     key, row_model = _ROWS[kind]
-    rows, indices, broken = [], [], set()
+    rows: list[Model] = []
+    indices: list[int] = []
+    broken: set[str] = set()
     for i, row in enumerate(data[key]):
         try:
             rows.append(row_model.model_validate(row))
@@ -255,7 +261,8 @@ def _salvage(
             if isinstance(row, dict) and row.get("sku") is not None:
                 broken.add(str(row["sku"]))
     salvage[kind] = (indices, broken)
-    return FILE_MODELS[kind].model_construct(**{key: rows})
+    # None is the default `_fields_set`, given so that the rows can only go to `key`.
+    return FILE_MODELS[kind].model_construct(None, **{key: rows})
 
 
 class CrossCheck:
@@ -278,8 +285,9 @@ class CrossCheck:
         self.units = {s.sku: s.units for s in stock.stock}
 
     def report(
-        self, kind: str, path: tuple[str | int, ...], message: str, severity: str = "error"
+        self, kind: str, path: tuple[str | int, ...], message: str, severity: Severity = "error"
     ) -> None:
+        """Report a problem at `path` in the `kind` file (a salvaged row at its own line)."""
         doc = self.raw.documents[kind]
         rows = {"catalog": "products", "stock": "stock"}.get(kind)
         if kind in self.salvage and len(path) > 1 and path[0] == rows and isinstance(path[1], int):
@@ -291,7 +299,7 @@ class CrossCheck:
                 line,
                 column,
                 severity,
-                _display(path),  # type: ignore[arg-type]
+                _display(path),
                 message,
             )
         )
@@ -692,14 +700,10 @@ def validate(raw: RawShow) -> ShowInputs:
     show, catalog = parsed.get("show"), parsed.get("catalog")
     audience, stock = parsed.get("audience"), parsed.get("stock")
     if isinstance(catalog, Catalog) and isinstance(stock, Stock):
+        # A broken show.yaml or audience.yaml is None here; then only the checks below that
+        # read neither run (or only show.yaml, when it is valid), so None never reaches them.
         checker = CrossCheck(
-            raw,
-            show,
-            catalog,
-            audience,
-            stock,
-            problems,  # type: ignore[arg-type]
-            salvage,
+            raw, cast(Show, show), catalog, cast(Audience, audience), stock, problems, salvage
         )
         if isinstance(show, Show) and isinstance(audience, Audience):
             checker.run()
