@@ -180,10 +180,12 @@ class Greedy:
         )
         # The best first hero that still leaves an encore possible (one hero with a repeat needs
         # its first airing early enough for the repeat gap).
-        ranked_opening = sorted(
-            (o for o in opening if self.allowed(o)),
-            key=lambda o: (-o.value_cents / o.slots, o.index),
-        ) or [None]
+        ranked_opening: list[Option | None] = [
+            *sorted(
+                (o for o in opening if self.allowed(o)),
+                key=lambda o: (-o.value_cents / o.slots, o.index),
+            )
+        ] or [None]
         for pick in ranked_opening:
             if pick:
                 self.place(pick)
@@ -441,8 +443,9 @@ def greedy_plan(demand: Demand) -> Solution:
         if way == "by_value":
             g.by_value(share)
         plan = g.solution(g.fill())
+        # `or 0` only for the type: solution() always sets the objective.
         if plan.status == SolveStatus.FEASIBLE and (
-            best is None or plan.objective > best.objective
+            best is None or (plan.objective or 0) > (best.objective or 0)
         ):
             best = plan
     return best or plan
