@@ -32,6 +32,7 @@ NORMAL = "normal"
 
 
 def cents(amount: float) -> int:
+    """Money in cents, rounded to the nearest cent."""
     return round(amount * 100)
 
 
@@ -77,6 +78,7 @@ class Option:
 
     @property
     def end(self) -> int:
+        """The slot after the option's last (its span is [start, end))."""
         return self.start + self.slots
 
 
@@ -123,15 +125,18 @@ class Demand:
 
     @cached_property
     def mean_viewers(self) -> float:
+        """Mean concurrent viewers over the show's minutes."""
         return sum(self.viewers[:-1]) / max(1, len(self.viewers) - 1)
 
     @cached_property
     def price_range(self) -> tuple[float, float]:
+        """The lowest and highest live price in the catalog."""
         prices = [p.live_price for p in self.inputs.catalog.products]
         return min(prices), max(prices)
 
     @property
     def objective(self) -> str:
+        """What the plan maximises: profit or GMV (show.yaml's `objective`)."""
         return self.inputs.show.objective
 
 
@@ -257,6 +262,7 @@ def _viewer_sums(
 
 
 def option_value(demand: Demand, outcome: Outcome) -> int:
+    """A segment's value in cents, as the solver counts it: profit or GMV, plus traffic pull."""
     money = outcome.profit_cents if demand.objective == "profit" else outcome.gmv_cents
     return money + outcome.pull_cents
 

@@ -27,10 +27,13 @@ class LuckyBagCadenceRule(Model):
 
 
 class LuckyBags(Family):
+    """The lucky-bag family: drops at the cadence, each bag no more often than its count."""
+
     name = "lucky_bags"
     order = 120
 
     def rule_ids(self, rules: Rules) -> list[str]:
+        """The cadence rule's id."""
         return [rules.lucky_bag_cadence.id]
 
     def validate(self, check: CrossCheck) -> None:

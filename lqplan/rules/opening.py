@@ -34,11 +34,14 @@ class OpeningRule(Model):
 
 
 class Opening(Family):
+    """The opening family: an opening-role product starts the show."""
+
     name = "opening"
     order = 10
     carry_order = 3
 
     def rule_ids(self, rules: Rules) -> list[str]:
+        """The one rule's id."""
         return [rules.opening.id]
 
     def constrain(self, m: ShowModel) -> None:

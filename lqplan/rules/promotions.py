@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 
 class Promotions(Family):
+    """The promotions family: a flash sale once; gift units and coupon budgets shared."""
+
     name = "promotions"
     order = 100
 

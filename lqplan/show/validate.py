@@ -61,17 +61,21 @@ class ShowInputs:
 
     @property
     def folder(self) -> Path:
+        """The show's folder (where show.yaml is)."""
         return self.show_path.parent
 
     @cached_property
     def products(self) -> dict[str, Product]:
+        """The catalog's products by SKU."""
         return {p.sku: p for p in self.catalog.products}
 
     @cached_property
     def stock_by_sku(self) -> dict[str, StockItem]:
+        """The stock rows by SKU."""
         return {s.sku: s for s in self.stock.stock}
 
     def segment_minutes(self, product: Product) -> SegmentMinutes:
+        """The product's own segment lengths, else the show's rule."""
         return product.segment_minutes or self.show.rules.segment_minutes
 
     def segment_lengths(self, product: Product) -> list[int]:
@@ -305,6 +309,7 @@ class CrossCheck:
         )
 
     def run(self) -> None:
+        """Run every `_check_*` method, in name order."""
         for name in sorted(dir(self)):
             if name.startswith("_check_"):
                 getattr(self, name)()
@@ -329,13 +334,16 @@ class CrossCheck:
 
     # --- helpers ---
     def offset(self, clock: int) -> int:
+        """Minutes from the show's start to the clock time `clock`."""
         return self.show.offset(clock)
 
     def inside(self, clock: int, *, end: bool = False) -> bool:
+        """Is `clock` inside the show (as an end time: after the start, up to the end)?"""
         off = self.offset(clock)
         return (0 < off <= self.show.minutes) if end else (off < self.show.minutes)
 
     def sku_known(self, kind: str, path: tuple[str | int, ...], sku: str, what: str) -> bool:
+        """Is `sku` in the catalog? Else report it, with the closest SKU as a suggestion."""
         if sku in self.products or sku in self.salvage.get("catalog", ((), set()))[1]:
             return True
         close = difflib.get_close_matches(sku, list(self.products), n=1, cutoff=0.8)
@@ -344,6 +352,7 @@ class CrossCheck:
         return False
 
     def window(self, path: tuple[str | int, ...], window: Window | None) -> None:
+        """A window (a promotion's, a host's shift) starts and ends inside the show, in order."""
         if window is None:
             return
         if not self.inside(window.from_):
