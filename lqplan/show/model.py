@@ -82,6 +82,8 @@ class Window(Model):
 
 
 class Host(Model):
+    """`hosts[]`: who presents, and for how long at a stretch."""
+
     name: Text
     role: Literal["host", "co_host"] = "host"
     max_stretch_minutes: Minutes = Field(
@@ -93,6 +95,8 @@ class Host(Model):
 
 
 class Break(Model):
+    """`breaks[]`: minutes off air at a clock time."""
+
     at: Clock
     minutes: Annotated[int, Field(ge=1, le=240)]
     label: Text | None = None
@@ -116,6 +120,8 @@ class Files(Model):
 
 
 class SegmentMinutes(Model):
+    """How long a segment may last, in minutes: `min` <= `default` <= `max`."""
+
     default: Annotated[int, Field(ge=1, le=240)] = 5
     min: Annotated[int, Field(ge=1, le=240)] = 3
     max: Annotated[int, Field(ge=1, le=240)] = 10
@@ -130,18 +136,24 @@ class SegmentMinutes(Model):
 
 
 class PriceLadderRule(Model):
+    """`rules.price_ladder`: a soft preference for prices that step up through the show."""
+
     id: Code = "price_ladder"
     enabled: bool = True
     weight: Factor = 1.0
 
 
 class RolePacingRule(Model):
+    """`rules.role_pacing`: a soft preference for the usual rhythm: traffic early, image late."""
+
     id: Code = "role_pacing"
     enabled: bool = True
     weight: Factor = 1.0
 
 
 class Rules(Model):
+    """`rules`: what every plan must keep (and the soft preferences), one field per family."""
+
     opening: OpeningRule = Field(default_factory=OpeningRule)
     first_hero: FirstHeroRule = Field(default_factory=FirstHeroRule)
     hero_encore: HeroEncoreRule = Field(default_factory=HeroEncoreRule)
@@ -162,6 +174,8 @@ class Rules(Model):
 
 
 class FlashSale(Model):
+    """A flash sale (限时秒杀): `units` of `sku` at `price`, once, for a limited time."""
+
     id: Code
     type: Literal["flash_sale"]
     sku: Code
@@ -174,6 +188,8 @@ class FlashSale(Model):
 
 
 class Coupon(Model):
+    """A coupon (满减): `amount` off an order of at least `threshold`."""
+
     id: Code
     type: Literal["coupon"]
     threshold: Money = Field(description="order value the coupon needs (满 X)")
@@ -185,6 +201,8 @@ class Coupon(Model):
 
 
 class LuckyBag(Model):
+    """A lucky bag (福袋): a prize drawn among viewers after a countdown, `count` times at most."""
+
     id: Code
     type: Literal["lucky_bag"]
     prize: Text
@@ -201,6 +219,8 @@ class LuckyBag(Model):
 
 
 class Gift(Model):
+    """A gift with purchase: `units` of `item` given with `sku`."""
+
     id: Code
     type: Literal["gift"]
     sku: Code
@@ -214,6 +234,8 @@ class Gift(Model):
 
 
 class Collab(Model):
+    """A collab (联名款): co-branded `sku` must air inside its contract `window`."""
+
     id: Code
     type: Literal["collab"]
     sku: Code
@@ -342,6 +364,7 @@ class Show(Model):
         return (clock - self.start) % 1440
 
     def clock(self, offset: int) -> str:
+        """The clock time `offset` minutes after the show's start, 'HH:MM'."""
         return format_clock(self.start + offset)
 
 
@@ -349,6 +372,8 @@ class Show(Model):
 
 
 class SellingPoint(Model):
+    """`selling_points[]`: what a host says about the product, and the proof."""
+
     point: Text
     proof: Text | None = Field(
         default=None, description="evidence a host may cite: a test, a figure"
@@ -356,17 +381,23 @@ class SellingPoint(Model):
 
 
 class Objection(Model):
+    """`objections[]`: a question viewers ask, and the host's answer."""
+
     question: Text
     answer: Text
 
 
 class CoBrand(Model):
+    """`collab`: the partner of a co-branded product and the contract's dates."""
+
     partner: Text
     contract_from: Day | None = None
     contract_to: Day | None = None
 
 
 class Product(Model):
+    """`products[]`: one product: its prices, cost, role and what hosts say about it."""
+
     sku: Code
     name: Text
     brand: Text | None = None
@@ -398,6 +429,8 @@ class Catalog(Model):
 
 
 class AudienceSegment(Model):
+    """`segments[]`: one kind of viewer: its share and what it buys."""
+
     name: Text
     share: Fraction
     age: list[Annotated[int, Field(ge=0, le=120)]] | None = Field(
@@ -417,6 +450,8 @@ class AudienceSegment(Model):
 
 
 class CurvePoint(Model):
+    """`viewer_curve[]`: concurrent viewers at a clock time (linear between points)."""
+
     at: Clock
     viewers: Annotated[int, Field(ge=0, le=100_000_000)]
 
@@ -439,6 +474,8 @@ class Audience(Model):
 
 
 class StockItem(Model):
+    """`stock[]`: units on hand of one SKU."""
+
     sku: Code
     units: Annotated[int, Field(ge=0, le=100_000_000)]
     per_buyer_limit: Annotated[int, Field(ge=1)] | None = None
