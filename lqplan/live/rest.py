@@ -16,10 +16,20 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from lqplan.live.past import Past
-from lqplan.plan.demand import Demand
+from lqplan.plan.demand import BagDrop, Demand, Option
 from lqplan.plan.options import renumbered
 from lqplan.rules import carry_over_order
-from lqplan.show.model import Coupon, CurvePoint, FlashSale, Gift, LuckyBag, Window, format_clock
+from lqplan.show.model import (
+    Collab,
+    Coupon,
+    CurvePoint,
+    FlashSale,
+    Gift,
+    LuckyBag,
+    Promotion,
+    Window,
+    format_clock,
+)
 from lqplan.show.validate import ShowInputs
 
 # A product that aired before the cut sells its next airings as an encore (repeat_factor): the
@@ -56,7 +66,7 @@ class Rest:
         products = self.inputs.products
         category, brand = self.clash
 
-        def keep(o: Any) -> bool:
+        def keep(o: Option) -> bool:
             start = o.start * slot
             if o.airing == 1 and start < self.earliest.get(o.sku, 0):
                 return False  # the encore gap counts from the airing before the cut
@@ -67,7 +77,7 @@ class Rest:
                 return False  # no back to back across the cut
             return not (o.mode.kind == "flash_sale" and start < self.flash_from)
 
-        def keep_drop(d: Any) -> bool:
+        def keep_drop(d: BagDrop) -> bool:
             minute = d.start * slot
             if minute < self.bags_from:
                 return False
@@ -87,7 +97,7 @@ class RestBuilder:
     """Carries every rule across the cut (each family's `carry_over`, lqplan/rules/; the
     promotions and lucky bags here) and records what it did."""
 
-    def __init__(self, inputs: ShowInputs, past: Past):
+    def __init__(self, inputs: ShowInputs, past: Past) -> None:
         self.inputs, self.past = inputs, past
         self.show, self.rules = inputs.show, inputs.show.rules
         self.cut, self.total = past.cut, inputs.show.minutes
@@ -95,16 +105,18 @@ class RestBuilder:
         self.why_not: dict[str, str] = {}
         self.earliest: dict[str, int] = {}
         self.flash_from = 0
-        self.bags_from, self.bags_gap = 0, None
+        self.bags_from = 0
+        self.bags_gap: tuple[int, int] | None = None
         # The likeness (category, brand) the rest's first segment may not share (no back to back).
         self.clash: tuple[str | None, str | None] = (None, None)
         self.update: dict[str, Any] = {}  # rules' new values
-        self.first_airing = {}
+        self.first_airing: dict[str, int] = {}
         for seg in past.segments:
             self.first_airing.setdefault(seg.sku, seg.start)
         self._airable()
 
     def clock(self, minute: int) -> str:
+        """The clock time `minute` minutes into the (whole) show."""
         return self.show.clock(minute)
 
     def note(self, rule: str, status: str, reason: str) -> None:
@@ -129,9 +141,11 @@ class RestBuilder:
                 self.why_not[sku] = f"{sku} has no stock left"
 
     def can_air(self, sku: str) -> bool:
+        """May `sku` still air after the cut (not pulled, under its airings, stock left)?"""
         return sku not in self.why_not
 
     def build(self) -> Rest:
+        """Carry every family, the promotions and the lucky-bag cadence over; the Rest."""
         for family in carry_over_order():
             family.carry_over(self)
         promotions = self._promotions()
@@ -165,7 +179,7 @@ class RestBuilder:
             window = window.model_copy(update={"from_": start})
         return window, True
 
-    def _promotions(self) -> list[Any]:
+    def _promotions(self) -> list[Promotion]:
         """Promotions with what is left of them: a flash sale that ran, used-up gifts, coupons
         and bags, closed windows and products that cannot air are taken out."""
         used: dict[str, float] = defaultdict(float)
@@ -175,10 +189,10 @@ class RestBuilder:
                 used[seg.mode.promotion] += seg.promo_units
                 ran.setdefault(seg.mode.promotion, seg.start)
         drops = Counter(bag for bag, _ in self.past.drops)
-        kept = []
+        kept: list[Promotion] = []
         for promo in self.show.promotions:
             window, open_ = self._window(promo.window)
-            sku = getattr(promo, "sku", None)
+            sku = promo.sku if isinstance(promo, FlashSale | Gift | Collab) else None
             if isinstance(promo, FlashSale) and promo.id in ran:
                 self.note(promo.id, "used", f"ran at {self.clock(ran[promo.id])}")
                 continue
@@ -195,9 +209,9 @@ class RestBuilder:
             if sku is not None and not self.can_air(sku):
                 self.note(promo.id, "dropped", self.why_not[sku])
                 continue
-            if not open_:
+            if not open_ and promo.window is not None:  # only a window can close
                 status = "missed" if promo.type == "collab" else "dropped"
-                self.note(promo.id, status, f"its window closed at {format_clock(promo.window.to)}")  # type: ignore[union-attr]
+                self.note(promo.id, status, f"its window closed at {format_clock(promo.window.to)}")
                 continue
             update: dict[str, Any] = {"window": window} if promo.window is not None else {}
             if isinstance(promo, Gift) and promo.id in used:
@@ -226,7 +240,7 @@ class RestBuilder:
             kept.append(promo.model_copy(update=update) if update else promo)
         return kept
 
-    def _lucky_bag_cadence(self, promotions: list[Any]) -> None:
+    def _lucky_bag_cadence(self, promotions: list[Promotion]) -> None:
         """The cadence continues from the last drop before the cut; with too few drops left it
         asks only for one more."""
         rule = self.rules.lucky_bag_cadence
@@ -271,7 +285,9 @@ class RestBuilder:
             )
 
     # --- the derived inputs ---
-    def _inputs(self, promotions: list[Any]) -> ShowInputs:
+    def _inputs(self, promotions: list[Promotion]) -> ShowInputs:
+        """The ShowInputs of the rest: its clock, breaks, hosts, rules, promotions, audience and
+        stock from the cut on."""
         inputs, show, past, cut = self.inputs, self.show, self.past, self.cut
         rules = self.rules.model_copy(update=self.update)
         start = (show.start + cut) % 1440

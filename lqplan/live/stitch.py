@@ -32,9 +32,9 @@ def stitch(inputs: ShowInputs, past: Past, new: dict[str, Any]) -> dict[str, Any
     context = demand_context(inputs)
     segments: list[dict[str, Any]] = []
     sold: dict[str, float] = defaultdict(float)
-    for seg in past.segments:
-        segments.append(_frozen_segment(inputs, context, seg, sold[seg.sku]))
-        sold[seg.sku] += seg.units
+    for aired in past.segments:
+        segments.append(_frozen_segment(inputs, context, aired, sold[aired.sku]))
+        sold[aired.sku] += aired.units
     done = Counter(s.sku for s in past.segments)
     for seg in new["segments"]:
         seg = {

@@ -69,6 +69,8 @@ class _Layout:
 
 
 class Greedy:
+    """One greedy fill of a show: what is placed so far, and the tests a next option must pass."""
+
     def __init__(self, demand: Demand, layout: _Layout | None = None):
         layout = layout or _Layout(demand)
         self.d = demand
@@ -99,11 +101,13 @@ class Greedy:
 
     # --- rule checks for one candidate ---
     def free(self, o: Option) -> bool:
+        """Are all of `o`'s slots free of other segments and of breaks?"""
         return all(
             t not in self.occupied and t not in self.d.blocked for t in range(o.start, o.end)
         )
 
     def airings(self, sku: str) -> list[Option]:
+        """The product's airings placed so far, in time order."""
         return self.by_sku[sku]
 
     def allowed(self, o: Option) -> bool:
@@ -117,6 +121,7 @@ class Greedy:
         return all(test(self, o) for test in self.tests)
 
     def unplace(self, o: Option) -> None:
+        """Take `o` back out, undoing place()'s bookkeeping."""
         self.by_sku[o.sku].remove(o)
         self._count(o, -1)
         self.chosen.remove(o)
@@ -143,6 +148,7 @@ class Greedy:
         self.free_slots -= sign * o.slots
 
     def place(self, o: Option) -> None:
+        """Put `o` in the plan, keeping occupancy, stock, promotions and capacity up to date."""
         self._count(o, 1)
         self.by_sku[o.sku].append(o)
         self.by_sku[o.sku].sort(key=lambda c: c.start)
@@ -155,10 +161,13 @@ class Greedy:
 
     # --- building the plan ---
     def best(self, candidates: list[Option]) -> Option | None:
+        """The allowed candidate of most value per slot (the lower index on a tie), or None."""
         allowed = [o for o in candidates if self.allowed(o)]
         return max(allowed, key=lambda o: (o.value_cents / o.slots, -o.index), default=None)
 
     def heroes(self) -> None:
+        """Place the first hero in its window, a hero in the closing window, and the other heroes
+        at the busiest minutes."""
         slot, minutes = self.slot, self.show.minutes
         heroes = [o for o in self.d.options if self.products[o.sku].role == "hero"]
         if not heroes:
@@ -180,10 +189,12 @@ class Greedy:
         )
         # The best first hero that still leaves an encore possible (one hero with a repeat needs
         # its first airing early enough for the repeat gap).
-        ranked_opening = sorted(
-            (o for o in opening if self.allowed(o)),
-            key=lambda o: (-o.value_cents / o.slots, o.index),
-        ) or [None]
+        ranked_opening: list[Option | None] = [
+            *sorted(
+                (o for o in opening if self.allowed(o)),
+                key=lambda o: (-o.value_cents / o.slots, o.index),
+            )
+        ] or [None]
         for pick in ranked_opening:
             if pick:
                 self.place(pick)
@@ -374,6 +385,8 @@ class Greedy:
         return plan
 
     def bags(self) -> list[int]:
+        """Lucky-bag drops every `max_gap_minutes`, each the most valuable bag left at the latest
+        slot the cadence allows."""
         drops = self.d.drops
         if not drops:
             return []
@@ -441,8 +454,9 @@ def greedy_plan(demand: Demand) -> Solution:
         if way == "by_value":
             g.by_value(share)
         plan = g.solution(g.fill())
+        # `or 0` only for the type: solution() always sets the objective.
         if plan.status == SolveStatus.FEASIBLE and (
-            best is None or plan.objective > best.objective
+            best is None or (plan.objective or 0) > (best.objective or 0)
         ):
             best = plan
     return best or plan

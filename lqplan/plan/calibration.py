@@ -12,7 +12,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lqplan.learning.modelfile import LearnedModel
+    from lqplan.show.validate import ShowInputs
 
 
 @dataclass(frozen=True)
@@ -35,15 +39,18 @@ class Calibration:
     # cut, and the time-into-show effect counts from the start of the whole show.
     offset_minutes: int = 0
     # The show's inputs before the model was applied: the prior that plan.json records.
-    files: Any = field(default=None, repr=False, compare=False)
+    files: ShowInputs | None = field(default=None, repr=False, compare=False)
     # The fitted model itself (its covariance and standard errors give the forecast bands).
-    model: Any = field(default=None, repr=False, compare=False)
+    model: LearnedModel | None = field(default=None, repr=False, compare=False)
 
     def factor(self, sku: str) -> float:
+        """The conversion multiplier of `sku` (1 for a product the model does not know)."""
         return self.product_factor.get(sku, 1.0)
 
     def discount_term(self, discount: float, live_discount: float) -> float:
+        """The sales multiplier of a promotion price `discount` against the live price's."""
         return math.exp(self.discount_slope * (discount - live_discount))
 
     def time_weight(self, minute: float) -> float:
+        """The sales multiplier at `minute` of these inputs, counted from the whole show's start."""
         return math.exp(self.time_slope * (minute + self.offset_minutes) / 60)

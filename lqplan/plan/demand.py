@@ -21,6 +21,7 @@ every option keeps a constant value and the model stays linear.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -31,6 +32,7 @@ NORMAL = "normal"
 
 
 def cents(amount: float) -> int:
+    """Money in cents, rounded to the nearest cent."""
     return round(amount * 100)
 
 
@@ -76,6 +78,7 @@ class Option:
 
     @property
     def end(self) -> int:
+        """The slot after the option's last (its span is [start, end))."""
         return self.start + self.slots
 
 
@@ -122,15 +125,18 @@ class Demand:
 
     @cached_property
     def mean_viewers(self) -> float:
+        """Mean concurrent viewers over the show's minutes."""
         return sum(self.viewers[:-1]) / max(1, len(self.viewers) - 1)
 
     @cached_property
     def price_range(self) -> tuple[float, float]:
+        """The lowest and highest live price in the catalog."""
         prices = [p.live_price for p in self.inputs.catalog.products]
         return min(prices), max(prices)
 
     @property
     def objective(self) -> str:
+        """What the plan maximises: profit or GMV (show.yaml's `objective`)."""
         return self.inputs.show.objective
 
 
@@ -141,7 +147,7 @@ def viewer_minutes(inputs: ShowInputs) -> list[float]:
     return interpolate(points, show.minutes)
 
 
-def interpolate(points: list[tuple[float, float]], minutes: int) -> list[float]:
+def interpolate(points: Sequence[tuple[float, float]], minutes: int) -> list[float]:
     """Values at minutes 0…`minutes` of sorted (minute, value) points: linear between them and
     held beyond the first and the last."""
     out = []
@@ -256,6 +262,7 @@ def _viewer_sums(
 
 
 def option_value(demand: Demand, outcome: Outcome) -> int:
+    """A segment's value in cents, as the solver counts it: profit or GMV, plus traffic pull."""
     money = outcome.profit_cents if demand.objective == "profit" else outcome.gmv_cents
     return money + outcome.pull_cents
 
@@ -347,7 +354,7 @@ def demand_context(inputs: ShowInputs) -> Demand:
     value any given segment, as the checker does."""
     show = inputs.show
     slot = show.slot_minutes
-    blocked = set()
+    blocked: set[int] = set()
     for brk in show.breaks:
         first = show.offset(brk.at) // slot
         blocked.update(range(first, first + brk.minutes // slot))

@@ -22,19 +22,38 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from lqplan.plan.demand import Demand, Mode, Option, option_value, preference, segment_outcome
+from lqplan.plan.demand import (
+    Demand,
+    Mode,
+    Option,
+    Outcome,
+    option_value,
+    preference,
+    segment_outcome,
+)
 from lqplan.plan.options import build_demand
 from lqplan.rules import families
 from lqplan.show.validate import ShowInputs
 from lqplan.verify.checker import check_plan
 
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
+    from rich.table import Table
+    from rich.text import Text
+
 MAX_CHECKS = 60  # candidates judged by the checker per segment, best first
+
+# A segment as plan.json holds it (plan/planfile.py's Segment): explain reads and changes the
+# plan's own dicts and hands them to the checker, which reads plan.json the same way.
+SegmentData = dict[str, Any]
 
 
 @dataclass(frozen=True)
 class Alternative:
+    """Another place for the segment's product (or, for a drop, another product in its place)."""
+
     kind: str  # move | swap | replace
     start: str  # clock
     minutes: int
@@ -46,8 +65,34 @@ class Alternative:
     swap_with: int | None = None  # the other segment's number, for a swap
 
 
+# A candidate: the change in the plan's value, the alternative and the plan's segments with it.
+Candidate = tuple[int, Alternative, list[SegmentData]]
+
+
+class Blocked(TypedDict):
+    """A better place a rule rules out (the best one it blocks)."""
+
+    rule: str
+    change_cents: int
+    kind: str
+    at: str
+    mode: str
+    swap_with: int | None
+
+
+class Drop(TypedDict):
+    """What dropping the segment costs, what it would break and the best legal replacement."""
+
+    lost_cents: int
+    breaks: list[str]
+    replacement: dict[str, Any] | None  # an Alternative as a dict
+    change_cents: int
+
+
 @dataclass
 class Explanation:
+    """Why one segment sits where it does (`lqplan explain`; its JSON is `as_dict`)."""
+
     number: int
     sku: str
     name: str
@@ -63,16 +108,21 @@ class Explanation:
     preference_cents: int
     rules: list[dict[str, str]] = field(default_factory=list)  # rules that name or hold it
     best: Alternative | None = None  # best legal move or swap
-    blocked: list[dict[str, Any]] = field(default_factory=list)  # better places ruled out, by rule
-    drop: dict[str, Any] = field(default_factory=dict)
+    blocked: list[Blocked] = field(default_factory=list)  # better places ruled out, by rule
+    drop: Drop = field(kw_only=True)
     unexamined: int = 0  # better candidates not judged (MAX_CHECKS)
 
     def as_dict(self) -> dict[str, Any]:
+        """The explanation as plain data, for `lqplan explain --json`."""
         return asdict(self)
 
 
 class Explainer:
-    def __init__(self, inputs: ShowInputs, plan: dict[str, Any], demand: Demand | None = None):
+    """Judges one plan's segments against their alternatives, with the checker's figures."""
+
+    def __init__(
+        self, inputs: ShowInputs, plan: dict[str, Any], demand: Demand | None = None
+    ) -> None:
         self.inputs = inputs
         self.show = inputs.show
         self.plan = plan
@@ -86,7 +136,8 @@ class Explainer:
         self.base_rules = self._rules_broken(plan)
 
     # --- figures, as the checker computes them ---
-    def mode(self, seg: dict[str, Any]) -> Mode | None:
+    def mode(self, seg: SegmentData) -> Mode | None:
+        """The segment's mode among its product's modes (None if the plan names an unknown one)."""
         return next(
             (
                 m
@@ -96,7 +147,8 @@ class Explainer:
             None,
         )
 
-    def value(self, seg: dict[str, Any]) -> tuple[int, Any]:
+    def value(self, seg: SegmentData) -> tuple[int, Outcome | None]:
+        """The segment's value as the checker computes it, and its outcome (0, None: no mode)."""
         mode = self.mode(seg)
         if mode is None:
             return 0, None
@@ -107,16 +159,18 @@ class Explainer:
 
     # --- legality, as the checker judges it ---
     def _rules_broken(self, plan: dict[str, Any]) -> set[str]:
+        """The rules the checker finds broken in `plan` (its figures aside)."""
         report = check_plan(self.inputs, plan, self.d)
         return {v.rule for v in report.violations if v.rule != "figures"}
 
-    def new_violations(self, segments: list[dict[str, Any]]) -> set[str]:
+    def new_violations(self, segments: list[SegmentData]) -> set[str]:
         """Rules the plan with these segments breaks that the plan as it is does not."""
         variant = {**self.plan, "segments": segments, "totals": {}, "solver": {}}
         return self._rules_broken(variant) - self.base_rules
 
     @staticmethod
-    def placed(seg: dict[str, Any], o: Option, slot: int) -> dict[str, Any]:
+    def placed(seg: SegmentData, o: Option, slot: int) -> SegmentData:
+        """The segment moved to option `o` (its figures cleared: the checker recomputes them)."""
         return {
             **seg,
             "sku": o.sku,
@@ -129,9 +183,10 @@ class Explainer:
         }
 
     # --- candidates ---
-    def moves(self, seg: dict[str, Any], here: int) -> Iterable[tuple[int, Alternative, list]]:
+    def moves(self, seg: SegmentData, here: int) -> Iterable[Candidate]:
+        """The product at another start, length or mode, in slots no other segment takes."""
         others = [s for s in self.segments if s is not seg]
-        taken = set()
+        taken: set[int] = set()
         for s in others:
             taken.update(
                 range(
@@ -154,7 +209,8 @@ class Explainer:
             alt = self._alt("move", o, o.value_cents, o.value_cents - here)
             yield alt.change_cents, alt, [*others, self.placed(seg, o, self.slot)]
 
-    def swaps(self, seg: dict[str, Any], here: int) -> Iterable[tuple[int, Alternative, list]]:
+    def swaps(self, seg: SegmentData, here: int) -> Iterable[Candidate]:
+        """The segment and another of the same length trade places, each in its best mode."""
         for other in self.segments:
             if other is seg or other["minutes"] != seg["minutes"] or other["sku"] == seg["sku"]:
                 continue
@@ -169,7 +225,7 @@ class Explainer:
             moved = [self.placed(seg, mine, self.slot), self.placed(other, theirs, self.slot)]
             yield change, alt, rest + moved
 
-    def _best_at(self, seg: dict[str, Any], start_minute: int) -> Option | None:
+    def _best_at(self, seg: SegmentData, start_minute: int) -> Option | None:
         """The segment's product at another start, same length and airing: its own mode if it
         can run there, else its most valuable one."""
         options = self.by_key.get(
@@ -184,7 +240,8 @@ class Explainer:
         same = [o for o in options if o.mode.kind == seg["mode"]]
         return max(same or options, key=lambda o: o.value_cents, default=None)
 
-    def replacements(self, seg: dict[str, Any]) -> Iterable[tuple[int, Alternative, list]]:
+    def replacements(self, seg: SegmentData) -> Iterable[Candidate]:
+        """Another product (its next airing) in the segment's place, the segment dropped."""
         rest = _without(self.segments, seg)
         airings: dict[str, int] = {}
         for s in rest:
@@ -198,7 +255,9 @@ class Explainer:
             alt = self._alt("replace", o, o.value_cents, o.value_cents - self.value(seg)[0])
             yield o.value_cents, alt, [*rest, self.placed(seg, o, self.slot)]
 
-    def _alt(self, kind: str, o: Option, value: int, change: int, other: int | None = None):
+    def _alt(
+        self, kind: str, o: Option, value: int, change: int, other: int | None = None
+    ) -> Alternative:
         return Alternative(
             kind,
             self.show.clock(o.start * self.slot),
@@ -211,7 +270,9 @@ class Explainer:
             other,
         )
 
-    def first_legal(self, candidates: Iterable[tuple[int, Alternative, list]]):
+    def first_legal(
+        self, candidates: Iterable[Candidate]
+    ) -> tuple[Alternative | None, dict[str, Alternative], int]:
         """The best legal candidate, the rules that rule out the better ones (rule → the best
         change it blocks), and how many improving ones were left unjudged."""
         ranked = sorted(candidates, key=lambda c: -c[0])
@@ -230,7 +291,7 @@ class Explainer:
         return None, blocked, 0
 
     # --- rules that name it or that it satisfies ---
-    def rules(self, seg: dict[str, Any]) -> list[dict[str, str]]:
+    def rules(self, seg: SegmentData) -> list[dict[str, str]]:
         """The rules that name this segment's product, its promotion's window, the rules it
         meets by where it sits (each family's words, lqplan/rules/), and the stock when it
         sells out."""
@@ -262,10 +323,20 @@ class Explainer:
         return out
 
     # --- one segment ---
-    def explain(self, seg: dict[str, Any]) -> Explanation:
+    def explain(self, seg: SegmentData) -> Explanation:
+        """The segment's value, rules, best legal alternative, what rules out better ones, and
+        what dropping it costs."""
         here, out = self.value(seg)
         product = self.inputs.products[seg["sku"]]
-        exp = Explanation(
+        rules = self.rules(seg)
+        best, blocked, unexamined = self.first_legal(
+            [*self.moves(seg, here), *self.swaps(seg, here)]
+        )
+        floor = max(0, best.change_cents if best else 0)
+        rest = _without(self.segments, seg)
+        broken = sorted(self.new_violations(rest) - {"no_dead_air"})
+        replacement, _, _ = self.first_legal(self.replacements(seg))
+        return Explanation(
             number=seg["number"],
             sku=seg["sku"],
             name=product.name,
@@ -279,38 +350,31 @@ class Explainer:
             profit_cents=out.profit_cents if out else 0,
             value_cents=here,
             preference_cents=preference(self.d, seg["sku"], seg["start_minute"]),
-            rules=self.rules(seg),
+            rules=rules,
+            best=best,
+            blocked=[
+                {
+                    "rule": rule,
+                    "change_cents": alt.change_cents,
+                    "kind": alt.kind,
+                    "at": alt.start,
+                    "mode": alt.mode,
+                    "swap_with": alt.swap_with,
+                }
+                for rule, alt in sorted(blocked.items(), key=lambda kv: -kv[1].change_cents)
+                if alt.change_cents > floor
+            ],
+            drop={
+                "lost_cents": here,
+                "breaks": broken,
+                "replacement": asdict(replacement) if replacement else None,
+                "change_cents": (replacement.value_cents if replacement else 0) - here,
+            },
+            unexamined=unexamined,
         )
-        best, blocked, unexamined = self.first_legal(
-            [*self.moves(seg, here), *self.swaps(seg, here)]
-        )
-        exp.best, exp.unexamined = best, unexamined
-        floor = max(0, best.change_cents if best else 0)
-        exp.blocked = [
-            {
-                "rule": rule,
-                "change_cents": alt.change_cents,
-                "kind": alt.kind,
-                "at": alt.start,
-                "mode": alt.mode,
-                "swap_with": alt.swap_with,
-            }
-            for rule, alt in sorted(blocked.items(), key=lambda kv: -kv[1].change_cents)
-            if alt.change_cents > floor
-        ]
-        rest = _without(self.segments, seg)
-        broken = sorted(self.new_violations(rest) - {"no_dead_air"})
-        replacement, _, _ = self.first_legal(self.replacements(seg))
-        exp.drop = {
-            "lost_cents": here,
-            "breaks": broken,
-            "replacement": asdict(replacement) if replacement else None,
-            "change_cents": (replacement.value_cents if replacement else 0) - here,
-        }
-        return exp
 
 
-def _without(segments: list[dict[str, Any]], seg: dict[str, Any]) -> list[dict[str, Any]]:
+def _without(segments: list[SegmentData], seg: SegmentData) -> list[SegmentData]:
     """The plan's segments less `seg`, the later airings of its product renumbered."""
     rest = []
     for s in segments:
@@ -354,7 +418,7 @@ def _where(alt: Alternative | None) -> str:
     return f"{alt.start}, {alt.minutes} min{mode}"
 
 
-def explain_table(explanations: list[Explanation], currency: str, width: int = 120) -> Any:
+def explain_table(explanations: list[Explanation], currency: str, width: int = 120) -> Table:
     """Every product on air: value, best legal alternative, binding rules, cost of dropping."""
     from rich import box
     from rich.table import Table
@@ -366,7 +430,7 @@ def explain_table(explanations: list[Explanation], currency: str, width: int = 1
         title="why each product sits where it does",
         title_justify="left",
     )
-    for name, justify in (
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("#", "right"),
         ("start", "left"),
         ("product", "left"),
@@ -375,11 +439,12 @@ def explain_table(explanations: list[Explanation], currency: str, width: int = 1
         ("change", "right"),
         ("binding rules", "left"),
         ("drop", "right"),
-    ):
+    )
+    for name, justify in columns:
         wraps = name in ("product", "best alternative", "binding rules")
         table.add_column(
             name,
-            justify=justify,  # type: ignore[arg-type]
+            justify=justify,
             overflow="fold",
             no_wrap=not wraps,
             min_width=12 if wraps else None,
@@ -402,7 +467,7 @@ def explain_table(explanations: list[Explanation], currency: str, width: int = 1
     return table
 
 
-def explain_text(e: Explanation, currency: str) -> Any:
+def explain_text(e: Explanation, currency: str) -> Text:
     """One segment, in sentences."""
     from rich.text import Text
 
@@ -454,6 +519,7 @@ def figure_sources(inputs: ShowInputs, skus: list[str]) -> dict[str, Any]:
     calibration = inputs.calibration
     if calibration is None:
         return {"source": "files", "model": None, "from_model": [], "products": {}}
+    assert calibration.files is not None  # apply_model records the files' inputs
     files = calibration.files.show.demand
     planned = inputs.show.demand
     moved = [

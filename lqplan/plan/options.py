@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 
 from lqplan.plan.demand import (
     BagDrop,
@@ -23,7 +24,7 @@ from lqplan.plan.demand import (
     segment_outcome,
 )
 from lqplan.rules import families
-from lqplan.show.model import Coupon, FlashSale, LuckyBag, Product
+from lqplan.show.model import Collab, Coupon, FlashSale, Gift, LuckyBag, Product
 from lqplan.show.validate import ShowInputs
 
 # The shortlist keeps products until their segments could fill this many times the show
@@ -120,8 +121,8 @@ def protected_products(inputs: ShowInputs) -> set[str]:
     for family in families():
         skus |= family.protected(inputs.show)
     for promo in inputs.show.promotions:
-        if getattr(promo, "sku", None):
-            skus.add(promo.sku)  # flash sale, gift, collab
+        if isinstance(promo, FlashSale | Gift | Collab):
+            skus.add(promo.sku)
         if isinstance(promo, Coupon) and promo.skus:
             skus |= set(promo.skus)
     return skus
@@ -156,24 +157,29 @@ def shortlist_products(demand: Demand) -> set[str]:
             kept.add(p.sku)
             covered += minutes[p.sku]
     rules = inputs.show.rules
-    groups: list[tuple[int, object]] = []  # (minimum, predicate)
+    groups: list[tuple[int, Callable[[Product], bool]]] = []  # (minimum, predicate)
     categories = {p.category for p in products}
     for category in sorted(categories):
-        groups.append((SHORTLIST_PER_CATEGORY, lambda p, c=category: p.category == c))
+        groups.append((SHORTLIST_PER_CATEGORY, _in_category(category)))
     if rules.opening.enabled:
         roles = set(rules.opening.roles)
         groups.append((SHORTLIST_PER_ROLE, lambda p: p.role in roles))
     if rules.first_hero.enabled or rules.hero_encore.enabled:
         groups.append((SHORTLIST_PER_ROLE, lambda p: p.role == "hero"))
     for minimum, predicate in groups:
-        have = sum(1 for p in products if p.sku in kept and predicate(p))  # type: ignore[operator]
+        have = sum(1 for p in products if p.sku in kept and predicate(p))
         for p in ranked:
             if have >= minimum:
                 break
-            if p.sku not in kept and predicate(p):  # type: ignore[operator]
+            if p.sku not in kept and predicate(p):
                 kept.add(p.sku)
                 have += 1
     return kept
+
+
+def _in_category(category: str) -> Callable[[Product], bool]:
+    """Is a product of `category`? (A function per category, bound now, not at the loop's end.)"""
+    return lambda p: p.category == category
 
 
 def _value_per_slot(demand: Demand, product: Product) -> float:

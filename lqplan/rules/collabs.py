@@ -51,6 +51,7 @@ class Collabs(Family):
                 g.place(pick)
 
     def describe(self, e: Explainer, seg: dict[str, Any]) -> list[tuple[str, str]]:
+        """Named on the co-branded product, with its partner and window."""
         return [
             (
                 promo.id,

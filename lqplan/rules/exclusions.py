@@ -34,12 +34,15 @@ class Exclusion(Model):
 
 
 class Exclusions(Family):
+    """The exclusions family: at most one product of each group airs."""
+
     name = "exclusions"
     order = 80
     names_products = True
     carry_order = 1
 
     def rule_ids(self, rules: Rules) -> list[str]:
+        """One id per exclusion group."""
         return [rule.rule_id for rule in rules.exclusions]
 
     def validate(self, check: CrossCheck) -> None:
@@ -49,6 +52,7 @@ class Exclusions(Family):
                 check.sku_known("show", ("rules", "exclusions", i, "skus", j), sku, "exclusion")
 
     def protected(self, show: Show) -> set[str]:
+        """Every product of every group."""
         return {sku for rule in show.rules.exclusions for sku in rule.skus}
 
     def constrain(self, m: ShowModel) -> None:
@@ -90,6 +94,7 @@ class Exclusions(Family):
         r.update["exclusions"] = kept
 
     def describe(self, e: Explainer, seg: dict[str, Any]) -> list[tuple[str, str]]:
+        """Named on each product of a group."""
         return [
             (rule.rule_id, f"only one of {', '.join(rule.skus)} may air")
             for rule in e.show.rules.exclusions

@@ -29,11 +29,14 @@ class FirstHeroRule(Model):
 
 
 class FirstHero(Family):
+    """The first-hero family: the first hero starts inside an early window."""
+
     name = "first_hero"
     order = 20
     carry_order = 4
 
     def rule_ids(self, rules: Rules) -> list[str]:
+        """The one rule's id."""
         return [rules.first_hero.id]
 
     def validate(self, check: CrossCheck) -> None:

@@ -26,11 +26,14 @@ class FlashSaleSpacingRule(Model):
 
 
 class FlashSaleSpacing(Family):
+    """The flash-sale spacing family: flash sales start at least a gap apart."""
+
     name = "flash_sale_spacing"
     order = 110
     carry_order = 8
 
     def rule_ids(self, rules: Rules) -> list[str]:
+        """The one rule's id."""
         return [rules.flash_sale_spacing.id]
 
     def constrain(self, m: ShowModel) -> None:

@@ -25,11 +25,14 @@ class HeroEncoreRule(Model):
 
 
 class HeroEncore(Family):
+    """The hero-encore family: a hero airs near the end of the show."""
+
     name = "hero_encore"
     order = 30
     carry_order = 5
 
     def rule_ids(self, rules: Rules) -> list[str]:
+        """The one rule's id."""
         return [rules.hero_encore.id]
 
     def constrain(self, m: ShowModel) -> None:

@@ -27,10 +27,13 @@ class LuckyBagCadenceRule(Model):
 
 
 class LuckyBags(Family):
+    """The lucky-bag family: drops at the cadence, each bag no more often than its count."""
+
     name = "lucky_bags"
     order = 120
 
     def rule_ids(self, rules: Rules) -> list[str]:
+        """The cadence rule's id."""
         return [rules.lucky_bag_cadence.id]
 
     def validate(self, check: CrossCheck) -> None:
@@ -50,7 +53,7 @@ class LuckyBags(Family):
         slot, slots = m.demand.slot, m.demand.slots
         counts = {p.id: p.count for p in m.show.promotions if p.type == "lucky_bag"}
         for kind, count in counts.items():
-            m.model.Add(sum(m.z[i] for i, d in enumerate(drops) if d.promotion == kind) <= count)
+            m.model.add(sum(m.z[i] for i, d in enumerate(drops) if d.promotion == kind) <= count)
         lit = m.lit(
             rule.id,
             f"a lucky bag every {rule.min_gap_minutes}–"

@@ -27,11 +27,14 @@ class NoBackToBackRule(Model):
 
 
 class NoBackToBack(Family):
+    """The no-back-to-back family: alike products never air one after the other."""
+
     name = "no_back_to_back"
     order = 40
     carry_order = 9
 
     def rule_ids(self, rules: Rules) -> list[str]:
+        """The one rule's id."""
         return [rules.no_back_to_back.id]
 
     def constrain(self, m: ShowModel) -> None:

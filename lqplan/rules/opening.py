@@ -16,12 +16,15 @@ if TYPE_CHECKING:
     from lqplan.show.model import Rules
 
 
+_OPENERS: list[Role] = ["traffic", "welfare"]
+
+
 class OpeningRule(Model):
     """`rules.opening`: a product of one of `roles` starts within the first `within_minutes`."""
 
     id: Code = "opening"
     enabled: bool = True
-    roles: list[Role] = Field(default_factory=lambda: ["traffic", "welfare"], min_length=1)
+    roles: list[Role] = Field(default_factory=lambda: _OPENERS.copy(), min_length=1)
     within_minutes: Annotated[int, Field(ge=0, le=240)] = 5
 
     def opens_in_time(self, minute: int) -> bool:
@@ -31,11 +34,14 @@ class OpeningRule(Model):
 
 
 class Opening(Family):
+    """The opening family: an opening-role product starts the show."""
+
     name = "opening"
     order = 10
     carry_order = 3
 
     def rule_ids(self, rules: Rules) -> list[str]:
+        """The one rule's id."""
         return [rules.opening.id]
 
     def constrain(self, m: ShowModel) -> None:

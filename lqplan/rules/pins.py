@@ -30,12 +30,15 @@ class Pin(Model):
 
 
 class Pins(Family):
+    """The pins family: a product starts at an exact clock time."""
+
     name = "pins"
     order = 50
     names_products = True
     carry_order = 6
 
     def rule_ids(self, rules: Rules) -> list[str]:
+        """One id per pin."""
         return [pin.rule_id for pin in rules.pins]
 
     def validate(self, check: CrossCheck) -> None:
@@ -74,6 +77,7 @@ class Pins(Family):
                         )
 
     def protected(self, show: Show) -> set[str]:
+        """Every pinned product."""
         return {pin.sku for pin in show.rules.pins}
 
     def anchors(self, show: Show) -> set[int]:
@@ -84,7 +88,7 @@ class Pins(Family):
         """A pinned product starts exactly at its pinned time."""
         for pin in m.rules.pins:
             start = m.show.offset(pin.at) // m.demand.slot
-            indices = m.options_where(lambda o, p=pin, s=start: o.sku == p.sku and o.start == s)
+            indices = [o.index for o in m.demand.options if o.sku == pin.sku and o.start == start]
             lit = m.lit(pin.rule_id, f"pin {pin.sku} at {format_clock(pin.at)}")
             m.require(m.sum_of(indices) == 1, lit)
 
@@ -118,6 +122,7 @@ class Pins(Family):
         r.update["pins"] = kept
 
     def describe(self, e: Explainer, seg: dict[str, Any]) -> list[tuple[str, str]]:
+        """Named on the pinned product, with its time."""
         return [
             (pin.rule_id, f"pinned at {format_clock(pin.at)}")
             for pin in e.show.rules.pins

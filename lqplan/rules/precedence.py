@@ -32,12 +32,15 @@ class Precedence(Model):
 
 
 class PrecedenceFamily(Family):
+    """The precedence family: one product's first airing before another's, if both air."""
+
     name = "precedence"
     order = 60
     names_products = True
     carry_order = 2
 
     def rule_ids(self, rules: Rules) -> list[str]:
+        """One id per precedence rule."""
         return [rule.rule_id for rule in rules.precedence]
 
     def validate(self, check: CrossCheck) -> None:
@@ -60,6 +63,7 @@ class PrecedenceFamily(Family):
             )
 
     def protected(self, show: Show) -> set[str]:
+        """Both products of every rule."""
         return {sku for rule in show.rules.precedence for sku in (rule.before, rule.after)}
 
     def constrain(self, m: ShowModel) -> None:
@@ -123,6 +127,7 @@ class PrecedenceFamily(Family):
         r.update["precedence"] = kept
 
     def describe(self, e: Explainer, seg: dict[str, Any]) -> list[tuple[str, str]]:
+        """Named on both products of a rule."""
         return [
             (rule.rule_id, f"{rule.before} airs before {rule.after}")
             for rule in e.show.rules.precedence

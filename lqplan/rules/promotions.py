@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 
 class Promotions(Family):
+    """The promotions family: a flash sale once; gift units and coupon budgets shared."""
+
     name = "promotions"
     order = 100
 
@@ -26,7 +28,7 @@ class Promotions(Family):
         for promotion, indices in m.by_promotion.items():
             mode = m.demand.options[indices[0]].mode
             if mode.kind == "flash_sale":
-                m.model.AddAtMostOne(m.x[i] for i in indices)
+                m.model.add_at_most_one(m.x[i] for i in indices)
             elif mode.units_cap is not None:
                 lit = m.lit(promotion, f"{mode.kind} {promotion} units or budget")
                 units = [m.centi(m.demand.options[i].outcome.promo_units) for i in indices]

@@ -35,12 +35,15 @@ class Repeat(Model):
 
 
 class Repeats(Family):
+    """The repeats family: a product may air again, up to `max_airings`, a gap apart."""
+
     name = "repeats"
     order = 70
     names_products = True
     carry_order = 7
 
     def rule_ids(self, rules: Rules) -> list[str]:
+        """One id per repeat rule."""
         return [rule.rule_id for rule in rules.repeats]
 
     def validate(self, check: CrossCheck) -> None:
@@ -49,6 +52,7 @@ class Repeats(Family):
             check.sku_known("show", ("rules", "repeats", i, "sku"), repeat.sku, "repeat")
 
     def protected(self, show: Show) -> set[str]:
+        """Every product that may repeat."""
         return {rule.sku for rule in show.rules.repeats}
 
     def constrain(self, m: ShowModel) -> None:
@@ -103,6 +107,7 @@ class Repeats(Family):
         r.update["repeats"] = kept
 
     def describe(self, e: Explainer, seg: dict[str, Any]) -> list[tuple[str, str]]:
+        """Named on every airing of the product."""
         return [
             (rule.rule_id, f"up to {rule.max_airings} airings, {rule.min_gap_minutes} min apart")
             for rule in e.show.rules.repeats

@@ -9,12 +9,12 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 Role = Literal["traffic", "welfare", "bridge", "hero", "profit", "image", "test"]
-ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
+ROLES: tuple[str, ...] = get_args(Role)
 _CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])\Z")
 
 
@@ -64,6 +64,7 @@ def _number_to_text(value: Any) -> Any:
 
 
 def finite(value: Any) -> Any:
+    """Refuse NaN and infinity (a BeforeValidator: YAML's .nan is a float)."""
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError("must be a finite number")
     return value
@@ -97,4 +98,6 @@ Minutes = Annotated[int, Field(ge=1, le=24 * 60)]
 
 
 class Model(BaseModel):
+    """The strict, frozen base of every input model: unknown fields are errors, no coercion."""
+
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)

@@ -9,7 +9,7 @@ Models are frozen: after validation the data is only read.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BeforeValidator,
@@ -41,13 +41,15 @@ from lqplan.show.fields import (
     Money,
     Role,
     Text,
-    format_clock,
 )
 from lqplan.show.fields import (
     clock_after as clock_after,
 )
 from lqplan.show.fields import (
     finite as finite,
+)
+from lqplan.show.fields import (
+    format_clock as format_clock,
 )
 from lqplan.show.fields import (
     parse_clock as parse_clock,
@@ -57,7 +59,7 @@ Platform = Literal["douyin", "taobao", "kuaishou", "channels", "tiktok", "whatno
 Language = Literal["zh", "en"]
 Objective = Literal["profit", "gmv"]
 Gender = Literal["female", "male", "any"]
-TEAM_ROLES: tuple[str, ...] = (
+TeamRole = Literal[
     "co_host",
     "floor_control",
     "control_room",
@@ -66,7 +68,8 @@ TEAM_ROLES: tuple[str, ...] = (
     "supply_chain",
     "customer_service",
     "tech",
-)
+]
+TEAM_ROLES: tuple[str, ...] = get_args(TeamRole)
 
 # --- show.yaml ---------------------------------------------------------------------------------
 
@@ -79,10 +82,12 @@ class Window(Model):
 
 
 class Host(Model):
+    """`hosts[]`: who presents, and for how long at a stretch."""
+
     name: Text
     role: Literal["host", "co_host"] = "host"
     max_stretch_minutes: Minutes = Field(
-        360, description="longest continuous time on air before a break or a shift change"
+        default=360, description="longest continuous time on air before a break or a shift change"
     )
     shifts: list[Window] = Field(
         default_factory=list, description="when this host is on air; empty = the whole show"
@@ -90,6 +95,8 @@ class Host(Model):
 
 
 class Break(Model):
+    """`breaks[]`: minutes off air at a clock time."""
+
     at: Clock
     minutes: Annotated[int, Field(ge=1, le=240)]
     label: Text | None = None
@@ -109,10 +116,12 @@ class Files(Model):
 
     catalog: Text = "catalog.yaml"
     audience: Text = "audience.yaml"
-    stock: Text | None = Field(None, description="default: stock.yaml, else stock.csv")
+    stock: Text | None = Field(default=None, description="default: stock.yaml, else stock.csv")
 
 
 class SegmentMinutes(Model):
+    """How long a segment may last, in minutes: `min` <= `default` <= `max`."""
+
     default: Annotated[int, Field(ge=1, le=240)] = 5
     min: Annotated[int, Field(ge=1, le=240)] = 3
     max: Annotated[int, Field(ge=1, le=240)] = 10
@@ -127,18 +136,24 @@ class SegmentMinutes(Model):
 
 
 class PriceLadderRule(Model):
+    """`rules.price_ladder`: a soft preference for prices that step up through the show."""
+
     id: Code = "price_ladder"
     enabled: bool = True
     weight: Factor = 1.0
 
 
 class RolePacingRule(Model):
+    """`rules.role_pacing`: a soft preference for the usual rhythm: traffic early, image late."""
+
     id: Code = "role_pacing"
     enabled: bool = True
     weight: Factor = 1.0
 
 
 class Rules(Model):
+    """`rules`: what every plan must keep (and the soft preferences), one field per family."""
+
     opening: OpeningRule = Field(default_factory=OpeningRule)
     first_hero: FirstHeroRule = Field(default_factory=FirstHeroRule)
     hero_encore: HeroEncoreRule = Field(default_factory=HeroEncoreRule)
@@ -159,6 +174,8 @@ class Rules(Model):
 
 
 class FlashSale(Model):
+    """A flash sale (限时秒杀): `units` of `sku` at `price`, once, for a limited time."""
+
     id: Code
     type: Literal["flash_sale"]
     sku: Code
@@ -171,42 +188,54 @@ class FlashSale(Model):
 
 
 class Coupon(Model):
+    """A coupon (满减): `amount` off an order of at least `threshold`."""
+
     id: Code
     type: Literal["coupon"]
     threshold: Money = Field(description="order value the coupon needs (满 X)")
     amount: Money = Field(description="money off (减 Y)")
-    budget: Money | None = Field(None, description="total money the coupon may give away")
-    count: Annotated[int, Field(ge=1)] | None = Field(None, description="coupons to issue")
-    skus: list[Code] | None = Field(None, description="products it applies to; default all")
+    budget: Money | None = Field(default=None, description="total money the coupon may give away")
+    count: Annotated[int, Field(ge=1)] | None = Field(default=None, description="coupons to issue")
+    skus: list[Code] | None = Field(default=None, description="products it applies to; default all")
     window: Window | None = None
 
 
 class LuckyBag(Model):
+    """A lucky bag (福袋): a prize drawn among viewers after a countdown, `count` times at most."""
+
     id: Code
     type: Literal["lucky_bag"]
     prize: Text
     prize_value: Money | None = None
     winners: Annotated[int, Field(ge=1)] = 1
     count: Annotated[int, Field(ge=1, le=200)] = Field(
-        1, description="how many times this bag may drop during the show"
+        default=1, description="how many times this bag may drop during the show"
     )
     countdown_minutes: Annotated[int, Field(ge=1, le=60)] = 5
-    entry: Text = Field("comment", description="what a viewer does to enter (follow, comment...)")
+    entry: Text = Field(
+        default="comment", description="what a viewer does to enter (follow, comment...)"
+    )
     window: Window | None = None
 
 
 class Gift(Model):
+    """A gift with purchase: `units` of `item` given with `sku`."""
+
     id: Code
     type: Literal["gift"]
     sku: Code
     item: Text
     units: Annotated[int, Field(ge=1)]
     unit_cost: Money
-    value: Money | None = Field(None, description="the gift's stated value, if the brand gives one")
+    value: Money | None = Field(
+        default=None, description="the gift's stated value, if the brand gives one"
+    )
     window: Window | None = None
 
 
 class Collab(Model):
+    """A collab (联名款): co-branded `sku` must air inside its contract `window`."""
+
     id: Code
     type: Literal["collab"]
     sku: Code
@@ -217,41 +246,45 @@ class Collab(Model):
 Promotion = Annotated[FlashSale | Coupon | LuckyBag | Gift | Collab, Field(discriminator="type")]
 
 
+_ROLE_CONVERSION: dict[Role, float] = {
+    "traffic": 1.8,
+    "welfare": 1.5,
+    "bridge": 1.15,
+    "hero": 1.3,
+    "profit": 1.0,
+    "image": 0.45,
+    "test": 0.7,
+}
+
+
 class DemandSettings(Model):
     """Coefficients of the demand model (docs/model.md); every one has a default."""
 
     decay: Annotated[float, Field(gt=0, le=1)] = Field(
-        0.9, description="share of the previous minute's sales a segment keeps each minute"
+        default=0.9, description="share of the previous minute's sales a segment keeps each minute"
     )
-    role_conversion: dict[Role, Factor] = Field(
-        default_factory=lambda: {
-            "traffic": 1.8,
-            "welfare": 1.5,
-            "bridge": 1.15,
-            "hero": 1.3,
-            "profit": 1.0,
-            "image": 0.45,
-            "test": 0.7,
-        }
-    )
+    role_conversion: dict[Role, Factor] = Field(default_factory=lambda: _ROLE_CONVERSION.copy())
     price_elasticity: Factor = Field(
-        1.2, description="conversion lift per unit of discount from list price"
+        default=1.2, description="conversion lift per unit of discount from list price"
     )
     flash_sale_lift: Factor = 1.6
     coupon_lift: Factor = 1.15
     gift_lift: Factor = 1.12
-    lucky_bag_viewer_lift: Factor = Field(0.15, description="viewers gained during a countdown")
-    traffic_viewer_lift: Factor = Field(0.06, description="viewers gained after a traffic item")
+    lucky_bag_viewer_lift: Factor = Field(
+        default=0.15, description="viewers gained during a countdown"
+    )
+    traffic_viewer_lift: Factor = Field(
+        default=0.06, description="viewers gained after a traffic item"
+    )
     traffic_lift_minutes: Annotated[int, Field(ge=0, le=120)] = 10
-    repeat_factor: Fraction = Field(0.6, description="conversion of an encore airing")
+    repeat_factor: Fraction = Field(default=0.6, description="conversion of an encore airing")
 
     @model_validator(mode="before")
     @classmethod
     def _merge_roles(cls, data: Any) -> Any:
         """Setting one role's factor keeps the defaults of the others."""
         if isinstance(data, dict) and isinstance(data.get("role_conversion"), dict):
-            defaults = cls.model_fields["role_conversion"].default_factory()  # type: ignore[misc]
-            data = {**data, "role_conversion": {**defaults, **data["role_conversion"]}}
+            data = {**data, "role_conversion": {**_ROLE_CONVERSION, **data["role_conversion"]}}
         return data
 
 
@@ -296,14 +329,15 @@ class Show(Model):
     allow_gaps: bool = False
     templates: Text | None = None
     model: Text | None = Field(
-        None, description="a MODEL file from lqplan learn to plan with (relative to show.yaml)"
+        default=None,
+        description="a MODEL file from lqplan learn to plan with (relative to show.yaml)",
     )
     history: Text | None = Field(
-        None, description="the folder of this room's past shows, for lqplan learn"
+        default=None, description="the folder of this room's past shows, for lqplan learn"
     )
     files: Files = Field(default_factory=Files)
     hosts: list[Host] = Field(min_length=1)
-    team: dict[Literal[TEAM_ROLES], list[Text]] = Field(default_factory=dict)  # type: ignore[valid-type]
+    team: dict[TeamRole, list[Text]] = Field(default_factory=dict)
     breaks: list[Break] = Field(default_factory=list)
     kpi: Kpi = Field(default_factory=Kpi)
     rules: Rules = Field(default_factory=Rules)
@@ -330,6 +364,7 @@ class Show(Model):
         return (clock - self.start) % 1440
 
     def clock(self, offset: int) -> str:
+        """The clock time `offset` minutes after the show's start, 'HH:MM'."""
         return format_clock(self.start + offset)
 
 
@@ -337,22 +372,32 @@ class Show(Model):
 
 
 class SellingPoint(Model):
+    """`selling_points[]`: what a host says about the product, and the proof."""
+
     point: Text
-    proof: Text | None = Field(None, description="evidence a host may cite: a test, a figure")
+    proof: Text | None = Field(
+        default=None, description="evidence a host may cite: a test, a figure"
+    )
 
 
 class Objection(Model):
+    """`objections[]`: a question viewers ask, and the host's answer."""
+
     question: Text
     answer: Text
 
 
 class CoBrand(Model):
+    """`collab`: the partner of a co-branded product and the contract's dates."""
+
     partner: Text
     contract_from: Day | None = None
     contract_to: Day | None = None
 
 
 class Product(Model):
+    """`products[]`: one product: its prices, cost, role and what hosts say about it."""
+
     sku: Code
     name: Text
     brand: Text | None = None
@@ -384,10 +429,12 @@ class Catalog(Model):
 
 
 class AudienceSegment(Model):
+    """`segments[]`: one kind of viewer: its share and what it buys."""
+
     name: Text
     share: Fraction
     age: list[Annotated[int, Field(ge=0, le=120)]] | None = Field(
-        None, min_length=2, max_length=2, description="[youngest, oldest]"
+        default=None, min_length=2, max_length=2, description="[youngest, oldest]"
     )
     gender: Gender = "any"
     interests: list[Text] = Field(default_factory=list)
@@ -397,10 +444,14 @@ class AudienceSegment(Model):
     tag_affinity: dict[str, Factor] = Field(
         default_factory=dict, description="conversion multiplier per product tag"
     )
-    price_sensitivity: Factor = Field(1.0, description="how strongly discounts move this segment")
+    price_sensitivity: Factor = Field(
+        default=1.0, description="how strongly discounts move this segment"
+    )
 
 
 class CurvePoint(Model):
+    """`viewer_curve[]`: concurrent viewers at a clock time (linear between points)."""
+
     at: Clock
     viewers: Annotated[int, Field(ge=0, le=100_000_000)]
 
@@ -414,7 +465,8 @@ class Audience(Model):
     segments: list[AudienceSegment] = Field(min_length=1)
     viewer_curve: list[CurvePoint] = Field(min_length=1)
     viewer_curve_fixed: bool = Field(
-        False, description="plan with this curve even when a learned model has one of its own"
+        default=False,
+        description="plan with this curve even when a learned model has one of its own",
     )
 
 
@@ -422,11 +474,13 @@ class Audience(Model):
 
 
 class StockItem(Model):
+    """`stock[]`: units on hand of one SKU."""
+
     sku: Code
     units: Annotated[int, Field(ge=0, le=100_000_000)]
     per_buyer_limit: Annotated[int, Field(ge=1)] | None = None
     batch_size: Annotated[int, Field(ge=1)] | None = Field(
-        None, description="units released at a time during a segment"
+        default=None, description="units released at a time during a segment"
     )
 
 

@@ -14,14 +14,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 
-from lqplan.errors import Diagnostic, DiagnosticList, InputError, sort_diagnostics
+from lqplan.errors import Diagnostic, DiagnosticList, InputError, Severity, sort_diagnostics
 from lqplan.io.yamlio import Document
 from lqplan.plan.calibration import Calibration
 from lqplan.rules import families
+from lqplan.show.fields import Model
 from lqplan.show.load import RawShow, load_show
 from lqplan.show.model import (
     FILE_MODELS,
@@ -60,17 +61,21 @@ class ShowInputs:
 
     @property
     def folder(self) -> Path:
+        """The show's folder (where show.yaml is)."""
         return self.show_path.parent
 
     @cached_property
     def products(self) -> dict[str, Product]:
+        """The catalog's products by SKU."""
         return {p.sku: p for p in self.catalog.products}
 
     @cached_property
     def stock_by_sku(self) -> dict[str, StockItem]:
+        """The stock rows by SKU."""
         return {s.sku: s for s in self.stock.stock}
 
     def segment_minutes(self, product: Product) -> SegmentMinutes:
+        """The product's own segment lengths, else the show's rule."""
         return product.segment_minutes or self.show.rules.segment_minutes
 
     def segment_lengths(self, product: Product) -> list[int]:
@@ -232,7 +237,10 @@ def _parse_models(
     return parsed
 
 
-_ROWS = {"catalog": ("products", Product), "stock": ("stock", StockItem)}
+_ROWS: dict[str, tuple[str, type[Model]]] = {
+    "catalog": ("products", Product),
+    "stock": ("stock", StockItem),
+}
 
 
 def _salvage(
@@ -246,7 +254,9 @@ def _salvage(
     if kind not in _ROWS or not isinstance(data.get(_ROWS[kind][0]), list):
         return None
     key, row_model = _ROWS[kind]
-    rows, indices, broken = [], [], set()
+    rows: list[Model] = []
+    indices: list[int] = []
+    broken: set[str] = set()
     for i, row in enumerate(data[key]):
         try:
             rows.append(row_model.model_validate(row))
@@ -255,7 +265,8 @@ def _salvage(
             if isinstance(row, dict) and row.get("sku") is not None:
                 broken.add(str(row["sku"]))
     salvage[kind] = (indices, broken)
-    return FILE_MODELS[kind].model_construct(**{key: rows})
+    # None is the default `_fields_set`, given so that the rows can only go to `key`.
+    return FILE_MODELS[kind].model_construct(None, **{key: rows})
 
 
 class CrossCheck:
@@ -278,8 +289,9 @@ class CrossCheck:
         self.units = {s.sku: s.units for s in stock.stock}
 
     def report(
-        self, kind: str, path: tuple[str | int, ...], message: str, severity: str = "error"
+        self, kind: str, path: tuple[str | int, ...], message: str, severity: Severity = "error"
     ) -> None:
+        """Report a problem at `path` in the `kind` file (a salvaged row at its own line)."""
         doc = self.raw.documents[kind]
         rows = {"catalog": "products", "stock": "stock"}.get(kind)
         if kind in self.salvage and len(path) > 1 and path[0] == rows and isinstance(path[1], int):
@@ -291,12 +303,13 @@ class CrossCheck:
                 line,
                 column,
                 severity,
-                _display(path),  # type: ignore[arg-type]
+                _display(path),
                 message,
             )
         )
 
     def run(self) -> None:
+        """Run every `_check_*` method, in name order."""
         for name in sorted(dir(self)):
             if name.startswith("_check_"):
                 getattr(self, name)()
@@ -321,13 +334,16 @@ class CrossCheck:
 
     # --- helpers ---
     def offset(self, clock: int) -> int:
+        """Minutes from the show's start to the clock time `clock`."""
         return self.show.offset(clock)
 
     def inside(self, clock: int, *, end: bool = False) -> bool:
+        """Is `clock` inside the show (as an end time: after the start, up to the end)?"""
         off = self.offset(clock)
         return (0 < off <= self.show.minutes) if end else (off < self.show.minutes)
 
     def sku_known(self, kind: str, path: tuple[str | int, ...], sku: str, what: str) -> bool:
+        """Is `sku` in the catalog? Else report it, with the closest SKU as a suggestion."""
         if sku in self.products or sku in self.salvage.get("catalog", ((), set()))[1]:
             return True
         close = difflib.get_close_matches(sku, list(self.products), n=1, cutoff=0.8)
@@ -336,6 +352,7 @@ class CrossCheck:
         return False
 
     def window(self, path: tuple[str | int, ...], window: Window | None) -> None:
+        """A window (a promotion's, a host's shift) starts and ends inside the show, in order."""
         if window is None:
             return
         if not self.inside(window.from_):
@@ -692,14 +709,10 @@ def validate(raw: RawShow) -> ShowInputs:
     show, catalog = parsed.get("show"), parsed.get("catalog")
     audience, stock = parsed.get("audience"), parsed.get("stock")
     if isinstance(catalog, Catalog) and isinstance(stock, Stock):
+        # A broken show.yaml or audience.yaml is None here; then only the checks below that
+        # read neither run (or only show.yaml, when it is valid), so None never reaches them.
         checker = CrossCheck(
-            raw,
-            show,
-            catalog,
-            audience,
-            stock,
-            problems,  # type: ignore[arg-type]
-            salvage,
+            raw, cast(Show, show), catalog, cast(Audience, audience), stock, problems, salvage
         )
         if isinstance(show, Show) and isinstance(audience, Audience):
             checker.run()

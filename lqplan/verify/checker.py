@@ -13,21 +13,33 @@ import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
-from lqplan.plan.demand import Demand, Mode, bag_value, demand_context, preference, segment_outcome
-from lqplan.show.model import LuckyBag, format_clock
+from lqplan.plan.demand import (
+    Demand,
+    Mode,
+    Outcome,
+    bag_value,
+    demand_context,
+    preference,
+    segment_outcome,
+)
+from lqplan.show.model import FlashSale, LuckyBag, format_clock
 from lqplan.show.validate import ShowInputs
 
 
 @dataclass(frozen=True)
 class Violation:
+    """One broken rule or wrong figure, under the rule's id."""
+
     rule: str  # the rule's id (or a structural check: overlap, grid, figures...)
     message: str
 
 
 @dataclass
 class CheckReport:
+    """What the checker found, and the plan's value as it recomputed it."""
+
     violations: list[Violation] = field(default_factory=list)
     value_cents: int = 0  # recomputed money value (profit or GMV, pull, lucky bags)
     preference_cents: int = 0
@@ -35,10 +47,12 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
+        """No rule broken, no figure wrong."""
         return not self.violations
 
     @property
     def objective_cents(self) -> int:
+        """The recomputed objective: value plus the soft rules' preferences, as the solver's."""
         return self.value_cents + self.preference_cents
 
 
@@ -57,7 +71,15 @@ class _Seg:
         return self.start + self.minutes
 
 
+def _integer(value: object) -> TypeGuard[int]:
+    """An int, and not a bool (JSON's true is not 1 here)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 class _Check:
+    """One check of one plan; `plan` is plan.json as read, unvalidated: every shape is checked
+    here before it is used, so that a bad plan is reported, never raised on."""
+
     def __init__(self, inputs: ShowInputs, plan: dict[str, Any], demand: Demand | None):
         self.inputs = inputs
         self.show = inputs.show
@@ -69,13 +91,16 @@ class _Check:
         self.segs: list[_Seg] = []
 
     def fail(self, rule: str, message: str) -> None:
+        """Record a violation of `rule`."""
         self.report.violations.append(Violation(rule, message))
 
     def clock(self, minute: int) -> str:
+        """The clock time `minute` minutes into the show."""
         return self.show.clock(minute)
 
     # --- reading the plan ---
     def read(self) -> bool:
+        """Read the plan's segments, reporting each malformed one; True if all were read."""
         raw_segments = self.plan.get("segments")
         if not isinstance(raw_segments, list):
             self.fail("plan", "plan has no list of segments")
@@ -88,6 +113,7 @@ class _Check:
         return len(self.segs) == len(raw_segments)
 
     def _read_segment(self, n: int, raw: Any) -> _Seg | None:
+        """Segment `n` as the checker needs it, or None (reported) if its shape or mode is wrong."""
         if not isinstance(raw, dict):
             self.fail("plan", f"segment {n} is not a mapping")
             return None
@@ -100,9 +126,7 @@ class _Check:
         if not isinstance(sku, str) or sku not in self.products:
             self.fail("plan", f"segment {n}: SKU {sku!r:.40} is not in the catalog")
             return None
-        if not all(
-            isinstance(v, int) and not isinstance(v, bool) for v in (start, minutes, airing)
-        ):
+        if not (_integer(start) and _integer(minutes) and _integer(airing)):
             self.fail("plan", f"segment {n}: start_minute, minutes and airing must be integers")
             return None
         if not isinstance(kind, str) or not (promotion is None or isinstance(promotion, str)):
@@ -125,6 +149,8 @@ class _Check:
 
     # --- hard rules ---
     def timeline(self) -> None:
+        """Segments on the slot grid, inside the show, of allowed lengths, clear of breaks and of
+        each other."""
         slot, total = self.show.slot_minutes, self.show.minutes
         breaks = [
             (self.show.offset(b.at), self.show.offset(b.at) + b.minutes) for b in self.show.breaks
@@ -167,6 +193,8 @@ class _Check:
                 )
 
     def airings(self) -> None:
+        """Airings numbered 1..n, no more than a repeat rule allows, its gap kept, no flash-sale
+        encore."""
         by_sku: dict[str, list[_Seg]] = defaultdict(list)
         for s in self.segs:
             by_sku[s.sku].append(s)
@@ -195,6 +223,7 @@ class _Check:
                 self.fail("promotions", f"{sku}: a flash sale on an encore")
 
     def roles(self) -> None:
+        """The opening, the first hero's window, the hero encore and no back to back."""
         rules, total = self.rules, self.show.minutes
         role = {s.number: self.products[s.sku].role for s in self.segs}
         if rules.opening.enabled and not any(
@@ -241,7 +270,8 @@ class _Check:
                 )
 
     def placement(self) -> None:
-        first_start = {}
+        """Pins, precedence, exclusions and collabs' windows."""
+        first_start: dict[str, int] = {}
         for s in self.segs:
             first_start.setdefault(s.sku, s.start)
         for pin in self.rules.pins:
@@ -255,12 +285,12 @@ class _Check:
                 and first_start[rule.before] >= first_start[rule.after]
             ):
                 self.fail(rule.rule_id, f"{rule.before} must air before {rule.after}")
-        for rule in self.rules.exclusions:
-            aired = [sku for sku in rule.skus if sku in first_start]
+        for exclusion in self.rules.exclusions:
+            aired = [sku for sku in exclusion.skus if sku in first_start]
             if len(aired) > 1:
                 self.fail(
-                    rule.rule_id,
-                    f"only one of {', '.join(rule.skus)} may air; {', '.join(aired)} do",
+                    exclusion.rule_id,
+                    f"only one of {', '.join(exclusion.skus)} may air; {', '.join(aired)} do",
                 )
         for promo in self.show.promotions:
             if promo.type != "collab":
@@ -281,7 +311,9 @@ class _Check:
                         f"{format_clock(promo.window.to)}",
                     )
 
-    def promotions(self, outcomes: dict[int, Any]) -> None:
+    def promotions(self, outcomes: dict[int, Outcome]) -> None:
+        """Promotions inside their windows, a flash sale once and long enough, caps and budgets
+        kept, flash sales spaced."""
         used: dict[str, float] = defaultdict(float)
         flash_starts = []
         for s in self.segs:
@@ -303,8 +335,12 @@ class _Check:
                     self.fail(mode.promotion, f"flash sale {mode.promotion} runs twice")
                 used[mode.promotion] = 1
                 flash_starts.append((s.start, mode.promotion))
-                promo = next(p for p in self.show.promotions if p.id == mode.promotion)
-                if s.minutes < promo.min_minutes:  # type: ignore[union-attr]
+                promo = next(
+                    p
+                    for p in self.show.promotions
+                    if isinstance(p, FlashSale) and p.id == mode.promotion
+                )
+                if s.minutes < promo.min_minutes:
                     self.fail(
                         mode.promotion, f"flash sale {mode.promotion} shorter than its min_minutes"
                     )
@@ -338,12 +374,11 @@ class _Check:
                 for lo, hi in windows
                 if s.start < hi and lo < s.end
             )
-            longest, run_start, run_end = 0, None, None
+            longest = 0
+            run: tuple[int, int] | None = None  # (start, end) of the stretch on air so far
             for start, end in on_air:
-                if run_end is None or start > run_end:
-                    run_start = start
-                run_end = end if run_end is None or start > run_end else max(run_end, end)
-                longest = max(longest, run_end - run_start)
+                run = (start, end) if run is None or start > run[1] else (run[0], max(run[1], end))
+                longest = max(longest, run[1] - run[0])
             if longest > host.max_stretch_minutes:
                 self.fail(
                     "host_stretch",
@@ -352,6 +387,8 @@ class _Check:
                 )
 
     def lucky_bags(self) -> None:
+        """Each drop a known bag, on the grid and inside its window, valued right, no more often
+        than its count, at the cadence."""
         bags = {p.id: p for p in self.show.promotions if isinstance(p, LuckyBag)}
         drops = self.plan.get("lucky_bags") or []
         if not isinstance(drops, list):
@@ -424,10 +461,12 @@ class _Check:
             self.fail(rule.id, f"lucky bags less than {rule.min_gap_minutes} min apart")
 
     # --- figures ---
-    def figures(self) -> dict[int, Any]:
-        outcomes = {}
+    def figures(self) -> dict[int, Outcome]:
+        """Recompute each segment's units and money, compare them with the plan's, and check stock;
+        returns each segment's outcome by number."""
+        outcomes: dict[int, Outcome] = {}
         sold: dict[str, float] = defaultdict(float)
-        totals = defaultdict(float)
+        totals: dict[str, float] = defaultdict(float)
         for s in self.segs:
             if s.start < 0 or s.minutes <= 0 or s.end > self.show.minutes:
                 continue  # outside the show: reported by timeline(), it has no value to check
@@ -473,6 +512,7 @@ class _Check:
         return outcomes
 
     def claims(self) -> None:
+        """The plan's total value and the solver's objective match the recomputed ones."""
         totals = self.plan.get("totals") or {}
         solver = self.plan.get("solver") or {}
         if not isinstance(totals, dict) or not isinstance(solver, dict):

@@ -109,8 +109,8 @@ def solve(
     ):
         return _solve_by_windows(demand, settings, hint, progress)
     started = time.perf_counter()
-    built = ShowModel(demand)
-    model = built.model
+    model = cp_model.CpModel()
+    built = ShowModel(demand, model)
     if hint is not None and hint.options is not None and settings.use_hint:
         built.add_hint(set(hint.options), set(hint.drops))
     build_seconds = time.perf_counter() - started
@@ -204,14 +204,15 @@ def explain(demand: Demand, time_limit: float = 20.0) -> tuple[str, ...]:
     CP-SAT's core is sufficient but rarely minimal; each rule in it is then dropped in turn and
     kept out if the rest is still infeasible, so the message names only rules that matter.
     """
-    built = ShowModel(demand, explain=True)
+    base = cp_model.CpModel()
+    built = ShowModel(demand, base, explain=True)
     by_index = {var.Index(): rule_id for rule_id, (var, _text) in built.literals.items()}
     deadline = time.perf_counter() + time_limit
 
     def infeasible(rule_ids: list[str]) -> list[str] | None:
-        model = built.model.Clone()
-        model.ClearAssumptions()
-        model.AddAssumptions([built.literals[r][0] for r in rule_ids])
+        model = base.clone()
+        model.clear_assumptions()
+        model.add_assumptions([built.literals[r][0] for r in rule_ids])
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.catch_sigint_signal = False  # Ctrl-C reaches Python when it returns

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from ortools.sat.python import cp_model
 
@@ -46,29 +46,65 @@ def solver_parameters(solver: cp_model.CpSolver, settings: SolveSettings) -> Non
         params.max_time_in_seconds = settings.time_limit
 
 
+# A model variable or a sum of them: CP-SAT's IntVar and LinearExpr, or model_builder's in the
+# LP adapter (lp.py). The two libraries' types share no base, and the rows only need + * and
+# comparisons of them, so they are Any here.
+Var = Any
+Expr = Any
+
+
+class Row(Protocol):
+    """What ShowModel does with an added constraint: enforce it by a rule's literal."""
+
+    def OnlyEnforceIf(self, *literals: Any) -> None:
+        """Keep the constraint only when the literals are true (explain's rule groups)."""
+
+
+class Rows(Protocol):
+    """The model methods ShowModel builds with: CP-SAT's CpModel, or the LP adapter (lp.py)."""
+
+    def new_bool_var(self, name: str) -> Var:
+        """A new 0/1 variable."""
+
+    def add(self, ct: Any, /) -> Row:
+        """Add a linear comparison of variables as a row."""
+
+    def add_at_most_one(self, literals: Iterable[Var], /) -> Row:
+        """At most one of the variables is 1."""
+
+    def add_exactly_one(self, literals: Iterable[Var], /) -> Row:
+        """Exactly one of the variables is 1."""
+
+    def add_hint(self, var: Var, value: bool, /) -> None:
+        """Suggest the variable's value to the search."""
+
+    def maximize(self, obj: Expr, /) -> None:
+        """Set the objective."""
+
+
 # Ordered option sets up to this many pairs get a row per clashing pair instead of running sums.
 PAIRWISE = 256
 
 
 class ShowModel:
-    """Variables, constraints and objective for one Demand."""
+    """Variables, constraints and objective for one Demand, built into `model`: a CpModel the
+    caller then solves, or the LP adapter (optimise/lp.py) for the relaxation."""
 
-    def __init__(self, demand: Demand, *, explain: bool = False, model: Any = None):
+    def __init__(self, demand: Demand, model: Rows, *, explain: bool = False) -> None:
         self.demand = demand
         self.inputs = demand.inputs
         self.show = demand.inputs.show
         self.rules = demand.inputs.show.rules
         self.products = demand.inputs.products
         self.explain = explain
-        # `model` may be an LP adapter with the same methods (optimise/lp.py).
-        self.model = model if model is not None else cp_model.CpModel()
+        self.model = model
         # Sums through LinearExpr.sum/weighted_sum: Python's sum() of 100k terms is much slower.
         self.linear = getattr(self.model, "linear_expr", cp_model.LinearExpr)
-        self.x = [self.model.NewBoolVar(f"o{o.index}") for o in demand.options]
-        self.z = [self.model.NewBoolVar(f"b{i}") for i in range(len(demand.drops))]
+        self.x = [self.model.new_bool_var(f"o{o.index}") for o in demand.options]
+        self.z = [self.model.new_bool_var(f"b{i}") for i in range(len(demand.drops))]
         # Auxiliary 0/1 variables, each the sum of earlier aux `previous` (or 0) plus options
         # `indices`: (variable, previous aux position or -1, indices). A hint sets them too.
-        self.aux: list[tuple[Any, int, list[int]]] = []
+        self.aux: list[tuple[Var, int, list[int]]] = []
         self.literals: dict[str, tuple[cp_model.IntVar, str]] = {}
         self._index()
         # The model's own rows first (one segment at a time, airings in order, stock), then
@@ -99,16 +135,16 @@ class ShowModel:
         if not self.explain:
             return None
         if rule_id not in self.literals:
-            self.literals[rule_id] = (self.model.NewBoolVar(f"rule:{rule_id}"), text)
+            self.literals[rule_id] = (self.model.new_bool_var(f"rule:{rule_id}"), text)
         return self.literals[rule_id][0]
 
-    def _add(self, constraint: cp_model.Constraint, lit: cp_model.IntVar | None) -> None:
+    def _add(self, constraint: Row, lit: cp_model.IntVar | None) -> None:
         if lit is not None:
             constraint.OnlyEnforceIf(lit)
 
-    def require(self, condition: Any, lit: cp_model.IntVar | None) -> None:
+    def require(self, condition: Expr, lit: cp_model.IntVar | None) -> None:
         """Add the linear `condition` as a row, enforced by the rule's literal when explaining."""
-        self._add(self.model.Add(condition), lit)
+        self._add(self.model.add(condition), lit)
 
     def has_heroes(self) -> bool:
         """Does the catalog have a hero product (the hero rules apply only then)?"""
@@ -119,7 +155,7 @@ class ShowModel:
         """Units in hundredths, rounded up (the unit of the solver's stock and budget rows)."""
         return _centi(units)
 
-    def sum_of(self, indices: Iterable[int]) -> cp_model.LinearExprT:
+    def sum_of(self, indices: Iterable[int]) -> Expr:
         """The sum of the options `indices`' variables."""
         return self.linear.sum([self.x[i] for i in indices])
 
@@ -127,15 +163,15 @@ class ShowModel:
         """The indices of the options for which `predicate` holds."""
         return [o.index for o in self.demand.options if predicate(o)]
 
-    def _running(self, steps: Sequence[list[int]]) -> list[Any]:
+    def _running(self, steps: Sequence[list[int]]) -> list[Var]:
         """0/1 variables r_k = Σ options in steps[0..k]: running sums, one row each, so that a
         rule over every prefix costs O(slots + options) nonzeros (the LP is unchanged)."""
-        out: list[Any] = []
+        out: list[Var] = []
         for new in steps:
-            var = self.model.NewBoolVar(f"run{len(self.aux)}")
+            var = self.model.new_bool_var(f"run{len(self.aux)}")
             previous = len(self.aux) - 1 if out else -1
             rhs = [self.x[i] for i in new] + ([out[-1]] if out else [])
-            self.model.Add(var == self.linear.sum(rhs))
+            self.model.add(var == self.linear.sum(rhs))
             self.aux.append((var, previous, list(new)))
             out.append(var)
         return out
@@ -144,14 +180,14 @@ class ShowModel:
         """Hint a complete plan, given by its chosen option and bag-drop indices: every option,
         every drop and every auxiliary variable (each the running sum of earlier ones)."""
         for i, var in enumerate(self.x):
-            self.model.AddHint(var, i in options)
+            self.model.add_hint(var, i in options)
         for i, var in enumerate(self.z):
-            self.model.AddHint(var, i in drops)
+            self.model.add_hint(var, i in drops)
         values: list[bool] = []
         for var, previous, indices in self.aux:
             value = (previous >= 0 and values[previous]) or any(i in options for i in indices)
             values.append(value)
-            self.model.AddHint(var, value)
+            self.model.add_hint(var, value)
 
     def role(self, option: Option) -> str:
         """The role (traffic, hero...) of the option's product."""
@@ -171,19 +207,19 @@ class ShowModel:
             if t in self.demand.blocked:
                 continue
             if self.show.allow_gaps:
-                self.model.AddAtMostOne(self.x[i] for i in covering)
+                self.model.add_at_most_one(self.x[i] for i in covering)
             elif self.explain:
-                self.model.AddAtMostOne(self.x[i] for i in covering)
-                self._add(self.model.Add(self.sum_of(covering) >= 1), lit)
+                self.model.add_at_most_one(self.x[i] for i in covering)
+                self._add(self.model.add(self.sum_of(covering) >= 1), lit)
             else:
-                self.model.AddExactlyOne(self.x[i] for i in covering)
+                self.model.add_exactly_one(self.x[i] for i in covering)
 
     def _airings(self) -> None:
         """Each product airs at most once per airing number, and airing k+1 only after k."""
         for (sku, airing), indices in self.by_airing.items():
-            self.model.AddAtMostOne(self.x[i] for i in indices)
+            self.model.add_at_most_one(self.x[i] for i in indices)
             if airing > 1:
-                self.model.Add(
+                self.model.add(
                     self.sum_of(indices) <= self.sum_of(self.by_airing[(sku, airing - 1)])
                 )
 
@@ -196,7 +232,7 @@ class ShowModel:
             lit = self.lit(f"stock-{sku}", f"stock of {sku} with the reserve")
             units = [_centi(self.demand.options[i].outcome.units) for i in indices]
             self._add(
-                self.model.Add(
+                self.model.add(
                     self.linear.weighted_sum([self.x[i] for i in indices], units)
                     <= self.demand.available[sku] * 100
                 ),
@@ -220,7 +256,7 @@ class ShowModel:
             for i in first:
                 for j in second:
                     if options[j].start < release[i]:
-                        self._add(self.model.Add(self.x[i] + self.x[j] <= 1), lit)
+                        self._add(self.model.add(self.x[i] + self.x[j] <= 1), lit)
             return
         lo = min(options[i].start for i in second)  # before lo, no `second` has started
         hi = min(self.demand.slots, max(release[i] for i in first)) - 1  # after hi, all released
@@ -237,7 +273,7 @@ class ShowModel:
         started = self._running([starting.get(t, []) for t in range(lo, hi + 1)])
         pending = self._running([releasing.get(t, []) for t in range(hi, lo - 1, -1)])[::-1]
         for now, waiting in zip(started, pending, strict=True):
-            self._add(self.model.Add(now + waiting <= 1), lit)
+            self._add(self.model.add(now + waiting <= 1), lit)
 
     def _host_stretch(self) -> None:
         """No host is on air longer than max_stretch_minutes without a break or a pause."""
@@ -266,7 +302,7 @@ class ShowModel:
                         for i in self.cover[t]:
                             weights[i] += 1
                     self._add(
-                        self.model.Add(sum(w * self.x[i] for i, w in weights.items()) <= width - 1),
+                        self.model.add(sum(w * self.x[i] for i, w in weights.items()) <= width - 1),
                         lit,
                     )
 
@@ -274,4 +310,4 @@ class ShowModel:
         """Maximise expected money (profit or GMV) plus the soft rules' small preferences."""
         coefficients = [o.value_cents + o.preference_cents for o in self.demand.options]
         coefficients += [d.value_cents for d in self.demand.drops]
-        self.model.Maximize(self.linear.weighted_sum([*self.x, *self.z], coefficients))
+        self.model.maximize(self.linear.weighted_sum([*self.x, *self.z], coefficients))

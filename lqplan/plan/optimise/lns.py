@@ -47,6 +47,8 @@ MIN_CANDIDATES = 12  # products offered to a window besides those already in it
 
 @dataclass
 class Neighbourhood:
+    """One window's sub-show and how its options and drops map back to the full show."""
+
     demand: Demand  # the sub-show: fixed options outside the window, candidates inside
     options: list[int]  # sub-option index -> index in the full demand
     drops: list[int]
@@ -62,12 +64,15 @@ class Stopper:
         self.stopped = False
 
     def stop(self) -> None:
+        """Stop the search: the sub-solve running now, and every later one."""
         self.stopped = True
         if self.current is not None:
             self.current.StopSearch()
 
 
 class WindowSearch:
+    """Improves a complete plan one window of time at a time, re-solving the window with CP-SAT."""
+
     def __init__(self, demand: Demand, settings: SolveSettings, stopper: Stopper):
         self.demand = demand
         self.settings = settings
@@ -81,6 +86,7 @@ class WindowSearch:
         self.stopper = stopper
 
     def value(self, options: tuple[int, ...], drops: tuple[int, ...]) -> int:
+        """The objective of a plan given by its option and drop indices, in cents."""
         return sum(self.coefficient[i] for i in options) + sum(
             self.demand.drops[i].value_cents for i in drops
         )
@@ -125,7 +131,8 @@ class WindowSearch:
         fixed = list(range(len(sub_options)))
         for sku in sorted(skus):
             sub_options += [o.index for o in self.within(sku, lo, hi)]
-        sub_drops, fixed_drops = [], []
+        sub_drops: list[int] = []
+        fixed_drops: list[int] = []
         for i in plan.drops:
             if not lo <= d.drops[i].start < hi:
                 fixed_drops.append(len(sub_drops))
@@ -143,12 +150,12 @@ class WindowSearch:
     ) -> Solution | None:
         """The best plan that differs from `plan` only in [lo, hi), or None if none better."""
         n = self.neighbourhood(plan, lo, hi, candidates)
-        built = ShowModel(n.demand)
-        model = built.model
+        model = cp_model.CpModel()
+        built = ShowModel(n.demand, model)
         for k in n.fixed:
-            model.Add(built.x[k] == 1)
+            model.add(built.x[k] == 1)
         for k in n.fixed_drops:
-            model.Add(built.z[k] == 1)
+            model.add(built.z[k] == 1)
         chosen, taken = set(plan.options), set(plan.drops)
         built.add_hint(
             {k for k, i in enumerate(n.options) if i in chosen},

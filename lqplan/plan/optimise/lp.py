@@ -8,6 +8,7 @@ hint (on the marathon sample CP-SAT alone needs ~20 s on 2 cores to get there).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ortools.linear_solver.python import model_builder as mb
@@ -23,35 +24,45 @@ class _Constraint:
     """What ShowModel may call on a constraint; enforcement literals do not exist in the LP."""
 
     def OnlyEnforceIf(self, *_: Any) -> None:
+        """Nothing: the LP is built without explain's rule literals."""
         return None
 
 
 class LpAdapter:
-    """The subset of CpModel's interface that ShowModel uses, over a model_builder LP."""
+    """The subset of CpModel's interface that ShowModel uses (cpsat.Rows), over a model_builder
+    LP: the same rows, with 0/1 variables relaxed to [0, 1]."""
 
     linear_expr = mb.LinearExpr
 
     def __init__(self) -> None:
-        self.model = mb.Model()
+        self.model = mb.Model()  # type: ignore[no-untyped-call]  # its __init__ is unannotated
         self.infeasible = False
 
-    def NewBoolVar(self, name: str) -> Any:
+    def new_bool_var(self, name: str) -> mb.Variable:
+        """A variable in [0, 1] in place of a 0/1 one."""
         return self.model.new_num_var(0.0, 1.0, name)
 
-    def Add(self, constraint: Any) -> _Constraint:
+    def add(self, constraint: Any, /) -> _Constraint:
+        """Add a row; a comparison that folded to a constant marks the LP infeasible if false."""
         if isinstance(constraint, bool):  # an empty sum compared with a constant
             self.infeasible |= not constraint
         else:
             self.model.add(constraint)
         return _Constraint()
 
-    def AddAtMostOne(self, variables: Any) -> _Constraint:
-        return self.Add(sum(list(variables)) <= 1)
+    def add_at_most_one(self, variables: Iterable[Any], /) -> _Constraint:
+        """Σ variables <= 1."""
+        return self.add(sum(list(variables)) <= 1)
 
-    def AddExactlyOne(self, variables: Any) -> _Constraint:
-        return self.Add(sum(list(variables)) == 1)
+    def add_exactly_one(self, variables: Iterable[Any], /) -> _Constraint:
+        """Σ variables == 1."""
+        return self.add(sum(list(variables)) == 1)
 
-    def Maximize(self, expression: Any) -> None:
+    def add_hint(self, var: Any, value: bool, /) -> None:
+        """Nothing: GLOP takes no hint (ShowModel.add_hint is for CP-SAT's solves)."""
+
+    def maximize(self, expression: Any, /) -> None:
+        """Set the objective."""
         self.model.maximize(expression)
 
 
@@ -61,7 +72,7 @@ def lp_weights(demand: Demand, time_limit: float) -> tuple[list[float], float] |
     from lqplan.plan.optimise.cpsat import ShowModel
 
     adapter = LpAdapter()
-    built = ShowModel(demand, model=adapter)
+    built = ShowModel(demand, adapter)
     if adapter.infeasible:
         return None
     solver = mb.Solver("glop")
