@@ -263,7 +263,9 @@ def demand_provenance(inputs: ShowInputs, skus: list[str]) -> dict[str, Any]:
     product on air, its conversion in every mode as planned and as the files alone give it: the
     prior that `lqplan learn` corrects when this show becomes history (docs/learn.md)."""
     calibration = inputs.calibration
-    files = calibration.files if calibration is not None else inputs
+    # A calibration made by `learn` keeps the files it corrects; one built by hand (tests) may
+    # not, and then the plan's own inputs are the prior.
+    files = calibration.files if calibration is not None and calibration.files else inputs
     planned = inputs.show.demand
     prior = files.show.demand
     conversion: dict[str, Any] = {}

@@ -735,4 +735,3 @@ UNUSED: dict[str, dict[str, str]] = {
         "lucky_bag": "lucky bag: {prize}",
     },
 }
-
