@@ -112,6 +112,14 @@ def stitch(inputs: ShowInputs, past: Past, new: dict[str, Any]) -> dict[str, Any
         "baseline": new["baseline"],
         "products": product_facts(inputs, sorted({s["sku"] for s in segments})),
         "promotions": promotions_data(show),
+        # The rest's unused promotions, less those the past already used (one that aired
+        # before the cut is not "left out", even when the rest could run it again).
+        "unused_promotions": [
+            entry
+            for entry in new.get("unused_promotions", [])
+            if entry["id"] not in {s.get("promotion") for s in segments}
+            and entry["id"] not in {b["id"] for b in bags}
+        ],
         "viewer_curve": [
             {"minute": m, "viewers": round(past.viewers[m])}
             for m in range(0, show.minutes + 1, show.slot_minutes)

@@ -354,6 +354,7 @@ class UnusedPromotion(PlanModel):
     reason: Literal["no_stock", "cannot_fit", "earns_less", "not_chosen"]
     needs_minutes: Length | None = None
     window_minutes: Length | None = None
+    longest_minutes: Count | None = Field(None, description="its products' longest segment")
     best: BestPlace | None = None
 
 

@@ -69,6 +69,10 @@ def _unused_offer(demand: Demand, promo: FlashSale | Gift | Coupon) -> dict[str,
         entry["reason"] = "cannot_fit"
         entry["needs_minutes"] = promo.min_minutes if isinstance(promo, FlashSale) else None
         entry["window_minutes"] = _window_minutes(demand, promo.window)
+        inputs = demand.inputs
+        entry["longest_minutes"] = max(
+            max(inputs.segment_lengths(inputs.products[sku]), default=0) for sku, _ in modes
+        )
         return entry
     entry["reason"] = "earns_less" if best.gain_cents <= 0 else "not_chosen"
     entry["best"] = {

@@ -198,7 +198,10 @@ def unused_promotion_text(entry: dict[str, Any], plan: dict[str, Any], lang: str
     reason = entry["reason"]
     if reason == "cannot_fit":
         needs, window = entry.get("needs_minutes"), entry.get("window_minutes")
-        if needs is not None and window is not None:
+        longest = entry.get("longest_minutes")
+        if needs is not None and longest is not None and needs > longest:
+            why = words["cannot_fit_longest"].format(needs=needs, longest=longest)
+        elif needs is not None and window is not None:
             why = words["cannot_fit"].format(needs=needs, window=window)
         elif window is not None:
             why = words["cannot_fit_window"].format(window=window)

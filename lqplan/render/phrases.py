@@ -703,11 +703,14 @@ UNUSED: dict[str, dict[str, str]] = {
         "no_stock": "未使用：{sku} 没有可卖的库存",
         "cannot_fit": "排不下：需要 {needs} 分钟，时间窗只有 {window} 分钟",
         "cannot_fit_no_window": "排不下：没有一段能放下它",
+        "cannot_fit_longest": "排不下：需要 {needs} 分钟，该商品每段最长 {longest} 分钟",
         "cannot_fit_window": "排不下：时间窗只有 {window} 分钟，且不能落在休息时段内",
-        "earns_less": "未使用：比按直播价讲解 {sku} 少赚 {less}（最佳位置 {at}，{minutes} 分钟）",
-        "not_chosen": "未选用：最佳位置（{at}，{minutes} 分钟）比直播价多赚 {amount}，"
+        "earns_less": "未使用：即使排在收益峰值 {at}（{minutes} 分钟），"
+        "也比按直播价讲解 {sku} 少赚 {less}",
+        "not_chosen": "未选用：排在收益峰值 {at}（{minutes} 分钟）可比直播价多赚 {amount}，"
         "计划把这段时间和商品另作他用",
-        "bag_earns_less": "未使用：每次开奖的奖品成本高于留住观众的价值（最佳 {at}：少赚 {less}）",
+        "bag_earns_less": "未使用：每次开奖的奖品成本高于留住观众的价值"
+        "（收益峰值 {at}：少赚 {less}）",
         "bag_not_chosen": "未选用：其他福袋已满足开奖节奏",
         "flash_sale": "秒杀 {sku} {price} × {units}",
         "gift": "买 {sku} 赠 {item}",
@@ -721,13 +724,15 @@ UNUSED: dict[str, dict[str, str]] = {
         "no_stock": "not used: {sku} has no stock to sell",
         "cannot_fit": "cannot fit: needs {needs} minutes, its window has {window}",
         "cannot_fit_no_window": "cannot fit: no segment can carry it",
+        "cannot_fit_longest": "cannot fit: needs {needs} minutes, its product's segments last "
+        "at most {longest}",
         "cannot_fit_window": "cannot fit: its window has {window} minutes, outside the breaks",
         "earns_less": "not used: it earns {amount} against airing {sku} at the live price "
-        "(at its best, {at} for {minutes} min)",
-        "not_chosen": "not chosen: at its best ({at}, {minutes} min) it would add {amount} over "
-        "the live price; the plan uses that time and product another way",
+        "(where it earns most, {at} for {minutes} min)",
+        "not_chosen": "not chosen: where it earns most ({at}, {minutes} min) it would add "
+        "{amount} over the live price; the plan uses that time and product another way",
         "bag_earns_less": "not used: each drop's prize costs more than the viewers it keeps "
-        "are worth (at its best, {at}: {amount})",
+        "are worth (where it earns most, {at}: {amount})",
         "bag_not_chosen": "not chosen: the other lucky bags keep the cadence",
         "flash_sale": "flash sale {sku} {price} × {units}",
         "gift": "buy {sku}, get {item}",

@@ -1,0 +1,59 @@
+"""Promotions the plan leaves out are listed with their reason and figures (plan/unused.py),
+on shows small enough to check by hand (tests/conftest.py's tiny_show: a 5-minute segment at
+100 viewers sells 1 unit; a product's margin is live - cost)."""
+
+from __future__ import annotations
+
+from conftest import tiny_show
+
+from lqplan.pipeline import load_and_validate, plan_show
+from lqplan.plan.result import SolveSettings
+from lqplan.render.actions import unused_promotion_text
+
+
+def _plan(tmp_path, products, promotions, **options):
+    options.setdefault("slots", len(products))  # every product airs once, the show is full
+    folder = tiny_show(tmp_path / "show", products, promotions=promotions, **options)
+    return plan_show(load_and_validate(folder), SolveSettings(time_limit=5, deterministic=True))
+
+
+def test_a_flash_sale_below_cost_earns_less_than_the_live_price(tmp_path):
+    # A: live 100, cost 90. At 80 with the default lift 1.6, a segment sells 1.6 units at -10
+    # each: -16 against +10 at the live price, so the flash sale loses 26 (2,600 cents).
+    flash = {"id": "fs-a", "type": "flash_sale", "sku": "A", "price": 80, "units": 50}
+    result = _plan(tmp_path, [{"sku": "A"}], [flash])
+    (entry,) = result.plan["unused_promotions"]
+    assert entry["id"] == "fs-a" and entry["reason"] == "earns_less"
+    assert entry["best"]["gain_cents"] == -2600 and entry["best"]["minutes"] == 5
+    text = unused_promotion_text(entry, result.plan, "en")
+    assert text.startswith("fs-a (flash sale A $80.00 × 50): not used: it earns -$26.00")
+    assert "少赚 $26.00" in unused_promotion_text(entry, result.plan, "zh")
+
+
+def test_a_flash_sale_longer_than_any_segment_cannot_fit(tmp_path):
+    flash = {"id": "fs-b", "type": "flash_sale", "sku": "A", "price": 99, "units": 5}
+    flash["min_minutes"] = 10  # segments last 5 minutes in the tiny show
+    result = _plan(tmp_path, [{"sku": "A"}], [flash])
+    (entry,) = result.plan["unused_promotions"]
+    assert entry["reason"] == "cannot_fit"
+    assert (entry["needs_minutes"], entry["longest_minutes"]) == (10, 5)
+    assert unused_promotion_text(entry, result.plan, "en").endswith(
+        "cannot fit: needs 10 minutes, its product's segments last at most 5"
+    )
+
+
+def test_a_gift_on_a_product_without_stock_has_no_stock(tmp_path):
+    gift = {"id": "g-b", "type": "gift", "sku": "B", "item": "cup", "units": 5, "unit_cost": 1}
+    result = _plan(tmp_path, [{"sku": "A"}, {"sku": "B"}], [gift], stock={"B": 0}, slots=1)
+    (entry,) = result.plan["unused_promotions"]
+    assert (entry["id"], entry["reason"], entry["sku"]) == ("g-b", "no_stock", "B")
+    assert "B has no stock to sell" in unused_promotion_text(entry, result.plan, "en")
+
+
+def test_a_used_promotion_is_not_listed(tmp_path):
+    # At 95 (cost 90) the flash sale earns 1.6 × 5 = 8 against 10: still less; at a cost of 50
+    # it earns 1.6 × 45 = 72 against 50, so the plan runs it.
+    flash = {"id": "fs-a", "type": "flash_sale", "sku": "A", "price": 95, "units": 50}
+    result = _plan(tmp_path, [{"sku": "A", "margin": 50}], [flash])
+    assert result.plan["unused_promotions"] == []
+    assert any(s.get("promotion") == "fs-a" for s in result.plan["segments"])
