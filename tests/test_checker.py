@@ -751,3 +751,22 @@ def test_given_demand_context_gives_the_same_verdict(minimal):
     inputs, plan = minimal
     assert check_plan(inputs, plan, demand_context(inputs)).ok
     assert check_plan(inputs, plan).ok
+
+
+def test_a_plan_without_a_required_promotion_is_refused(tmp_path):
+    """The solver's plan runs the required flash sale; the same show with that segment sold at
+    the live price instead (figures refreshed) breaks only the promotion's own rule."""
+    flash = {"id": "fs-a", "type": "flash_sale", "sku": "A", "price": 99, "units": 50}
+    folder = tiny_show(tmp_path, [{"sku": "A", "margin": 50}], slots=1, promotions=[flash])
+    inputs = load_and_validate(folder)
+    plan = plan_show(inputs, SolveSettings(time_limit=5)).plan
+    assert plan["segments"][0]["promotion"] == "fs-a"
+    show = folder / "show.yaml"
+    show.write_text(show.read_text().replace("units: 50", "units: 50\n  required: true"))
+    inputs = load_and_validate(folder)
+    assert check_plan(inputs, plan).ok
+    edited = copy.deepcopy(plan)
+    edited["segments"][0].update(mode="normal", promotion=None)
+    report = check_plan(inputs, refresh(inputs, edited))
+    assert [v.rule for v in report.violations] == ["fs-a"]
+    assert "required flash sale fs-a never runs" in report.violations[0].message

@@ -458,3 +458,55 @@ def test_host_stretch_forces_a_pause_when_gaps_are_allowed(tmp_path):
     )
     assert order(result) == ["B", "A"]
     assert result.solution.objective == 13_000
+
+
+def test_a_required_flash_sale_runs_even_where_it_earns_less(tmp_path):
+    """A (live 100, cost 90) at 80 sells 2 units (lift 2.0) at -10: -20 against +10 at the live
+    price. Optional, the plan leaves it out; required, it runs, and the plan is worth -20 + 10
+    (B's segment) instead of 10 + 10, and the baseline runs it too."""
+    flash = {"id": "fs-a", "type": "flash_sale", "sku": "A", "price": 80, "units": 50}
+    products = [{"sku": "A"}, {"sku": "B"}]
+    optional = solve(
+        tiny_show(tmp_path / "opt", products, slots=2, promotions=[flash], demand=DOUBLE_FLASH)
+    )
+    assert optional.solution.objective == 2_000 and optional.plan["unused_promotions"]
+    required = solve(
+        tiny_show(
+            tmp_path / "req",
+            products,
+            slots=2,
+            promotions=[{**flash, "required": True}],
+            demand=DOUBLE_FLASH,
+        )
+    )
+    assert [s.get("promotion") for s in required.plan["segments"]].count("fs-a") == 1
+    assert required.solution.objective == -2_000 + 1_000
+    assert required.plan["unused_promotions"] == []
+    assert (
+        required.plan["baseline"]["feasible"] and required.plan["baseline"]["value_cents"] == -1_000
+    )
+
+
+def test_a_required_promotion_that_cannot_run_is_named(tmp_path):
+    """B is pinned at 20:00, the only start inside the required flash sale's window."""
+    flash = {"id": "fs-a", "type": "flash_sale", "sku": "A", "price": 80, "units": 5}
+    flash |= {"required": True, "window": {"from": "20:00", "to": "20:05"}}
+    rules = {"pins": [{"sku": "B", "at": "20:00"}]}
+    folder = tiny_show(
+        tmp_path, [{"sku": "A"}, {"sku": "B"}], slots=2, promotions=[flash], rules=rules
+    )
+    with pytest.raises(InfeasibleError) as info:
+        solve(folder)
+    assert sorted(c.split(":")[0] for c in info.value.conflicts) == ["fs-a", "pin-B-2000"]
+
+
+def test_a_required_lucky_bag_is_drawn(tmp_path):
+    """Two bags, one drop needed; the cheap one would do, the required dear one is drawn."""
+    bags = [
+        {"id": "cheap", "type": "lucky_bag", "prize": "pen", "prize_value": 1},
+        {"id": "dear", "type": "lucky_bag", "prize": "tv", "prize_value": 5, "required": True},
+    ]
+    products = [{"sku": s, "margin": 10, "category": s} for s in "ABC"]
+    rules = {"lucky_bag_cadence": {"min_gap_minutes": 15, "max_gap_minutes": 15}}
+    result = solve(tiny_show(tmp_path, products, slots=3, promotions=bags, rules=rules))
+    assert "dear" in [b["id"] for b in result.plan["lucky_bags"]]

@@ -30,24 +30,29 @@ def test_a_flash_sale_below_cost_earns_less_than_the_live_price(tmp_path):
     assert "少赚 $26.00" in unused_promotion_text(entry, result.plan, "zh")
 
 
-def test_a_flash_sale_longer_than_any_segment_cannot_fit(tmp_path):
-    flash = {"id": "fs-b", "type": "flash_sale", "sku": "A", "price": 99, "units": 5}
-    flash["min_minutes"] = 10  # segments last 5 minutes in the tiny show
-    result = _plan(tmp_path, [{"sku": "A"}], [flash])
+def test_a_gift_whose_window_holds_no_segment_of_the_grid_cannot_fit(tmp_path):
+    # 20:02-20:08 is six minutes, longer than a 5-minute segment, but segments start at 20:00
+    # and 20:05 on the slot grid: none lies inside the window.
+    gift = {"id": "g-a", "type": "gift", "sku": "A", "item": "cup", "units": 5, "unit_cost": 1}
+    gift["window"] = {"from": "20:02", "to": "20:08"}
+    result = _plan(tmp_path, [{"sku": "A"}, {"sku": "B"}], [gift])
     (entry,) = result.plan["unused_promotions"]
     assert entry["reason"] == "cannot_fit"
-    assert (entry["needs_minutes"], entry["longest_minutes"]) == (10, 5)
+    assert (entry["window_minutes"], entry["longest_minutes"]) == (6, 5)
     assert unused_promotion_text(entry, result.plan, "en").endswith(
-        "cannot fit: needs 10 minutes, its product's segments last at most 5"
+        "cannot fit: its window has 6 minutes, outside the breaks"
     )
 
 
-def test_a_gift_on_a_product_without_stock_has_no_stock(tmp_path):
-    gift = {"id": "g-b", "type": "gift", "sku": "B", "item": "cup", "units": 5, "unit_cost": 1}
-    result = _plan(tmp_path, [{"sku": "A"}, {"sku": "B"}], [gift], stock={"B": 0}, slots=1)
+def test_a_coupon_for_a_product_without_stock_has_no_stock(tmp_path):
+    coupon = {"id": "cp-b", "type": "coupon", "threshold": 50, "amount": 10, "count": 5}
+    coupon["skus"] = ["B"]
+    result = _plan(tmp_path, [{"sku": "A"}, {"sku": "B"}], [coupon], stock={"B": 0}, slots=1)
     (entry,) = result.plan["unused_promotions"]
-    assert (entry["id"], entry["reason"], entry["sku"]) == ("g-b", "no_stock", "B")
-    assert "B has no stock to sell" in unused_promotion_text(entry, result.plan, "en")
+    assert (entry["id"], entry["reason"]) == ("cp-b", "no_stock")
+    assert unused_promotion_text(entry, result.plan, "en") == (
+        "cp-b ($10.00 off $50.00): not used: B has no stock to sell"
+    )
 
 
 def test_a_used_promotion_is_not_listed(tmp_path):

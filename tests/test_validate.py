@@ -312,6 +312,24 @@ BAD = [
             "selling_points has 4 items; at most 3"),
         id="too-many-items",
     ),
+    # Promotions no plan could ever run are input errors, before any solve (issue 16).
+    pytest.param(
+        Bad("show.yaml", "    max_minutes: 5\n", "    max_minutes: 20\n    min_minutes: 15\n",
+            "min_minutes: |15", "needs 15 minutes, but TEA-OOLONG's segments last at most 10"),
+        id="flash-sale-longer-than-its-segments",
+    ),
+    pytest.param(
+        Bad("show.yaml", '    max_minutes: 5\n    window: {from: "20:10", to: "20:40"}',
+            '    max_minutes: 8\n    min_minutes: 8\n    window: {from: "20:10", to: "20:15"}',
+            "min_minutes: |8", "fs-oolong needs 8 minutes, its window has 5"),
+        id="flash-sale-longer-than-its-window",
+    ),
+    pytest.param(
+        Bad("show.yaml", "    count: 3\n",
+            '    count: 3\n    window: {from: "20:00", to: "20:03"}\n',
+            "    countdown_minutes: |5", "countdown of 5 minutes is longer than its window (3"),
+        id="lucky-bag-countdown-longer-than-its-window",
+    ),
     # A YAML syntax error (an unclosed flow list) is located by the parser.
     pytest.param(
         Bad("audience.yaml", "base_conversion: 0.0012\n", "base_conversion: [0.0012\n",
@@ -486,3 +504,26 @@ def test_every_sample_has_no_errors(folder: Path):
 
 def test_samples_are_found():
     assert MINIMAL in SAMPLE_FOLDERS
+
+
+def test_a_gift_for_a_product_without_stock_and_a_window_inside_a_break_are_input_errors(
+    tmp_path,
+):
+    from conftest import tiny_show
+
+    gift = {"id": "g-b", "type": "gift", "sku": "B", "item": "cup", "units": 5, "unit_cost": 1}
+    coupon = {"id": "cp", "type": "coupon", "threshold": 50, "amount": 5, "count": 9}
+    coupon["window"] = {"from": "20:05", "to": "20:10"}
+    folder = tiny_show(
+        tmp_path / "show",
+        [{"sku": "A"}, {"sku": "B"}],
+        slots=3,
+        stock={"B": 0},
+        promotions=[gift, coupon],
+        breaks=[{"at": "20:05", "minutes": 5}],
+    )
+    messages = [d.message for d in check_show(folder) if d.severity == "error"]
+    assert "gift g-b is for B, which has no stock to sell (stock 0, reserve 0%)" in messages
+    assert (
+        "window 20:05–20:10 lies inside the show's breaks: the promotion can never run" in messages
+    )

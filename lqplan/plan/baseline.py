@@ -394,6 +394,7 @@ class Greedy:
         high = max(1, rule.max_gap_minutes // self.slot)
         low = max(1, math.ceil(rule.min_gap_minutes / self.slot))
         left = {p.id: p.count for p in self.show.promotions if p.type == "lucky_bag"}
+        owed = {p.id for p in self.show.promotions if p.type == "lucky_bag" and p.required}
         by_start: dict[int, list[int]] = defaultdict(list)
         for i, drop in enumerate(drops):
             by_start[drop.start].append(i)
@@ -406,12 +407,17 @@ class Greedy:
             for s in range(min(t, self.d.slots - 1), last + low - 1, -1):
                 options = [i for i in by_start.get(s, []) if left[drops[i].promotion] > 0]
                 if options:
-                    picked = max(options, key=lambda i: (drops[i].value_cents, -i))
+                    # A required bag not yet drawn goes first (the team promised it).
+                    picked = max(
+                        options,
+                        key=lambda i: (drops[i].promotion in owed, drops[i].value_cents, -i),
+                    )
                     break
             if picked is None:
                 break
             chosen.append(picked)
             left[drops[picked].promotion] -= 1
+            owed.discard(drops[picked].promotion)
             last = drops[picked].start
             t = last + high
         return chosen

@@ -42,7 +42,8 @@ def build_demand(
 
     A promotion option worth no more than the same segment at the live price is left out: the
     live-price option fits everywhere it does, under fewer rules, so it can never be needed.
-    This keeps the model small (a third of the marathon sample's options).
+    This keeps the model small (a third of the marathon sample's options). A required
+    promotion keeps all its options: the plan must run it even where it earns less.
 
     On a large catalog `shortlist` keeps only the products a plan can use (see
     `shortlist_products`; a catalog that fills the show less than 2.5 times over is kept whole).
@@ -64,6 +65,7 @@ def build_demand(
         for p in show.promotions
         if p.type == "collab"
     }
+    required = frozenset(p.id for p in show.promotions if p.type != "collab" and p.required)
     for product in inputs.catalog.products:
         if product.sku not in kept:
             continue  # no stock (it cannot air), or left off the shortlist
@@ -81,6 +83,7 @@ def build_demand(
                             length,
                             collab_windows.get(product.sku),
                             preferences,
+                            required,
                         )
     demand.drops = _bag_drops(demand)
     return demand
@@ -210,6 +213,7 @@ def _add_options(
     length: int,
     collab: tuple[int, int] | None,
     preferences: dict[int, int],
+    required: frozenset[str],
 ) -> None:
     if demand.blocked and any(s in demand.blocked for s in range(start, start + length)):
         return
@@ -233,7 +237,7 @@ def _add_options(
         value = option_value(demand, outcome)
         if live_value is None:
             live_value = value
-        elif value <= live_value:
+        elif value <= live_value and mode.promotion not in required:
             continue  # dominated by the live-price option
         demand.options.append(
             Option(

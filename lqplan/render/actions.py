@@ -185,7 +185,8 @@ def unused_promotion_text(entry: dict[str, Any], plan: dict[str, Any], lang: str
     promo: dict[str, Any] = next((p for p in plan["promotions"] if p["id"] == entry["id"]), {})
     kind = entry["type"]
     best = entry.get("best") or {}
-    sku = entry.get("sku") or best.get("sku") or ""
+    # A coupon names no one product: its own list, or the product where it would earn most.
+    sku = entry.get("sku") or best.get("sku") or ", ".join(promo.get("skus") or [])
     what = words[kind].format(
         sku=sku,
         price=money(promo.get("price"), cur, lang),

@@ -1,8 +1,10 @@
-"""Promotions in use: a flash sale runs once; gift units and coupon budgets are shared.
+"""Promotions in use: a flash sale runs once; gift units and coupon budgets are shared; a
+promotion marked `required` (a commitment, often paid for by a brand) runs, or there is no plan.
 
 The promotions' input models and their cross-file checks are still in show/model.py and
 show/validate.py, with the option building in plan/options.py (each promotion is a mode of a
-product's options); this family holds what the solver and the baseline enforce between options.
+product's options, a lucky bag a set of drops); this family holds what the solver and the
+baseline enforce between options.
 """
 
 from __future__ import annotations
@@ -36,6 +38,34 @@ class Promotions(Family):
                     m.linear.weighted_sum([m.x[i] for i in indices], units) <= mode.units_cap * 100,
                     lit,
                 )
+        for promo in m.show.promotions:
+            if promo.type == "collab":
+                continue  # a collab always airs: rules/collabs.py
+            if not promo.required:
+                continue
+            lit = m.lit(promo.id, f"required {promo.type.replace('_', ' ')} {promo.id} must run")
+            if promo.type == "lucky_bag":
+                drops = [m.z[i] for i, d in enumerate(m.demand.drops) if d.promotion == promo.id]
+                m.require(m.linear.sum(drops) >= 1, lit)
+            else:
+                m.require(m.sum_of(m.by_promotion.get(promo.id, [])) >= 1, lit)
+
+    def greedy_seed(self, g: Greedy) -> None:
+        """Each required promotion at its most valuable allowed place, before the fill (the
+        team has promised it); lucky bags are placed with the drops (baseline.bags)."""
+        for promo in g.show.promotions:
+            if promo.type in ("collab", "lucky_bag") or not promo.required:
+                continue
+            if g.promo_used[promo.id] > 0:
+                continue
+            options = [
+                o
+                for o in g.d.options
+                if o.mode.promotion == promo.id and g.allowed(o) and g.leaves_fillable(o)
+            ]
+            pick = max(options, key=lambda o: (o.value_cents, -o.index), default=None)
+            if pick is not None:
+                g.place(pick)
 
     def greedy_allows(self, g: Greedy, o: Option) -> bool:
         """A flash sale not yet run; units or budget left for a gift or a coupon."""

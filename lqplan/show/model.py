@@ -185,6 +185,10 @@ class FlashSale(Model):
     max_minutes: Annotated[int, Field(ge=1, le=240)] = 10
     per_buyer_limit: Annotated[int, Field(ge=1)] | None = None
     window: Window | None = None
+    required: bool = Field(
+        default=False,
+        description="a commitment (often paid for by a brand): the plan must run it, else no plan",
+    )
 
 
 class Coupon(Model):
@@ -198,6 +202,10 @@ class Coupon(Model):
     count: Annotated[int, Field(ge=1)] | None = Field(default=None, description="coupons to issue")
     skus: list[Code] | None = Field(default=None, description="products it applies to; default all")
     window: Window | None = None
+    required: bool = Field(
+        default=False,
+        description="a commitment (often paid for by a brand): the plan must run it, else no plan",
+    )
 
 
 class LuckyBag(Model):
@@ -216,6 +224,10 @@ class LuckyBag(Model):
         default="comment", description="what a viewer does to enter (follow, comment...)"
     )
     window: Window | None = None
+    required: bool = Field(
+        default=False,
+        description="a commitment (often paid for by a brand): the plan must run it, else no plan",
+    )
 
 
 class Gift(Model):
@@ -231,6 +243,10 @@ class Gift(Model):
         default=None, description="the gift's stated value, if the brand gives one"
     )
     window: Window | None = None
+    required: bool = Field(
+        default=False,
+        description="a commitment (often paid for by a brand): the plan must run it, else no plan",
+    )
 
 
 class Collab(Model):
@@ -241,6 +257,9 @@ class Collab(Model):
     sku: Code
     partner: Text
     window: Window
+    required: Literal[True] = Field(
+        default=True, description="a collab is always a commitment: it airs, inside its window"
+    )
 
 
 Promotion = Annotated[FlashSale | Coupon | LuckyBag | Gift | Collab, Field(discriminator="type")]

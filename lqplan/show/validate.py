@@ -31,6 +31,7 @@ from lqplan.show.model import (
     Collab,
     Coupon,
     FlashSale,
+    Gift,
     LuckyBag,
     Product,
     SegmentMinutes,
@@ -662,6 +663,90 @@ class CrossCheck:
                     )
             elif isinstance(promo, LuckyBag) and promo.countdown_minutes > self.show.minutes:
                 self.report("show", (*path, "countdown_minutes"), "longer than the show")
+            if not isinstance(promo, Collab):
+                self._promotion_can_run(path, promo, product)
+
+    def _promotion_can_run(
+        self,
+        path: tuple[str | int, ...],
+        promo: FlashSale | Coupon | Gift | LuckyBag,
+        product: Product | None,
+    ) -> None:
+        """A promotion that no plan could ever run is a mistake in the file, found before any
+        solve: a flash sale longer than its product's segments or its window, a window inside a
+        break, a gift for a product with no stock, a bag's countdown longer than its window."""
+        window = self._free_window(path, promo.window)
+        if window is None:
+            return  # the whole window is in breaks (reported), or the window is broken
+        if isinstance(promo, FlashSale) and product is not None:
+            longest = max(segment_lengths(self.show, product), default=0)
+            if promo.min_minutes > longest:
+                self.report(
+                    "show",
+                    (*path, "min_minutes"),
+                    f"{promo.id} needs {promo.min_minutes} minutes, but {promo.sku}'s segments "
+                    f"last at most {longest}",
+                )
+            elif promo.min_minutes > window:
+                self.report(
+                    "show",
+                    (*path, "min_minutes"),
+                    f"{promo.id} needs {promo.min_minutes} minutes, its window has {window}",
+                )
+        if isinstance(promo, Gift | Coupon) and promo.window is not None:
+            # A gift or a coupon holds for the whole segment: one must fit inside the window.
+            skus = [promo.sku] if isinstance(promo, Gift) else (promo.skus or [])
+            lengths = [
+                min(segment_lengths(self.show, self.products[sku]), default=0)
+                for sku in skus
+                if sku in self.products
+            ]
+            if lengths and min(lengths) > window:
+                self.report(
+                    "show",
+                    (*path, "window"),
+                    f"{promo.id}'s window has {window} minutes; its shortest segment lasts "
+                    f"{min(lengths)}",
+                )
+        if isinstance(promo, Gift) and product is not None:
+            units = self.units.get(promo.sku, 0)
+            if math.floor(round(units * (1 - self.show.stock_reserve), 6)) <= 0:
+                self.report(
+                    "show",
+                    (*path, "sku"),
+                    f"gift {promo.id} is for {promo.sku}, which has no stock to sell "
+                    f"(stock {units}, reserve {self.show.stock_reserve:.0%})",
+                )
+        if isinstance(promo, LuckyBag) and promo.countdown_minutes > window:
+            self.report(
+                "show",
+                (*path, "countdown_minutes"),
+                f"{promo.id}'s countdown of {promo.countdown_minutes} minutes is longer than its "
+                f"window ({window} minutes)",
+            )
+
+    def _free_window(self, path: tuple[str | int, ...], window: Window | None) -> int | None:
+        """Minutes of a promotion's window (the whole show without one) outside the breaks;
+        None, reported, when the window lies entirely in breaks (or is itself broken)."""
+        if window is None:
+            low, high = 0, self.show.minutes
+        else:
+            low, high = self.offset(window.from_), self.offset(window.to) or self.show.minutes
+            if not (0 <= low < high <= self.show.minutes):
+                return None  # reported by window()
+        free = high - low
+        for brk in self.show.breaks:
+            start = self.offset(brk.at)
+            free -= max(0, min(high, start + brk.minutes) - max(low, start))
+        if free <= 0 and window is not None:
+            self.report(
+                "show",
+                (*path, "window"),
+                f"window {format_clock(window.from_)}–{format_clock(window.to)} lies inside "
+                "the show's breaks: the promotion can never run",
+            )
+            return None
+        return free
 
     def _check_lucky_bag_count(self) -> None:
         """The cadence needs a bag in every max_gap window: enough drops must be on offer."""

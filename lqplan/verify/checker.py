@@ -361,6 +361,17 @@ class _Check:
                     f"minimum {spacing.min_gap_minutes}",
                 )
 
+    def required(self) -> None:
+        """Every promotion marked required runs: a segment in its mode (a drop, for a bag)."""
+        used = {s.mode.promotion for s in self.segs}
+        drops = self.plan.get("lucky_bags")
+        if isinstance(drops, list):
+            used |= {d.get("id") for d in drops if isinstance(d, dict)}
+        for promo in self.show.promotions:
+            if promo.type != "collab" and promo.required and promo.id not in used:
+                kind = promo.type.replace("_", " ")
+                self.fail(promo.id, f"required {kind} {promo.id} never runs")
+
     def hosts(self) -> None:
         """No host is on air longer than their max_stretch_minutes without a pause."""
         for host in self.show.hosts:
@@ -546,5 +557,6 @@ def check_plan(
     outcomes = check.figures()
     check.promotions(outcomes)
     check.lucky_bags()
+    check.required()
     check.claims()
     return check.report
