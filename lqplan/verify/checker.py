@@ -366,7 +366,8 @@ class _Check:
         used = {s.mode.promotion for s in self.segs}
         drops = self.plan.get("lucky_bags")
         if isinstance(drops, list):
-            used |= {d.get("id") for d in drops if isinstance(d, dict)}
+            # A malformed drop (its id a list, say) is lucky_bags()'s to report, not a crash here.
+            used |= {d["id"] for d in drops if isinstance(d, dict) and isinstance(d.get("id"), str)}
         for promo in self.show.promotions:
             if promo.type != "collab" and promo.required and promo.id not in used:
                 kind = promo.type.replace("_", " ")
