@@ -118,3 +118,22 @@ def test_the_stages_name_no_rule_family():
             continue
         named = {n for n in _imports(path) if _is_under(n, family_modules)}
         assert named == set(), f"{relative} imports {sorted(named)}"
+
+
+def test_every_public_function_class_and_method_has_a_docstring():
+    missing = []
+    for path in _modules(PACKAGE):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        scopes: list[tuple[str, ast.AST]] = [("", tree)]
+        while scopes:
+            prefix, scope = scopes.pop()
+            for node in ast.iter_child_nodes(scope):
+                if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                    continue
+                if node.name.startswith("_"):
+                    continue
+                if ast.get_docstring(node) is None:
+                    missing.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {prefix}{node.name}")
+                if isinstance(node, ast.ClassDef):
+                    scopes.append((f"{prefix}{node.name}.", node))
+    assert missing == []

@@ -135,10 +135,10 @@ BAD_PLANS = [
         edited(lambda plan: plan["segments"][0]["expected"].update(gmv="12.5")),
         "87:16: error: segments[0].expected.gmv: Input should be a valid number",
     ),
-    # an unknown top-level key, a typo of a known one
+    # an unknown top-level key, a typo of a known one (first, so that its line stays put)
     (
-        edited(lambda plan: plan.update(segmants=[])),
-        "1212:3: error: segmants: unknown field 'segmants' (did you mean 'segments'?)",
+        lambda plan: plan_json({"segmants": [], **plan}),
+        "2:3: error: segmants: unknown field 'segmants' (did you mean 'segments'?)",
     ),
     # a segment moved by its clock time alone: start_minute disagrees
     (seg(3, start="20:35"), "273:16: error: segments[3].start: must be 20:20: start + 20 min"),

@@ -70,11 +70,15 @@ class ProductEffect(Model):
 
 
 class ViewerPoint(Model):
+    """One point of the fitted viewer curve: viewers at a minute into the show."""
+
     minute: Count
     viewers: Positive
 
 
 class ClockEffect(Model):
+    """The fitted viewer multiplier of one half-hour of the clock."""
+
     at: str = Field(pattern=r"^([01][0-9]|2[0-3]):[03]0$", description="a half hour of the day")
     log_factor: Real = Field(description="viewers × exp(log_factor) in that half hour")
 
@@ -112,6 +116,8 @@ class Accuracy(Model):
 
 
 class Diagnostics(Model):
+    """How the fit went: convergence, iterations, rows fitted and censored, dispersion."""
+
     converged: bool
     iterations: Count
     observations: Count = Field(description="rows fitted (minutes, or segments)")
@@ -126,6 +132,8 @@ class Diagnostics(Model):
 
 
 class HistoryShow(Model):
+    """One past show the model was fitted on, by folder and plan id."""
+
     folder: str
     title: str
     date: str

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from lqplan.money import money
 from lqplan.plan.demand import (
     Demand,
     Mode,
@@ -399,12 +400,8 @@ def explain_plan(
 
 
 def _money(cents: int, currency: str, sign: bool = False) -> str:
-    from lqplan.render.i18n import money
-
-    text = money(abs(cents) / 100, currency, "en")
-    if not sign:
-        return ("-" if cents < 0 else "") + text
-    return ("+" if cents > 0 else "-" if cents < 0 else "±") + text
+    """Money as explain prints it: the paperwork's English form; a change carries its sign."""
+    return money(cents, currency, "en", cents=True, sign="±" if sign else "-")
 
 
 def _where(alt: Alternative | None) -> str:

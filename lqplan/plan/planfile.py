@@ -86,11 +86,15 @@ class PlanModel(Model):
 
 
 class PlanHost(PlanModel):
+    """A host of the show, by name and role."""
+
     name: Text
     role: Literal["host", "co_host"]
 
 
 class PlanKpi(PlanModel):
+    """The show's KPI targets, as show.yaml gives them."""
+
     watch_time_seconds: Annotated[float, BeforeValidator(finite), Field(ge=0, le=1e9)]
     engagement: Annotated[float, BeforeValidator(finite), Field(ge=0, le=1)]
     payment_conversion: Annotated[float, BeforeValidator(finite), Field(ge=0, le=1)]
@@ -98,11 +102,15 @@ class PlanKpi(PlanModel):
 
 
 class InputFile(PlanModel):
+    """One input file the plan was made from, relative to show.yaml, with its hash."""
+
     file: Text
     sha256: Sha256
 
 
 class PlanShow(PlanModel):
+    """plan.json's `show`: the show's facts the paperwork prints."""
+
     title: Text
     date: Date
     start: Clock
@@ -127,6 +135,8 @@ class PlanShow(PlanModel):
 
 
 class SegmentPrice(PlanModel):
+    """A segment's prices: list, live, and its mode's flash-sale or after-coupon price."""
+
     list: Price
     live: Price
     flash_sale: Price | None
@@ -134,17 +144,23 @@ class SegmentPrice(PlanModel):
 
 
 class Quantiles(PlanModel):
+    """P10, P50 and P90 of a forecast figure."""
+
     p10: Amount
     p50: Amount
     p90: Amount
 
 
 class SegmentBand(PlanModel):
+    """A segment's forecast band: units, GMV and profit quantiles."""
+
     gmv: Quantiles
     profit: Quantiles
 
 
 class Expected(PlanModel):
+    """What a segment is expected to sell and earn (a frozen one: what it did)."""
+
     units: Units
     promotion_units: Units
     gmv: Amount
@@ -156,6 +172,8 @@ class Expected(PlanModel):
 
 
 class SegmentStock(PlanModel):
+    """A segment's stock: units available after the reserve, and left before and after it."""
+
     available: Count
     before: Level
     after: Level
@@ -205,6 +223,8 @@ class Action(PlanModel):
 
 
 class Segment(PlanModel):
+    """One segment of the run of show: a product on air, when, how long, in which mode."""
+
     number: Number
     start: Clock
     end: Clock
@@ -233,6 +253,8 @@ class Segment(PlanModel):
 
 
 class PlanBreak(PlanModel):
+    """A break in the show (no product on air)."""
+
     at: Clock
     minute: Minute
     minutes: Annotated[int, Field(ge=1, le=240)]
@@ -240,6 +262,8 @@ class PlanBreak(PlanModel):
 
 
 class LuckyBagDrop(PlanModel):
+    """One lucky-bag drop: when its countdown starts, when it is drawn, its value."""
+
     id: Code
     prize: Text
     winners: Annotated[int, Field(ge=1)]
@@ -255,6 +279,8 @@ class LuckyBagDrop(PlanModel):
 
 
 class TotalsBand(PlanModel):
+    """The plan's forecast band: GMV and profit quantiles."""
+
     level: Annotated[float, BeforeValidator(finite), Field(gt=0, lt=1)]
     source: Literal["default", "model"]
     draws: Annotated[int, Field(ge=1, le=1_000_000)]
@@ -263,6 +289,8 @@ class TotalsBand(PlanModel):
 
 
 class Totals(PlanModel):
+    """The plan's totals: segments, units, GMV, profit and the lucky bags' figures."""
+
     segments: Count
     units: Units
     gmv: Amount
@@ -276,6 +304,8 @@ class Totals(PlanModel):
 
 
 class StockUse(PlanModel):
+    """One product's stock: units, available after the reserve, planned, remaining."""
+
     sku: Code
     units: Count
     available: Count
@@ -293,6 +323,8 @@ class ModelSize(PlanModel):
 
 
 class SolverReport(PlanModel):
+    """How the plan was found: status, objective, bound, gap, time and options."""
+
     status: Literal["optimal", "feasible"]
     objective_cents: Cents
     bound_cents: Cents | None
@@ -310,6 +342,8 @@ class SolverReport(PlanModel):
 
 
 class BaselineSegment(PlanModel):
+    """One segment of the greedy hand-made plan."""
+
     start: Clock
     sku: Code
     minutes: Length
@@ -318,6 +352,8 @@ class BaselineSegment(PlanModel):
 
 
 class Baseline(PlanModel):
+    """The greedy hand-made plan the uplift is measured against."""
+
     name: Literal["greedy"]
     feasible: bool
     value_cents: Cents | None
@@ -332,11 +368,15 @@ class PlanProduct(Product):
 
 
 class ViewerPoint(PlanModel):
+    """One point of the viewer curve the plan used: viewers at a minute."""
+
     minute: Minute
     viewers: Count
 
 
 class BestPlace(PlanModel):
+    """Where an unused promotion would earn most, against the live price there."""
+
     sku: Code | None = None
     start_minute: Minute
     at: Clock
@@ -348,6 +388,8 @@ class BestPlace(PlanModel):
 
 
 class UnusedPromotion(PlanModel):
+    """A promotion the plan leaves out, with its reason and figures."""
+
     id: Code
     type: Literal["flash_sale", "coupon", "gift", "lucky_bag"]
     sku: Code | None = None
@@ -359,6 +401,8 @@ class UnusedPromotion(PlanModel):
 
 
 class Finding(PlanModel):
+    """A compliance finding of lint on the show's text, at its place."""
+
     file: Text
     line: Count
     column: Count
@@ -368,6 +412,8 @@ class Finding(PlanModel):
 
 
 class Coefficients(PlanModel):
+    """Demand coefficients (decay, repeat factor, price elasticity, lifts)."""
+
     decay: Real
     repeat_factor: Real
     price_elasticity: Real
@@ -377,22 +423,30 @@ class Coefficients(PlanModel):
 
 
 class PlannedCoefficients(Coefficients):
+    """The coefficients the plan was made with, with a fitted model's discount and time slopes."""
+
     discount_slope: Real
     time_slope: Real
 
 
 class ModelRef(PlanModel):
+    """The MODEL file a plan was made with, by path and id."""
+
     id: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]
     file: Text
     sha256: Sha256
 
 
 class Conversion(PlanModel):
+    """A product's conversion in one mode: as planned, and as the files give it."""
+
     planned: Annotated[float, BeforeValidator(finite), Field(ge=0, le=1e6)]
     prior: Annotated[float, BeforeValidator(finite), Field(ge=0, le=1e6)]
 
 
 class DemandProvenance(PlanModel):
+    """Which demand model made the plan (the files' or a fitted one), and its priors."""
+
     source: Literal["files", "model"]
     model: ModelRef | None
     viewer_curve: Literal["files", "model"]
@@ -405,11 +459,15 @@ class DemandProvenance(PlanModel):
 
 
 class ActualsRef(PlanModel):
+    """The ACTUALS file a replan read, by path and hash."""
+
     file: Text
     sha256: Sha256
 
 
 class CategoryFactor(PlanModel):
+    """A replan's correction of one category's conversion: expected against observed units."""
+
     category: Text
     expected_units: Units
     observed_units: Units
@@ -417,11 +475,15 @@ class CategoryFactor(PlanModel):
 
 
 class Pulled(PlanModel):
+    """A product pulled from the rest of the show, and why."""
+
     sku: Code
     reason: Text
 
 
 class RuleChange(PlanModel):
+    """What replan did with one rule across the cut: kept, adjusted or dropped."""
+
     rule: Text
     status: Literal["dropped", "adjusted"]
     reason: Text
@@ -429,6 +491,8 @@ class RuleChange(PlanModel):
 
 
 class SegmentRef(PlanModel):
+    """A segment as a change report names it."""
+
     number: Number
     start: Clock
     start_minute: Minute
@@ -439,6 +503,8 @@ class SegmentRef(PlanModel):
 
 
 class SegmentChange(PlanModel):
+    """One change between the old plan's rest and the new one."""
+
     sku: Code
     airing: Annotated[int, Field(ge=1, le=100)]
     kinds: list[Literal["moved", "dropped", "added", "length_changed", "promotion_changed"]]
@@ -449,6 +515,8 @@ class SegmentChange(PlanModel):
 
 
 class PromotionMove(PlanModel):
+    """A promotion that moved, was added or was dropped in a replan."""
+
     promotion: Code
     kind: Text
     a: list[Text]
@@ -456,12 +524,16 @@ class PromotionMove(PlanModel):
 
 
 class DropChange(PlanModel):
+    """A lucky-bag drop that moved, was added or was dropped in a replan."""
+
     id: Code
     kind: Text
     at: Clock
 
 
 class Replan(PlanModel):
+    """plan.json's `replan`: the cut, the actuals read, what changed and why."""
+
     at: Clock
     cut: Clock
     cut_minute: Minute
@@ -478,12 +550,16 @@ class Replan(PlanModel):
 
 
 class RobustSide(PlanModel):
+    """One plan's figures in the robust report: its value, its mean over markets, its band."""
+
     value_cents: Cents
     mean_value_cents: Cents
     band: TotalsBand | None = None
 
 
 class Robust(PlanModel):
+    """plan --robust: how the robust plan fares against the expected one over markets."""
+
     draws: Annotated[int, Field(ge=1, le=100_000)]
     mean_value_cents: Cents | None = None
     robust_plan: RobustSide | None = None
