@@ -18,6 +18,7 @@ from lqplan.plan.assemble import assemble
 from lqplan.plan.baseline import greedy_plan
 from lqplan.plan.demand import Demand
 from lqplan.plan.options import build_demand
+from lqplan.plan.prechecks import impossible
 from lqplan.plan.result import Solution, SolveSettings, SolveStatus
 from lqplan.show.validate import ShowInputs, load_and_validate
 from lqplan.verify.checker import CheckReport, check_plan
@@ -114,6 +115,7 @@ def plan_show(
     point = build_demand(inputs, shortlist=settings.shortlist, stride=settings.start_stride)
     if restrict is not None:
         point = restrict(point)
+    _precheck(inputs, point, restrict)
     # Under --robust the optimiser sees each option's mean value over sampled markets; the plan
     # is still assembled, reported and checked with the point estimate (`point`).
     demand = point
@@ -249,6 +251,20 @@ def documents(
 def plan_json(plan: dict[str, Any]) -> str:
     """plan.json's exact text: stable key order and formatting, so reruns are byte-identical."""
     return json.dumps(plan, ensure_ascii=False, indent=2) + "\n"
+
+
+def _precheck(
+    inputs: ShowInputs, demand: Demand, restrict: Callable[[Demand], Demand] | None
+) -> None:
+    """Raise InfeasibleError, before any solve, for a show no plan can exist for (each reason
+    naming its rule, plan/prechecks.py). A reason found on a shortlist or a coarse start grid is
+    judged again on every product and start, which those may have left out."""
+    problems = impossible(demand)
+    if problems and (demand.left_out or demand.stride > 1):
+        full = build_demand(inputs, shortlist=False, stride=1)
+        problems = impossible(restrict(full) if restrict is not None else full)
+    if problems:
+        raise InfeasibleError("no plan can keep every rule (found before solving):", problems)
 
 
 def read_plan(path: Path) -> dict[str, Any]:

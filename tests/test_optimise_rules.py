@@ -510,3 +510,25 @@ def test_a_required_lucky_bag_is_drawn(tmp_path):
     rules = {"lucky_bag_cadence": {"min_gap_minutes": 15, "max_gap_minutes": 15}}
     result = solve(tiny_show(tmp_path, products, slots=3, promotions=bags, rules=rules))
     assert "dear" in [b["id"] for b in result.plan["lucky_bags"]]
+
+
+def test_without_a_core_in_time_the_likeliest_rules_are_named(tmp_path):
+    """One product cannot fill three slots: leaving out no_dead_air (alone) gives a plan, so
+    it is named as the likeliest when the core search has no time left."""
+    from ortools.sat.python import cp_model
+
+    from lqplan.plan.optimise import _likeliest
+    from lqplan.plan.optimise.cpsat import ShowModel
+    from lqplan.plan.options import build_demand
+
+    demand = build_demand(load_and_validate(tiny_show(tmp_path, [{"sku": "A"}], slots=3)))
+    base = cp_model.CpModel()
+    built = ShowModel(demand, base, explain=True)
+    assert _likeliest(built, base, 5.0) == (
+        "no_dead_air: every minute outside breaks is on air (allow_gaps is off) (likeliest: the "
+        "show has a plan without it)",
+    )
+    assert _likeliest(built, base, 0.0) == (
+        "the conflict could not be isolated in time among these rule groups: host-H, "
+        "no_back_to_back, no_dead_air",
+    )

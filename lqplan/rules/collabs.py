@@ -9,6 +9,7 @@ from lqplan.show.fields import format_clock
 
 if TYPE_CHECKING:
     from lqplan.plan.baseline import Greedy
+    from lqplan.plan.demand import Demand
     from lqplan.plan.explain import Explainer
     from lqplan.plan.optimise.cpsat import ShowModel
 
@@ -34,6 +35,16 @@ class Collabs(Family):
                 f"{format_clock(promo.window.to)}",
             )
             m.require(m.sum_of(indices) == 1, lit)
+
+    def impossible(self, demand: Demand) -> list[str]:
+        """A collab whose product has no segment inside its window."""
+        airing = {o.sku for o in demand.options if o.airing == 1}
+        return [
+            f"{promo.id}: collab {promo.sku} with {promo.partner} has no segment inside "
+            f"{format_clock(promo.window.from_)}–{format_clock(promo.window.to)}"
+            for promo in demand.inputs.show.promotions
+            if promo.type == "collab" and promo.sku not in airing
+        ]
 
     def greedy_seed(self, g: Greedy) -> None:
         """Each co-branded item at its most valuable allowed place inside its window, before

@@ -5,8 +5,8 @@ package that defines `FAMILY`, an instance of a `Family` subclass. Each stage as
 for its part and knows none by name: validate calls `validate`, the shortlist keeps
 `protected`, the start grid adds `anchors`, the CP-SAT model calls `constrain`, the greedy
 baseline calls `greedy_seed` and `greedy_allows`, replan calls `carry_over`, explain calls
-`describe`. A method a family does not override does nothing (or allows everything): most rules
-matter to only some stages.
+`describe`, and the pre-checks before a solve call `impossible`. A method a family does not
+override does nothing (or allows everything): most rules matter to only some stages.
 
 The independent checker (lqplan/verify/) is the one place that reads the same rules again, on
 its own, so that a mistake here is caught there.
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from lqplan.live.rest import RestBuilder
     from lqplan.plan.baseline import Greedy
-    from lqplan.plan.demand import Option
+    from lqplan.plan.demand import Demand, Option
     from lqplan.plan.explain import Explainer
     from lqplan.plan.optimise.cpsat import ShowModel
     from lqplan.show.model import Rules, Show
@@ -61,6 +61,11 @@ class Family:
 
     def constrain(self, m: ShowModel) -> None:
         """Add the rule's rows to the CP-SAT model (one enforcement literal per rule)."""
+
+    def impossible(self, demand: Demand) -> list[str]:
+        """Before any solve: "rule-id: words" for each of the family's rules that no plan can
+        keep with these options (a pin whose product fits nowhere at its time), cheap to find."""
+        return []
 
     def greedy_seed(self, g: Greedy) -> None:
         """Place what the rule fixes before the baseline fills the show (a pin's product)."""

@@ -13,6 +13,7 @@ from lqplan.rules.family import Family
 from lqplan.show.fields import Code, Model
 
 if TYPE_CHECKING:
+    from lqplan.plan.demand import Demand
     from lqplan.plan.optimise.cpsat import ShowModel
     from lqplan.show.model import Rules
     from lqplan.show.validate import CrossCheck
@@ -72,6 +73,31 @@ class LuckyBags(Family):
         for s in range(0, max(0, slots - high) + 1):
             window = [i for t in range(s, s + high) for i in at_start.get(t, [])]
             m.require(sum(m.z[i] for i in window) >= 1, lit)
+
+    def impossible(self, demand: Demand) -> list[str]:
+        """A cadence the slot grid cannot keep (15–15 minutes on a 2-minute grid: drops fall 14
+        or 16 apart), or a stretch of the show longer than the gap where no bag can drop."""
+        if not demand.drops:
+            return []
+        rule, slot, slots = demand.inputs.show.rules.lucky_bag_cadence, demand.slot, demand.slots
+        low = max(1, math.ceil(rule.min_gap_minutes / slot))
+        high = max(1, rule.max_gap_minutes // slot)
+        if low > high:
+            return [
+                f"{rule.id}: a gap of {rule.min_gap_minutes}–{rule.max_gap_minutes} minutes "
+                f"cannot be kept on the {slot}-minute slot grid (drops fall "
+                f"{high * slot} or {low * slot} minutes apart)"
+            ]
+        starts = {d.start for d in demand.drops}
+        for s in range(0, max(0, slots - high) + 1):
+            if not any(t in starts for t in range(s, s + high)):
+                show = demand.inputs.show
+                return [
+                    f"{rule.id}: no lucky bag can drop between {show.clock(s * slot)} and "
+                    f"{show.clock((s + high) * slot)}, but one must every "
+                    f"{rule.max_gap_minutes} minutes"
+                ]
+        return []
 
 
 FAMILY = LuckyBags()

@@ -10,6 +10,7 @@ from lqplan.show.fields import Clock, Code, Model, format_clock
 if TYPE_CHECKING:
     from lqplan.live.rest import RestBuilder
     from lqplan.plan.baseline import Greedy
+    from lqplan.plan.demand import Demand
     from lqplan.plan.explain import Explainer
     from lqplan.plan.optimise.cpsat import ShowModel
     from lqplan.show.model import Rules, Show
@@ -91,6 +92,19 @@ class Pins(Family):
             indices = [o.index for o in m.demand.options if o.sku == pin.sku and o.start == start]
             lit = m.lit(pin.rule_id, f"pin {pin.sku} at {format_clock(pin.at)}")
             m.require(m.sum_of(indices) == 1, lit)
+
+    def impossible(self, demand: Demand) -> list[str]:
+        """A pin whose product has no segment starting at the pinned time (it would run into a
+        break or past the end, or the product cannot air)."""
+        show, out = demand.inputs.show, []
+        starts = {(o.sku, o.start) for o in demand.options}
+        for pin in show.rules.pins:
+            if (pin.sku, show.offset(pin.at) // demand.slot) not in starts:
+                out.append(
+                    f"{pin.rule_id}: no segment of {pin.sku} can start at "
+                    f"{format_clock(pin.at)} (a break or the end comes first, or it cannot air)"
+                )
+        return out
 
     def greedy_seed(self, g: Greedy) -> None:
         """Each pinned product at its slot, the latest first, at a length that leaves the gap

@@ -15,7 +15,7 @@ from lqplan.rules.family import Family
 
 if TYPE_CHECKING:
     from lqplan.plan.baseline import Greedy
-    from lqplan.plan.demand import Option
+    from lqplan.plan.demand import Demand, Option
     from lqplan.plan.optimise.cpsat import ShowModel
 
 
@@ -49,6 +49,16 @@ class Promotions(Family):
                 m.require(m.linear.sum(drops) >= 1, lit)
             else:
                 m.require(m.sum_of(m.by_promotion.get(promo.id, [])) >= 1, lit)
+
+    def impossible(self, demand: Demand) -> list[str]:
+        """A required promotion with no segment (or, for a lucky bag, no drop) that carries it."""
+        used = {o.mode.promotion for o in demand.options} | {d.promotion for d in demand.drops}
+        return [
+            f"{promo.id}: required {promo.type.replace('_', ' ')} {promo.id} fits in no "
+            "segment of the show"
+            for promo in demand.inputs.show.promotions
+            if promo.type != "collab" and promo.required and promo.id not in used
+        ]
 
     def greedy_seed(self, g: Greedy) -> None:
         """Each required promotion at its most valuable allowed place, before the fill (the
