@@ -225,7 +225,7 @@ def _add_options(
         preference_cents = preferences[start] = preference(demand, product.sku, begin)
     live_value = None
     for mode in demand.modes[product.sku]:  # the live-price mode comes first
-        if mode.kind == "flash_sale" and (airing > 1 or minutes < _flash_min(demand, mode)):
+        if mode.kind == "flash_sale" and (airing > 1 or minutes < flash_min_minutes(demand, mode)):
             continue  # a flash sale runs once, on a first airing; an encore sells at live price
         if mode.window is not None:
             promo_end = begin + (
@@ -265,7 +265,8 @@ def renumbered(option: Option, index: int) -> Option:
     return moved
 
 
-def _flash_min(demand: Demand, mode: Mode) -> int:
+def flash_min_minutes(demand: Demand, mode: Mode) -> int:
+    """A flash sale's min_minutes; any other promotion fits the shortest segment (1)."""
     for promo in demand.inputs.show.promotions:
         if isinstance(promo, FlashSale) and promo.id == mode.promotion:
             return promo.min_minutes

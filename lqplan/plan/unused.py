@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from lqplan.plan.demand import Demand, Mode, option_value, segment_outcome
+from lqplan.plan.options import flash_min_minutes
 from lqplan.plan.result import Solution
 from lqplan.show.model import Coupon, FlashSale, Gift, LuckyBag, Window
 
@@ -92,7 +93,7 @@ def best_place(demand: Demand, modes: list[tuple[str, Mode]]) -> BestPlace | Non
     best: BestPlace | None = None
     for sku, mode in modes:
         live = demand.modes[sku][0]  # the live-price mode comes first
-        least = _least_minutes(demand, mode)
+        least = flash_min_minutes(demand, mode)
         for minutes in inputs.segment_lengths(inputs.products[sku]):
             if minutes < least:
                 continue
@@ -104,14 +105,6 @@ def best_place(demand: Demand, modes: list[tuple[str, Mode]]) -> BestPlace | Non
                 if best is None or here - there > best.gain_cents:
                     best = BestPlace(sku, begin, minutes, here - there)
     return best
-
-
-def _least_minutes(demand: Demand, mode: Mode) -> int:
-    """A flash sale's min_minutes; any other promotion fits the shortest segment."""
-    for promo in demand.inputs.show.promotions:
-        if isinstance(promo, FlashSale) and promo.id == mode.promotion:
-            return promo.min_minutes
-    return 1
 
 
 def _fits(demand: Demand, mode: Mode, begin: int, minutes: int) -> bool:
