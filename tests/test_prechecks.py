@@ -32,7 +32,7 @@ def test_a_catalog_that_cannot_fill_the_air_time(tmp_path):
     assert found == [
         "no_dead_air: the catalog can fill at most 10 of the 20 minutes on air (2 product(s) "
         "with stock, each at its longest segment as many times as it may air); add products or "
-        "repeats, allow longer segments, or set allow_gaps"
+        "encores, allow longer segments, or set allow_gaps"
     ]
 
 

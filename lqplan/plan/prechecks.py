@@ -39,5 +39,5 @@ def _fill(demand: Demand) -> list[str]:
     return [
         f"no_dead_air: the catalog can fill at most {most} of the {air} minutes on air "
         f"({len(longest)} product(s) with stock, each at its longest segment as many times as "
-        "it may air); add products or repeats, allow longer segments, or set allow_gaps"
+        "it may air); add products or encores, allow longer segments, or set allow_gaps"
     ]
