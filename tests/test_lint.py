@@ -279,7 +279,7 @@ ROWS = {
         "show.yaml",
         "item: 素研 便携化妆包",
         "item: 素研 祛痘贴",
-        "show.yaml:151:14",
+        "show.yaml:152:14",
         "warning",
         'promotions[11].item: medical claim "祛痘"',
     ),
