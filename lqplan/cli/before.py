@@ -447,6 +447,8 @@ def explain(
     from lqplan.learning import inputs_for_plan
     from lqplan.pipeline import load_and_validate
     from lqplan.plan.explain import (
+        absent_text,
+        explain_absent,
         explain_plan,
         explain_table,
         explain_text,
@@ -456,9 +458,11 @@ def explain(
 
     plan = read_plan_file(plan_file)
     inputs = inputs_for_plan(load_and_validate(show), plan, model)
-    if sku is not None and not any(s["sku"] == sku for s in plan["segments"]):
-        raise UsageError(f"{sku} is not on air in {display_path(plan_file)}")
-    explanations = explain_plan(inputs, plan, sku)
+    if sku is not None and sku not in inputs.products:
+        raise UsageError(f"{sku} is not a product of {display_path(show)}")
+    on_air = sku is None or any(s["sku"] == sku for s in plan["segments"])
+    explanations = explain_plan(inputs, plan, sku) if on_air else []
+    absent = None if on_air or sku is None else explain_absent(inputs, plan, sku)
     sources = figure_sources(inputs, [sku] if sku else sorted({s["sku"] for s in plan["segments"]}))
     if as_json:
         payload = {
@@ -466,12 +470,15 @@ def explain(
             "currency": inputs.show.currency,
             "figures": sources,
             "segments": [e.as_dict() for e in explanations],
+            "not_on_air": absent.as_dict() if absent else None,
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
     currency = inputs.show.currency
     err.print(escape(figure_sources_text(sources)))
-    if sku is None:
+    if absent is not None:
+        err.print(absent_text(absent, currency))
+    elif sku is None:
         err.print(explain_table(explanations, currency, err.width))
     else:
         for e in explanations:
