@@ -362,15 +362,94 @@ def test_actuals_schema_is_draft_07_and_names_every_field():
     assert "$defs" not in json.dumps(schema)  # every $ref points into definitions
 
 
-def test_check_declines_a_replanned_plan_with_a_reason(tmp_path, sample_plans):
-    """Its past is what happened, not the model: `check` says so (exit 2) instead of listing
-    every actual figure as a violation."""
+@pytest.fixture
+def minimal_replanned(tmp_path):
+    """samples/minimal planned, played out in its own market to 20:30 and replanned there, all
+    through the CLI: (the replanned plan.json, the actuals)."""
+    show = str(SAMPLES / "minimal")
+    old, actuals, out = tmp_path / "p", tmp_path / "actuals.yaml", tmp_path / "r"
+    for args in (
+        ["plan", show, "-o", str(old), "--deterministic", "-q"],
+        ["simulate", str(old / "plan.json"), "--market", show, "--seed", "1", "--at", "20:30",
+         "-o", str(actuals)],
+        ["replan", str(old / "plan.json"), "--actuals", str(actuals), "--show", show,
+         "--at", "20:30", "-o", str(out), "--deterministic", "-q"],
+    ):  # fmt: skip
+        result = run(*args)
+        assert result.exit_code == 0, result.output
+    return out / "plan.json", actuals
+
+
+def test_check_verifies_a_replanned_plan_as_a_whole_show(minimal_replanned):
+    """Exit 0, saying that the past is judged by what it sold; the rest's figures are recomputed
+    only from its actuals, and then they match to the cent."""
+    plan, actuals = minimal_replanned
+    show = str(SAMPLES / "minimal")
+    result = run("check", str(plan), show)
+    assert result.exit_code == 0, result.output
+    assert "4 segment(s) before 20:30 judged by what they sold" in result.stderr
+    assert "not recomputed from the model" in result.stderr
+    assert "the rest's figures not recomputed" in result.stderr
+    result = run("check", str(plan), show, "--actuals", str(actuals), "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    data = json.loads(plan.read_text("utf-8"))
+    assert report["ok"] and report["violations"] == []
+    assert report["value_cents"] == data["totals"]["value_cents"]
+    assert report["replan"]["rest_recomputed"] and report["replan"]["frozen_segments"] == 4
+    # The rest's report recomputes its own objective: the solver's claim, to the cent.
+    assert report["replan"]["rest"]["objective_cents"] == data["solver"]["objective_cents"]
+
+
+def test_check_of_a_replanned_plan_finds_what_an_edit_breaks(minimal_replanned, tmp_path):
+    plan, actuals = minimal_replanned
+    show = str(SAMPLES / "minimal")
+    data = json.loads(plan.read_text("utf-8"))
+    rest = [s for s in data["segments"] if not s["frozen"]]
+    # A rest figure edited by hand: only the rest recomputed from the actuals can tell.
+    rest[0]["expected"]["units"] += 5
+    edited = tmp_path / "units.json"
+    edited.write_text(json.dumps(data), "utf-8")
+    assert run("check", str(edited), show).exit_code == 0
+    result = run("check", str(edited), show, "--actuals", str(actuals))
+    assert result.exit_code == 1
+    assert f"figures: {rest[0]['sku']} at {rest[0]['start']}" in result.stderr
+    # A product of the past aired again in the rest: the whole show breaks its airings.
+    data = json.loads(plan.read_text("utf-8"))
+    past = [s for s in data["segments"] if s["frozen"]]
+    last = data["segments"][-1]
+    assert last["minutes"] == past[0]["minutes"] and last["sku"] != past[0]["sku"]
+    last.update({k: past[0][k] for k in ("sku", "name", "brand", "category", "role")})
+    edited = tmp_path / "again.json"
+    edited.write_text(json.dumps(data), "utf-8")
+    result = run("check", str(edited), show)
+    assert result.exit_code == 1
+    assert f"{past[0]['sku']} airs 2 times; allowed 1" in result.stderr
+
+
+def test_check_of_a_replanned_plan_refuses_other_actuals(minimal_replanned, tmp_path):
+    plan, actuals = minimal_replanned
+    show = str(SAMPLES / "minimal")
+    other = tmp_path / "other.yaml"
+    other.write_text(actuals.read_text("utf-8") + "\n# edited\n", "utf-8")
+    result = run("check", str(plan), show, "--actuals", str(other))
+    assert result.exit_code == 1
+    assert "other.yaml is not the actuals the plan was replanned from" in result.stderr
+    # --actuals means nothing for a plan that was not replanned: a usage error.
+    old = plan.parent.parent / "p" / "plan.json"
+    assert run("check", str(old), show, "--actuals", str(actuals)).exit_code == 2
+
+
+def test_check_a_replanned_plan_whose_past_ran_off_the_grid(tmp_path, sample_plans):
+    """The beauty sample's actuals run 7- and 3-minute segments at 20:17, 20:22...: what
+    happened, not held to the 5-minute grid; the whole show and the rest hold."""
     beauty = SAMPLES / "beauty-douyin"
     actuals = read_actuals(beauty / "actuals.yaml")
     settings = SolveSettings(time_limit=1, deterministic=True)
     plan = replan(sample_plans["beauty-douyin"], load_and_validate(beauty), actuals, 70, settings)
     path = tmp_path / "plan.json"
     path.write_text(json.dumps(plan.plan), encoding="utf-8")
-    result = CliRunner().invoke(app, ["check", str(path), str(beauty)])
-    assert result.exit_code == 2
-    assert "replanned at 21:10" in result.stderr
+    result = run("check", str(path), str(beauty), "--actuals", str(beauty / "actuals.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "11 segment(s) before 21:10 judged by what they sold" in result.stderr
+    assert "the rest's figures recomputed from its actuals" in result.stderr

@@ -479,6 +479,106 @@ def test_invalid_stock_row_is_not_also_called_missing(tmp_path, monkeypatch):
     )
 
 
+SHOW_RULE = "  segment_minutes: {default: 5, min: 5, max: 10}\n"
+GIFT_RULE = "    segment_minutes: {default: 10, min: 5, max: 10}\n"
+
+
+def test_a_product_that_gives_only_default_takes_min_and_max_from_the_show(tmp_path, monkeypatch):
+    """A TV-like show of 15 to 60-minute segments: the gift box's `{default: 45}` is 15–60 with
+    45 by default (not lqplan's built-in 3 and 10); one giving only `max` keeps the show's
+    `min` and `default`."""
+    from lqplan.show.validate import load_and_validate
+
+    folder = copy_minimal(tmp_path, monkeypatch)
+    edit(folder, "show.yaml", SHOW_RULE, "  segment_minutes: {default: 15, min: 15, max: 60}\n")
+    edit(folder, "catalog.yaml", GIFT_RULE, "    segment_minutes: {default: 45}\n")
+    edit(
+        folder,
+        "catalog.yaml",
+        "  - sku: CUP-SET\n",
+        "  - sku: CUP-SET\n    segment_minutes: {max: 20}\n",
+    )
+    assert check_show(FOLDER) == []
+    inputs = load_and_validate(Path(FOLDER))
+    gift, cups = inputs.products["TEA-GIFT"], inputs.products["CUP-SET"]
+    limits = inputs.segment_minutes(gift)
+    assert (limits.min, limits.default, limits.max) == (15, 45, 60)
+    assert inputs.segment_lengths(gift) == list(range(15, 61, 5))
+    limits = inputs.segment_minutes(cups)
+    assert (limits.min, limits.default, limits.max) == (15, 15, 20)
+    assert inputs.segment_lengths(cups) == [15, 20]
+
+
+# The merged lengths out of order: the error names what the product wrote, and where the others
+# came from, at the product's field (file:line:column).
+ORDER = [
+    # `default` alone, above the show's max: pointed at the number written.
+    pytest.param(
+        "  segment_minutes: {default: 15, min: 15, max: 60}\n",
+        "{default: 70}",
+        "{default: |70}",
+        "got min 15 (rules.segment_minutes in show/show.yaml), default 70, "
+        "max 60 (rules.segment_minutes in show/show.yaml)",
+        id="default-above-the-shows-max",
+    ),
+    # Two numbers written, out of order with each other: pointed at the mapping.
+    pytest.param(
+        "  segment_minutes: {default: 15, min: 15, max: 60}\n",
+        "{default: 70, max: 60}",
+        "|{default: 70, max: 60}",
+        "got min 15 (rules.segment_minutes in show/show.yaml), default 70, max 60",
+        id="default-above-its-own-max",
+    ),
+    # The show's rule gives only `max`: its default is lqplan's 5, and the message says so.
+    pytest.param(
+        "  segment_minutes: {max: 30}\n",
+        "{min: 12}",
+        "{min: |12}",
+        "got min 12, default 5 (lqplan's default: show/show.yaml does not set it), "
+        "max 30 (rules.segment_minutes in show/show.yaml)",
+        id="show-sets-max-only",
+    ),
+    # The show says nothing: lqplan's 3/5/10 for the rest of the product's numbers.
+    pytest.param(
+        "",
+        "{default: 45}",
+        "{default: |45}",
+        "got min 3 (lqplan's default: show/show.yaml does not set it), default 45, "
+        "max 10 (lqplan's default: show/show.yaml does not set it)",
+        id="show-says-nothing",
+    ),
+]
+
+
+@pytest.mark.parametrize(("show_rule", "product", "at", "fragment"), ORDER)
+def test_merged_segment_minutes_out_of_order_say_where_each_number_came_from(
+    show_rule, product, at, fragment, tmp_path, monkeypatch
+):
+    folder = copy_minimal(tmp_path, monkeypatch)
+    edit(folder, "show.yaml", SHOW_RULE, show_rule)
+    edit(folder, "catalog.yaml", GIFT_RULE, f"    segment_minutes: {product}\n")
+    diagnostics = [d for d in check_show(FOLDER) if d.severity == "error"]
+    assert [(where(d), d.path) for d in diagnostics] == [
+        (place(folder, "catalog.yaml", f"segment_minutes: {at}"), "products[4].segment_minutes"
+         + (".default" if "default: |" in at else ".min" if "min: |" in at else ""))
+    ], show_all(diagnostics)  # fmt: skip
+    assert f"need min <= default <= max, {fragment}" in diagnostics[0].message
+
+
+def test_the_shows_own_rule_out_of_order_names_lqplans_defaults(tmp_path, monkeypatch):
+    """`rules.segment_minutes: {default: 45}` alone: min 3 and max 10 are lqplan's, said so."""
+    folder = copy_minimal(tmp_path, monkeypatch)
+    edit(folder, "show.yaml", SHOW_RULE, "  segment_minutes: {default: 45}\n")
+    diagnostics = [d for d in check_show(FOLDER) if d.severity == "error"]
+    assert [where(d) for d in diagnostics] == [place(folder, "show.yaml", "|{default: 45}")], (
+        show_all(diagnostics)
+    )
+    assert (
+        "got min 3 (lqplan's default), default 45, max 10 (lqplan's default)"
+        in diagnostics[0].message
+    )
+
+
 def test_diagnostics_come_in_reading_order(tmp_path, monkeypatch):
     folder = copy_minimal(tmp_path, monkeypatch)
     edit(folder, "show.yaml", 'at: "20:40"}', 'at: "20:42"}')

@@ -337,6 +337,13 @@ def check(
     show: ShowArg,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     model: ModelOption = None,
+    actuals: Annotated[
+        Path | None,
+        typer.Option(
+            help="For a replanned plan: the ACTUALS it was replanned from, to recompute the "
+            "figures of the rest of the show as well as its rules."
+        ),
+    ] = None,
 ) -> None:
     """Verify a plan (maybe edited by hand) against its show: every rule, every figure."""
     from lqplan.learning import inputs_for_plan
@@ -344,33 +351,85 @@ def check(
     from lqplan.verify.checker import check_plan
 
     plan_data = read_plan_file(plan_file)
+    inputs = inputs_for_plan(load_and_validate(show), plan_data, model)
     if "replan" in plan_data:
-        # Its past is what happened, not what the model says, and its rest was planned under
-        # the rules as the actuals left them: checked when `lqplan replan` made it.
-        raise UsageError(
-            f"{display_path(plan_file)} was replanned at "
-            f"{plan_data['replan'].get('at')}: lqplan check verifies plans made by "
-            "lqplan plan; the rest of a replanned plan is checked when it is made"
-        )
-    report = check_plan(inputs_for_plan(load_and_validate(show), plan_data, model), plan_data)
+        _check_replanned(plan_file, plan_data, inputs, actuals, as_json)
+        return
+    if actuals is not None:
+        raise UsageError(f"{display_path(plan_file)} was not replanned: --actuals is for a replan")
+    report = check_plan(inputs, plan_data)
+    if as_json:
+        sys.stdout.write(json.dumps(_check_json(report), ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_check(plan_file, report.violations, report.value_cents)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _check_json(report: Any) -> dict[str, Any]:
+    """A checker's report as `check --json` prints it."""
+    return {
+        "ok": report.ok,
+        "value_cents": report.value_cents,
+        "objective_cents": report.objective_cents,
+        "totals": report.totals,
+        "violations": [v.__dict__ for v in report.violations],
+    }
+
+
+def _print_check(plan_file: Path, violations: list[Any], value_cents: int) -> None:
+    for v in violations:
+        err.print(f"[red]✗[/red] {escape(v.rule)}: {escape(v.message)}")
+    verdict = "[red]violations[/red]" if violations else "[green]ok[/green]"
+    err.print(
+        f"{escape(display_path(plan_file))}: {verdict} "
+        f"({len(violations)} problem(s); value {value_cents / 100:,.2f})"
+    )
+
+
+def _check_replanned(
+    plan_file: Path, plan: dict[str, Any], inputs: Any, actuals: Path | None, as_json: bool
+) -> None:
+    """`check` of a replanned plan: the whole show's rules with the past as it sold, and the
+    rest's figures recomputed when its actuals are given; exit 1 on any violation."""
+    from lqplan.live.actuals import read_actuals
+    from lqplan.live.replan import check_replanned
+
+    if actuals is not None and not actuals.is_file():
+        raise UsageError(f"{display_path(actuals)}: no such file")
+    result = check_replanned(inputs, plan, read_actuals(actuals) if actuals else None)
+    figures = (
+        "the rest's figures recomputed from its actuals"
+        if result.rest is not None
+        else "the rest's figures not recomputed: they rest on the viewers, conversion and stock "
+        "its actuals left (give them with --actuals)"
+    )
+    past = (
+        f"{result.frozen} segment(s) before {result.cut} judged by what they sold (the actuals' "
+        "figures, not recomputed from the model)"
+    )
     if as_json:
         payload = {
-            "ok": report.ok,
-            "value_cents": report.value_cents,
-            "objective_cents": report.objective_cents,
-            "totals": report.totals,
-            "violations": [v.__dict__ for v in report.violations],
+            **_check_json(result.whole),
+            "ok": result.ok,
+            "violations": [v.__dict__ for v in result.violations],
+            "replan": {
+                "cut": result.cut,
+                "frozen_segments": result.frozen,
+                "rest_recomputed": result.rest is not None,
+                "rest": _check_json(result.rest) if result.rest is not None else None,
+                "changed_at_cut": [{**v.__dict__, "reason": reason} for v, reason in result.at_cut],
+            },
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     else:
-        for v in report.violations:
-            err.print(f"[red]✗[/red] {escape(v.rule)}: {escape(v.message)}")
-        verdict = "[green]ok[/green]" if report.ok else "[red]violations[/red]"
         err.print(
-            f"{escape(display_path(plan_file))}: {verdict} "
-            f"({len(report.violations)} problem(s); value {report.value_cents / 100:,.2f})"
+            escape(f"replanned at {result.cut}: every rule over the whole show; {past}; {figures}")
         )
-    if not report.ok:
+        for v, reason in result.at_cut:
+            err.print(escape(f"- {v.rule}: {v.message} (changed at the cut: {reason})"))
+        _print_check(plan_file, result.violations, result.whole.value_cents)
+    if not result.ok:
         raise typer.Exit(1)
 
 
@@ -388,6 +447,8 @@ def explain(
     from lqplan.learning import inputs_for_plan
     from lqplan.pipeline import load_and_validate
     from lqplan.plan.explain import (
+        absent_text,
+        explain_absent,
         explain_plan,
         explain_table,
         explain_text,
@@ -397,9 +458,11 @@ def explain(
 
     plan = read_plan_file(plan_file)
     inputs = inputs_for_plan(load_and_validate(show), plan, model)
-    if sku is not None and not any(s["sku"] == sku for s in plan["segments"]):
-        raise UsageError(f"{sku} is not on air in {display_path(plan_file)}")
-    explanations = explain_plan(inputs, plan, sku)
+    if sku is not None and sku not in inputs.products:
+        raise UsageError(f"{sku} is not a product of {display_path(show)}")
+    on_air = sku is None or any(s["sku"] == sku for s in plan["segments"])
+    explanations = explain_plan(inputs, plan, sku) if on_air else []
+    absent = None if on_air or sku is None else explain_absent(inputs, plan, sku)
     sources = figure_sources(inputs, [sku] if sku else sorted({s["sku"] for s in plan["segments"]}))
     if as_json:
         payload = {
@@ -407,12 +470,15 @@ def explain(
             "currency": inputs.show.currency,
             "figures": sources,
             "segments": [e.as_dict() for e in explanations],
+            "not_on_air": absent.as_dict() if absent else None,
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
     currency = inputs.show.currency
     err.print(escape(figure_sources_text(sources)))
-    if sku is None:
+    if absent is not None:
+        err.print(absent_text(absent, currency))
+    elif sku is None:
         err.print(explain_table(explanations, currency, err.width))
     else:
         for e in explanations:

@@ -28,8 +28,9 @@ from lqplan.live.stitch import stitch
 from lqplan.plan.demand import Demand, bag_value, option_value, segment_outcome
 from lqplan.plan.result import SolveSettings
 from lqplan.review.diff import SegmentChange, diff_bags, diff_promotions, diff_segments
-from lqplan.show.model import LuckyBag
+from lqplan.show.model import LuckyBag, parse_clock
 from lqplan.show.validate import ShowInputs
+from lqplan.verify.checker import CheckReport, Violation, check_plan
 from lqplan.verify.seams import seam_violations
 
 if TYPE_CHECKING:  # pipeline imports what replan is built from; the optimiser loads ortools
@@ -249,4 +250,101 @@ def _section(
     }
 
 
-__all__ = ["ReplanResult", "RuleChange", "replan", "rest_of_show"]
+# --- checking a replanned plan (lqplan check) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReplanCheck:
+    """`lqplan check` of a replanned plan: the whole show's rules with every row's own figures,
+    and, given its actuals, the rest's figures recomputed as the replan computed them."""
+
+    whole: CheckReport  # the whole show, frozen rows as they sold, the rest as planned
+    at_cut: list[tuple[Violation, str]]  # broken rules the replan dropped or eased at the cut
+    rest: CheckReport | None  # the rest on the inputs its actuals leave (None: not given)
+    cut: str
+    frozen: int  # segments before the cut
+
+    @property
+    def violations(self) -> list[Violation]:
+        """Every problem: the whole show's (less those the cut explains) and the rest's."""
+        return self.whole.violations + (self.rest.violations if self.rest else [])
+
+    @property
+    def ok(self) -> bool:
+        """No rule broken, and no figure of the rest wrong where it was recomputed."""
+        return not self.violations
+
+
+def check_replanned(
+    inputs: ShowInputs, plan: dict[str, Any], file: ActualsFile | None
+) -> ReplanCheck:
+    """Check a replanned plan as a whole show: every hard rule over the past and the rest, the
+    frozen past counted with what it sold (its figures are the actuals', not the model's). The
+    rest's figures depend on the viewers, conversion and stock the actuals left, so they are
+    recomputed only when `file` (the actuals it was replanned from) is given."""
+    section = plan["replan"]
+    whole = check_plan(inputs, plan, recompute=False)
+    # A rule the past missed, or that the replan could only carry over in part (a cadence with
+    # too few bags left), breaks in the whole show by what happened, not by what was planned.
+    eased = {
+        r["rule"]: r["reason"]
+        for r in section.get("rules") or []
+        if r.get("status") in ("dropped", "adjusted")
+    }
+    at_cut = [(v, eased[v.rule]) for v in whole.violations if v.rule in eased]
+    whole.violations[:] = [v for v in whole.violations if v.rule not in eased]
+    cut = section["cut_minute"]
+    frozen = sum(1 for s in plan["segments"] if s.get("frozen") is True)
+    rest = None if file is None else _check_rest(inputs, plan, file)
+    return ReplanCheck(whole, at_cut, rest, inputs.show.clock(cut), frozen)
+
+
+def _check_rest(inputs: ShowInputs, plan: dict[str, Any], file: ActualsFile) -> CheckReport:
+    """The rest of the show checked on the inputs its actuals leave, as `replan` checked it."""
+    section = plan["replan"]
+    digest = hashlib.sha256(file.path.read_bytes()).hexdigest()
+    if digest != section["actuals"]["sha256"]:
+        raise LqplanError(
+            f"{file.name} is not the actuals the plan was replanned from "
+            f"({section['actuals']['file']}, sha256 {section['actuals']['sha256'][:12]}…)"
+        )
+    # The plan's own drops before --at stand in for actuals that list none, as they did.
+    past = read_past(inputs, file, inputs.show.offset(parse_clock(section["at"])), plan)
+    if past.cut != section["cut_minute"]:
+        raise LqplanError(
+            f"the actuals cut the show at {inputs.show.clock(past.cut)}, the plan at "
+            f"{section['cut']}"
+        )
+    rest = rest_of_show(inputs, past)
+    cut = past.cut
+    done = Counter(s.sku for s in past.segments)
+    segments = [
+        {**s, "start_minute": s["start_minute"] - cut, "airing": s["airing"] - done[s["sku"]]}
+        for s in plan["segments"]
+        if s.get("frozen") is not True
+    ]
+    bags = [
+        {**b, "minute": b["minute"] - cut}
+        for b in plan["lucky_bags"]
+        if b.get("frozen") is not True
+    ]
+    value = sum(s["expected"]["value_cents"] for s in segments) + sum(
+        b["value_cents"] for b in bags
+    )
+    rest_plan = {
+        **plan,
+        "segments": segments,
+        "lucky_bags": bags,
+        "totals": {"value_cents": value},
+    }
+    return check_plan(rest.inputs, rest_plan)
+
+
+__all__ = [
+    "ReplanCheck",
+    "ReplanResult",
+    "RuleChange",
+    "check_replanned",
+    "replan",
+    "rest_of_show",
+]

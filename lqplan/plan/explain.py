@@ -15,6 +15,11 @@ segment of product P:
 
 Candidates are tried best first; the first legal one is the best alternative, and the rules
 that rule out the better ones are the rules that bind the product where it is.
+
+A product that is not on air is explained the same way from the other side (`why_not`): its
+most valuable place whatever the rules, against what airs there now, and, in the place of each
+segment of one of its lengths, the best legal one and the rules that rule out the better ones.
+One with no stock, or that the shortlist of a large catalog left out, cannot air at all.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from lqplan.plan.demand import (
     preference,
     segment_outcome,
 )
-from lqplan.plan.options import build_demand
+from lqplan.plan.options import build_demand, shortlist_products
 from lqplan.rules import families
 from lqplan.show.validate import ShowInputs
 from lqplan.verify.checker import check_plan
@@ -112,6 +117,26 @@ class Explanation:
     blocked: list[Blocked] = field(default_factory=list)  # better places ruled out, by rule
     drop: Drop = field(kw_only=True)
     unexamined: int = 0  # better candidates not judged (MAX_CHECKS)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The explanation as plain data, for `lqplan explain --json`."""
+        return asdict(self)
+
+
+@dataclass
+class Absence:
+    """Why a product is not on air (`lqplan explain PLAN SHOW SKU`; its JSON is `as_dict`)."""
+
+    sku: str
+    name: str
+    can_air: bool  # False: no stock, or left off the shortlist: `reason` says which
+    reason: str
+    best: Alternative | None = None  # its most valuable place, whatever the rules
+    there: list[dict[str, Any]] = field(default_factory=list)  # what airs in that place now
+    there_cents: int = 0
+    legal: Alternative | None = None  # its best legal place, in the place of a segment
+    blocked: list[Blocked] = field(default_factory=list)  # better places ruled out, by rule
+    unexamined: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """The explanation as plain data, for `lqplan explain --json`."""
@@ -353,18 +378,7 @@ class Explainer:
             preference_cents=preference(self.d, seg["sku"], seg["start_minute"]),
             rules=rules,
             best=best,
-            blocked=[
-                {
-                    "rule": rule,
-                    "change_cents": alt.change_cents,
-                    "kind": alt.kind,
-                    "at": alt.start,
-                    "mode": alt.mode,
-                    "swap_with": alt.swap_with,
-                }
-                for rule, alt in sorted(blocked.items(), key=lambda kv: -kv[1].change_cents)
-                if alt.change_cents > floor
-            ],
+            blocked=_blocked(blocked, floor),
             drop={
                 "lost_cents": here,
                 "breaks": broken,
@@ -373,6 +387,81 @@ class Explainer:
             },
             unexamined=unexamined,
         )
+
+    # --- a product not on air ---
+    def why_not(self, sku: str) -> Absence:
+        """Why `sku` is not on air: it cannot air (no stock, off the shortlist), or its best
+        place against what airs there, its best legal place and the rules against better ones."""
+        product = self.inputs.products[sku]
+        if not self.d.modes.get(sku):
+            return Absence(sku, product.name, False, "no stock left after the reserve")
+        if sku not in shortlist_products(self.d):
+            return Absence(
+                sku,
+                product.name,
+                False,
+                f"left off the shortlist of a large catalog ({len(self.inputs.products)} "
+                "products): better products fill the show several times over, so the optimiser "
+                "never weighs it",
+            )
+        options = [o for o in self.d.options if o.sku == sku and o.airing == 1]
+        best = max(options, key=lambda o: (o.value_cents, -o.start), default=None)
+        if best is None:
+            return Absence(sku, product.name, False, "no place in the show fits its lengths")
+        lo, hi = best.start * self.slot, best.end * self.slot
+        there = [
+            {
+                "number": s["number"],
+                "sku": s["sku"],
+                "start": s["start"],
+                "minutes": s["minutes"],
+                "value_cents": self.value(s)[0],
+            }
+            for s in self.segments
+            if s["start_minute"] < hi and lo < s["start_minute"] + s["minutes"]
+        ]
+        legal, blocked, unexamined = self.first_legal(self.taking_places(sku))
+        floor = legal.change_cents if legal else None
+        return Absence(
+            sku,
+            product.name,
+            True,
+            "not chosen",
+            best=self._alt("best", best, best.value_cents, 0),
+            there=there,
+            there_cents=sum(t["value_cents"] for t in there),
+            legal=legal,
+            blocked=_blocked(blocked, floor),
+            unexamined=unexamined,
+        )
+
+    def taking_places(self, sku: str) -> Iterable[Candidate]:
+        """The product (first airing) in the place of a segment of the same length, that
+        segment dropped: the show stays filled."""
+        for seg in self.segments:
+            start, slots = seg["start_minute"] // self.slot, seg["minutes"] // self.slot
+            here = self.value(seg)[0]
+            for o in self.by_key.get((sku, 1, start, slots), []):
+                change = o.value_cents - here
+                alt = self._alt("replace", o, o.value_cents, change, seg["number"])
+                yield change, alt, [*_without(self.segments, seg), self.placed(seg, o, self.slot)]
+
+
+def _blocked(blocked: dict[str, Alternative], floor: int | None) -> list[Blocked]:
+    """The rules that rule out places better than `floor` (the best legal change; None: every
+    place), the best first."""
+    return [
+        {
+            "rule": rule,
+            "change_cents": alt.change_cents,
+            "kind": alt.kind,
+            "at": alt.start,
+            "mode": alt.mode,
+            "swap_with": alt.swap_with,
+        }
+        for rule, alt in sorted(blocked.items(), key=lambda kv: -kv[1].change_cents)
+        if floor is None or alt.change_cents > floor
+    ]
 
 
 def _without(segments: list[SegmentData], seg: SegmentData) -> list[SegmentData]:
@@ -396,6 +485,13 @@ def explain_plan(
     return [explainer.explain(s) for s in explainer.segments if sku is None or s["sku"] == sku]
 
 
+def explain_absent(
+    inputs: ShowInputs, plan: dict[str, Any], sku: str, demand: Demand | None = None
+) -> Absence:
+    """Why `sku`, a product of the show, is not on air in `plan`."""
+    return Explainer(inputs, copy.deepcopy(plan), demand).why_not(sku)
+
+
 # --- for the terminal ---------------------------------------------------------------------------
 
 
@@ -410,6 +506,8 @@ def _where(alt: Alternative | None) -> str:
     mode = f" {alt.mode.replace('_', ' ')}" if alt.mode != "normal" else " at live price"
     if alt.kind == "swap":
         return f"swap with #{alt.swap_with}: {alt.start}{mode}"
+    if alt.kind == "replace" and alt.swap_with is not None:
+        return f"in the place of #{alt.swap_with}: {alt.start}, {alt.minutes} min{mode}"
     if alt.kind == "replace":
         return f"{alt.sku} at {alt.start}{mode}"
     return f"{alt.start}, {alt.minutes} min{mode}"
@@ -508,6 +606,43 @@ def explain_text(e: Explanation, currency: str) -> Text:
     if drop["breaks"]:
         text += f"; breaks {', '.join(drop['breaks'])}"
     lines.append(text)
+    return Text("\n".join(lines))
+
+
+def absent_text(a: Absence, currency: str) -> Text:
+    """A product not on air, in sentences."""
+    from rich.text import Text
+
+    lines = [f"{a.sku} {a.name}: not on air"]
+    if not a.can_air:
+        lines.append(f"  cannot air: {a.reason}")
+        return Text("\n".join(lines))
+    assert a.best is not None  # a product that can air has a best place
+    lines.append(
+        f"  its best place: {_where(a.best)}, worth {_money(a.best.value_cents, currency)}"
+    )
+    if a.there:
+        aired = ", ".join(
+            f"#{t['number']} {t['sku']} at {t['start']} ({t['minutes']} min, "
+            f"{_money(t['value_cents'], currency)})"
+            for t in a.there
+        )
+        lines.append(f"  airs there instead: {aired}, worth {_money(a.there_cents, currency)}")
+    if a.legal is None:
+        lines.append("  best legal place: none that keeps every rule")
+    else:
+        lines.append(
+            f"  best legal place: {_where(a.legal)}, worth "
+            f"{_money(a.legal.value_cents, currency)} — plan value "
+            f"{_money(a.legal.change_cents, currency, True)}"
+        )
+    if a.unexamined:
+        lines.append(f"  ({a.unexamined} more places worth more were not examined)")
+    for b in a.blocked:
+        lines.append(
+            f"    • {b['rule']} rules out the place of #{b['swap_with']} at {b['at']} (plan value "
+            f"{_money(b['change_cents'], currency, True)})"
+        )
     return Text("\n".join(lines))
 
 

@@ -119,20 +119,46 @@ class Files(Model):
     stock: Text | None = Field(default=None, description="default: stock.yaml, else stock.csv")
 
 
+SegmentLength = Annotated[int, Field(ge=1, le=240)]
+
+
 class SegmentMinutes(Model):
     """How long a segment may last, in minutes: `min` <= `default` <= `max`."""
 
-    default: Annotated[int, Field(ge=1, le=240)] = 5
-    min: Annotated[int, Field(ge=1, le=240)] = 3
-    max: Annotated[int, Field(ge=1, le=240)] = 10
+    default: SegmentLength = 5
+    min: SegmentLength = 3
+    max: SegmentLength = 10
 
     @model_validator(mode="after")
     def _ordered(self) -> SegmentMinutes:
         if not self.min <= self.default <= self.max:
-            raise ValueError(
-                f"need min <= default <= max, got {self.min}, {self.default}, {self.max}"
+            # Name the numbers lqplan filled in: "got 3, 45, 10" reads as if the user wrote 3.
+            got = ", ".join(
+                f"{key} {getattr(self, key)}"
+                + ("" if key in self.model_fields_set else " (lqplan's default)")
+                for key in ("min", "default", "max")
             )
+            raise ValueError(f"need min <= default <= max, got {got}")
         return self
+
+
+class ProductSegmentMinutes(Model):
+    """`products[].segment_minutes`: the product's own lengths; a field it leaves out is the
+    show's (`rules.segment_minutes`). The merged numbers are checked in validate.py, which knows
+    the show's rule."""
+
+    default: SegmentLength | None = None
+    min: SegmentLength | None = None
+    max: SegmentLength | None = None
+
+    def over(self, rule: SegmentMinutes) -> SegmentMinutes:
+        """These lengths with the show's rule for the fields left out (not re-validated: an
+        order problem is reported by validate.py, naming where each number came from)."""
+        return SegmentMinutes.model_construct(
+            default=rule.default if self.default is None else self.default,
+            min=rule.min if self.min is None else self.min,
+            max=rule.max if self.max is None else self.max,
+        )
 
 
 class PriceLadderRule(Model):
@@ -425,7 +451,7 @@ class Product(Model):
     list_price: Money
     live_price: Money
     unit_cost: Money
-    segment_minutes: SegmentMinutes | None = None
+    segment_minutes: ProductSegmentMinutes | None = None
     cart_link: Annotated[int, Field(ge=1, le=9999)] | None = None
     selling_points: list[SellingPoint] = Field(default_factory=list, max_length=3)
     usage_scene: Text | None = None

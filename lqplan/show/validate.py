@@ -76,8 +76,8 @@ class ShowInputs:
         return {s.sku: s for s in self.stock.stock}
 
     def segment_minutes(self, product: Product) -> SegmentMinutes:
-        """The product's own segment lengths, else the show's rule."""
-        return product.segment_minutes or self.show.rules.segment_minutes
+        """The product's own segment lengths, the show's rule for any it leaves out."""
+        return product_segment_minutes(self.show, product)
 
     def segment_lengths(self, product: Product) -> list[int]:
         """Segment lengths this product may take: multiples of the slot within its min..max."""
@@ -89,10 +89,16 @@ class ShowInputs:
         return [s.share / total for s in self.audience.segments]
 
 
+def product_segment_minutes(show: Show, product: Product) -> SegmentMinutes:
+    """The product's own segment lengths, the show's rule for any it leaves out."""
+    rule = show.rules.segment_minutes
+    return rule if product.segment_minutes is None else product.segment_minutes.over(rule)
+
+
 def segment_lengths(show: Show, product: Product) -> list[int]:
     """Minutes a segment of `product` may last: multiples of the slot within its min..max."""
     slot = show.slot_minutes
-    limits = product.segment_minutes or show.rules.segment_minutes
+    limits = product_segment_minutes(show, product)
     return [m for m in range(slot, limits.max + 1, slot) if m >= limits.min]
 
 
@@ -497,8 +503,10 @@ class CrossCheck:
         """Each product fits this show: segment lengths on its grid, contract dates, currency."""
         show_minutes = self.show.minutes
         for i, product in enumerate(self.catalog.products):
-            limits = product.segment_minutes or self.show.rules.segment_minutes
-            if limits.min > show_minutes:
+            limits = product_segment_minutes(self.show, product)
+            if not limits.min <= limits.default <= limits.max:
+                self._segment_minutes_order(i, product, limits)
+            elif limits.min > show_minutes:
                 self.report(
                     "catalog",
                     ("products", i, "segment_minutes", "min"),
@@ -520,6 +528,35 @@ class CrossCheck:
                 ("currency",),
                 f"catalog prices are in {self.catalog.currency}, the show in {self.show.currency}",
             )
+
+    def _segment_minutes_order(self, i: int, product: Product, limits: SegmentMinutes) -> None:
+        """A product's merged lengths out of order: say which numbers it wrote and where the
+        others came from (the show's rule, or lqplan's defaults when the show gives none)."""
+        own = product.segment_minutes
+        assert own is not None  # the show's own rule is ordered by its model
+        rules = self.show.rules
+        by_show = (
+            rules.segment_minutes.model_fields_set
+            if "segment_minutes" in rules.model_fields_set
+            else set()
+        )
+        show_file = self.raw.documents["show"].file
+        parts = []
+        for key in ("min", "default", "max"):
+            value = getattr(limits, key)
+            if getattr(own, key) is not None:
+                parts.append(f"{key} {value}")
+            elif key in by_show:
+                parts.append(f"{key} {value} (rules.segment_minutes in {show_file})")
+            else:
+                parts.append(f"{key} {value} (lqplan's default: {show_file} does not set it)")
+        written = [k for k in ("min", "default", "max") if getattr(own, k) is not None]
+        path: tuple[str | int, ...] = ("products", i, "segment_minutes")
+        self.report(
+            "catalog",
+            (*path, written[0]) if len(written) == 1 else path,
+            "need min <= default <= max, got " + ", ".join(parts),
+        )
 
     def _contract_window(self, i: int, product: Product) -> None:
         collab = product.collab

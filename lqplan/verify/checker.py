@@ -71,6 +71,13 @@ class _Seg:
         return self.start + self.minutes
 
 
+def _frozen(raw: dict[str, Any]) -> bool:
+    """A replanned plan's segment or drop that aired already: it is judged by what it did (its
+    figures, its place among the others), not held to the grid, lengths and windows a plan
+    keeps, since it may have run off them."""
+    return raw.get("frozen") is True
+
+
 def _integer(value: object) -> TypeGuard[int]:
     """An int, and not a bool (JSON's true is not 1 here)."""
     return isinstance(value, int) and not isinstance(value, bool)
@@ -80,8 +87,11 @@ class _Check:
     """One check of one plan; `plan` is plan.json as read, unvalidated: every shape is checked
     here before it is used, so that a bad plan is reported, never raised on."""
 
-    def __init__(self, inputs: ShowInputs, plan: dict[str, Any], demand: Demand | None):
+    def __init__(
+        self, inputs: ShowInputs, plan: dict[str, Any], demand: Demand | None, recompute: bool
+    ):
         self.inputs = inputs
+        self.recompute = recompute
         self.show = inputs.show
         self.rules = inputs.show.rules
         self.products = inputs.products
@@ -89,6 +99,11 @@ class _Check:
         self.d = demand or demand_context(inputs)
         self.report = CheckReport()
         self.segs: list[_Seg] = []
+
+    def as_recorded(self, raw: dict[str, Any]) -> bool:
+        """Is this row judged by its own figures? A frozen one is what happened (a replanned
+        plan's past: the actuals, not the model); with recompute off, every row is."""
+        return not self.recompute or _frozen(raw)
 
     def fail(self, rule: str, message: str) -> None:
         """Record a violation of `rule`."""
@@ -156,6 +171,8 @@ class _Check:
             (self.show.offset(b.at), self.show.offset(b.at) + b.minutes) for b in self.show.breaks
         ]
         for s in self.segs:
+            if _frozen(s.raw):
+                continue  # it aired so: the grid and the lengths are for what is planned
             if s.start % slot or s.minutes % slot:
                 self.fail(
                     "grid", f"{s.sku} at {self.clock(s.start)}: not on the {slot}-minute slot grid"
@@ -323,8 +340,10 @@ class _Check:
             promo_minutes = (
                 s.minutes if mode.promo_minutes is None else min(s.minutes, mode.promo_minutes)
             )
-            if mode.window and (
-                s.start < mode.window[0] or s.start + promo_minutes > mode.window[1]
+            if (
+                mode.window
+                and not _frozen(s.raw)
+                and (s.start < mode.window[0] or s.start + promo_minutes > mode.window[1])
             ):
                 self.fail(
                     mode.promotion,
@@ -340,7 +359,7 @@ class _Check:
                     for p in self.show.promotions
                     if isinstance(p, FlashSale) and p.id == mode.promotion
                 )
-                if s.minutes < promo.min_minutes:
+                if s.minutes < promo.min_minutes and not _frozen(s.raw):
                     self.fail(
                         mode.promotion, f"flash sale {mode.promotion} shorter than its min_minutes"
                     )
@@ -425,7 +444,7 @@ class _Check:
                 if bag.window
                 else (0, self.show.minutes)
             )
-            if (
+            if not _frozen(drop) and (
                 minute % self.show.slot_minutes
                 or minute < lo
                 or minute + bag.countdown_minutes > min(hi, self.show.minutes)
@@ -435,6 +454,18 @@ class _Check:
                     f"lucky bag {bag.id} at {self.clock(minute)} is off the grid, "
                     "outside its window or ends after the show",
                 )
+            if self.as_recorded(drop):
+                recorded_value = drop.get("value_cents")
+                if not _integer(recorded_value):
+                    self.fail("figures", f"lucky bag {bag.id} at {self.clock(minute)}: no value")
+                    continue
+                self.report.value_cents += recorded_value
+                retention_value = drop.get("retention_value")
+                if isinstance(retention_value, int | float):
+                    self.report.totals["lucky_bag_retention_value"] = (
+                        self.report.totals.get("lucky_bag_retention_value", 0) + retention_value
+                    )
+                continue
             retention, prize = bag_value(self.d, bag, minute)
             value = retention - (prize if self.show.objective == "profit" else 0)
             self.report.value_cents += value
@@ -482,19 +513,29 @@ class _Check:
         for s in self.segs:
             if s.start < 0 or s.minutes <= 0 or s.end > self.show.minutes:
                 continue  # outside the show: reported by timeline(), it has no value to check
-            out = segment_outcome(self.d, s.sku, s.mode, s.start, s.minutes, s.airing)
-            outcomes[s.number] = out
-            value = (
-                out.profit_cents if self.show.objective == "profit" else out.gmv_cents
-            ) + out.pull_cents
-            pref = preference(self.d, s.sku, s.start)
+            expected = s.raw.get("expected") or {}
+            if self.as_recorded(s.raw):
+                recorded = _recorded_outcome(expected)
+                if recorded is None:
+                    self.fail("figures", f"{s.sku} at {self.clock(s.start)}: no figures recorded")
+                    continue
+                out, value, pref = recorded
+                outcomes[s.number] = out
+            else:
+                out = segment_outcome(self.d, s.sku, s.mode, s.start, s.minutes, s.airing)
+                outcomes[s.number] = out
+                value = (
+                    out.profit_cents if self.show.objective == "profit" else out.gmv_cents
+                ) + out.pull_cents
+                pref = preference(self.d, s.sku, s.start)
             self.report.value_cents += value
             self.report.preference_cents += pref
             sold[s.sku] += out.units
             totals["units"] += out.units
             totals["gmv"] += out.gmv_cents / 100
             totals["profit"] += out.profit_cents / 100
-            expected = s.raw.get("expected") or {}
+            if self.as_recorded(s.raw):
+                continue  # its figures are the plan's own: nothing to compare them with
             claimed = (
                 expected.get("units"),
                 expected.get("gmv"),
@@ -537,6 +578,8 @@ class _Check:
                 f"{self.report.value_cents}",
             )
         objective = solver.get("objective_cents")
+        if not self.recompute:
+            return  # the solver's claim is about figures this check did not recompute
         if objective is not None and objective != self.report.objective_cents:
             self.fail(
                 "figures",
@@ -544,11 +587,35 @@ class _Check:
             )
 
 
+def _recorded_outcome(expected: dict[str, Any]) -> tuple[Outcome, int, int] | None:
+    """A row's own figures as an outcome, its value and its preference (None: malformed)."""
+    keys = ("units", "promotion_units", "gmv", "profit", "pull_value")
+    numbers = [expected.get(k, 0.0) for k in keys]
+    value, pref = expected.get("value_cents"), expected.get("preference_cents", 0)
+    if not all(isinstance(n, int | float) and not isinstance(n, bool) for n in numbers):
+        return None
+    if not (_integer(value) and _integer(pref)):
+        return None
+    units, promo, gmv, profit, pull = (float(n) for n in numbers)
+    out = Outcome(units, promo, round(gmv * 100), round(profit * 100), round(pull * 100))
+    return out, value, pref
+
+
 def check_plan(
-    inputs: ShowInputs, plan: dict[str, Any], demand: Demand | None = None
+    inputs: ShowInputs,
+    plan: dict[str, Any],
+    demand: Demand | None = None,
+    *,
+    recompute: bool = True,
 ) -> CheckReport:
-    """Verify every hard rule of `plan` and recompute its figures; never raises on a bad plan."""
-    check = _Check(inputs, plan, demand)
+    """Verify every hard rule of `plan` and recompute its figures; never raises on a bad plan.
+
+    Frozen segments and drops (a replanned plan's past) count with the figures they record,
+    which are what happened. `recompute=False` counts every row so: the rules are checked
+    (stock and promotion caps with the plan's own units) and the totals must add up, but
+    nothing is compared with the model (a replanned plan's rest was planned with the viewers,
+    conversion and stock its actuals left, which the show's files do not hold)."""
+    check = _Check(inputs, plan, demand, recompute)
     check.read()
     check.timeline()
     check.airings()
