@@ -490,8 +490,10 @@ class _Check:
                     "outside its window or ends after the show",
                 )
             draw = minute + bag.countdown_minutes
-            # The countdown and the draw minute (unless the show has ended by then).
-            for m in range(max(0, minute), min(draw + 1, self.show.minutes)):
+            # The countdown and the draw minute (unless the show has ended by then); a frozen
+            # drop is what happened before a replan's cut, not a choice to judge.
+            live = range(max(0, minute), min(draw + 1, self.show.minutes))
+            for m in [] if _frozen(drop) else live:
                 why = self._off_air(m)
                 if why:
                     self.fail(
@@ -500,7 +502,7 @@ class _Check:
                         f"with no host on air at {self.clock(m)}: {why}",
                     )
                     break
-            if rule.no_flash_sale_at_draw and draw in flash_starts:
+            if rule.no_flash_sale_at_draw and draw in flash_starts and not _frozen(drop):
                 self.fail(
                     rule.id,
                     f"flash sale {flash_starts[draw].mode.promotion} starts at "
