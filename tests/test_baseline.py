@@ -105,3 +105,75 @@ def test_pins_leave_the_gap_between_them_fillable(tmp_path):
     chosen = {demand.options[i].sku: demand.options[i] for i in plan.options}
     assert (chosen["A"].start, chosen["A"].slots) == (0, 3)
     assert chosen["B"].start == 3
+
+
+def _greedy(folder):
+    """The baseline of a tiny show: (demand, solution), the solution checked and complete."""
+    demand = build_demand(load_and_validate(folder))
+    plan = greedy_plan(demand)
+    assert plan.status == SolveStatus.FEASIBLE
+    return demand, plan
+
+
+def test_bags_skip_an_uncovered_break(tmp_path):
+    """A bag at most every 15 minutes: the baseline drops at the latest slot the cadence allows,
+    20:10, which is inside the break, and 20:05 is drawn as the break starts; nobody covers the
+    break, so it steps back to 20:00, then 20:15."""
+    folder = tiny_show(
+        tmp_path,
+        [{"sku": s, "category": s} for s in "ABC"],
+        slots=4,
+        breaks=[{"at": "20:10", "minutes": 5}],
+        promotions=[{"id": "bag", "type": "lucky_bag", "prize": "cup", "count": 2}],
+        rules={"lucky_bag_cadence": {"min_gap_minutes": 5, "max_gap_minutes": 15}},
+    )
+    demand, plan = _greedy(folder)
+    assert [demand.drops[i].start * 5 for i in plan.drops] == [0, 15]
+
+
+def test_bags_are_not_drawn_as_a_flash_sale_starts(tmp_path):
+    """A's flash sale (worth most in the busiest slot) starts at 20:10. A bag at most every 10
+    minutes would drop at 20:05 and be drawn then; the baseline drops at 20:00 and 20:10."""
+    folder = tiny_show(
+        tmp_path,
+        [{"sku": "A", "margin": 30, "live": 40}, {"sku": "B", "margin": 20}, {"sku": "C"}],
+        viewers=[100, 200, 300],
+        promotions=[
+            {"id": "fs", "type": "flash_sale", "sku": "A", "price": 30, "units": 100},
+            {"id": "bag", "type": "lucky_bag", "prize": "cup", "count": 2},
+        ],
+        demand={"flash_sale_lift": 2.0, "decay": 1.0, "price_elasticity": 0.0},
+        rules={"lucky_bag_cadence": {"min_gap_minutes": 5, "max_gap_minutes": 10}},
+    )
+    demand, plan = _greedy(folder)
+    flash = [
+        demand.options[i].start * 5
+        for i in plan.options
+        if demand.options[i].mode.kind == "flash_sale"
+    ]
+    assert flash == [10]
+    assert [demand.drops[i].start * 5 for i in plan.drops] == [0, 10]
+
+
+def test_opening_first_puts_the_opener_first(tmp_path):
+    """Falling viewers: A would earn most at 20:00, but `first` asks for the traffic item T
+    there: the opening's greedy test refuses A at the first slot, and the baseline opens with T."""
+    products = [
+        {"sku": "A", "margin": 30},
+        {"sku": "B", "margin": 20},
+        {"sku": "T", "margin": -5, "role": "traffic"},
+    ]
+    folder = tiny_show(
+        tmp_path,
+        products,
+        viewers=[300, 200, 100],
+        rules={"opening": {"roles": ["traffic"], "first": True}},
+    )
+    demand, plan = _greedy(folder)
+    starts = sorted((demand.options[i].start, demand.options[i].sku) for i in plan.options)
+    assert [sku for _, sku in starts] == ["T", "A", "B"]
+    g = Greedy(demand)
+    a_first = next(o for o in demand.options if o.sku == "A" and o.start == 0)
+    a_later = next(o for o in demand.options if o.sku == "A" and o.start == 1)
+    assert not g.allowed(a_first)
+    assert g.allowed(a_later)

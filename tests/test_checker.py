@@ -146,7 +146,8 @@ def minimal():
     assert result.check.ok, result.check.violations
     # The mutations below name this plan's segments; the deterministic solve is stable:
     # HONEY-JAR 0-5, TEA-GREEN 5-15, POT-GLASS 15-20, TEA-OOLONG (flash) 20-30, CUP-SET 30-40,
-    # TEA-GIFT (coupon, pinned) 40-50, TRAY-BAMBOO 50-55, TEA-OOLONG encore 55-60; bags 15/30/45.
+    # TEA-GIFT (coupon, pinned) 40-50, TRAY-BAMBOO 50-55, TEA-OOLONG encore 55-60; bags
+    # 20/35/50 (a bag at 15 would be drawn at 20:20, as the flash sale starts).
     assert [(s["start_minute"], s["sku"]) for s in result.plan["segments"]] == [
         (0, "HONEY-JAR"),
         (5, "TEA-GREEN"),
@@ -157,7 +158,7 @@ def minimal():
         (50, "TRAY-BAMBOO"),
         (55, "TEA-OOLONG"),
     ]
-    assert [b["minute"] for b in result.plan["lucky_bags"]] == [15, 30, 45]
+    assert [b["minute"] for b in result.plan["lucky_bags"]] == [20, 35, 50]
     return inputs, result.plan
 
 
@@ -277,6 +278,49 @@ TINY: dict[str, tuple[dict[str, Any], list[tuple], list[tuple[str, int]]]] = {
             ("B", 10, 1, "coupon", "cp"),
             ("A", 15, 2),
         ],
+        [],
+    ),
+    # Lucky bags and who is on air: H on shift until 20:30, the co-host Co 20:10-20:20 (so
+    # nobody 20:30-20:40); Co covers the break at 20:10, nobody the one at 20:25. The bag
+    # drops at 20:10, counting down in the covered break; D's flash sale starts at 20:20.
+    "bags": (
+        {
+            "products": [{"sku": s, "category": s} for s in "ABCDEF"],
+            "slots": 8,
+            "hosts": [
+                {"name": "H", "shifts": [{"from": "20:00", "to": "20:30"}]},
+                {"name": "Co", "role": "co_host", "shifts": [{"from": "20:10", "to": "20:20"}]},
+            ],
+            "breaks": [
+                {"at": "20:10", "minutes": 5, "covered_by": ["Co"]},
+                {"at": "20:25", "minutes": 5},
+            ],
+            "rules": {"lucky_bag_cadence": {"min_gap_minutes": 5, "max_gap_minutes": 40}},
+            "promotions": [
+                {"id": "bag", "type": "lucky_bag", "prize": "cup", "count": 5},
+                {"id": "fs-d", "type": "flash_sale", "sku": "D", "price": 95, "units": 100},
+            ],
+        },
+        [("A", 0), ("B", 5), ("C", 15), ("D", 20, 1, "flash_sale", "fs-d"), ("E", 30), ("F", 35)],
+        [("bag", 10)],
+    ),
+    # The opening's `first`: the traffic item T is the first segment.
+    "first": (
+        {
+            "products": [{"sku": "T", "role": "traffic"}, {"sku": "A"}, {"sku": "B"}],
+            "rules": {"opening": {"roles": ["traffic"], "first": True}},
+        },
+        [("T", 0), ("A", 5), ("B", 10)],
+        [],
+    ),
+    # The same with gaps allowed: the show starts at 20:05, with T.
+    "first-gaps": (
+        {
+            "products": [{"sku": "T", "role": "traffic"}, {"sku": "A"}],
+            "allow_gaps": True,
+            "rules": {"opening": {"roles": ["traffic"], "first": True}},
+        },
+        [("T", 5), ("A", 10)],
         [],
     ),
 }
@@ -470,13 +514,14 @@ CASES = [
         id="airings-reversed",
     ),
     # --- promotions ---
-    # TEA-OOLONG's encore also runs fs-oolong: twice, on an encore, after its window.
+    # TEA-OOLONG's encore also runs fs-oolong: twice, on an encore, after its window (and at
+    # 20:55, the draw of the 20:50 bag).
     pytest.param(
         "minimal",
         edit(_encore, mode="flash_sale", promotion="fs-oolong"),
         True,
         "fs-oolong",
-        frozenset({"promotions"}),
+        frozenset({"promotions", "lucky_bag_cadence"}),
         id="flash-twice",
     ),
     # A's encore runs fs-a (its first airing sold at the live price).
@@ -582,25 +627,39 @@ CASES = [
     # Collab E at 20:05, before its window.
     pytest.param("placement", _swap(5, 15), True, "co", NONE, id="collab-window"),
     # --- lucky bags (bag-1: count 3; cadence 15-25 minutes) ---
-    # Drops at 20:15 and 20:45 only: 30 minutes apart.
-    pytest.param("minimal", _set_bags(15, 45), True, "lucky_bag_cadence", NONE, id="bags-too-far"),
-    # Drops at 20:15, 20:25, 20:45: 10 minutes apart.
+    # Drops at 20:20 and 20:50 only: 30 minutes apart.
+    pytest.param("minimal", _set_bags(20, 50), True, "lucky_bag_cadence", NONE, id="bags-too-far"),
+    # Drops at 20:20, 20:30, 20:50: 10 minutes apart.
     pytest.param(
-        "minimal", _set_bags(15, 25, 45), True, "lucky_bag_cadence", NONE, id="bags-too-close"
+        "minimal", _set_bags(20, 30, 50), True, "lucky_bag_cadence", NONE, id="bags-too-close"
     ),
-    # A fourth drop at 20:00: count is 3.
-    pytest.param("minimal", _set_bags(0, 15, 30, 45), True, "bag-1", NONE, id="bags-over-count"),
-    # The last drop at 21:00: its countdown ends after the show (and leaves a 30-minute gap).
+    # A fourth drop at 20:05: count is 3.
+    pytest.param("minimal", _set_bags(5, 20, 35, 50), True, "bag-1", NONE, id="bags-over-count"),
+    # The last drop at 21:00: its countdown ends after the show.
     pytest.param(
         "minimal",
-        _set_bags(15, 30, 60),
+        _set_bags(20, 35, 60),
         True,
         "bag-1",
         frozenset({"lucky_bag_cadence"}),
         id="bag-after-show",
     ),
-    # The last drop at 20:46, off the slot grid.
-    pytest.param("minimal", _set_bags(15, 30, 46), True, "bag-1", NONE, id="bag-off-grid"),
+    # The last drop at 20:51, off the slot grid.
+    pytest.param("minimal", _set_bags(20, 35, 51), True, "bag-1", NONE, id="bag-off-grid"),
+    # --- lucky bags and who is on air ---
+    # The bag counts down in the uncovered break at 20:25.
+    pytest.param("bags", _set_bags(25), True, "bag", NONE, id="bag-in-uncovered-break"),
+    # The bag at 20:15 is drawn at 20:20, the minute D's flash sale starts.
+    pytest.param("bags", _set_bags(15), True, "lucky_bag_cadence", NONE, id="bag-draw-at-flash"),
+    # The bag at 20:20 is drawn at 20:25, as the uncovered break starts.
+    pytest.param("bags", _set_bags(20), True, "bag", NONE, id="bag-drawn-in-break"),
+    # The bag at 20:30: H's shift has ended and Co's too: nobody on shift.
+    pytest.param("bags", _set_bags(30), True, "bag", NONE, id="bag-no-host-on-shift"),
+    # --- the opening's `first` ---
+    # A before T.
+    pytest.param("first", _swap(0, 5), True, "opening", NONE, id="opening-first"),
+    # With gaps: A at 20:05 and T after it.
+    pytest.param("first-gaps", _swap(5, 10), True, "opening", NONE, id="opening-first-gaps"),
 ]
 
 
@@ -619,6 +678,16 @@ def test_checker_names_the_broken_rule(base, mutate, do_refresh, expected, other
     assert expected in rules, report.violations
     assert rules <= {expected} | others, report.violations
     assert not report.ok
+
+
+def test_a_flash_sale_at_a_draw_passes_when_the_rule_allows_it(tmp_path):
+    """`no_flash_sale_at_draw: false`: the bag drawn at 20:20 as D's flash sale starts is fine."""
+    kwargs, segments, _ = TINY["bags"]
+    rules = {"lucky_bag_cadence": {**kwargs["rules"]["lucky_bag_cadence"]}}
+    rules["lucky_bag_cadence"]["no_flash_sale_at_draw"] = False
+    inputs = load_and_validate(tiny_show(tmp_path, **{**kwargs, "rules": rules}))
+    report = check_plan(inputs, build_plan(inputs, segments, [("bag", 15)]))
+    assert report.ok, report.violations
 
 
 # --- malformed input: a "plan" violation, never an exception --------------------------------

@@ -532,3 +532,159 @@ def test_without_a_core_in_time_the_likeliest_rules_are_named(tmp_path):
         "the conflict could not be isolated in time among these rule groups: host-H, "
         "no_back_to_back, no_dead_air",
     )
+
+
+# A lucky bag whose countdown keeps viewers: half a viewer-minute's worth per countdown minute.
+# Every product earns margin 10 × conversion 0.002 × 100 = 2 cents per viewer-minute (the
+# reference), so a 5-minute countdown at v viewers is worth 0.5 × 5v × 2 = 5v cents.
+BAG_LIFT = {**DOUBLE_FLASH, "lucky_bag_viewer_lift": 0.5}
+ONE_BAG = [{"id": "bag", "type": "lucky_bag", "prize": "cup", "count": 1, "countdown_minutes": 5}]
+
+
+def _bag_peak(tmp_path, skus: str, **show):
+    """Four slots, viewers peaking at 1,000 in 20:10–20:15, one bag worth 5 × viewers a drop,
+    dropped at least once in the 20 minutes; `show` says who is on air when."""
+    return solve(
+        tiny_show(
+            tmp_path,
+            [{"sku": s, "category": s} for s in skus],
+            slots=4,
+            viewers=[100, 100, 1000, 200],
+            promotions=ONE_BAG,
+            demand=BAG_LIFT,
+            rules={"lucky_bag_cadence": {"min_gap_minutes": 5, "max_gap_minutes": 20}},
+            **show,
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("covered_by", "drop", "objective"),
+    [
+        # Nobody on air in the break: the drop takes 20:15 (200 viewers): 40 + 10 = 50.
+        ([], 15, 5_000),
+        # The co-host covers it: the drop counts down in the break (1,000 viewers): 40 + 50.
+        (["Co"], 10, 9_000),
+    ],
+)
+def test_lucky_bag_only_in_a_covered_break(tmp_path, covered_by, drop, objective):
+    """Four slots, a 5-minute break at 20:10 where viewers peak (1,000), one bag to drop. A
+    drop at 20:05 would be drawn as the break starts and one at 20:10 counts down inside it:
+    neither is allowed unless the break is covered. Three segments earn 10 + 10 + 20 = 40."""
+    result = _bag_peak(
+        tmp_path,
+        "ABC",
+        hosts=[{"name": "H"}, {"name": "Co", "role": "co_host"}],
+        breaks=[{"at": "20:10", "minutes": 5, "covered_by": covered_by}],
+    )
+    assert [b["minute"] for b in result.plan["lucky_bags"]] == [drop]
+    assert result.solution.objective == objective
+
+
+def test_lucky_bag_only_while_a_host_is_on_shift(tmp_path):
+    """The only host is off shift 20:10–20:15, where viewers peak (1,000): no drop counts down
+    or is drawn then (not at 20:05 nor 20:10). Segments 10 + 10 + 100 + 20 = 140; the drop at
+    20:15 (200 viewers) adds 10."""
+    shifts = [{"from": "20:00", "to": "20:10"}, {"from": "20:15", "to": "20:20"}]
+    result = _bag_peak(tmp_path, "ABCD", hosts=[{"name": "H", "shifts": shifts}])
+    assert [b["minute"] for b in result.plan["lucky_bags"]] == [15]
+    assert result.solution.objective == 15_000
+
+
+@pytest.mark.parametrize(
+    ("rule", "flash_at", "objective"),
+    [
+        # Default: A's flash sale may not start at 20:10, when the bag is drawn. Best:
+        # C·1 + A(flash)·2·2·20 + B·3 = 10 + 80 + 60 = 150.
+        ({}, 5, 15_000),
+        # Switched off: the flash sale takes the busiest slot, 10 + 40 + 120 = 170.
+        ({"no_flash_sale_at_draw": False}, 10, 17_000),
+    ],
+)
+def test_no_flash_sale_at_a_draw(tmp_path, rule, flash_at, objective):
+    """test_flash_sale_lifts_sales's show with a bag that may drop only at 20:05 (its window
+    is 20:05–20:10), so it is drawn at 20:10."""
+    products = [{"sku": "A", "margin": 30, "live": 40}, *ABC[1:]]
+    promo = [
+        {"id": "fs", "type": "flash_sale", "sku": "A", "price": 30, "units": 100, "max_minutes": 5},
+        {**ONE_BAG[0], "window": {"from": "20:05", "to": "20:10"}},
+    ]
+    result = solve(
+        tiny_show(
+            tmp_path,
+            products,
+            viewers=RISING,
+            promotions=promo,
+            demand={**DOUBLE_FLASH, "lucky_bag_viewer_lift": 0.0},  # the bag itself earns 0
+            rules={"lucky_bag_cadence": {"min_gap_minutes": 5, "max_gap_minutes": 15, **rule}},
+        )
+    )
+    flash = [s["start_minute"] for s in result.plan["segments"] if s["mode"] == "flash_sale"]
+    assert flash == [flash_at]
+    assert [b["minute"] for b in result.plan["lucky_bags"]] == [5]
+    assert result.solution.objective == objective
+
+
+@pytest.mark.parametrize("allow_gaps", [False, True])
+def test_opening_first_segment(tmp_path, allow_gaps):
+    """`first: true`: the traffic item T (margin −5) must be the first segment:
+    T·1 + B·2 + A·3 = −5 + 40 + 90 = 125. With gaps allowed the same plan is best (T later,
+    T·2 + A·3 = 80, earns less; A or B first is not allowed)."""
+    products = [*ABC, {"sku": "T", "margin": -5, "role": "traffic"}]
+    result = solve(
+        tiny_show(
+            tmp_path,
+            products,
+            viewers=RISING,
+            allow_gaps=allow_gaps,
+            rules={"opening": {"roles": ["traffic"], "first": True}},
+        )
+    )
+    assert order(result) == ["T", "B", "A"]
+    assert result.solution.objective == 12_500
+
+
+def test_opening_first_with_gaps_may_start_late(tmp_path):
+    """Gaps allowed, viewers 300/200/300, only A (margin 30) and T (−5): T must come first.
+    T·2 + A·3 = −10 + 90 = 80 beats T·1 + A·3 = −15 + 90 = 75; A alone (90) or A before T
+    (90 − 10 = 80) would not keep the rule."""
+    products = [ABC[0], {"sku": "T", "margin": -5, "role": "traffic"}]
+    result = solve(
+        tiny_show(
+            tmp_path,
+            products,
+            viewers=[300, 200, 300],
+            allow_gaps=True,
+            rules={"opening": {"roles": ["traffic"], "first": True}},
+        )
+    )
+    assert [(s["sku"], s["start_minute"]) for s in result.plan["segments"]] == [
+        ("T", 5),
+        ("A", 10),
+    ]
+    assert result.solution.objective == 8_000
+
+
+@pytest.mark.parametrize(
+    ("opening", "expected", "objective"),
+    [
+        # T may start at 20:05, after A takes the busiest slot: A·3 + T·2 + B·1 = 90 − 10 + 20.
+        ({"within_minutes": 10}, ["A", "T", "B"], 10_000),
+        # T must be first: T·3 + A·2 + B·1 = −15 + 60 + 20.
+        ({"first": True}, ["T", "A", "B"], 6_500),
+    ],
+)
+def test_opening_within_minutes_against_first(tmp_path, opening, expected, objective):
+    """Falling viewers (300/200/100) and a traffic item T of margin −5: the two readings of the
+    opening rule give different plans."""
+    products = [*ABC, {"sku": "T", "margin": -5, "role": "traffic"}]
+    result = solve(
+        tiny_show(
+            tmp_path,
+            products,
+            viewers=[300, 200, 100],
+            rules={"opening": {"roles": ["traffic"], **opening}},
+        )
+    )
+    assert order(result) == expected
+    assert result.solution.objective == objective

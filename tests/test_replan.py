@@ -159,6 +159,40 @@ def test_lucky_bag_cadence_continues_from_the_last_drop(tmp_path):
     assert 15 <= drops[1] <= 20
 
 
+def test_the_rest_keeps_bags_out_of_an_uncovered_break_and_off_a_past_draw(tmp_path):
+    """The bag dropped at 20:05 is drawn at 20:10, after the cut: B's flash sale (worth more
+    than B at the live price, and only possible at 20:10) may not start then. The break at
+    20:20 is uncovered: no drop at 20:15 (drawn as it starts) nor at 20:20."""
+    bag = {"id": "bag", "type": "lucky_bag", "prize": "p", "count": 5, "countdown_minutes": 5}
+    flash = {
+        "id": "fs-b",
+        "type": "flash_sale",
+        "sku": "B",
+        "price": 99,  # margin 8 at twice the conversion: 16 a unit against B's 9
+        "units": 100,
+        "window": {"from": "20:10", "to": "20:15"},
+    }
+    inputs, old = tiny(
+        tmp_path,
+        promotions=[bag, flash],
+        breaks=[{"at": "20:20", "minutes": 5}],
+        demand={"flash_sale_lift": 2.0, "decay": 1.0, "price_elasticity": 0.0},
+        rules={"lucky_bag_cadence": {"min_gap_minutes": 5, "max_gap_minutes": 15}},
+    )
+    actuals = {
+        "segments": [{"sku": "A", "start": "20:00", "end": "20:10", "units": 20}],
+        "lucky_bags": [{"id": "bag", "at": "20:05"}],
+    }
+    result = replanned(tmp_path, inputs, old, actuals, at=10)
+    assert result.rest.check.ok, result.rest.check.violations
+    later = [b["minute"] for b in result.plan["lucky_bags"] if not b["frozen"]]
+    assert later and not {15, 20} & set(later)
+    assert all(s["mode"] != "flash_sale" for s in result.plan["segments"])
+    # The whole show, past and rest together, keeps the rule in the checker's own reading.
+    whole = check_plan(inputs, result.plan)
+    assert not [v for v in whole.violations if v.rule in ("bag", "lucky_bag_cadence")]
+
+
 def test_viewers_and_conversion_follow_the_actuals(tmp_path):
     """Half the planned viewers now; category x sold a quarter of what the model expected."""
     inputs, old = tiny(tmp_path)

@@ -324,3 +324,39 @@ def test_plan_json_round_trip_renders_the_same(sample_plans: dict[str, Any]) -> 
     plan = sample_plans["minimal"]
     again = json.loads(json.dumps(plan, ensure_ascii=False))
     assert _script(plan) == _script(again)
+
+
+# -- breaks and who covers them -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("covered_by", "under_break"), [([], False), (["Mia"], True)])
+def test_bag_lines_go_under_a_break_only_when_it_is_covered(
+    sample_plans: dict[str, Any], covered_by: list[str], under_break: bool
+) -> None:
+    """A break laid by hand over minimal's second lucky bag: the bag's lines go under the break
+    heading only when a host covers it (and the heading's block names them); else they stay in
+    the segment on air before it, where someone is there to say them."""
+    plan = copy.deepcopy(sample_plans["minimal"])
+    bag = plan["lucky_bags"][1]
+    start, end = bag["minute"], bag["minute"] + 10
+    plan["segments"] = [
+        s
+        for s in plan["segments"]
+        if s["start_minute"] + s["minutes"] <= start or s["start_minute"] >= end
+    ]
+    plan["breaks"] = [
+        {
+            "at": bag["at"],
+            "minute": bag["minute"],
+            "minutes": 10,
+            "label": None,
+            "covered_by": covered_by,
+        }
+    ]
+    sections = _sections(_script(plan, "en"))
+    heading = next(h for h in sections if h.startswith(f"{bag['at']}–") and "Break" in h)
+    in_break = sections[heading]
+    assert (f"**{bag['at']}** Lucky bag" in in_break) == under_break
+    assert (f"**{bag['draw_at']}** Lucky bag draw" in in_break) == under_break
+    assert ("**Covering: Mia**" in in_break) == under_break
+    assert f"**{bag['at']}** Lucky bag" in _script(plan, "en")

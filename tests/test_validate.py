@@ -221,6 +221,28 @@ BAD = [
             '"20:25"', "break overlaps breaks[0]"),
         id="overlapping-breaks",
     ),
+    # A break covered by someone who is not a host: the name is reported.
+    pytest.param(
+        Bad("show.yaml", "rules:\n",
+            'breaks:\n  - {at: "20:20", minutes: 5, covered_by: [Mia, Zoe]}\nrules:\n',
+            "Mia, |Zoe]", "'Zoe' covers the break at 20:20 but is not in hosts ('Mia')"),
+        id="break-covered-by-unknown",
+    ),
+    # A break covered by a host whose shift ends before it.
+    pytest.param(
+        Bad("show.yaml", "    role: host\n",
+            '    role: host\n    shifts: [{from: "20:00", to: "20:20"}]\n'
+            '  - {name: Zoe, role: co_host}\n'
+            'breaks:\n  - {at: "20:20", minutes: 5, covered_by: [Mia]}\n',
+            "covered_by: [|Mia]", "'Mia' covers the break at 20:20 but is off shift for all of it"),
+        id="break-covered-off-shift",
+    ),
+    # `first: true` and `within_minutes` together: two readings of one rule.
+    pytest.param(
+        Bad("show.yaml", "within_minutes: 5}", "first: true, within_minutes: 5}",
+            "opening: |{roles", "give first: true or within_minutes, not both"),
+        id="opening-first-and-within",
+    ),
     # A flash sale offering more units than the warehouse holds (200).
     pytest.param(
         Bad("show.yaml", "    units: 60\n", "    units: 260\n", "260",

@@ -5,7 +5,8 @@
 and conversion observed, and every rule carried over as far as it still means something, with
 the list of rules that could not be (and why). What the past rules out but a show cannot say
 (an encore too soon after its last airing, back to back across the cut, flash-sale and lucky-bag
-spacing across it) is `Rest.restrict`, applied to the options before solving.
+spacing across it, a flash sale at the draw of a bag dropped before it) is `Rest.restrict`,
+applied to the options before solving.
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ class Rest:
     flash_from: int  # first minute of the rest a flash sale may start
     bags_from: int  # first minute a lucky bag may drop
     bags_gap: tuple[int, int] | None  # no drop in (a, b]: the first comes by minute a
+    # Minutes of the rest where a bag dropped before the cut is drawn: no flash sale starts
+    # there (lucky_bag_cadence's no_flash_sale_at_draw).
+    draws: frozenset[int] = frozenset()
 
     def restrict(self, demand: Demand) -> Demand:
         """The demand without the options and drops the past rules out (pipeline's hook)."""
@@ -75,7 +79,9 @@ class Rest:
                 or (brand is not None and products[o.sku].brand == brand)
             ):
                 return False  # no back to back across the cut
-            return not (o.mode.kind == "flash_sale" and start < self.flash_from)
+            return not (
+                o.mode.kind == "flash_sale" and (start < self.flash_from or start in self.draws)
+            )
 
         def keep_drop(d: BagDrop) -> bool:
             minute = d.start * slot
@@ -107,6 +113,7 @@ class RestBuilder:
         self.flash_from = 0
         self.bags_from = 0
         self.bags_gap: tuple[int, int] | None = None
+        self.draws: set[int] = set()
         # The likeness (category, brand) the rest's first segment may not share (no back to back).
         self.clash: tuple[str | None, str | None] = (None, None)
         self.update: dict[str, Any] = {}  # rules' new values
@@ -160,6 +167,7 @@ class RestBuilder:
             self.flash_from,
             self.bags_from,
             self.bags_gap,
+            frozenset(self.draws),
         )
 
     def heroes_left(self) -> bool:
@@ -246,6 +254,16 @@ class RestBuilder:
         rule = self.rules.lucky_bag_cadence
         if not any(isinstance(p, LuckyBag) for p in self.show.promotions):
             return
+        if rule.no_flash_sale_at_draw:
+            # A bag dropped just before the cut is drawn after it, in the rest of the show.
+            countdown = {
+                p.id: p.countdown_minutes for p in self.show.promotions if p.type == "lucky_bag"
+            }
+            self.draws = {
+                minute + countdown[bag] - self.cut
+                for bag, minute in self.past.drops
+                if bag in countdown and minute + countdown[bag] >= self.cut
+            }
         bags = [p for p in promotions if isinstance(p, LuckyBag)]
         if not bags:
             self.note(rule.id, "dropped", "no lucky-bag drops left")

@@ -314,6 +314,7 @@ def breaks_data(show: Show) -> list[dict[str, Any]]:
             "minute": show.offset(b.at),
             "minutes": b.minutes,
             "label": b.label,
+            "covered_by": list(b.covered_by),
         }
         for b in sorted(show.breaks, key=lambda b: show.offset(b.at))
     ]

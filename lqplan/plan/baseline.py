@@ -38,6 +38,9 @@ class _Layout:
             t: tuple(sorted({o.slots for o in options})) for t, options in self.by_start.items()
         }
         self.longest_segment = max((o.slots for o in demand.options), default=1)
+        # The first slot on air: where the show's first segment starts when gaps are not
+        # allowed (the opening rule's `first` asks for an opener there).
+        self.first_slot = next((t for t in range(demand.slots) if t not in demand.blocked), 0)
         self._tileable: dict[tuple[int, int], bool] = {}
         self.longest: dict[str, int] = defaultdict(int)
         self.best_value: dict[str, int] = defaultdict(int)
@@ -82,6 +85,7 @@ class Greedy:
         self.chosen: list[Option] = []
         self.by_start = layout.by_start
         self.layout = layout
+        self.first_slot = layout.first_slot
         self.longest = layout.longest
         self.best_value = layout.best_value
         self.promo_used: dict[str, float] = defaultdict(float)
@@ -97,6 +101,11 @@ class Greedy:
         # The families' greedy tests (only those that have one: allowed() is the hot loop).
         self.tests = [
             f.greedy_allows for f in families() if type(f).greedy_allows is not Family.greedy_allows
+        ]
+        self.drop_tests = [
+            f.greedy_allows_drop
+            for f in families()
+            if type(f).greedy_allows_drop is not Family.greedy_allows_drop
         ]
 
     # --- rule checks for one candidate ---
@@ -224,21 +233,24 @@ class Greedy:
                     self.place(o)
                     break
 
-    def opener(self) -> None:
-        """A traffic (or other opening-role) item opens the show, as the opening rule asks."""
+    def opens(self, o: Option) -> bool:
+        """Does `o` keep the opening rule: an opening role, starting at the first slot on air
+        (`first`) or within `within_minutes`?"""
         rule = self.rules.opening
-        if not rule.enabled or any(
-            self.products[c.sku].role in rule.roles and rule.opens_in_time(c.start * self.slot)
-            for c in self.chosen
-        ):
+        return self.products[o.sku].role in rule.roles and rule.opens(
+            o.start * self.slot, self.first_slot * self.slot
+        )
+
+    def opened(self) -> bool:
+        """Is the opening rule kept by what is placed (or off)?"""
+        return not self.rules.opening.enabled or any(self.opens(c) for c in self.chosen)
+
+    def opener(self) -> None:
+        """A traffic (or other opening-role) item opens the show, as the opening rule asks: the
+        first segment with `first`, else one starting within `within_minutes`."""
+        if self.opened():
             return
-        candidates = [
-            o
-            for o in self.d.options
-            if o.airing == 1
-            and self.products[o.sku].role in rule.roles
-            and rule.opens_in_time(o.start * self.slot)
-        ]
+        candidates = [o for o in self.d.options if o.airing == 1 and self.opens(o)]
         candidates.sort(key=lambda o: (o.start, -o.value_cents / o.slots, o.index))
         for o in candidates:
             if self.allowed(o) and self.leaves_fillable(o):
@@ -331,18 +343,11 @@ class Greedy:
             if o.slots <= gap
             and (self.show.allow_gaps or self.layout.tileable(t + o.slots, t + gap))
         ]
-        opening = self.rules.opening
-        if (
-            opening.enabled
-            and opening.opens_in_time(t * self.slot)
-            and not any(
-                self.products[c.sku].role in opening.roles
-                and opening.opens_in_time(c.start * self.slot)
-                for c in self.chosen
-            )
-        ):
-            openers = [o for o in candidates if self.products[o.sku].role in opening.roles]
-            candidates = openers or candidates
+        if not self.opened():
+            openers = [o for o in candidates if self.opens(o)]
+            # With `first` an opener must take the first slot (the opening family's greedy
+            # test refuses anything else there); within_minutes may still find one later.
+            candidates = openers or ([] if self.rules.opening.first else candidates)
         must = self._must_air_now(t)
         if must:
             candidates = [o for o in candidates if o.sku in must] or candidates
@@ -386,7 +391,8 @@ class Greedy:
 
     def bags(self) -> list[int]:
         """Lucky-bag drops every `max_gap_minutes`, each the most valuable bag left at the latest
-        slot the cadence allows."""
+        slot the cadence allows that every rule family's drop test passes (no drop in an
+        uncovered break: those are not among the demand's drops at all)."""
         drops = self.d.drops
         if not drops:
             return []
@@ -405,7 +411,12 @@ class Greedy:
             # The latest slot the next drop may take, then step back to one that has a bag left.
             picked = None
             for s in range(min(t, self.d.slots - 1), last + low - 1, -1):
-                options = [i for i in by_start.get(s, []) if left[drops[i].promotion] > 0]
+                options = [
+                    i
+                    for i in by_start.get(s, [])
+                    if left[drops[i].promotion] > 0
+                    and all(test(self, drops[i]) for test in self.drop_tests)
+                ]
                 if options:
                     # A required bag not yet drawn goes first (the team promised it).
                     picked = max(

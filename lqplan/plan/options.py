@@ -24,7 +24,7 @@ from lqplan.plan.demand import (
     segment_outcome,
 )
 from lqplan.rules import families
-from lqplan.show.model import Collab, Coupon, FlashSale, Gift, LuckyBag, Product
+from lqplan.show.model import Collab, Coupon, FlashSale, Gift, Host, LuckyBag, Product, Show
 from lqplan.show.validate import ShowInputs
 
 # The shortlist keeps products until their segments could fill this many times the show
@@ -273,8 +273,32 @@ def flash_min_minutes(demand: Demand, mode: Mode) -> int:
     return 1
 
 
+def _hosted_minutes(show: Show) -> list[bool]:
+    """Per minute of the show: is a host on air to count a lucky bag down and draw it? Someone
+    on shift (a host without shifts is on for the whole show) and, inside a break, one of the
+    hosts the break names in `covered_by` (a co-host's 串场); an uncovered break has nobody."""
+
+    def shifts(host: Host) -> list[tuple[int, int]]:
+        return [(show.offset(w.from_), show.offset(w.to) or show.minutes) for w in host.shifts] or [
+            (0, show.minutes)
+        ]
+
+    on = [False] * show.minutes
+    for host in show.hosts:
+        for lo, hi in shifts(host):
+            on[lo:hi] = [True] * max(0, hi - lo)
+    hosts = {h.name: h for h in show.hosts}
+    for brk in show.breaks:
+        begin = show.offset(brk.at)
+        covering = [shifts(hosts[n]) for n in brk.covered_by if n in hosts]
+        for minute in range(begin, min(show.minutes, begin + brk.minutes)):
+            on[minute] = any(lo <= minute < hi for spans in covering for lo, hi in spans)
+    return on
+
+
 def _bag_drops(demand: Demand) -> list[BagDrop]:
     show = demand.inputs.show
+    hosted = _hosted_minutes(show)
     drops = []
     for promo in show.promotions:
         if not isinstance(promo, LuckyBag):
@@ -287,6 +311,9 @@ def _bag_drops(demand: Demand) -> list[BagDrop]:
         for start in range(demand.slots):
             begin = start * demand.slot
             if begin < window[0] or begin + promo.countdown_minutes > min(window[1], show.minutes):
+                continue
+            # The countdown and the draw minute after it (unless the show ends then) need a host.
+            if not all(hosted[begin : begin + promo.countdown_minutes + 1]):
                 continue
             retention, prize = bag_value(demand, promo, begin)
             value = retention - (prize if demand.objective == "profit" else 0)

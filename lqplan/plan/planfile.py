@@ -259,6 +259,8 @@ class PlanBreak(PlanModel):
     minute: Minute
     minutes: Annotated[int, Field(ge=1, le=240)]
     label: Text | None
+    # Absent in plans of older lqplan: nobody covered their breaks.
+    covered_by: list[Text] = Field(default_factory=list)
 
 
 class LuckyBagDrop(PlanModel):

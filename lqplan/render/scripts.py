@@ -176,7 +176,8 @@ class _Script:
         for brk in self.ctx["breaks"]:
             blocks.append(self._break(brk))
         blocks.sort(key=lambda b: (b["minute"], b["kind"] != "break"))
-        # Lucky-bag lines go to the block on air when the bag starts (and when it is drawn).
+        # Lucky-bag lines go to the block on air when the bag starts (and when it is drawn);
+        # never under an uncovered break, where nobody is on air to say them.
         bags = self.ctx["lucky_bags"]
         for n, bag in enumerate(bags):
             next_at = bags[n + 1]["at"] if n + 1 < len(bags) else None
@@ -188,6 +189,9 @@ class _Script:
         return blocks
 
     def _place(self, blocks: list[dict[str, Any]], minute: int, at: str, text: str) -> None:
+        # A checked plan has no bag in an uncovered break; a hand-edited one goes to the block
+        # on air before the break rather than under a heading where nobody speaks.
+        blocks = [b for b in blocks if b["kind"] != "break" or b["cover"]]
         target = blocks[-1] if blocks else None
         for b in blocks:
             if b["minute"] <= minute < b["end_minute"]:
@@ -232,6 +236,10 @@ class _Script:
             ),
             "label": w["break_label"].format(sep=w["sep"], label=brk["label"])
             if brk.get("label")
+            else None,
+            # Who stays on air (a co-host's 串场): the break's lines are theirs to say.
+            "cover": w["break_cover"].format(sep=w["sep"], names=self.join(brk["covered_by"]))
+            if brk.get("covered_by")
             else None,
             "lines": [],
         }

@@ -4,9 +4,10 @@ A family (a pinned slot, an order between two products, encores...) is one modul
 package that defines `FAMILY`, an instance of a `Family` subclass. Each stage asks every family
 for its part and knows none by name: validate calls `validate`, the shortlist keeps
 `protected`, the start grid adds `anchors`, the CP-SAT model calls `constrain`, the greedy
-baseline calls `greedy_seed` and `greedy_allows`, replan calls `carry_over`, explain calls
-`describe`, and the pre-checks before a solve call `impossible`. A method a family does not
-override does nothing (or allows everything): most rules matter to only some stages.
+baseline calls `greedy_seed`, `greedy_allows` and `greedy_allows_drop`, replan calls
+`carry_over`, explain calls `describe`, and the pre-checks before a solve call `impossible`. A
+method a family does not override does nothing (or allows everything): most rules matter to only
+some stages.
 
 The independent checker (lqplan/verify/) is the one place that reads the same rules again, on
 its own, so that a mistake here is caught there.
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from lqplan.live.rest import RestBuilder
     from lqplan.plan.baseline import Greedy
-    from lqplan.plan.demand import Demand, Option
+    from lqplan.plan.demand import BagDrop, Demand, Option
     from lqplan.plan.explain import Explainer
     from lqplan.plan.optimise.cpsat import ShowModel
     from lqplan.show.model import Rules, Show
@@ -72,6 +73,10 @@ class Family:
 
     def greedy_allows(self, g: Greedy, o: Option) -> bool:
         """May the baseline place option `o` next, given what it has placed so far?"""
+        return True
+
+    def greedy_allows_drop(self, g: Greedy, drop: BagDrop) -> bool:
+        """May the baseline drop lucky bag `drop`, given the segments it has placed?"""
         return True
 
     def carry_over(self, r: RestBuilder) -> None:

@@ -1,11 +1,13 @@
 """Lucky bags (福袋): one drops every `min_gap_minutes`–`max_gap_minutes`, each kind at most
-`count` times. The bags themselves are promotions (`type: lucky_bag`, show/model.py)."""
+`count` times, and no flash sale starts in the minute a bag is drawn. The bags themselves are
+promotions (`type: lucky_bag`, show/model.py); a drop is offered only where a host is on air for
+its countdown and draw (plan/options.py: never in an uncovered break)."""
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field
 
@@ -13,9 +15,10 @@ from lqplan.rules.family import Family
 from lqplan.show.fields import Code, Model
 
 if TYPE_CHECKING:
-    from lqplan.plan.demand import Demand
+    from lqplan.plan.baseline import Greedy
+    from lqplan.plan.demand import BagDrop, Demand
     from lqplan.plan.optimise.cpsat import ShowModel
-    from lqplan.show.model import Rules
+    from lqplan.show.model import Rules, Show
     from lqplan.show.validate import CrossCheck
 
 
@@ -25,6 +28,11 @@ class LuckyBagCadenceRule(Model):
     id: Code = "lucky_bag_cadence"
     min_gap_minutes: Annotated[int, Field(ge=1, le=240)] = 15
     max_gap_minutes: Annotated[int, Field(ge=1, le=240)] = 20
+    no_flash_sale_at_draw: bool = Field(
+        default=True,
+        description="no flash sale starts in the minute a bag is drawn (the host cannot call "
+        "both at once)",
+    )
 
 
 class LuckyBags(Family):
@@ -73,6 +81,29 @@ class LuckyBags(Family):
         for s in range(0, max(0, slots - high) + 1):
             window = [i for t in range(s, s + high) for i in at_start.get(t, [])]
             m.require(sum(m.z[i] for i in window) >= 1, lit)
+        if rule.no_flash_sale_at_draw:
+            self._no_flash_sale_at_draw(m, lit)
+
+    def _no_flash_sale_at_draw(self, m: ShowModel, lit: Any) -> None:
+        """No flash sale starts in the minute a bag is drawn (at most one flash sale starts in
+        a minute, so one row per drop keeps the pair apart)."""
+        slot = m.demand.slot
+        countdown = _countdowns(m.show)
+        flash_at: dict[int, list[int]] = defaultdict(list)
+        for o in m.demand.options:
+            if o.mode.kind == "flash_sale":
+                flash_at[o.start * slot].append(o.index)
+        for i, drop in enumerate(m.demand.drops):
+            clash = flash_at.get(drop.start * slot + countdown[drop.promotion])
+            if clash:
+                m.require(m.z[i] + m.sum_of(clash) <= 1, lit)
+
+    def greedy_allows_drop(self, g: Greedy, drop: BagDrop) -> bool:
+        """No flash sale placed starts at the drop's draw minute."""
+        if not g.rules.lucky_bag_cadence.no_flash_sale_at_draw:
+            return True
+        draw = drop.start * g.slot + _countdowns(g.show)[drop.promotion]
+        return not any(c.mode.kind == "flash_sale" and c.start * g.slot == draw for c in g.chosen)
 
     def impossible(self, demand: Demand) -> list[str]:
         """A cadence the slot grid cannot keep (15–15 minutes on a 2-minute grid: drops fall 14
@@ -98,6 +129,11 @@ class LuckyBags(Family):
                     f"{rule.max_gap_minutes} minutes"
                 ]
         return []
+
+
+def _countdowns(show: Show) -> dict[str, int]:
+    """Each lucky bag's countdown in minutes, by id: its draw is that long after the drop."""
+    return {p.id: p.countdown_minutes for p in show.promotions if p.type == "lucky_bag"}
 
 
 FAMILY = LuckyBags()

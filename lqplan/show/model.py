@@ -100,6 +100,11 @@ class Break(Model):
     at: Clock
     minutes: Annotated[int, Field(ge=1, le=240)]
     label: Text | None = None
+    covered_by: list[Text] = Field(
+        default_factory=list,
+        description="hosts who stay on air during the break (a co-host's 串场); a lucky bag "
+        "may count down or be drawn only in a covered break",
+    )
 
 
 class Kpi(Model):

@@ -416,6 +416,7 @@ class CrossCheck:
                     "minute slot grid",
                 )
             spans.append((off, off + brk.minutes, i))
+            self._break_cover(i, off, off + brk.minutes)
         spans.sort()
         for (s1, e1, i1), (s2, _e2, i2) in itertools.pairwise(spans):
             if s2 < e1:
@@ -423,6 +424,31 @@ class CrossCheck:
                     "show",
                     ("breaks", i2, "at"),
                     f"break overlaps breaks[{i1}] ({self.show.clock(s1)}–{self.show.clock(e1)})",
+                )
+
+    def _break_cover(self, i: int, start: int, end: int) -> None:
+        """Each host named in breaks[i].covered_by is a host of the show and on shift for some
+        of the break (a cover by someone off shift would leave it uncovered, unsaid)."""
+        hosts = {h.name: h for h in self.show.hosts}
+        at = format_clock(self.show.breaks[i].at)
+        for j, name in enumerate(self.show.breaks[i].covered_by):
+            host = hosts.get(name)
+            if host is None:
+                known = ", ".join(repr(n) for n in hosts)
+                self.report(
+                    "show",
+                    ("breaks", i, "covered_by", j),
+                    f"{name!r} covers the break at {at} but is not in hosts ({known})",
+                )
+                continue
+            spans = [
+                (self.offset(s.from_), self.offset(s.to) or self.show.minutes) for s in host.shifts
+            ] or [(0, self.show.minutes)]
+            if not any(lo < end and start < hi for lo, hi in spans):
+                self.report(
+                    "show",
+                    ("breaks", i, "covered_by", j),
+                    f"{name!r} covers the break at {at} but is off shift for all of it",
                 )
 
     def _check_hosts(self) -> None:

@@ -243,14 +243,22 @@ class _Check:
         """The opening, the first hero's window, the hero encore and no back to back."""
         rules, total = self.rules, self.show.minutes
         role = {s.number: self.products[s.sku].role for s in self.segs}
-        if rules.opening.enabled and not any(
-            role[s.number] in rules.opening.roles and rules.opening.opens_in_time(s.start)
+        opening = rules.opening
+        roles = "/".join(opening.roles)
+        if opening.enabled and opening.first:
+            # The checker's own reading: the earliest segment, wherever it starts.
+            if not self.segs or role[self.segs[0].number] not in opening.roles:
+                head = (
+                    f"{self.segs[0].sku} ({role[self.segs[0].number]})" if self.segs else "nothing"
+                )
+                self.fail(opening.id, f"the first segment is {head}, not a {roles} item")
+        elif opening.enabled and not any(
+            role[s.number] in opening.roles and s.start < max(opening.within_minutes, 1)
             for s in self.segs
         ):
             self.fail(
-                rules.opening.id,
-                f"no {'/'.join(rules.opening.roles)} item starts in the "
-                f"first {rules.opening.within_minutes} minutes",
+                opening.id,
+                f"no {roles} item starts in the first {opening.within_minutes} minutes",
             )
         heroes = [s for s in self.segs if role[s.number] == "hero"]
         has_heroes = any(p.role == "hero" for p in self.products.values())
@@ -417,10 +425,37 @@ class _Check:
                     f"pause; the limit is {host.max_stretch_minutes}",
                 )
 
+    def _off_air(self, minute: int) -> str | None:
+        """Why no host is on air at `minute` to run a lucky bag (None: someone is): nobody on
+        shift, or a break that no host on shift covers."""
+        show = self.show
+
+        def on_shift(name: str) -> bool:
+            host = next((h for h in show.hosts if h.name == name), None)
+            if host is None:
+                return False
+            return not host.shifts or any(
+                show.offset(w.from_) <= minute < (show.offset(w.to) or show.minutes)
+                for w in host.shifts
+            )
+
+        for brk in show.breaks:
+            begin = show.offset(brk.at)
+            if begin <= minute < begin + brk.minutes:
+                if any(on_shift(name) for name in brk.covered_by):
+                    return None
+                return f"the break at {format_clock(brk.at)} is not covered by a host on shift"
+        if not any(on_shift(h.name) for h in show.hosts):
+            return "no host is on shift"
+        return None
+
     def lucky_bags(self) -> None:
         """Each drop a known bag, on the grid and inside its window, valued right, no more often
-        than its count, at the cadence."""
+        than its count, at the cadence; a host on air for its countdown and draw, and no flash
+        sale starting at its draw."""
         bags = {p.id: p for p in self.show.promotions if isinstance(p, LuckyBag)}
+        rule = self.rules.lucky_bag_cadence
+        flash_starts = {s.start: s for s in self.segs if s.mode.kind == "flash_sale"}
         drops = self.plan.get("lucky_bags") or []
         if not isinstance(drops, list):
             self.fail("plan", "lucky_bags is not a list")
@@ -454,6 +489,25 @@ class _Check:
                     f"lucky bag {bag.id} at {self.clock(minute)} is off the grid, "
                     "outside its window or ends after the show",
                 )
+            draw = minute + bag.countdown_minutes
+            # The countdown and the draw minute (unless the show has ended by then); a frozen
+            # drop is what happened before a replan's cut, not a choice to judge.
+            live = range(max(0, minute), min(draw + 1, self.show.minutes))
+            for m in [] if _frozen(drop) else live:
+                why = self._off_air(m)
+                if why:
+                    self.fail(
+                        bag.id,
+                        f"lucky bag {bag.id} at {self.clock(minute)} counts down or is drawn "
+                        f"with no host on air at {self.clock(m)}: {why}",
+                    )
+                    break
+            if rule.no_flash_sale_at_draw and draw in flash_starts and not _frozen(drop):
+                self.fail(
+                    rule.id,
+                    f"flash sale {flash_starts[draw].mode.promotion} starts at "
+                    f"{self.clock(draw)}, the minute lucky bag {bag.id} is drawn",
+                )
             if self.as_recorded(drop):
                 recorded_value = drop.get("value_cents")
                 if not _integer(recorded_value):
@@ -485,7 +539,6 @@ class _Check:
                 )
         if not bags:
             return
-        rule = self.rules.lucky_bag_cadence
         slot = self.show.slot_minutes
         high = max(1, rule.max_gap_minutes // slot) * slot
         low = max(1, math.ceil(rule.min_gap_minutes / slot)) * slot
