@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -277,3 +278,72 @@ def complete_plan(skeleton: dict[str, Any]) -> dict[str, Any]:
     }.items():  # fmt: skip
         plan.setdefault(key, value)
     return plan
+
+
+# --- helpers more than one test module uses ----------------------------------------------
+
+
+def with_model(plan: dict[str, Any], model_id: str) -> dict[str, Any]:
+    """`plan` as if planned with a fitted MODEL (rendering reads only these keys)."""
+    plan = copy.deepcopy(plan)
+    plan["totals"]["band"]["source"] = "model"
+    plan["demand"]["source"] = "model"
+    plan["demand"]["model"] = {"id": model_id, "file": "room.model.json", "sha256": "0" * 64}
+    return plan
+
+
+def without_bands(plan: dict[str, Any]) -> dict[str, Any]:
+    """`plan` as an lqplan before forecast bands wrote it: no band keys, no demand section."""
+    plan = copy.deepcopy(plan)
+    del plan["totals"]["band"]
+    del plan["demand"]
+    for seg in plan["segments"]:
+        del seg["expected"]["band"]
+    return plan
+
+
+def place(text: str, needle: str) -> str:
+    at = text.index(needle)
+    return f"{text.count(chr(10), 0, at) + 1}:{at - (text.rfind(chr(10), 0, at) + 1) + 1}"
+
+
+def small_plan() -> dict:
+    """20 minutes at a constant 1,000 viewers: A (tea, $10) 20:00–20:10 expecting 20 units and
+    $200; B (ware, $30) 20:10–20:20 expecting 10 units and $300."""
+
+    def seg(number, sku, start, category, units, gmv):
+        return {
+            "number": number,
+            "sku": sku,
+            "start": f"20:{start:02d}",
+            "start_minute": start,
+            "minutes": 10,
+            "category": category,
+            "expected": {"units": units, "gmv": gmv},
+        }
+
+    return {
+        "schema": "lqplan.plan/1",
+        "generator": "lqplan test",
+        "show": {
+            "title": "Small | show",
+            "date": "2027-01-01",
+            "start": "20:00",
+            "end": "20:20",
+            "minutes": 20,
+            "language": "en",
+            "currency": "USD",
+            "kpi": {
+                "watch_time_seconds": 60,
+                "engagement": 0.05,
+                "payment_conversion": 0.03,
+                "gpm": 800,
+            },
+        },
+        "segments": [seg(1, "A", 0, "tea", 20.0, 200.0), seg(2, "B", 10, "ware", 10.0, 300.0)],
+        "products": {
+            "A": {"name": "Tea A", "category": "tea", "live_price": 10},
+            "B": {"name": "Pot B", "category": "ware", "live_price": 30},
+        },
+        "viewer_curve": [{"minute": 0, "viewers": 1000}, {"minute": 20, "viewers": 1000}],
+    }

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import complete_plan, tiny_show
+from conftest import complete_plan, small_plan, tiny_show
 from typer.testing import CliRunner
 
 from lqplan.cli import app
@@ -17,48 +17,6 @@ from lqplan.review.review import calibrate, review, review_documents
 from lqplan.show.model import Audience
 
 ENV = {"NO_COLOR": "1", "FORCE_COLOR": None, "TERM": "dumb", "COLUMNS": "200"}
-
-
-def small_plan() -> dict:
-    """20 minutes at a constant 1,000 viewers: A (tea, $10) 20:00–20:10 expecting 20 units and
-    $200; B (ware, $30) 20:10–20:20 expecting 10 units and $300."""
-
-    def seg(number, sku, start, category, units, gmv):
-        return {
-            "number": number,
-            "sku": sku,
-            "start": f"20:{start:02d}",
-            "start_minute": start,
-            "minutes": 10,
-            "category": category,
-            "expected": {"units": units, "gmv": gmv},
-        }
-
-    return {
-        "schema": "lqplan.plan/1",
-        "generator": "lqplan test",
-        "show": {
-            "title": "Small | show",
-            "date": "2027-01-01",
-            "start": "20:00",
-            "end": "20:20",
-            "minutes": 20,
-            "language": "en",
-            "currency": "USD",
-            "kpi": {
-                "watch_time_seconds": 60,
-                "engagement": 0.05,
-                "payment_conversion": 0.03,
-                "gpm": 800,
-            },
-        },
-        "segments": [seg(1, "A", 0, "tea", 20.0, 200.0), seg(2, "B", 10, "ware", 10.0, 300.0)],
-        "products": {
-            "A": {"name": "Tea A", "category": "tea", "live_price": 10},
-            "B": {"name": "Pot B", "category": "ware", "live_price": 30},
-        },
-        "viewer_curve": [{"minute": 0, "viewers": 1000}, {"minute": 20, "viewers": 1000}],
-    }
 
 
 ACTUALS = """\

@@ -24,7 +24,7 @@ from lqplan.show.lint import lint_raw, lint_show
 from lqplan.show.load import load_show
 from lqplan.show.validate import validate
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
 FOLDER = "show"
 

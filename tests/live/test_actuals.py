@@ -8,9 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import tiny_show
-from test_replan import place
-from test_review import small_plan
+from conftest import place, small_plan, tiny_show
 from typer.testing import CliRunner
 
 from lqplan.cli import app

@@ -18,7 +18,7 @@ import yaml
 from lqplan.errors import Diagnostic
 from lqplan.show.validate import check_show
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
 MINIMAL = SAMPLES / "minimal"
 FOLDER = "show"  # the copy's folder name, as it appears in messages (cwd is tmp_path)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from conftest import GOLDEN, SAMPLE_NAMES, check_golden
+from conftest import GOLDEN, SAMPLE_NAMES, check_golden, with_model, without_bands
 
 from lqplan.render import base_context, filters, phrases, runsheet
 from lqplan.render.env import make_environment
@@ -117,25 +117,6 @@ def test_prices_come_from_the_plan(sample_plans):
         )
         if seg["mode"] == "coupon":
             assert f"{seg['price']['after_coupon']:g}" in row[header.index("券后 / 秒杀价")]
-
-
-def with_model(plan: dict[str, Any], model_id: str) -> dict[str, Any]:
-    """`plan` as if planned with a fitted MODEL (rendering reads only these keys)."""
-    plan = copy.deepcopy(plan)
-    plan["totals"]["band"]["source"] = "model"
-    plan["demand"]["source"] = "model"
-    plan["demand"]["model"] = {"id": model_id, "file": "room.model.json", "sha256": "0" * 64}
-    return plan
-
-
-def without_bands(plan: dict[str, Any]) -> dict[str, Any]:
-    """`plan` as an lqplan before forecast bands wrote it: no band keys, no demand section."""
-    plan = copy.deepcopy(plan)
-    del plan["totals"]["band"]
-    del plan["demand"]
-    for seg in plan["segments"]:
-        del seg["expected"]["band"]
-    return plan
 
 
 def test_each_segment_shows_expected_gmv_and_its_band(sample_plans):

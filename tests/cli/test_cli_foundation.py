@@ -18,7 +18,7 @@ from lqplan.io.write import MANIFEST, safe_name, write_files
 from lqplan.show.schema import SCHEMA_KINDS, schema_files
 from lqplan.show.validate import check_show
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MINIMAL = ROOT / "samples" / "minimal"
 # Plain output at a fixed width, whatever the terminal running the tests says.
 ENV = {"NO_COLOR": "1", "FORCE_COLOR": None, "TERM": "dumb", "COLUMNS": "200"}

@@ -30,7 +30,7 @@ from lqplan.live.cue import (
 )
 from lqplan.render.actions import team_actions
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

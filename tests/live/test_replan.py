@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import SAMPLES, tiny_show
+from conftest import SAMPLES, place, tiny_show
 from typer.testing import CliRunner
 
 from lqplan.cli import app
@@ -299,11 +299,6 @@ def test_replan_refuses_actuals_after_the_cut(tmp_path, sample_plans):
 
 
 # --- reading ACTUALS ----------------------------------------------------------------------------
-
-
-def place(text: str, needle: str) -> str:
-    at = text.index(needle)
-    return f"{text.count(chr(10), 0, at) + 1}:{at - (text.rfind(chr(10), 0, at) + 1) + 1}"
 
 
 @pytest.mark.parametrize(

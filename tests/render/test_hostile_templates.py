@@ -19,7 +19,7 @@ from test_hostile import Run, assert_clean, run_lqplan
 
 from lqplan.render import env as render_env
 
-TEMPLATES = Path(__file__).resolve().parent / "hostile_templates"
+TEMPLATES = Path(__file__).resolve().parents[1] / "hostile_templates"
 
 # case -> a fragment of the one-line error at run_sheet.md.j2:2 (the loop and the flood are
 # stopped by the time and size limits, the rest by the sandbox).

@@ -15,7 +15,7 @@ from lqplan.plan.explain import explain_absent, explain_plan
 from lqplan.plan.result import SolveSettings
 from lqplan.verify.checker import check_plan
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ENV = {"NO_COLOR": "1", "FORCE_COLOR": None, "TERM": "dumb", "COLUMNS": "200"}
 
 

@@ -6,9 +6,8 @@ import io
 import json
 import shutil
 
-from conftest import SAMPLES
+from conftest import SAMPLES, with_model, without_bands
 from rich.console import Console
-from test_runsheet import with_model, without_bands
 from typer.testing import CliRunner
 
 from lqplan.cli import app
