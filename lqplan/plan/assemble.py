@@ -368,6 +368,13 @@ def _show_meta(demand: Demand) -> dict[str, Any]:
             }
             for kind, path in sorted(inputs.paths.items())
         },
+        # Only when given, so that a plan of a show without them reads as before.
+        **({"time_zone": show.time_zone} if show.time_zone else {}),
+        **(
+            {"words": show.words.model_dump(mode="json", exclude_defaults=True)}
+            if show.words
+            else {}
+        ),
     }
 
 

@@ -25,7 +25,16 @@ from pydantic.json_schema import WithJsonSchema
 
 from lqplan.errors import Diagnostic, InputError, display_path, sort_diagnostics
 from lqplan.io.yamlio import Document
-from lqplan.show.fields import Code, Model, Role, _parse_date, clock_after, finite
+from lqplan.show.fields import (
+    Code,
+    Model,
+    Role,
+    TimeZone,
+    Words,
+    _parse_date,
+    clock_after,
+    finite,
+)
 from lqplan.show.model import (
     TEAM_ROLES,
     Language,
@@ -129,6 +138,9 @@ class PlanShow(PlanModel):
     team: dict[Literal[TEAM_ROLES], list[Text]]  # type: ignore[valid-type]
     kpi: PlanKpi
     inputs: dict[Literal["audience", "catalog", "show", "stock"], InputFile]
+    # Absent unless show.yaml gives them (and in plans of older lqplan).
+    time_zone: TimeZone | None = None
+    words: Words | None = None
 
 
 # --- segments -------------------------------------------------------------------------------
@@ -269,7 +281,8 @@ class LuckyBagDrop(PlanModel):
     id: Code
     prize: Text
     winners: Annotated[int, Field(ge=1)]
-    entry: Text
+    # None: the show gave no entry; the paperwork words it per language and platform.
+    entry: Text | None = None
     at: Clock
     minute: Minute
     countdown_minutes: Annotated[int, Field(ge=1, le=60)]

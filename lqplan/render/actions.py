@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from lqplan.money import money
-from lqplan.render import phrases
+from lqplan.render import phrases, profiles
 from lqplan.render.i18n import number
 from lqplan.show.model import clock_after
 
@@ -19,17 +19,10 @@ LOW_STOCK_SHARE = 0.2  # alert supply chain when a product's expected stock left
 SPEND_LEAD_MINUTES = 10  # raise paid traffic this long before a viewer peak
 
 
-def link(cart_link: int | None, lang: str) -> str:
-    """'3号链接' / 'link #3': how the control room names a cart link; empty without one."""
-    if cart_link is None:
-        return ""
-    return f"{cart_link}号链接" if lang == "zh" else f"link #{cart_link}"
-
-
 def team_actions(plan: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     """Every action of every team, in time order, each with `text` in `lang`."""
-    words = phrases.ACTIONS[lang]
     show = plan["show"]
+    words = profiles.words(phrases.ACTIONS, lang, show)
     cur = show["currency"]
     products = plan["products"]
     promotions = {p["id"]: p for p in plan["promotions"]}
@@ -55,7 +48,7 @@ def team_actions(plan: dict[str, Any], lang: str) -> list[dict[str, Any]]:
             facts = {
                 "sku": sku,
                 "name": name,
-                "link": link(act.get("cart_link"), lang),
+                "link": profiles.link(act.get("cart_link"), lang, show),
                 "units": act.get("units", promo.get("units", "")),
                 "price": money(act.get("price"), cur, lang),
                 "promotion": act.get("promotion") or "",
@@ -91,7 +84,7 @@ def team_actions(plan: dict[str, Any], lang: str) -> list[dict[str, Any]]:
             "prize": bag["prize"],
             "winners": bag["winners"],
             "winner_word": "winner" if bag["winners"] == 1 else "winners",
-            "entry": bag["entry"],
+            "entry": profiles.entry(bag, lang, show),
         }
         add(bag["minute"], "control_room", "start_lucky_bag", **facts)
         add(bag["minute"], "floor_control", "pin_lucky_bag", **facts)
@@ -157,7 +150,8 @@ def segment_cues(
 
 def promotion_text(promo: dict[str, Any], product: dict[str, Any], lang: str, cur: str) -> str:
     """What a promotion offers, in words, from its own figures only."""
-    words = phrases.ACTIONS[lang]
+    # Its phrases name nothing of a platform's own, so the base profile's words serve every show.
+    words = profiles.words(phrases.ACTIONS, lang, {})
     kind = promo.get("type")
     if kind == "flash_sale":
         limit = promo.get("per_buyer_limit") or product.get("per_buyer_limit")
@@ -180,7 +174,7 @@ def promotion_text(promo: dict[str, Any], product: dict[str, Any], lang: str, cu
 def unused_promotion_text(entry: dict[str, Any], plan: dict[str, Any], lang: str) -> str:
     """One unused promotion (plan.json `unused_promotions`) in words: what it offers and why the
     plan leaves it out, from the plan's own figures only."""
-    words = phrases.UNUSED[lang]
+    words = profiles.words(phrases.UNUSED, lang, plan["show"])
     cur = plan["show"]["currency"]
     promo: dict[str, Any] = next((p for p in plan["promotions"] if p["id"] == entry["id"]), {})
     kind = entry["type"]

@@ -13,8 +13,8 @@ from functools import partial
 from typing import Any
 
 from lqplan.money import money
-from lqplan.render import phrases
-from lqplan.render.actions import link, promotion_text, segment_cues
+from lqplan.render import phrases, profiles
+from lqplan.render.actions import promotion_text, segment_cues
 from lqplan.render.env import render as render_template
 from lqplan.render.i18n import number
 from lqplan.show.fields import clock_after, parse_clock
@@ -65,8 +65,8 @@ class _Checklists:
     def __init__(self, context: dict[str, Any]):
         self.ctx = context
         self.lang: str = context["lang"]
-        self.w = phrases.CHECKLIST[self.lang]
         self.show = context["show"]
+        self.w = profiles.words(phrases.CHECKLIST, self.lang, self.show)
         self.cur = self.show["currency"]
         self.money = partial(money, currency=self.cur, lang=self.lang)
         self.segments: list[dict[str, Any]] = context["segments"]
@@ -100,7 +100,7 @@ class _Checklists:
 
     def link(self, seg: dict[str, Any]) -> str:
         """The segment's cart link, or the to-confirm marker: a checklist must not guess one."""
-        return link(seg["cart_link"], self.lang) or self.ctx["to_confirm"]
+        return profiles.link(seg["cart_link"], self.lang, self.show) or self.ctx["to_confirm"]
 
     def span(self, minutes_: int) -> str:
         """A length of time, in whole hours where it is one ('2 h', '30 min')."""
@@ -282,7 +282,7 @@ class _Checklists:
                     id=pid,
                     prize=bag["prize"],
                     winners=bag["winners"],
-                    entry=bag["entry"],
+                    entry=profiles.entry(bag, self.lang, self.show),
                     countdown=bag["countdown_minutes"],
                     drops=len(drops),
                     times=self.join([d["at"] for d in drops]),
@@ -531,7 +531,7 @@ class _Checklists:
                 {
                     "minute": bag["minute"],
                     "at": bag["at"],
-                    "text": w["cue_bag"].format(entry=bag["entry"]),
+                    "text": w["cue_bag"].format(entry=profiles.entry(bag, self.lang, self.show)),
                 }
             )
         items.extend(self._breaks())

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lqplan.money import TO_CONFIRM, money
-from lqplan.render import checklists, i18n, phrases, runsheet, scripts
+from lqplan.render import checklists, i18n, phrases, profiles, runsheet, scripts
 from lqplan.render.actions import team_actions, unused_promotion_text
 from lqplan.render.env import make_environment
 
@@ -39,13 +39,13 @@ def base_context(plan: dict[str, Any], lang: str) -> dict[str, Any]:
         "unused_promotions": [
             unused_promotion_text(entry, plan, lang) for entry in plan.get("unused_promotions", [])
         ],
-        "unused_words": phrases.UNUSED[lang],
+        "unused_words": profiles.words(phrases.UNUSED, lang, show),
         "totals": plan["totals"],
         "solver": plan["solver"],
         "actions": team_actions(plan, lang),
         "compliance": plan.get("compliance", []),
         "roles": i18n.ROLES[lang],
-        "phases": i18n.PHASES[lang],
+        "phases": profiles.words(i18n.PHASES, lang, show),
         "modes": i18n.MODES[lang],
         "teams": i18n.TEAMS[lang],
         "to_confirm": TO_CONFIRM[lang],

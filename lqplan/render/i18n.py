@@ -45,7 +45,7 @@ PHASES = {
         "encore": "返场",
         "closing": "收尾",
         "break": "休息",
-        "giveaway": "福袋",
+        "giveaway": "{{lucky_bag}}",  # the platform profile's word (profiles.py)
     },
     "en": {
         "opening": "opening",

@@ -3,32 +3,11 @@
 One table per document (the run sheet, the host script, the team checklists, the team actions),
 each keyed by language. Placeholders in braces are filled only with facts from the plan; a phrase
 never states a price, a quantity or a claim of its own. Translators work here and nowhere else.
+A word in double braces, `{{lucky_bag}}`, is a term of the show's platform profile (profiles.py:
+Whatnot's giveaway, TV's order number), filled before the phrase's own placeholders.
 """
 
 from __future__ import annotations
-
-PLATFORMS = {
-    "zh": {
-        "douyin": "抖音",
-        "taobao": "淘宝直播",
-        "kuaishou": "快手",
-        "channels": "视频号",
-        "tiktok": "TikTok Shop",
-        "whatnot": "Whatnot",
-        "tv": "电视购物",
-        "other": "其他",
-    },
-    "en": {
-        "douyin": "Douyin",
-        "taobao": "Taobao Live",
-        "kuaishou": "Kuaishou",
-        "channels": "WeChat Channels",
-        "tiktok": "TikTok Shop",
-        "whatnot": "Whatnot",
-        "tv": "TV shopping",
-        "other": "other",
-    },
-}
 
 RUN_SHEET: dict[str, dict[str, str]] = {
     "zh": {
@@ -38,12 +17,13 @@ RUN_SHEET: dict[str, dict[str, str]] = {
         "date": "日期",
         "time": "时间",
         "platform": "平台",
-        "room": "直播间",
+        "room": "{{room_label}}",
         "theme": "主题",
         "hosts": "主播",
         "team": "团队",
         "schedule": "流程表",
-        "legend_critical": "⚠ 加粗 = 关键时刻：上链接、放库存、改价 / 秒杀、福袋。",
+        "legend_critical": "⚠ 加粗 = 关键时刻：{{link_up_moment}}、放库存、改价 / 秒杀、"
+        "{{lucky_bag}}。",
         "legend_scripts": "主播要点只列第一条卖点；完整话术见主播话术文档。",
         # columns
         "col_no": "#",
@@ -67,7 +47,7 @@ RUN_SHEET: dict[str, dict[str, str]] = {
         "col_paid_traffic": "投放",
         "col_notes": "备注",
         # cells
-        "cue": "3、2、1，上链接！{link}",
+        "cue": "{{link_up}}{link}",
         "cue_flash": "秒杀开抢：{price}",
         "no_link": "链接号未确认",
         "after_coupon": "券后 {price}",
@@ -80,7 +60,7 @@ RUN_SHEET: dict[str, dict[str, str]] = {
         "per_buyer": "每人限购 {n} 件",
         "collab": "联名：{partner}",
         "gifts": "随单赠：{gifts}",
-        "bag_product": "福袋 {id}",
+        "bag_product": "{{lucky_bag}} {id}",
         "bag_prize": "奖品：{prize}，{winners} 名",
         "bag_entry": "参与方式：{entry}",
         "bag_draw": "{at} 开奖",
@@ -95,8 +75,8 @@ RUN_SHEET: dict[str, dict[str, str]] = {
         "band_source_default": "按手工设定系数的默认不确定度估计；"
         "用 lqplan learn 从往期直播学习可收窄",
         "band_source_model": "模型 {id}（lqplan learn 从往期直播拟合）",
-        "bag_prize_cost": "福袋奖品成本",
-        "bag_retention": "福袋留人价值",
+        "bag_prize_cost": "{{lucky_bag}}奖品成本",
+        "bag_retention": "{{lucky_bag}}留人价值",
         "solver": "求解报告",
         "status": "状态",
         "status_optimal": "最优",
@@ -123,12 +103,12 @@ RUN_SHEET: dict[str, dict[str, str]] = {
         "timeline": "时间轴",
         "timeline_title": "直播时间轴",
         "timeline_desc": "横轴为直播时间；曲线为预计在线人数；色块为各商品过款，颜色代表定位；"
-        "黄色条为限时秒杀，竖线为上链接，绿色三角为放库存，紫色圆点为福袋，斜线区为休息。",
+        "黄色条为限时秒杀，竖线为{{link_up_moment}}，绿色三角为放库存，紫色圆点为{{lucky_bag}}，斜线区为休息。",
         "viewers": "预计在线人数",
-        "link_up": "上链接",
+        "link_up": "{{link_up_moment}}",
         "flash_sale": "限时秒杀",
         "stock_release": "放库存",
-        "lucky_bag": "福袋",
+        "lucky_bag": "{{lucky_bag}}",
         "break": "休息",
     },
     "en": {
@@ -138,13 +118,13 @@ RUN_SHEET: dict[str, dict[str, str]] = {
         "date": "Date",
         "time": "Time",
         "platform": "Platform",
-        "room": "Room",
+        "room": "{{Room_label}}",
         "theme": "Theme",
         "hosts": "Hosts",
         "team": "Team",
         "schedule": "Run of show",
-        "legend_critical": "⚠ bold = critical moment: link up, stock release, price change / "
-        "flash sale, lucky bag.",
+        "legend_critical": "⚠ bold = critical moment: {{link_up_moment}}, stock release, price "
+        "change / flash sale, {{lucky_bag}}.",
         "legend_scripts": "Host points list the first selling point only; the full lines are in "
         "the host script.",
         "col_no": "#",
@@ -167,7 +147,7 @@ RUN_SHEET: dict[str, dict[str, str]] = {
         "col_floor_control": "Floor control",
         "col_paid_traffic": "Paid traffic",
         "col_notes": "Notes",
-        "cue": "3, 2, 1 — {link} is live!",
+        "cue": "{{link_up}} {link}",
         "cue_flash": "Flash sale on: {price}",
         "no_link": "link number to confirm",
         "after_coupon": "after coupon {price}",
@@ -180,7 +160,7 @@ RUN_SHEET: dict[str, dict[str, str]] = {
         "per_buyer": "limit {n} per buyer",
         "collab": "Collab: {partner}",
         "gifts": "Gift with order: {gifts}",
-        "bag_product": "Lucky bag {id}",
+        "bag_product": "{{Lucky_bag}} {id}",
         "bag_prize": "Prize: {prize}, {winners} winner(s)",
         "bag_entry": "Enter by: {entry}",
         "bag_draw": "draw at {at}",
@@ -194,8 +174,8 @@ RUN_SHEET: dict[str, dict[str, str]] = {
         "band_source_default": "the default uncertainty of hand-set coefficients; lqplan learn "
         "from past shows narrows it",
         "band_source_model": "model {id}, fitted by lqplan learn from past shows",
-        "bag_prize_cost": "Lucky-bag prize cost",
-        "bag_retention": "Lucky-bag retention value",
+        "bag_prize_cost": "{{Lucky_bag}} prize cost",
+        "bag_retention": "{{Lucky_bag}} retention value",
         "solver": "Solver report",
         "status": "Status",
         "status_optimal": "optimal",
@@ -222,13 +202,13 @@ RUN_SHEET: dict[str, dict[str, str]] = {
         "timeline_title": "Show timeline",
         "timeline_desc": "The x axis is show time; the curve is expected concurrent viewers; "
         "bars are product segments coloured by role; yellow bands are flash sales, vertical "
-        "ticks link-up moments, green triangles stock releases, purple dots lucky bags, hatched "
-        "areas breaks.",
+        "ticks {{link_up_moment}} moments, green triangles stock releases, purple dots "
+        "{{lucky_bags}}, hatched areas breaks.",
         "viewers": "Expected viewers",
-        "link_up": "link up",
+        "link_up": "{{link_up_moment}}",
         "flash_sale": "flash sale",
         "stock_release": "stock release",
-        "lucky_bag": "lucky bag",
+        "lucky_bag": "{{lucky_bag}}",
         "break": "break",
     },
 }
@@ -246,7 +226,7 @@ HOST_SCRIPT: dict[str, dict[str, str]] = {
         "co_hosts_line": "助播：{names}",
         "opening": "开场",
         "welcome": "欢迎来到{room}！我是主播{hosts}。",
-        "welcome_no_room": "欢迎来到直播间！我是主播{hosts}。",
+        "welcome_no_room": "欢迎来到{{room}}！我是主播{hosts}。",
         "welcome_co_host": "今天和我一起的还有助播{names}。",
         "theme": "今天这场是「{title}」，主题：{theme}。",
         "no_theme": "今天这场是「{title}」。",
@@ -259,7 +239,7 @@ HOST_SCRIPT: dict[str, dict[str, str]] = {
         "coupon_item": "满{threshold}减{amount}",
         "gifts": "赠品：{items}",
         "gift_item": "买{name}送{item}",
-        "lucky_bags": "福袋：{items}",
+        "lucky_bags": "{{lucky_bags}}：{items}",
         "bag_item": "{prize}（{times} 开抽）",
         "collabs": "联名款：{items}",
         "collab_item": "{product}（与{partner}联名）",
@@ -290,10 +270,10 @@ HOST_SCRIPT: dict[str, dict[str, str]] = {
         "price_coupon": "今天领满{threshold}减{amount}的券",
         "price_gift": "拍下送{item}（{value}共 {units} 份）",
         "gift_value": "价值{value}，",
-        "price_live": "今天直播间{live}",
-        "price_live_coupon": "直播间{live}，券后到手{after}",
-        "price_live_coupon_threshold": "直播间{live}（满{threshold}可用券）",
-        "price_live_flash": "直播间{live}，限时秒杀{flash}",
+        "price_live": "今天{{room}}{live}",
+        "price_live_coupon": "{{room}}{live}，券后到手{after}",
+        "price_live_coupon_threshold": "{{room}}{live}（满{threshold}可用券）",
+        "price_live_flash": "{{room}}{live}，限时秒杀{flash}",
         "price_join": "，",
         "price_end": "。",
         "no_list": "（原价{sep}{marker}）",
@@ -301,10 +281,10 @@ HOST_SCRIPT: dict[str, dict[str, str]] = {
         "ends_flash": "秒杀价到 {flash_end} 结束，之后恢复直播价{live}；本款 {end} 下链接。",
         "ends_flash_full": "秒杀价到 {end} 本款下链接为止。",
         "ends_coupon_count": "优惠券一共 {count} 张。",
-        "call": "想要的宝宝直接拍{link}！",
-        "call_limit": "想要的宝宝直接拍{link}！每人限购 {limit} 件。",
+        "call": "{{call}}",
+        "call_limit": "{{call}}每人限购 {limit} 件。",
         "no_link": "链接号{marker}",
-        "cue_link_up": "3、2、1，上链接！{link}",
+        "cue_link_up": "{{link_up}}{link}",
         "cue_release": "放库存：{units} 件已放出！",
         "cue_flash_start": "改价：秒杀价{price}，开抢！",
         "cue_flash_end": "秒杀结束，恢复直播价{price}。",
@@ -314,11 +294,11 @@ HOST_SCRIPT: dict[str, dict[str, str]] = {
         "flash_limit": "，每人限购 {limit} 件",
         "line_coupon": "优惠券：满{threshold}减{amount}，领券后下单{link}。",
         "line_gift": "赠品：买{name}送{item}，共 {units} 份。",
-        "line_bag": "福袋来了！这一轮奖品是{prize}，抽 {winners}，参与方式：{entry}，"
+        "line_bag": "{{lucky_bag}}来了！这一轮奖品是{prize}，抽 {winners}，参与方式：{entry}，"
         "{draw_at} 开奖。",
-        "line_draw": "福袋开奖！恭喜中奖的宝宝，{prize}共 {winners}。",
-        "line_draw_next": "福袋开奖！恭喜中奖的宝宝，{prize}共 {winners}；没中的别走，"
-        "下一轮福袋 {next_at} 开始。",
+        "line_draw": "{{lucky_bag}}开奖！恭喜中奖的宝宝，{prize}共 {winners}。",
+        "line_draw_next": "{{lucky_bag}}开奖！恭喜中奖的宝宝，{prize}共 {winners}；没中的别走，"
+        "下一轮{{lucky_bag}} {next_at} 开始。",
         "line_encore_ahead": "没抢到的宝宝别急，本款 {at} 返场。",
         "next": "下一款是{link} {name}，马上来。",
         "next_host": "下一款是{link} {name}，由{hosts}接棒。",
@@ -331,7 +311,7 @@ HOST_SCRIPT: dict[str, dict[str, str]] = {
         "thanks": "今天的直播就到这里，谢谢大家的陪伴！",
         "encores": "给晚来的宝宝：今天返场的款有{items}。",
         "after_sales": "收到货有任何问题，在订单页联系店铺客服处理。",
-        "follow": "喜欢今天的直播记得点个关注。",
+        "follow": "{{follow}}",
     },
     "en": {
         "title": "Host script",
@@ -346,7 +326,7 @@ HOST_SCRIPT: dict[str, dict[str, str]] = {
         "co_hosts_line": "Co-host: {names}",
         "opening": "Opening",
         "welcome": "Welcome to {room}! I'm {hosts}, your host today.",
-        "welcome_no_room": "Welcome to the live room! I'm {hosts}, your host today.",
+        "welcome_no_room": "Welcome to the {{room}}! I'm {hosts}, your host today.",
         "welcome_co_host": "With me today: {names}.",
         "theme": "Today's show is {title}, on {theme}.",
         "no_theme": "Today's show is {title}.",
@@ -359,7 +339,7 @@ HOST_SCRIPT: dict[str, dict[str, str]] = {
         "coupon_item": "{amount} off orders of {threshold}+",
         "gifts": "Gifts with purchase: {items}",
         "gift_item": "{item} with {name}",
-        "lucky_bags": "Lucky bags: {items}",
+        "lucky_bags": "{{Lucky_bags}}: {items}",
         "bag_item": "{prize} (drops at {times})",
         "collabs": "Co-branded: {items}",
         "collab_item": "{product} (with {partner})",
@@ -390,7 +370,7 @@ HOST_SCRIPT: dict[str, dict[str, str]] = {
         "price_coupon": "take the coupon ({amount} off orders of {threshold}+)",
         "price_gift": "every order gets {item} ({value}{units} in all)",
         "gift_value": "worth {value}, ",
-        "price_live": "today in the live room {live}",
+        "price_live": "today in the {{room}} {live}",
         "price_live_coupon": "live price {live}, {after} after the coupon",
         "price_live_coupon_threshold": "live price {live} (the coupon needs an order of "
         "{threshold}+)",
@@ -403,10 +383,10 @@ HOST_SCRIPT: dict[str, dict[str, str]] = {
         "comes down at {end}.",
         "ends_flash_full": "The flash price runs until the link comes down at {end}.",
         "ends_coupon_count": "There are {count} coupons in all.",
-        "call": "Tap {link} in the cart and check out now!",
-        "call_limit": "Tap {link} in the cart and check out now! Limit {limit} per buyer.",
+        "call": "{{call}}",
+        "call_limit": "{{call}} Limit {limit} per buyer.",
         "no_link": "link number {marker}",
-        "cue_link_up": "3, 2, 1, link up! {link}",
+        "cue_link_up": "{{link_up}} {link}",
         "cue_release": "Stock release: {units} units are in!",
         "cue_flash_start": "Price change: flash price {price}, go!",
         "cue_flash_end": "Flash sale over, back to the live price {price}.",
@@ -418,11 +398,11 @@ HOST_SCRIPT: dict[str, dict[str, str]] = {
         "line_coupon": "Coupon: {amount} off orders of {threshold}+; take it, then check out "
         "{link}.",
         "line_gift": "Gift: buy {name} and get {item}, {units} in all.",
-        "line_bag": "Lucky bag time! This round's prize: {prize}, {winners}. To enter: "
+        "line_bag": "{{Lucky_bag}} time! This round's prize: {prize}, {winners}. To enter: "
         "{entry}. The draw is at {draw_at}.",
-        "line_draw": "Lucky bag draw! Congratulations to our {winners} of {prize}.",
-        "line_draw_next": "Lucky bag draw! Congratulations to our {winners} of {prize}. "
-        "Stay with us: the next lucky bag starts at {next_at}.",
+        "line_draw": "{{Lucky_bag}} draw! Congratulations to our {winners} of {prize}.",
+        "line_draw_next": "{{Lucky_bag}} draw! Congratulations to our {winners} of {prize}. "
+        "Stay with us: the next {{lucky_bag}} starts at {next_at}.",
         "line_encore_ahead": "Missed it? It's back at {at}.",
         "next": "Up next: {link} {name}.",
         "next_host": "Up next: {link} {name}, with {hosts} taking over.",
@@ -436,7 +416,7 @@ HOST_SCRIPT: dict[str, dict[str, str]] = {
         "encores": "For everyone who joined late, today's encores: {items}.",
         "after_sales": "Any problem with your order? Contact the shop's customer service from "
         "the order page.",
-        "follow": "If you enjoyed the show, follow the room.",
+        "follow": "{{follow}}",
     },
 }
 
@@ -492,15 +472,15 @@ CHECKLIST: dict[str, dict[str, str]] = {
         "coupon_budget": "，预算 {budget}",
         "coupon_count": "，共 {count} 张",
         "setup_gift": "配置赠品 {id}：买 {name} 送 {item}，共 {units} 份，{times}",
-        "setup_bag": "配置福袋 {id}：{prize}，每次 {winners} 名，参与方式：{entry}，倒计时 "
-        "{countdown} 分钟，共 {drops} 次（{times}）",
+        "setup_bag": "配置{{lucky_bag}} {id}：{prize}，每次 {winners} 名，参与方式：{entry}，"
+        "倒计时 {countdown} 分钟，共 {drops} 次（{times}）",
         # supply chain
         "stock_product": "核对库存 {name}（{sku}）：可售 {available} 件（已扣 {reserve} 预留），"
         "计划售出约 {planned} 件",
         "stock_gift": "备好赠品 {item}：{units} 份（{id}）",
-        "stock_bag": "备好福袋奖品 {prize}：每次 {winners} 份，共 {drops} 次",
+        "stock_bag": "备好{{lucky_bag}}奖品 {prize}：每次 {winners} 份，共 {drops} 次",
         "ship_gift": "核对赠品 {item} 的发放数量（共 {units} 份）",
-        "ship_bag": "福袋奖品 {prize} 寄出：{drops} 次开奖的中奖名单",
+        "ship_bag": "{{lucky_bag}}奖品 {prize} 寄出：{drops} 次开奖的中奖名单",
         "ship": "核对各款实际销量与剩余库存，安排发货",
         # customer service
         "faq": "熟悉 {link} {name} 的常见问题：{questions}",
@@ -532,16 +512,16 @@ CHECKLIST: dict[str, dict[str, str]] = {
         "host_mode_gift": "：口播赠品 {item}",
         "host_encore": "（返场）",
         "host_name": "，{names}",
-        "host_bag": "口播福袋：{prize}，{winners} 名，{draw_at} 开奖",
+        "host_bag": "口播{{lucky_bag}}：{prize}，{winners} 名，{draw_at} 开奖",
         "break": "休息 {minutes} 分钟{label}，{back} 回来",
         "break_label": "：{label}",
-        "cue_link_up": "喊「3、2、1，上链接！」{link} {name}",
+        "cue_link_up": "喊「{{link_up}}」{link} {name}",
         "cue_release": "口播放库存：{name} {units} 件",
         "cue_flash_start": "口播改价：{name} 秒杀价 {price}",
         "cue_flash_end": "口播秒杀结束：{name} 恢复 {price}",
         "cue_coupon": "提醒领券：满{threshold}减{amount}",
         "cue_gift": "展示赠品：{item}",
-        "cue_bag": "提醒参与福袋：{entry}",
+        "cue_bag": "提醒参与{{lucky_bag}}：{entry}",
         "host_review": "复盘话术：标出需要修改的卖点与答复",
         # tech
         "gear": "推流设备、摄像头、灯光、收音逐一检查",
@@ -552,13 +532,13 @@ CHECKLIST: dict[str, dict[str, str]] = {
         "off_air": "下播：停止推流，保存录像",
         # everyone
         "sync": "团队对齐：话术关键节点、投放时段、各自在直播中的动作",
-        "rehearsal": "彩排「3、2、1，上链接」：{first}",
+        "rehearsal": "彩排「{{link_up}}」：{first}",
         "review": "{at}{day} 前完成复盘（下播后 2 小时内）",
         "review_kpi": "{at}{day} 前完成复盘（下播后 2 小时内），对照 KPI：{kpi}",
         "kpi": "停留时长 > {watch} 秒，互动率 > {engagement}，支付转化率 > {conversion}，"
         "GPM > {gpm}",
         "close_links": "{end} 下架全部链接，关闭仍在发放的优惠券",
-        "winners": "核对福袋中奖名单已全部公示（末轮 {end} 开奖）",
+        "winners": "核对{{lucky_bag}}中奖名单已全部公示（末轮 {end} 开奖）",
     },
     "en": {
         "title": "{team} checklist",
@@ -587,14 +567,15 @@ CHECKLIST: dict[str, dict[str, str]] = {
         "coupon_budget": ", budget {budget}",
         "coupon_count": ", {count} coupons",
         "setup_gift": "Set up gift {id}: buy {name}, get {item}, {units} in all, {times}",
-        "setup_bag": "Set up lucky bag {id}: {prize}, {winners} winner(s) per drop, enter by: "
+        "setup_bag": "Set up {{lucky_bag}} {id}: {prize}, {winners} winner(s) per drop, enter by: "
         "{entry}, {countdown}-minute countdown, {drops} drop(s) ({times})",
         "stock_product": "Check stock of {name} ({sku}): {available} units for sale (after the "
         "{reserve} reserve), about {planned} planned to sell",
         "stock_gift": "Have the gift ready: {item}, {units} units ({id})",
-        "stock_bag": "Have the lucky-bag prize ready: {prize}, {winners} per drop, {drops} drop(s)",
+        "stock_bag": "Have the {{lucky_bag}} prize ready: {prize}, {winners} per drop, "
+        "{drops} drop(s)",
         "ship_gift": "Check how many of the gift {item} went out ({units} in all)",
-        "ship_bag": "Send the lucky-bag prize {prize} to the winners of {drops} drop(s)",
+        "ship_bag": "Send the {{lucky_bag}} prize {prize} to the winners of {drops} drop(s)",
         "ship": "Check units sold and stock left for every product; schedule shipping",
         "faq": "Know the questions on {link} {name}: {questions}",
         "promo_rules": "Know the promotion rules: {name} {text}",
@@ -622,16 +603,16 @@ CHECKLIST: dict[str, dict[str, str]] = {
         "host_mode_gift": ": announce the gift, {item}",
         "host_encore": " (encore)",
         "host_name": ", {names}",
-        "host_bag": "Announce the lucky bag: {prize}, {winners} winner(s), draw at {draw_at}",
+        "host_bag": "Announce the {{lucky_bag}}: {prize}, {winners} winner(s), draw at {draw_at}",
         "break": "{minutes}-minute break{label}, back at {back}",
         "break_label": ": {label}",
-        "cue_link_up": 'Call "3, 2, 1, link up!" for {link} {name}',
+        "cue_link_up": 'Call "{{link_up}}" for {link} {name}',
         "cue_release": "Announce the stock release: {units} units of {name}",
         "cue_flash_start": "Announce the price change: {name} flash sale at {price}",
         "cue_flash_end": "Announce the flash sale is over: {name} back to {price}",
         "cue_coupon": "Remind viewers to take the coupon: {amount} off orders of {threshold}",
         "cue_gift": "Show the gift: {item}",
-        "cue_bag": "Remind viewers to enter the lucky bag: {entry}",
+        "cue_bag": "Remind viewers to enter the {{lucky_bag}}: {entry}",
         "host_review": "Review the script: mark selling points and answers to change",
         "gear": "Check the streaming rig, cameras, lights and microphones",
         "network": "Speed test: at least {mbps} Mbps up; backup link ready to switch",
@@ -640,13 +621,13 @@ CHECKLIST: dict[str, dict[str, str]] = {
         "break_check": "{minutes}-minute break: check the stream and devices",
         "off_air": "Off air: stop the stream, save the recording",
         "sync": "Team sync: key script moments, ad windows, each person's actions in the show",
-        "rehearsal": 'Rehearse "3, 2, 1, link up": {first}',
+        "rehearsal": 'Rehearse "{{link_up}}": {first}',
         "review": "Review done by {at}{day} (within 2 h of the end)",
         "review_kpi": "Review done by {at}{day} (within 2 h of the end), against the KPIs: {kpi}",
         "kpi": "watch time > {watch} s, engagement > {engagement}, payment conversion > "
         "{conversion}, GPM > {gpm}",
         "close_links": "{end}: take down every link, stop any coupon still being sent",
-        "winners": "Check every lucky-bag winner list is posted (last draw at {end})",
+        "winners": "Check every {{lucky_bag}} winner list is posted (last draw at {end})",
     },
 }
 
@@ -659,9 +640,10 @@ ACTIONS = {
         "end_flash_sale": "秒杀结束，{name} 恢复直播价 {price}",
         "send_coupon": "发放优惠券 {promotion}（满{threshold}减{amount}）",
         "announce_gift": "挂出赠品：买 {name} 送 {item}（{promotion}，共 {units} 份）",
-        "start_lucky_bag": "开启福袋 {promotion}：{prize}，{winners} 名，参与方式：{entry}",
-        "draw_lucky_bag": "福袋 {promotion} 开奖并公示中奖名单",
-        "pin_lucky_bag": "置顶评论：福袋 {promotion}，参与方式：{entry}",
+        "start_lucky_bag": "开启{{lucky_bag}} {promotion}：{prize}，{winners} 名，"
+        "参与方式：{entry}",
+        "draw_lucky_bag": "{{lucky_bag}} {promotion} 开奖并公示中奖名单",
+        "pin_lucky_bag": "置顶评论：{{lucky_bag}} {promotion}，参与方式：{entry}",
         "raise_spend": "加大投放：{peak_at} 预计在线 {viewers} 人（峰值）",
         "lower_spend": "收缩投放：{at} 后在线人数回落至约 {viewers} 人",
         "low_stock": "库存预警：{name}（{sku}）预计剩余 {left} 件（可售 {available} 件）",
@@ -679,10 +661,10 @@ ACTIONS = {
         "end_flash_sale": "Flash sale over: {name} back to live price {price}",
         "send_coupon": "Send coupon {promotion} ({amount} off orders of {threshold})",
         "announce_gift": "Show gift: buy {name}, get {item} ({promotion}, {units} in all)",
-        "start_lucky_bag": "Start lucky bag {promotion}: {prize}, {winners} {winner_word}, "
+        "start_lucky_bag": "Start {{lucky_bag}} {promotion}: {prize}, {winners} {winner_word}, "
         "enter by: {entry}",
-        "draw_lucky_bag": "Draw lucky bag {promotion} and post the winners",
-        "pin_lucky_bag": 'Pin a comment: lucky bag {promotion}, enter by "{entry}"',
+        "draw_lucky_bag": "Draw {{lucky_bag}} {promotion} and post the winners",
+        "pin_lucky_bag": 'Pin a comment: {{lucky_bag}} {promotion}, enter by "{entry}"',
         "raise_spend": "Raise ad spend: about {viewers} viewers expected at {peak_at} (a peak)",
         "lower_spend": "Lower ad spend: viewers fall back to about {viewers} after {at}",
         "low_stock": "Low stock: {name} ({sku}) expected to have {left} left of {available}",
@@ -713,11 +695,11 @@ UNUSED: dict[str, dict[str, str]] = {
         "计划把这段时间和商品另作他用",
         "bag_earns_less": "未使用：每次开奖的奖品成本高于留住观众的价值"
         "（收益峰值 {at}：少赚 {less}）",
-        "bag_not_chosen": "未选用：其他福袋已满足开奖节奏",
+        "bag_not_chosen": "未选用：其他{{lucky_bag}}已满足开奖节奏",
         "flash_sale": "秒杀 {sku} {price} × {units}",
         "gift": "买 {sku} 赠 {item}",
         "coupon": "满{threshold}减{amount}",
-        "lucky_bag": "福袋：{prize}",
+        "lucky_bag": "{{lucky_bag}}：{prize}",
     },
     "en": {
         "title": "Promotions not used",
@@ -735,10 +717,10 @@ UNUSED: dict[str, dict[str, str]] = {
         "{amount} over the live price; the plan uses that time and product another way",
         "bag_earns_less": "not used: each drop's prize costs more than the viewers it keeps "
         "are worth (where it earns most, {at}: {amount})",
-        "bag_not_chosen": "not chosen: the other lucky bags keep the cadence",
+        "bag_not_chosen": "not chosen: the other {{lucky_bags}} keep the cadence",
         "flash_sale": "flash sale {sku} {price} × {units}",
         "gift": "buy {sku}, get {item}",
         "coupon": "{amount} off {threshold}",
-        "lucky_bag": "lucky bag: {prize}",
+        "lucky_bag": "{{lucky_bag}}: {prize}",
     },
 }

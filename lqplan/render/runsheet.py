@@ -35,8 +35,8 @@ from markupsafe import Markup
 
 from lqplan.money import money
 from lqplan.render import env as render_env
-from lqplan.render import i18n, phrases, svg
-from lqplan.render.actions import link, promotion_text
+from lqplan.render import i18n, phrases, profiles, svg
+from lqplan.render.actions import promotion_text
 
 CRITICAL = "⚠"
 # Cells starting with these are formulas to Excel, WPS and LibreOffice (CSV injection).
@@ -120,7 +120,7 @@ TEAM_COLUMNS = {
 def render(env: Any, context: Mapping[str, Any]) -> dict[str, str | bytes]:
     """run_sheet.md, run_sheet.csv, run_sheet.html and ontime.csv for the plan in `context`."""
     lang = context["lang"]
-    words = phrases.RUN_SHEET[lang]
+    words = profiles.words(phrases.RUN_SHEET, lang, context["show"])
     rows = build_rows(context)
     keys = column_keys(context)
     level = band_level(context)
@@ -200,12 +200,12 @@ def build_rows(context: Mapping[str, Any]) -> list[dict[str, Any]]:
 def _segment_row(context: Mapping[str, Any], seg: Mapping[str, Any]) -> dict[str, Any]:
     lang, words, confirm = (
         context["lang"],
-        phrases.RUN_SHEET[context["lang"]],
+        profiles.words(phrases.RUN_SHEET, context["lang"], context["show"]),
         context["to_confirm"],
     )
     product = context["products"].get(seg["sku"], {})
     price = seg.get("price") or {}
-    cart = link(seg.get("cart_link"), lang)
+    cart = profiles.link(seg.get("cart_link"), lang, context["show"])
     mode = seg.get("mode") or "normal"
     promo = context["promotions"].get(seg.get("promotion") or "", {})
     cells = _empty_cells()
@@ -305,14 +305,17 @@ def _break_row(context: Mapping[str, Any], brk: Mapping[str, Any], index: int) -
 
 
 def _bag_row(context: Mapping[str, Any], bag: Mapping[str, Any], index: int) -> dict[str, Any]:
-    lang, words = context["lang"], phrases.RUN_SHEET[context["lang"]]
+    lang = context["lang"]
+    words = profiles.words(phrases.RUN_SHEET, lang, context["show"])
     cells = _empty_cells()
     cells["start"] = _lines(bag["at"])
     cells["duration"] = _lines(i18n.minutes(bag["countdown_minutes"], lang))
     cells["phase"] = [_line(context["phases"]["giveaway"], critical=True)]
     cells["product"] = [_line(words["bag_product"].format(id=bag["id"]), critical=True)]
     prize = words["bag_prize"].format(prize=bag["prize"], winners=bag["winners"])
-    cells["promotion"] = _lines(prize, words["bag_entry"].format(entry=bag["entry"]))
+    cells["promotion"] = _lines(
+        prize, words["bag_entry"].format(entry=profiles.entry(bag, lang, context["show"]))
+    )
     cells["notes"] = _lines(words["bag_draw"].format(at=bag["draw_at"]))
     return {
         "kind": "lucky_bag",
@@ -403,14 +406,14 @@ def _lines(*texts: Any) -> list[dict[str, Any]]:
 def header(context: Mapping[str, Any]) -> list[dict[str, str]]:
     """The sheet's top lines, label and value, in the show's language."""
     show, lang = context["show"], context["lang"]
-    words = phrases.RUN_SHEET[lang]
+    words = profiles.words(phrases.RUN_SHEET, lang, context["show"])
     sep = words["list_sep"]
     items = [
         (words["date"], context["long_date"]),
         (words["time"], f"{show['start']}–{show['end']}"),
         (
             words["platform"],
-            phrases.PLATFORMS[lang].get(show.get("platform") or "", show.get("platform")),
+            profiles.platform_name(show, lang),
         ),
         (words["room"], show.get("room")),
         (words["theme"], show.get("theme")),
@@ -435,7 +438,8 @@ def header(context: Mapping[str, Any]) -> list[dict[str, str]]:
 def summary(context: Mapping[str, Any]) -> dict[str, list[dict[str, str]]]:
     """Totals (with the forecast band, when the plan has one), the solver's report and the KPI
     targets as label/value lists; `md` is the value as the Markdown sheet writes it."""
-    lang, words = context["lang"], phrases.RUN_SHEET[context["lang"]]
+    lang = context["lang"]
+    words = profiles.words(phrases.RUN_SHEET, lang, context["show"])
     totals, solver, show = context["totals"], context["solver"], context["show"]
     na = words["not_available"]
     kpi = show.get("kpi") or {}
@@ -474,7 +478,7 @@ def band_pairs(context: Mapping[str, Any]) -> list[tuple[str, ...]]:
     """The totals' GMV and profit band (P10–P90) and where it comes from: the default
     uncertainty of hand-set coefficients, or the fitted model the plan was made with. Nothing
     for a plan without `totals.band`."""
-    words = phrases.RUN_SHEET[context["lang"]]
+    words = profiles.words(phrases.RUN_SHEET, context["lang"], context["show"])
     band = context["totals"].get("band") or {}
     level = band_level(context)
     pairs: list[tuple[str, ...]] = [
@@ -496,7 +500,7 @@ def band_pairs(context: Mapping[str, Any]) -> list[tuple[str, ...]]:
 def _kpi(value: Any, context: Mapping[str, Any], kind: str) -> str:
     if value is None:
         return str(context["to_confirm"])
-    words = phrases.RUN_SHEET[context["lang"]]
+    words = profiles.words(phrases.RUN_SHEET, context["lang"], context["show"])
     if kind == "seconds":
         text = words["seconds"].format(n=f"{float(value):g}")
     elif kind == "percent":

@@ -13,8 +13,8 @@ from functools import partial
 from typing import Any
 
 from lqplan.money import money
-from lqplan.render import phrases
-from lqplan.render.actions import link, segment_cues
+from lqplan.render import phrases, profiles
+from lqplan.render.actions import segment_cues
 from lqplan.render.env import render as render_template
 from lqplan.render.i18n import minutes
 from lqplan.show.fields import clock_after
@@ -38,8 +38,8 @@ class _Script:
     def __init__(self, context: dict[str, Any]):
         self.ctx = context
         self.lang: str = context["lang"]
-        self.w = phrases.HOST_SCRIPT[self.lang]
         self.show = context["show"]
+        self.w = profiles.words(phrases.HOST_SCRIPT, self.lang, self.show)
         self.cur = self.show["currency"]
         self.money = partial(money, currency=self.cur, lang=self.lang)
         self.marker: str = context["to_confirm"]
@@ -57,7 +57,7 @@ class _Script:
         """How the host names a cart link, or the marked to-confirm text without one."""
         if cart_link is None:
             return self.w["no_link"].format(marker=self.mark)
-        return link(cart_link, self.lang)
+        return profiles.link(cart_link, self.lang, self.show)
 
     def product_ref(self, seg: dict[str, Any]) -> str:
         """The segment's product as the host says it: its link, then its name."""
@@ -213,7 +213,7 @@ class _Script:
         return self.w["line_bag"].format(
             prize=bag["prize"],
             winners=self.winners(bag["winners"]),
-            entry=bag["entry"],
+            entry=profiles.entry(bag, self.lang, self.show),
             draw_at=bag["draw_at"],
         )
 
@@ -301,7 +301,7 @@ class _Script:
 
     def _hook(self, seg: dict[str, Any], points: list[dict[str, Any]]) -> str:
         key = "encore" if seg["airing"] > 1 else seg["role"]
-        hooks = phrases.HOOKS[self.lang]
+        hooks = profiles.words(phrases.HOOKS, self.lang, self.show)
         text = hooks.get(key, hooks["profit"]).format(name=seg["name"])
         if points:
             return text + self.w["hook_point"].format(point=points[0]["point"])

@@ -16,7 +16,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from lqplan.money import money
-from lqplan.render import i18n
+from lqplan.render import i18n, profiles
 
 ROLE_COLOURS = {
     "traffic": "#ea580c",
@@ -147,7 +147,7 @@ def _segment(
 ) -> list[str]:
     start, length = seg["start_minute"], seg["minutes"]
     colour = role_colour(seg.get("role"))
-    link = _link(seg.get("cart_link"), lang)
+    link = profiles.link(seg.get("cart_link"), lang, context["show"])
     role = context["roles"].get(seg.get("role"), seg.get("role") or "")
     mode = context["modes"].get(seg.get("mode"), "")
     tip = " ".join(
@@ -227,12 +227,6 @@ def _fitting_label(width: float, candidates: tuple[str, ...]) -> str:
         if text and sum(11 if ord(c) > 0x2E7F else 6.4 for c in text) + 6 <= width:
             return text
     return ""
-
-
-def _link(cart_link: int | None, lang: str) -> str:
-    if cart_link is None:
-        return ""
-    return f"{cart_link}号链接" if lang == "zh" else f"link #{cart_link}"
 
 
 def _short_link(cart_link: int | None, lang: str) -> str:

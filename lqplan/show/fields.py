@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import math
 import re
+import string
+import zoneinfo
 from datetime import date
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
 
 Role = Literal["traffic", "welfare", "bridge", "hero", "profit", "image", "test"]
 ROLES: tuple[str, ...] = get_args(Role)
@@ -101,3 +112,83 @@ class Model(BaseModel):
     """The strict, frozen base of every input model: unknown fields are errors, no coercion."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+
+# --- the paperwork's words and the show's clock ------------------------------------------------
+
+# The named terms a platform profile sets (lqplan/render/profiles.py) and show.yaml's `words:`
+# may override. The placeholders each may hold are filled from the plan: a term can hold no other.
+Term = Literal[
+    "lucky_bag",
+    "lucky_bags",
+    "room",
+    "room_label",
+    "cart",
+    "link",
+    "link_up",
+    "link_up_moment",
+    "call",
+    "entry",
+    "follow",
+]
+TERMS: tuple[str, ...] = get_args(Term)
+TERM_PLACEHOLDERS: dict[str, frozenset[str]] = {
+    "link": frozenset({"n"}),
+    "call": frozenset({"link"}),
+}
+_TERM_REF = re.compile(r"\{\{(\w+)\}\}")
+
+
+def _check_term(term: str, text: str) -> None:
+    """A term's text may hold its own placeholders and `{{other_term}}`s, nothing else."""
+    allowed = TERM_PLACEHOLDERS.get(term, frozenset())
+    try:
+        fields = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+    except ValueError as exc:
+        raise ValueError(f"{term}: {exc} (write a literal brace as {{{{ or }}}})") from None
+    unknown = sorted(fields - allowed)
+    if unknown:
+        may = ", ".join(f"{{{f}}}" for f in sorted(allowed)) or "none"
+        raise ValueError(f"{term}: unknown placeholder {{{unknown[0]}}} (it may hold: {may})")
+    for ref in _TERM_REF.findall(text):
+        ref = ref[:1].lower() + ref[1:]  # {{Cart}}: the term, capitalised
+        if ref not in TERMS or ref == term:
+            raise ValueError(f"{term}: {{{{{ref}}}}} names no other term")
+
+
+Terms = dict[Term, Annotated[str, Field(min_length=1, max_length=500)]]
+
+
+class Words(Model):
+    """`words`: the show's own words for the platform profile's terms, per language."""
+
+    zh: Terms = Field(default_factory=dict)
+    en: Terms = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _placeholders(self) -> Words:
+        for table in (self.zh, self.en):
+            for term, text in table.items():
+                _check_term(term, text)
+        return self
+
+
+def _zone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{value!r} is not an IANA time zone name (e.g. Asia/Shanghai, America/New_York)"
+        ) from None
+    return value
+
+
+TimeZone = Annotated[
+    str,
+    AfterValidator(_zone),
+    Field(
+        min_length=1,
+        max_length=64,
+        description="IANA time zone of the show's clock times, e.g. America/New_York",
+    ),
+]

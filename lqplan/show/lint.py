@@ -402,7 +402,8 @@ def _texts(inputs: ShowInputs) -> Iterator[_Text]:
         where = ("promotions", i)
         if isinstance(promo, LuckyBag):
             yield _Text("show", (*where, "prize"), promo.prize)
-            yield _Text("show", (*where, "entry"), promo.entry)
+            if promo.entry is not None:
+                yield _Text("show", (*where, "entry"), promo.entry)
         elif isinstance(promo, Gift):
             yield _Text(
                 "show", (*where, "item"), promo.item, product=inputs.products.get(promo.sku)

@@ -41,6 +41,8 @@ from lqplan.show.fields import (
     Money,
     Role,
     Text,
+    TimeZone,
+    Words,
 )
 from lqplan.show.fields import (
     clock_after as clock_after,
@@ -251,8 +253,12 @@ class LuckyBag(Model):
         default=1, description="how many times this bag may drop during the show"
     )
     countdown_minutes: Annotated[int, Field(ge=1, le=60)] = 5
-    entry: Text = Field(
-        default="comment", description="what a viewer does to enter (follow, comment...)"
+    # No default: a default word would be one language's inside the other's paperwork; the
+    # paperwork words a missing entry per language and platform (the profile's `entry` term).
+    entry: Text | None = Field(
+        default=None,
+        description="what a viewer does to enter (follow, comment...); default: the platform "
+        "profile's word",
     )
     window: Window | None = None
     required: bool = Field(
@@ -360,6 +366,17 @@ class Compliance(Model):
     )
 
 
+# What a platform changes in the show's defaults (docs/formats.md#platform-profiles): TV shopping
+# airs a product for a quarter of an hour and more, and its viewers buy on steadily (a phone
+# line stays open), so its sales decay more slowly. Only defaults: a value show.yaml gives wins.
+PLATFORM_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
+    "tv": {
+        "segment_minutes": {"default": 15, "min": 10, "max": 30},
+        "demand": {"decay": 0.95},
+    },
+}
+
+
 class Show(Model):
     """show.yaml: when and where the show airs, who runs it, its rules and promotions."""
 
@@ -394,6 +411,34 @@ class Show(Model):
     promotions: list[Promotion] = Field(default_factory=list)
     demand: DemandSettings = Field(default_factory=DemandSettings)
     compliance: Compliance = Field(default_factory=Compliance)
+    time_zone: TimeZone | None = Field(
+        default=None, description="IANA time zone of the show's clock times; printed when given"
+    )
+    words: Words | None = Field(
+        default=None,
+        description="the show's own words for its platform profile's terms, per language",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _platform_defaults(cls, data: Any) -> Any:
+        """The platform's defaults under every field the show leaves out."""
+        if not isinstance(data, dict) or not isinstance(data.get("platform"), str):
+            return data
+        defaults = PLATFORM_DEFAULTS.get(data["platform"])
+        if not defaults:
+            return data
+        data = dict(data)
+        rules = data.get("rules", {})
+        if isinstance(rules, dict):
+            given = rules.get("segment_minutes", {})
+            if isinstance(given, dict):
+                merged = {**defaults["segment_minutes"], **given}
+                data["rules"] = {**rules, "segment_minutes": merged}
+        demand = data.get("demand", {})
+        if isinstance(demand, dict):
+            data["demand"] = {**defaults["demand"], **demand}
+        return data
 
     @model_validator(mode="after")
     def _length(self) -> Show:

@@ -360,3 +360,38 @@ def test_bag_lines_go_under_a_break_only_when_it_is_covered(
     assert (f"**{bag['draw_at']}** Lucky bag draw" in in_break) == under_break
     assert ("**Covering: Mia**" in in_break) == under_break
     assert f"**{bag['at']}** Lucky bag" in _script(plan, "en")
+
+
+# Per platform and language, what the host script must say and must not: hand-checkable words.
+PROFILE_WORDS = [
+    # whatnot: giveaway, no lucky bag, no live room
+    ("whatnot", "en", ["Giveaway", "Grab item #"], ["lucky bag", "Lucky bag", "live room"]),
+    # tv: call now and an order number, never the cart or "link up"
+    ("tv", "en", ["Call now", "order number"], ["cart", "link up", "Tap "]),
+    ("tv", "zh", ["订购热线", "订购号"], ["上链接", "小黄车", "购物车"]),
+    # douyin keeps 小黄车 and 上链接
+    ("douyin", "zh", ["小黄车", "3、2、1，上链接！"], []),
+]
+
+
+@pytest.mark.parametrize(("platform", "lang", "says", "never"), PROFILE_WORDS)
+def test_the_platform_profile_words_the_host_script(sample_plans, platform, lang, says, never):
+    plan = copy.deepcopy(sample_plans["minimal"])
+    plan["show"]["platform"] = platform
+    script = _script(plan, lang)
+    for word in says:
+        assert word in script, word
+    for word in never:
+        assert word not in script, word
+
+
+@pytest.mark.parametrize(("lang", "word"), [("zh", "参与方式：评论"), ("en", "To enter: comment")])
+def test_a_bag_without_entry_is_worded_in_the_paperworks_language(sample_plans, lang, word):
+    """An older plan's "comment" stays; a bag without an entry reads in the script's language."""
+    plan = copy.deepcopy(sample_plans["minimal"])
+    for bag in plan["lucky_bags"]:
+        bag["entry"] = None
+    script = _script(plan, lang)
+    assert word in script
+    if lang == "zh":
+        assert "comment" not in script
