@@ -201,11 +201,11 @@ def refit(table: Design, mask: np.ndarray, full: Fit) -> Fit:
 def _newton(d: Design, mask: np.ndarray, start: Any, steps: int = 100) -> Fit:
     """Newton's method with step halving on the penalised Poisson log-likelihood that
     statsmodels' GLM maximises on the augmented data (the data rows and one pseudo-row per
-    prior): the same estimates, covariance and dispersion to 1e-8 (tests/learning/test_learn.py checks
-    it on a history and each of its leave-one-out folds), in a few lines of numpy. lqplan does
-    not import statsmodels for it: the import alone takes 1.2 s, a third of what learning from
-    60 shows may take. The log-likelihood is concave, so from 0 (the files' model) the steps
-    reach its one maximum."""
+    prior): the same estimates, covariance and dispersion to 1e-8 (tests/learning/test_learn.py
+    checks it on a history and each of its leave-one-out folds), in a few lines of numpy.
+    lqplan does not import statsmodels for it: the import alone takes 1.2 s, a third of what
+    learning from 60 shows may take. The log-likelihood is concave, so from 0 (the files' model)
+    the steps reach its one maximum."""
     rows = mask[d.show]
     X, y, offset = d.X[rows], d.y[rows], d.offset[rows]
     c = np.array([1 / PRIOR_SD[family(name)] ** 2 for name in d.names])
