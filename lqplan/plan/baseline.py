@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from lqplan.plan.demand import Demand, Option
+from lqplan.plan.repair import repair
 from lqplan.plan.result import Solution, SolveSettings, SolveStatus
 from lqplan.rules import Family, families
 
@@ -98,6 +99,8 @@ class Greedy:
         )
         self.units: dict[str, float] = defaultdict(float)
         self.collab_latest = layout.collab_latest
+        # The fill's search: set again by each fill() (the repair searches deeper).
+        self.budget, self.branch, self.heroes_due = FILL_STEPS, 4, False
         # The families' greedy tests (only those that have one: allowed() is the hot loop).
         self.tests = [
             f.greedy_allows for f in families() if type(f).greedy_allows is not Family.greedy_allows
@@ -314,17 +317,21 @@ class Greedy:
             last += 1
         return self.layout.tileable(first, o.start) and self.layout.tileable(o.end, last)
 
-    def fill(self) -> bool:
+    def fill(self, budget: int = FILL_STEPS, branch: int = 4, heroes_due: bool = False) -> bool:
         """Fill the free slots from the start; on a dead end, back up and try the next best
-        choice (a few alternatives per step, within a fixed budget of attempts)."""
-        self.budget = FILL_STEPS
+        choice (`branch` alternatives per step, within `budget` attempts). `heroes_due` (the
+        repair's deeper fill) puts a hero first once a hero window is open and has none."""
+        self.budget = budget
+        self.branch = branch
+        self.heroes_due = heroes_due
         return self._fill_from(0)
 
     def _fill_from(self, t: int) -> bool:
         while t < self.d.slots and (t in self.occupied or t in self.d.blocked):
             t += 1
         if t >= self.d.slots:
-            return True
+            # The repair's fill also backs up from a full sheet that misses a hero window.
+            return not self.heroes_due or self._heroes_placed()
         self.budget -= 1
         if self.budget < 0:
             return False
@@ -351,9 +358,11 @@ class Greedy:
         must = self._must_air_now(t)
         if must:
             candidates = [o for o in candidates if o.sku in must] or candidates
+        elif self.heroes_due and self._hero_due(t):
+            candidates = [o for o in candidates if self._is_hero(o)] or candidates
         allowed = [o for o in candidates if self.allowed(o)]
         allowed.sort(key=lambda o: (not self.capacity_ok(o), -o.value_cents / o.slots, o.index))
-        for pick in allowed[:4]:
+        for pick in allowed[: self.branch]:
             self.place(pick)
             if self._fill_from(t + pick.slots):
                 return True
@@ -361,6 +370,37 @@ class Greedy:
         if self.show.allow_gaps:
             return self._fill_from(t + 1)
         return False
+
+    def _is_hero(self, o: Option) -> bool:
+        return self.products[o.sku].role == "hero"
+
+    def _hero_due(self, t: int) -> bool:
+        """Is slot `t` inside the first-hero window with no hero yet, or inside the closing
+        window with no hero starting there yet? (The strategies place heroes before the fill;
+        a repair may have rubbed them out, and the fill alone does not know the windows.)"""
+        minute = t * self.slot
+        first, encore = self.rules.first_hero, self.rules.hero_encore
+        heroes = [c for c in self.chosen if self._is_hero(c)]
+        if first.enabled and not heroes and first.from_minute <= minute <= first.to_minute:
+            return True
+        closing = self.show.minutes - encore.last_minutes
+        return (
+            encore.enabled
+            and minute >= closing
+            and not any(c.start * self.slot >= closing for c in heroes)
+        )
+
+    def _heroes_placed(self) -> bool:
+        """Do the placed heroes keep the first-hero and hero-encore windows (where the show has
+        heroes)? The same reading as _hero_due's."""
+        heroes = sorted(c.start * self.slot for c in self.chosen if self._is_hero(c))
+        if not any(self._is_hero(o) for o in self.d.options):
+            return True
+        first, encore = self.rules.first_hero, self.rules.hero_encore
+        if first.enabled and not (heroes and first.from_minute <= heroes[0] <= first.to_minute):
+            return False
+        closing = self.show.minutes - encore.last_minutes
+        return not encore.enabled or any(m >= closing for m in heroes)
 
     def _must_air_now(self, t: int) -> set[str]:
         """Collab products whose window closes unless they start now."""
@@ -462,20 +502,28 @@ def greedy_plan(demand: Demand) -> Solution:
     best: Solution | None = None
     plan = Solution(SolveStatus.NO_SOLUTION)
     layout = _Layout(demand)
+    drafts: list[Greedy] = []
+    agreed: set[int] = set()
     for way, share in STRATEGIES:
         g = Greedy(demand, layout)
         g.seed()
+        agreed = {o.index for o in g.chosen}  # the same for every strategy
         if way != "in_order":
             g.opener()
         g.heroes()
         if way == "by_value":
             g.by_value(share)
         plan = g.solution(g.fill())
+        drafts.append(g)
         # `or 0` only for the type: solution() always sets the objective.
         if plan.status == SolveStatus.FEASIBLE and (
             best is None or (plan.objective or 0) > (best.objective or 0)
         ):
             best = plan
+    if best is None:
+        # No strategy closed the sheet: repair the unfinished ones, as a person would
+        # (lqplan/plan/repair.py); the strategies' plans are kept whenever one is complete.
+        best = repair(drafts, agreed)
     return best or plan
 
 

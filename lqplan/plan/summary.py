@@ -112,7 +112,17 @@ def totals_text(plan: dict[str, Any]) -> Text:
     if s.get("uplift_percent") is not None:
         lines.append(f"uplift over the greedy hand-made plan: {s['uplift_percent']:+.1f}%")
     elif base and not base.get("feasible"):
-        lines.append("greedy baseline: could not fill the show (no uplift to report)")
+        # Say what was tried: the strategies and the repair (plan/repair.py) both failed.
+        lines.append(
+            "greedy baseline: could not fill the show, even after repairing it by hand "
+            "(no uplift to report)"
+        )
+    elif base:
+        # A complete baseline worth nothing or less: a percentage of it would mean nothing.
+        lines.append(
+            "uplift over the greedy hand-made plan: n/a (the hand-made plan is worth "
+            f"{_money(base['value_cents'], plan['show']['currency'], cents=True)}, not above 0)"
+        )
     return Text("\n".join(lines))
 
 
