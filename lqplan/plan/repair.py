@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from lqplan.plan.demand import Option
 
 # Steps of one repair fill, and alternatives tried per step (the strategies' fill tries 4 in
-# 400 steps). Measured on the held-out shows of tests/baseline_shows: each closes within a few
+# 400 steps). Measured on the held-out shows of tests/plan/baseline_shows: each closes within a few
 # hundred steps; the budget bounds the time a hopeless show costs (several widths × strategies).
 REPAIR_STEPS = 3000
 REPAIR_BRANCH = 12

@@ -1,6 +1,6 @@
 """The baseline fills every show that has a plan (issue 16): held-out kinds of shows.
 
-Each folder under tests/baseline_shows/ is a small show written from docs/formats.md alone, of a
+Each folder under baseline_shows/ (here) is a small show written from docs/formats.md alone, of a
 kind the strategies of plan/baseline.py could not fill before the repair (plan/repair.py):
   farm-1min      Douyin farm produce on 1-minute slots, a lucky bag every 5–7 minutes
   whatnot-cards  a Whatnot card break: welfare opener, chase box with an encore, an exclusion
