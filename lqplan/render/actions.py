@@ -171,6 +171,20 @@ def promotion_text(promo: dict[str, Any], product: dict[str, Any], lang: str, cu
     return ""
 
 
+def collab_partner(
+    product: dict[str, Any], promotions: dict[str, dict[str, Any]], sku: str
+) -> str | None:
+    """The partner brand of a co-branded product: the catalog's `collab`, else a collab
+    promotion's `partner` for this SKU (the contract's window is a promotion in show.yaml)."""
+    partner = (product.get("collab") or {}).get("partner")
+    if partner:
+        return str(partner)
+    for promo in promotions.values():
+        if promo.get("type") == "collab" and promo.get("sku") == sku:
+            return str(promo["partner"])
+    return None
+
+
 def unused_promotion_text(entry: dict[str, Any], plan: dict[str, Any], lang: str) -> str:
     """One unused promotion (plan.json `unused_promotions`) in words: what it offers and why the
     plan leaves it out, from the plan's own figures only."""

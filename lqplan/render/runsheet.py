@@ -33,10 +33,10 @@ from typing import Any
 
 from markupsafe import Markup
 
-from lqplan.money import money
+from lqplan.money import TO_CONFIRM, money
 from lqplan.render import env as render_env
 from lqplan.render import i18n, phrases, profiles, svg
-from lqplan.render.actions import promotion_text
+from lqplan.render.actions import collab_partner, promotion_text
 
 CRITICAL = "⚠"
 # Cells starting with these are formulas to Excel, WPS and LibreOffice (CSV injection).
@@ -263,9 +263,9 @@ def _segment_row(context: Mapping[str, Any], seg: Mapping[str, Any]) -> dict[str
         notes.append(_line(words["per_buyer"].format(n=product["per_buyer_limit"])))
     if product.get("gifts"):
         notes.append(_line(words["gifts"].format(gifts=words["list_sep"].join(product["gifts"]))))
-    collab = product.get("collab") or {}
-    if collab.get("partner"):
-        notes.append(_line(words["collab"].format(partner=collab["partner"])))
+    partner = collab_partner(product, context["promotions"], seg["sku"])
+    if partner:
+        notes.append(_line(words["collab"].format(partner=partner)))
     return {
         "kind": "segment",
         "minute": seg["start_minute"],
@@ -453,7 +453,7 @@ def summary(context: Mapping[str, Any]) -> dict[str, list[dict[str, str]]]:
             (words["gmv"], _money(context, totals["gmv"])),
             (words["profit"], _money(context, totals["profit"])),
             *band_pairs(context),
-            (words["bag_prize_cost"], _money(context, totals.get("lucky_bag_prize_cost"))),
+            (words["bag_prize_cost"], _prize_cost(context, words)),
             (words["bag_retention"], _money(context, totals.get("lucky_bag_retention_value"))),
         ),
         "solver": _pairs(
@@ -472,6 +472,23 @@ def summary(context: Mapping[str, Any]) -> dict[str, list[dict[str, str]]]:
             (words["kpi_gpm"], _kpi(kpi.get("gpm"), context, "money")),
         ),
     }
+
+
+def _prize_cost(context: Mapping[str, Any], words: Mapping[str, str]) -> str:
+    """The lucky bags' prize cost; a prize whose value show.yaml does not give costs nothing in
+    the plan's figures, so the sheet says it is to confirm instead of printing a ¥0 as a fact."""
+    drawn = {bag["id"] for bag in context["lucky_bags"]}
+    unknown = [
+        bag_id
+        for bag_id in sorted(drawn)
+        if context["promotions"].get(bag_id, {}).get("prize_value") is None
+    ]
+    cost = context["totals"].get("lucky_bag_prize_cost")
+    if not unknown:
+        return _money(context, cost)
+    if len(unknown) == len(drawn):
+        return str(TO_CONFIRM[context["lang"]])
+    return _money(context, cost) + words["bag_prize_cost_partial"].format(bags=", ".join(unknown))
 
 
 def band_pairs(context: Mapping[str, Any]) -> list[tuple[str, ...]]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from lqplan.money import money
 from lqplan.render import phrases, profiles
-from lqplan.render.actions import segment_cues
+from lqplan.render.actions import collab_partner, segment_cues
 from lqplan.render.env import render as render_template
 from lqplan.render.i18n import minutes
 from lqplan.show.fields import clock_after
@@ -146,10 +146,10 @@ class _Script:
             elif s["mode"] == "gift" and promo and promo["id"] not in seen:
                 seen.add(promo["id"])
                 gifts.append(w["gift_item"].format(name=s["name"], item=promo["item"]))
-            collab = self.products[s["sku"]].get("collab")
-            if collab and s["airing"] == 1:
+            partner = collab_partner(self.products[s["sku"]], self.promotions, s["sku"])
+            if partner and s["airing"] == 1:
                 collabs.append(
-                    w["collab_item"].format(product=self.product_ref(s), partner=collab["partner"])
+                    w["collab_item"].format(product=self.product_ref(s), partner=partner)
                 )
         for key, items in (("flash_sales", flashes), ("coupons", coupons), ("gifts", gifts)):
             if items:
@@ -276,7 +276,7 @@ class _Script:
             w["objection"].format(question=o["question"], answer=o.get("answer") or mark)
             for o in product.get("objections", [])
         ]
-        collab = product.get("collab")
+        partner = collab_partner(product, self.promotions, seg["sku"])
         return {
             "kind": "segment",
             "number": seg["number"],
@@ -290,7 +290,7 @@ class _Script:
             "points": points,
             "scene": product.get("usage_scene") or mark,
             "objections": objections,
-            "collab": w["collab"].format(partner=collab["partner"]) if collab else None,
+            "collab": w["collab"].format(partner=partner) if partner else None,
             "price": self._price(seg),
             "ends": self._ends(seg),
             "call": self._call(seg, product),
