@@ -195,6 +195,12 @@ class _Checklists:
                 date=self.ctx["long_date"],
                 start=self.show["start"],
                 end=self.show["end"],
+            )
+            # The show's clock is its time zone's, said only when show.yaml names one.
+            + (
+                w["time_zone"].format(zone=self.show["time_zone"])
+                if self.show.get("time_zone")
+                else ""
             ),
             "before_title": w["before"],
             "before": before,

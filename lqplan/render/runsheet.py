@@ -411,6 +411,7 @@ def header(context: Mapping[str, Any]) -> list[dict[str, str]]:
     items = [
         (words["date"], context["long_date"]),
         (words["time"], f"{show['start']}–{show['end']}"),
+        (words["time_zone"], show.get("time_zone")),  # only when show.yaml names one
         (
             words["platform"],
             profiles.platform_name(show, lang),

@@ -1,5 +1,5 @@
-"""The paperwork names a collab promotion's partner, and never prints ¥0 for a prize whose value
-show.yaml does not give (issue 16)."""
+"""The paperwork names a collab promotion's partner, prints the show's time zone when it has one,
+and never prints ¥0 for a prize whose value show.yaml does not give (issue 16)."""
 
 from __future__ import annotations
 
@@ -39,3 +39,12 @@ def test_a_prize_without_a_value_is_to_confirm_not_zero(tmp_path):
     docs = _docs(tmp_path, [bag], rules=rules)
     line = next(li for li in docs["run_sheet.md"].splitlines() if "prize cost" in li)
     assert line.endswith("to confirm") and "$0" not in line
+
+
+def test_a_time_zone_is_printed_only_when_the_show_names_one(tmp_path):
+    named = _docs(tmp_path / "named", [], time_zone="America/New_York")
+    assert "- **Time zone**: America/New_York" in named["run_sheet.md"]
+    assert "(time zone: America/New_York)" in named["checklists/host.md"]
+    plain = _docs(tmp_path / "plain", [])
+    assert "Time zone" not in plain["run_sheet.md"]
+    assert "time zone" not in plain["checklists/host.md"]
