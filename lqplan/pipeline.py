@@ -195,8 +195,35 @@ def plan_show(
             + sum(demand.drops[i].value_cents for i in solution.drops),
         }
     plan["compliance"] = [asdict(d) for d in compliance]
+    traffic = inputs.show.rules.traffic_minimum
+    if traffic.count > 0 and inputs.show.objective == "profit" and restrict is None:
+        plan["solver"]["rule_costs"] = [_traffic_cost(inputs, settings, solution)]
     report = check_plan(inputs, plan, point)
     return PlanResult(plan, solution, baseline, report, point, timings, demand)
+
+
+def _traffic_cost(
+    inputs: ShowInputs, settings: SolveSettings, solution: Solution
+) -> dict[str, Any]:
+    """What the traffic minimum costs under the profit objective: the same show planned without
+    it, against this plan (a second solve, made only for a show that sets the rule). `proven`
+    when both plans are optimal; otherwise the figure is the two solves' difference."""
+    rules = inputs.show.rules
+    relaxed = rules.model_copy(
+        update={"traffic_minimum": rules.traffic_minimum.model_copy(update={"count": 0})}
+    )
+    free = plan_show(
+        replace(inputs, show=inputs.show.model_copy(update={"rules": relaxed})),
+        settings,
+        with_baseline=False,
+    ).solution
+    proven = SolveStatus.OPTIMAL == solution.status == free.status
+    return {
+        "rule": rules.traffic_minimum.id,
+        "cost_cents": max(0, (free.objective or 0) - (solution.objective or 0)),
+        "without_cents": free.objective or 0,
+        "proven": proven,
+    }
 
 
 def _objective(plan: Solution) -> int:

@@ -337,6 +337,15 @@ class ModelSize(PlanModel):
     windows: Count | None = None
 
 
+class RuleCost(PlanModel):
+    """What a rule costs under the profit objective: this plan against one without the rule."""
+
+    rule: Code
+    cost_cents: Cents
+    without_cents: Cents
+    proven: bool = Field(description="both plans proven optimal; else the solves' difference")
+
+
 class SolverReport(PlanModel):
     """How the plan was found: status, objective, bound, gap, time and options."""
 
@@ -354,6 +363,9 @@ class SolverReport(PlanModel):
     returned_hint: bool
     uplift_percent: Real | None
     robust_objective_cents: Cents | None = Field(None, description="--robust: the mean objective")
+    rule_costs: list[RuleCost] = Field(
+        default_factory=list, description="profit objective: what a show's traffic minimum costs"
+    )
 
 
 class BaselineSegment(PlanModel):

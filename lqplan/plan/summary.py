@@ -103,6 +103,12 @@ def totals_text(plan: dict[str, Any]) -> Text:
         lines.append(robust)
     if bags:
         lines.append(f"lucky bags at {', '.join(b['at'] for b in bags)}")
+    for cost in s.get("rule_costs") or []:
+        about = "" if cost["proven"] else "about "
+        lines.append(
+            f"{cost['rule']} costs {about}{_money(cost['cost_cents'] / 100, cur)} of profit "
+            f"(a plan without it: {_money(cost['without_cents'] / 100, cur)})"
+        )
     gap = "n/a" if s["gap_percent"] is None else f"{s['gap_percent']:.2f}%"
     seconds = "" if s["seconds"] is None else f" in {s['seconds']:.1f} s"
     lines.append(

@@ -27,6 +27,7 @@ from lqplan.rules.opening import OpeningRule
 from lqplan.rules.pins import Pin
 from lqplan.rules.precedence import Precedence
 from lqplan.rules.repeats import Repeat
+from lqplan.rules.traffic_minimum import TrafficMinimumRule
 from lqplan.show.fields import (
     ROLES as ROLES,
 )
@@ -200,6 +201,7 @@ class Rules(Model):
     precedence: list[Precedence] = Field(default_factory=list)
     exclusions: list[Exclusion] = Field(default_factory=list)
     repeats: list[Repeat] = Field(default_factory=list)
+    traffic_minimum: TrafficMinimumRule = Field(default_factory=TrafficMinimumRule)
 
     def airings_allowed(self, sku: str) -> int:
         """How many times `sku` may air: its repeat rule's max_airings, else once."""

@@ -240,7 +240,8 @@ class _Check:
                 self.fail("promotions", f"{sku}: a flash sale on an encore")
 
     def roles(self) -> None:
-        """The opening, the first hero's window, the hero encore and no back to back."""
+        """The opening, the traffic minimum, the first hero's window, the hero encore and no back
+        to back."""
         rules, total = self.rules, self.show.minutes
         role = {s.number: self.products[s.sku].role for s in self.segs}
         opening = rules.opening
@@ -259,6 +260,12 @@ class _Check:
             self.fail(
                 opening.id,
                 f"no {roles} item starts in the first {opening.within_minutes} minutes",
+            )
+        traffic = rules.traffic_minimum
+        aired = {s.sku for s in self.segs if role[s.number] == "traffic"}
+        if len(aired) < traffic.count:
+            self.fail(
+                traffic.id, f"{len(aired)} traffic item(s) air; the show asks for {traffic.count}"
             )
         heroes = [s for s in self.segs if role[s.number] == "hero"]
         has_heroes = any(p.role == "hero" for p in self.products.values())
