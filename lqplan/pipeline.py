@@ -46,12 +46,13 @@ def plan_robust(
     settings: SolveSettings,
     progress: Progress | None = None,
     compliance: Sequence[Diagnostic] = (),
+    prior: dict[str, Any] | None = None,
 ) -> PlanResult:
     """`plan --robust`: the plan on the mean over sampled markets, with the point-estimate plan
     beside it (both bands, and each plan's mean value over the same markets) in plan.json."""
     draws = settings.robust or 16
-    point = plan_show(inputs, replace(settings, robust=0), progress, compliance)
-    robust = plan_show(inputs, replace(settings, robust=draws), progress, compliance)
+    point = plan_show(inputs, replace(settings, robust=0), progress, compliance, prior=prior)
+    robust = plan_show(inputs, replace(settings, robust=draws), progress, compliance, prior=prior)
     assert robust.values is not None
     means = robust.values
     point_mean = sum(means.options[i].value_cents for i in point.solution.options) + sum(
@@ -90,6 +91,7 @@ def plan_show(
     restrict: Callable[[Demand], Demand] | None = None,
     started: float | None = None,
     with_baseline: bool = True,
+    prior: dict[str, Any] | None = None,
 ) -> PlanResult:
     """Optimise a validated show. Raises InfeasibleError (exit 3) naming the rules in conflict.
 
@@ -99,6 +101,8 @@ def plan_show(
     `started` (a perf_counter reading) is when the time limit began, if before this call.
     `with_baseline=False` skips the greedy baseline unless the LP-guided plan fails (replan: its
     yardstick is the old plan, and a live replan needs those tenths of a second for the search).
+    `prior` (a plan.json, `plan --hint`) seeds the search when it keeps every rule of this show:
+    a plan made under a tighter rule, so that relaxing the rule never gives a worse plan.
     """
     from lqplan.plan.optimise import lp_guided_plan, solve  # ortools loads only when planning
 
@@ -140,6 +144,11 @@ def plan_show(
         baseline = greedy_plan(demand)
         hint = baseline if baseline.status == SolveStatus.FEASIBLE else None
         now = lap("baseline", now)
+    if prior is not None:
+        start = prior_solution(point, prior)
+        if start is not None and (hint is None or _objective(start) > _objective(hint)):
+            # Keep the LP's bound and guide: the prior plan is a start, not a relaxation.
+            hint = replace(start, bound=hint.bound, guide=hint.guide) if hint else start
     if not settings.deterministic:
         # The baseline and the LP count against the time limit; a deterministic run keeps its
         # whole deterministic budget so that its result does not depend on the machine's speed.
@@ -159,6 +168,22 @@ def plan_show(
             with_baseline=with_baseline,
         )
     lap("solve", now)
+    if (
+        solution.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+        and hint is not None
+        and hint.status == SolveStatus.FEASIBLE
+        and _objective(hint) > _objective(solution)
+    ):
+        # CP-SAT stopped below its own complete start (a short budget): the start is the plan,
+        # with the search's bound. The reported plan is never worse than the best one known.
+        solution = replace(
+            hint,
+            bound=solution.bound,
+            seconds=solution.seconds,
+            build_seconds=solution.build_seconds,
+            model_size=solution.model_size,
+            from_hint=True,
+        )
     if solution.status == SolveStatus.INFEASIBLE:
         raise InfeasibleError(
             "no plan satisfies every rule; these rules conflict:", solution.conflicts
@@ -175,7 +200,7 @@ def plan_show(
             hint.options,
             hint.drops,
             hint.objective,
-            None,
+            hint.bound,  # the LP relaxation's, when it was solved: a bound on every plan it can
             solution.seconds,
             solution.build_seconds,
             solution.model_size,
@@ -292,6 +317,42 @@ def _precheck(
         problems = impossible(restrict(full) if restrict is not None else full)
     if problems:
         raise InfeasibleError("no plan can keep every rule (found before solving):", problems)
+
+
+def prior_solution(demand: Demand, plan: dict[str, Any]) -> Solution | None:
+    """A plan.json as a Solution of this demand (status FEASIBLE), or None when one of its
+    segments or drops is not an option here or the independent checker refuses it."""
+    from lqplan.plan.baseline import keeps_rules
+
+    slot = demand.slot
+    index = {
+        (o.sku, o.airing, o.mode.kind, o.mode.promotion, o.start, o.slots): o.index
+        for o in demand.options
+    }
+    options = []
+    for seg in plan.get("segments", []):
+        key = (
+            seg["sku"],
+            seg.get("airing", 1),
+            seg.get("mode", "normal"),
+            seg.get("promotion"),
+            seg["start_minute"] // slot,
+            seg["minutes"] // slot,
+        )
+        if key not in index:
+            return None
+        options.append(index[key])
+    drops_at = {(d.promotion, d.start): i for i, d in enumerate(demand.drops)}
+    drops = []
+    for bag in plan.get("lucky_bags", []):
+        at = (bag["id"], bag["minute"] // slot)
+        if at not in drops_at:
+            return None
+        drops.append(drops_at[at])
+    value = sum(demand.options[i].value_cents + demand.options[i].preference_cents for i in options)
+    value += sum(demand.drops[i].value_cents for i in drops)
+    solution = Solution(SolveStatus.FEASIBLE, tuple(sorted(options)), tuple(sorted(drops)), value)
+    return solution if keeps_rules(demand, solution) else None
 
 
 def read_plan(path: Path) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -200,6 +201,15 @@ def plan(
             "the point-estimate plan (both bands in plan.json and the summary); plans twice."
         ),
     ] = False,
+    hint: Annotated[
+        Path | None,
+        typer.Option(
+            "--hint",
+            metavar="PLAN.json",
+            help="Start the search from this plan when it keeps every rule of the show (say, "
+            "the plan of a tighter rule): the new plan is never worse than it.",
+        ),
+    ] = None,
     check: Annotated[
         bool,
         typer.Option(
@@ -238,9 +248,10 @@ def plan(
     )
     if robust:
         settings = replace(settings, robust=16)
-    result = _solve_with_progress(
-        inputs, settings, plan_robust if robust else plan_show, quiet, findings
-    )
+    run = plan_robust if robust else plan_show
+    if hint is not None:
+        run = partial(run, prior=read_plan_file(hint))
+    result = _solve_with_progress(inputs, settings, run, quiet, findings)
     if not result.check.ok:
         problems = "; ".join(v.message for v in result.check.violations[:3])
         raise LqplanError(
