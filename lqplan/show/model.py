@@ -208,6 +208,15 @@ class Rules(Model):
         return next((r.max_airings for r in reversed(self.repeats) if r.sku == sku), 1)
 
 
+# A promotion the team has committed to (often paid for by a brand): a hard rule, not an option.
+Required = Annotated[
+    bool,
+    Field(
+        description="a commitment (often paid for by a brand): the plan must run it, else no plan"
+    ),
+]
+
+
 class FlashSale(Model):
     """A flash sale (限时秒杀): `units` of `sku` at `price`, once, for a limited time."""
 
@@ -220,10 +229,7 @@ class FlashSale(Model):
     max_minutes: Annotated[int, Field(ge=1, le=240)] = 10
     per_buyer_limit: Annotated[int, Field(ge=1)] | None = None
     window: Window | None = None
-    required: bool = Field(
-        default=False,
-        description="a commitment (often paid for by a brand): the plan must run it, else no plan",
-    )
+    required: Required = False
 
 
 class Coupon(Model):
@@ -237,10 +243,7 @@ class Coupon(Model):
     count: Annotated[int, Field(ge=1)] | None = Field(default=None, description="coupons to issue")
     skus: list[Code] | None = Field(default=None, description="products it applies to; default all")
     window: Window | None = None
-    required: bool = Field(
-        default=False,
-        description="a commitment (often paid for by a brand): the plan must run it, else no plan",
-    )
+    required: Required = False
 
 
 class LuckyBag(Model):
@@ -263,10 +266,7 @@ class LuckyBag(Model):
         "profile's word",
     )
     window: Window | None = None
-    required: bool = Field(
-        default=False,
-        description="a commitment (often paid for by a brand): the plan must run it, else no plan",
-    )
+    required: Required = False
 
 
 class Gift(Model):
@@ -282,10 +282,7 @@ class Gift(Model):
         default=None, description="the gift's stated value, if the brand gives one"
     )
     window: Window | None = None
-    required: bool = Field(
-        default=False,
-        description="a commitment (often paid for by a brand): the plan must run it, else no plan",
-    )
+    required: Required = False
 
 
 class Collab(Model):
