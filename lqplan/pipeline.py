@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from lqplan.errors import Diagnostic, InfeasibleError, UsageError, display_path
 from lqplan.plan.assemble import assemble
-from lqplan.plan.baseline import greedy_plan
+from lqplan.plan.baseline import greedy_plan, keeps_rules
 from lqplan.plan.demand import Demand
 from lqplan.plan.options import build_demand
 from lqplan.plan.prechecks import impossible
@@ -222,17 +222,18 @@ def plan_show(
     plan["compliance"] = [asdict(d) for d in compliance]
     traffic = inputs.show.rules.traffic_minimum
     if traffic.count > 0 and inputs.show.objective == "profit" and restrict is None:
-        plan["solver"]["rule_costs"] = [_traffic_cost(inputs, settings, solution)]
+        plan["solver"]["rule_costs"] = [_traffic_cost(inputs, settings, solution, plan)]
     report = check_plan(inputs, plan, point)
     return PlanResult(plan, solution, baseline, report, point, timings, demand)
 
 
 def _traffic_cost(
-    inputs: ShowInputs, settings: SolveSettings, solution: Solution
+    inputs: ShowInputs, settings: SolveSettings, solution: Solution, plan: dict[str, Any]
 ) -> dict[str, Any]:
     """What the traffic minimum costs under the profit objective: the same show planned without
-    it, against this plan (a second solve, made only for a show that sets the rule). `proven`
-    when both plans are optimal; otherwise the figure is the two solves' difference."""
+    it, against this plan (a second solve, made only for a show that sets the rule, started
+    from this plan so that it is never below it). `proven` when both plans are optimal;
+    otherwise the figure is the two solves' difference."""
     rules = inputs.show.rules
     relaxed = rules.model_copy(
         update={"traffic_minimum": rules.traffic_minimum.model_copy(update={"count": 0})}
@@ -241,6 +242,7 @@ def _traffic_cost(
         replace(inputs, show=inputs.show.model_copy(update={"rules": relaxed})),
         settings,
         with_baseline=False,
+        prior=plan,
     ).solution
     proven = SolveStatus.OPTIMAL == solution.status == free.status
     return {
@@ -322,8 +324,6 @@ def _precheck(
 def prior_solution(demand: Demand, plan: dict[str, Any]) -> Solution | None:
     """A plan.json as a Solution of this demand (status FEASIBLE), or None when one of its
     segments or drops is not an option here or the independent checker refuses it."""
-    from lqplan.plan.baseline import keeps_rules
-
     slot = demand.slot
     index = {
         (o.sku, o.airing, o.mode.kind, o.mode.promotion, o.start, o.slots): o.index
