@@ -227,12 +227,8 @@ def _add_options(
     for mode in demand.modes[product.sku]:  # the live-price mode comes first
         if mode.kind == "flash_sale" and (airing > 1 or minutes < flash_min_minutes(demand, mode)):
             continue  # a flash sale runs once, on a first airing; an encore sells at live price
-        if mode.window is not None:
-            promo_end = begin + (
-                minutes if mode.promo_minutes is None else min(minutes, mode.promo_minutes)
-            )
-            if begin < mode.window[0] or promo_end > mode.window[1]:
-                continue
+        if not in_window(mode, begin, minutes):
+            continue
         outcome = segment_outcome(demand, product.sku, mode, begin, minutes, airing)
         value = option_value(demand, outcome)
         if live_value is None:
@@ -263,6 +259,15 @@ def renumbered(option: Option, index: int) -> Option:
     moved = copy.copy(option)
     object.__setattr__(moved, "index", index)
     return moved
+
+
+def in_window(mode: Mode, begin: int, minutes: int) -> bool:
+    """Does the promotion's part of a segment [begin, begin + minutes) lie inside its window
+    (a flash sale's first max_minutes; a gift or coupon the whole segment)? True without one."""
+    if mode.window is None:
+        return True
+    promo_minutes = minutes if mode.promo_minutes is None else min(minutes, mode.promo_minutes)
+    return mode.window[0] <= begin and begin + promo_minutes <= mode.window[1]
 
 
 def flash_min_minutes(demand: Demand, mode: Mode) -> int:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from lqplan.plan.demand import Demand, Mode, option_value, segment_outcome
-from lqplan.plan.options import flash_min_minutes
+from lqplan.plan.options import flash_min_minutes, in_window
 from lqplan.plan.result import Solution
 from lqplan.show.model import Coupon, FlashSale, Gift, LuckyBag, Window
 
@@ -112,11 +112,7 @@ def _fits(demand: Demand, mode: Mode, begin: int, minutes: int) -> bool:
     slot = demand.slot
     if any(t in demand.blocked for t in range(begin // slot, (begin + minutes) // slot)):
         return False
-    if mode.window is None:
-        return True
-    promo_minutes = minutes if mode.promo_minutes is None else min(minutes, mode.promo_minutes)
-    promo_end = begin + promo_minutes
-    return mode.window[0] <= begin and promo_end <= mode.window[1]
+    return in_window(mode, begin, minutes)
 
 
 def _unused_bag(demand: Demand, bag: LuckyBag) -> dict[str, Any]:
