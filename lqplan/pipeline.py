@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from lqplan.errors import Diagnostic, InfeasibleError, UsageError, display_path
 from lqplan.plan.assemble import assemble
 from lqplan.plan.baseline import greedy_plan, keeps_rules
-from lqplan.plan.demand import Demand
+from lqplan.plan.demand import Demand, pitches
 from lqplan.plan.options import build_demand
 from lqplan.plan.prechecks import impossible
 from lqplan.plan.result import Solution, SolveSettings, SolveStatus
@@ -326,11 +326,13 @@ def prior_solution(demand: Demand, plan: dict[str, Any]) -> Solution | None:
     segments or drops is not an option here or the independent checker refuses it."""
     slot = demand.slot
     index = {
-        (o.sku, o.airing, o.mode.kind, o.mode.promotion, o.start, o.slots): o.index
+        (o.sku, o.airing, o.mode.kind, o.mode.promotion, o.start, o.slots, o.lead, o.pitch): o.index
         for o in demand.options
     }
+    segments = plan.get("segments", [])
+    spans = [(s["sku"], s["start_minute"], s["minutes"], s.get("airing", 1)) for s in segments]
     options = []
-    for seg in plan.get("segments", []):
+    for seg, (began, lead) in zip(segments, pitches(spans), strict=True):
         key = (
             seg["sku"],
             seg.get("airing", 1),
@@ -338,6 +340,8 @@ def prior_solution(demand: Demand, plan: dict[str, Any]) -> Solution | None:
             seg.get("promotion"),
             seg["start_minute"] // slot,
             seg["minutes"] // slot,
+            lead // slot,
+            min(began, 2) if lead else 0,  # Option.pitch: 1 begun on the first airing, 2 encore
         )
         if key not in index:
             return None
