@@ -39,6 +39,8 @@ class PlanResult:
     # Wall-clock seconds of each stage (demand, baseline, lp_guided, solve) and the hint used.
     timings: dict[str, float] = field(default_factory=dict)
     values: Demand | None = None  # what the optimiser valued: `demand`, or --robust's means
+    # The `prior` plan kept every rule and was the best start: the plan is worth at least it.
+    from_prior: bool = False
 
 
 def plan_robust(
@@ -144,11 +146,13 @@ def plan_show(
         baseline = greedy_plan(demand)
         hint = baseline if baseline.status == SolveStatus.FEASIBLE else None
         now = lap("baseline", now)
+    from_prior = False
     if prior is not None:
         start = prior_solution(point, prior)
         if start is not None and (hint is None or _objective(start) > _objective(hint)):
             # Keep the LP's bound and guide: the prior plan is a start, not a relaxation.
             hint = replace(start, bound=hint.bound, guide=hint.guide) if hint else start
+            from_prior = True
     if not settings.deterministic:
         # The baseline and the LP count against the time limit; a deterministic run keeps its
         # whole deterministic budget so that its result does not depend on the machine's speed.
@@ -224,7 +228,7 @@ def plan_show(
     if traffic.count > 0 and inputs.show.objective == "profit" and restrict is None:
         plan["solver"]["rule_costs"] = [_traffic_cost(inputs, settings, solution, plan)]
     report = check_plan(inputs, plan, point)
-    return PlanResult(plan, solution, baseline, report, point, timings, demand)
+    return PlanResult(plan, solution, baseline, report, point, timings, demand, from_prior)
 
 
 def _traffic_cost(
