@@ -234,6 +234,7 @@ def compare(
                 runs: dict[str, Any] = {}
                 for budget in budgets:
                     lq = runs[f"lqplan@{budget:g}"] = run_lqplan(folder, budget)
+                    lq.pop("plan_options", None), lq.pop("plan_drops", None)
                     print(
                         f"{name} lqplan @{budget:g}: {lq['status']} {lq['objective']} "
                         f"bound {lq['bound']} greedy {lq['greedy']} ({lq['total_s']:.1f} s)",
@@ -335,72 +336,75 @@ def _cpsat(folder: Path, time_limit: float, hint: dict[str, Any] | None) -> dict
 def find_optima(
     rungs: list[str], seeds: int, solvers: list[str], time_limit: float, hint_budget: float
 ) -> None:
-    """Prove each instance's optimum: lqplan's plan at `hint_budget` first, then each solver in
-    turn from the best plan so far, up to `time_limit` each, until one proves it. The best
-    plan and the best bound are recorded either way (`proven` says which)."""
+    """Prove each instance's optimum (prove_optimum) and record it in optima.json, after each
+    instance so that a long run stopped half-way keeps what it proved. An instance whose entry
+    is proven for this very model is skipped."""
     optima = load_optima()
     with tempfile.TemporaryDirectory() as tmp:
         for rung in rungs:
             for seed in range(seeds):
                 name = f"{rung}-{seed}"
                 folder = write_show(Path(tmp) / name, rung, seed)
-                lq = run_lqplan(folder, hint_budget)
-                demand_key = None
-                best: dict[str, Any] | None = None
-                bounds: list[float] = [lq["bound"]] if lq.get("bound") is not None else []
-                proven_by = None
-                hint_path = Path(tmp) / f"{name}-hint.json"
-                tried = []
-                if proved(lq):  # lqplan proved it itself (S)
-                    proven_by = "lqplan"
-                    best = {"objective": lq["objective"]}
-                for solver in solvers if proven_by is None else []:
-                    if best is not None:
-                        hint_path.write_text(json.dumps(best))
-                    started = time.perf_counter()
-                    if solver == "cpsat":
-                        row = _cpsat(folder, time_limit, best)
-                    else:
-                        row = run_mip(folder, solver, time_limit, hint_path if best else None)
-                    tried.append(f"{solver} {time.perf_counter() - started:.0f} s")
-                    demand_key = row.get("model", demand_key)
-                    if row.get("violations"):
-                        raise SystemExit(f"CHECKER REJECTED {name} {solver}: {row['violations']}")
-                    if row.get("bound") is not None:
-                        bounds.append(row["bound"])
-                    if row.get("objective") is not None and (
-                        best is None or row["objective"] > best["objective"]
-                    ):
-                        best = {k: row[k] for k in ("objective", "options", "drops")}
-                    print(
-                        f"{name} {solver}: {row['status']} {row.get('objective')} "
-                        f"bound {row.get('bound')}",
-                        file=sys.stderr,
-                    )
-                    if best is not None and bounds and best["objective"] >= min(bounds):
-                        proven_by = solver  # the best plan meets the best bound
-                        break
-                if demand_key is None:  # lqplan proved it: the key from the demand itself
-                    demand_key = model_key(_demand(folder))
-                if best is None:
+                key = model_key(_demand(folder))
+                entry = recorded(optima, name, key)
+                if entry is not None and entry["proven"]:
+                    print(f"{name}: proven already, {entry['optimum']:,}", file=sys.stderr)
+                    continue
+                entry = prove_optimum(folder, solvers, time_limit, hint_budget, Path(tmp))
+                if entry is None:
                     print(f"{name}: no plan from any solver; nothing recorded", file=sys.stderr)
                     continue
-                if lq["objective"] > best["objective"]:
-                    best = {"objective": lq["objective"]}
-                bound = min(bounds) if bounds else None
-                optima.setdefault(rung, {})[str(seed)] = {
-                    "model": demand_key,
-                    "proven": proven_by is not None,
-                    "optimum": best["objective"] if proven_by else None,
-                    "best_plan": best["objective"],
-                    "bound": best["objective"] if proven_by else bound,
-                    "proven_by": proven_by,
-                    "tried": tried,
-                    "time_limit": time_limit,
-                }
-                print(f"{name}: {optima[rung][str(seed)]}", file=sys.stderr)
-                # Written after each instance: a long run stopped half-way keeps what it proved.
+                optima.setdefault(rung, {})[str(seed)] = {"model": key, **entry}
+                print(f"{name}: {entry}", file=sys.stderr)
                 OPTIMA.write_text(json.dumps(_sorted(optima), indent=1, sort_keys=True) + "\n")
+
+
+def prove_optimum(
+    folder: Path, solvers: list[str], time_limit: float, hint_budget: float, tmp: Path
+) -> dict[str, Any] | None:
+    """lqplan's plan at `hint_budget` first, then each solver in turn from the best plan so
+    far, up to `time_limit` each, until the best plan meets the best bound. The best plan and
+    bound are returned either way (`proven` says which); None if lqplan found no plan."""
+    lq = run_lqplan(folder, hint_budget)
+    if "failed" in lq:  # lqplan found no plan: the show has none over these options
+        return None
+    best = {"objective": lq["objective"], "options": lq["plan_options"], "drops": lq["plan_drops"]}
+    bounds: list[float] = [lq["bound"]] if lq.get("bound") is not None else []
+    proven_by = "lqplan" if proved(lq) else None  # lqplan proves S itself
+    hint = tmp / f"{folder.name}-hint.json"
+    tried = []
+    for solver in solvers if proven_by is None else []:
+        hint.write_text(json.dumps(best))
+        started = time.perf_counter()
+        if solver == "cpsat":
+            row = _cpsat(folder, time_limit, best)
+        else:
+            row = run_mip(folder, solver, time_limit, hint)
+        tried.append(f"{solver} {time.perf_counter() - started:.0f} s")
+        print(
+            f"{folder.name} {solver}: {row['status']} {row.get('objective')} "
+            f"bound {row.get('bound')}",
+            file=sys.stderr,
+        )
+        if row.get("violations"):
+            raise SystemExit(f"CHECKER REJECTED {folder.name} {solver}: {row['violations']}")
+        if row.get("bound") is not None:
+            bounds.append(row["bound"])
+        if row.get("objective") is not None and row["objective"] > best["objective"]:
+            best = {k: row[k] for k in ("objective", "options", "drops")}
+        if bounds and best["objective"] >= min(bounds):
+            proven_by = solver
+            break
+    bound = best["objective"] if proven_by else min(bounds) if bounds else None
+    return {
+        "proven": proven_by is not None,
+        "optimum": best["objective"] if proven_by else None,
+        "best_plan": best["objective"],
+        "bound": bound,
+        "proven_by": proven_by,
+        "tried": tried,
+        "time_limit": time_limit,
+    }
 
 
 def _sorted(optima: dict[str, Any]) -> dict[str, Any]:

@@ -100,6 +100,9 @@ def run_instance(folder: Path, time_limit: float, lp: bool) -> dict[str, Any]:
         "improved_hint": solution.objective > hint,
         "marks": marks,
         "checker_ok": result.check.ok,
+        # The plan itself (indices into the demand), a start for `python -m benchmarks optima`.
+        "plan_options": list(solution.options),
+        "plan_drops": list(solution.drops),
         # Planning's own peak, before the LP bounds below (which the plan does not need; the
         # LP of 315k options alone takes about 1.5 GB).
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -297,6 +300,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--solvers", default="highs-nopresolve,cpsat,scip", help="tried in turn")
     p.add_argument("--time-limit", type=float, default=600.0, help="per solver, seconds")
     p.add_argument("--hint-budget", type=float, default=30.0, help="lqplan's plan, the start")
+    p = sub.add_parser(
+        "compare-report", help="a --compare results file's tables, against optima.json"
+    )
+    p.add_argument("results", type=Path)
     p = sub.add_parser("mip", help="(internal) one MIP solve of a show folder, a JSON row")
     p.add_argument("folder", type=Path)
     p.add_argument("solver")
@@ -338,6 +345,10 @@ def main(argv: list[str] | None = None) -> None:
 
         solvers = args.solvers.split(",")
         find_optima(rungs, args.seeds, solvers, args.time_limit, args.hint_budget)
+    elif args.command == "compare-report":
+        from benchmarks.compare import report
+
+        print(report(json.loads(args.results.read_text())))
     elif args.command == "mip":
         from benchmarks.compare import mip_instance
 

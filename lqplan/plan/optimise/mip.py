@@ -181,7 +181,7 @@ def solve_mip(
         options=options,
         drops=drops,
         objective=objective,
-        bound=objective if proven or bound is None else max(bound, objective),
+        bound=objective if proven else None if bound is None else max(bound, objective),
         seconds=out.seconds,
         build_seconds=build_seconds,
         model_size=size,
