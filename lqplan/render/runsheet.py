@@ -20,9 +20,9 @@ defaults are worksheet "event schedule" and the headers "title", "time start", "
 "colour", "timer type", "link start", "flag", "id" and others we leave out. Times are "HH:MM:SS"
 text (a bare number would be read as minutes). "timer type" takes "count-down" and the like, or
 "milestone": an entry with a title, cue, note, colour and custom fields but no time, which is
-what a lucky bag or a flash sale is inside a segment (its clock time goes in its title). "link
-start" defaults to true (each event starts when the previous ends) unless a cell says "FALSE"; a
-missing trailing cell counts as missing, so every event row spells FALSE. "id" keys the merge of
+what a lucky bag or a flash sale is inside a segment (its clock time goes in its title). An event
+whose row has no "link start" cell starts when the previous one ends; ours say FALSE, so each
+keeps the plan's time. "id" keys the merge of
 a new import into the rundown already running, so ours come from the plan (a SKU and its airing,
 a break's number, a promotion's id), never from the row number that a replan shifts. Custom
 fields are mapped in the dialog from a label (letters, digits, spaces and _ only) to a column

@@ -16,8 +16,9 @@ fb559ed9daffd9d12536559c26e5db9960436008 (after v4.11.0):
 - apps/client/.../sheet-import/importMapUtils.ts: the import map the dialog sends by default
   (`createDefaultFormValues`, `convertToImportMap`): note's header is "notes"; a custom field's
   label may hold letters, digits, spaces and _ only (checkRegex.isAlphanumericWithSpace).
-The same files were run for real once (bundled with esbuild, SheetJS 0.18.5 from npm, node 20) on
-the beauty sample's ontime.xlsx: 23 events and 14 milestones, the same as ontime_import finds.
+test_ontimes_own_parser runs those files themselves (ontime/import_check.ts, bundled with
+esbuild, SheetJS 0.18.5 as Ontime pins it) when LQPLAN_ONTIME_SRC names a checkout; at fb559ed9
+they make the same entries of the samples as ontime_import does.
 """
 
 from __future__ import annotations
@@ -25,9 +26,15 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import json
+import os
 import re
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
+import pytest
 from openpyxl import load_workbook
 
 from lqplan.render import base_context, runsheet, spreadsheets
@@ -122,7 +129,8 @@ def xlsx_rows(data: bytes) -> tuple[list[str], list[list[str]], list[list[str]]]
     sheet = book[ONTIME_WORKSHEET]
     rows = [["" if c.value is None else str(c.value) for c in row] for row in sheet.iter_rows()]
     types = [[c.data_type for c in row if c.value is not None] for row in sheet.iter_rows()]
-    return book.sheetnames, [_trim(row) for row in rows], types
+    # Every cell is there, empty ones as "" (XlsxWriter writes them, as Ontime's export does).
+    return book.sheetnames, rows, types
 
 
 def _trim(row: list[str]) -> list[str]:
@@ -172,7 +180,7 @@ def test_ontime_reads_every_segment_break_bag_and_flash_sale(sample_plans):
         docs = exports(plan)
         sheets, rows, types = xlsx_rows(docs["ontime.xlsx"])
         assert sheets == [ONTIME_WORKSHEET], name
-        assert rows == [_trim(row) for row in docs["table"]], name
+        assert [_trim(row) for row in rows] == [_trim(row) for row in docs["table"]], name
         assert all(kind == "s" for row in types for kind in row), name  # strings only
         head = rows[header_row(rows)]
         assert head == list(runsheet.ONTIME_HEADERS), name
@@ -248,7 +256,7 @@ def test_time_zone_sits_above_the_header_and_ontime_passes_over_it(sample_plans)
     plan["show"]["time_zone"] = "America/New_York"
     docs = exports(plan)
     for rows in (csv_rows(docs["ontime.csv"]), xlsx_rows(docs["ontime.xlsx"])[1]):
-        assert rows[0] == ["Time zone", "America/New_York"]
+        assert _trim(rows[0]) == ["Time zone", "America/New_York"]
         assert rows[header_row(rows)] == list(runsheet.ONTIME_HEADERS)
         entries = ontime_import(rows, [])
         assert len(entries) == len(imported(sample_plans["home-tiktok"]))
@@ -292,3 +300,61 @@ def _sheet_xml(data: bytes) -> bytes:
         return b"".join(
             archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/")
         )
+
+
+# ------------------------------------------------------------------ Ontime's own parser, opt-in
+
+
+def test_ontimes_own_parser(sample_plans, tmp_path):
+    """Ontime's parseExcel itself on ontime.xlsx, when LQPLAN_ONTIME_SRC names a checkout of
+    cpvalente/ontime with esbuild, xlsx@0.18.5, nanoid and deepmerge-ts installed in it (npm);
+    node and that checkout are not part of CI, where ontime_import above stands in for it."""
+    source = os.environ.get("LQPLAN_ONTIME_SRC")
+    node = shutil.which("node")
+    if not source or not node:
+        pytest.skip("set LQPLAN_ONTIME_SRC to an Ontime checkout (and install node) to run")
+    root = Path(source)
+    work = tmp_path / "ontime"
+    work.mkdir()
+    for part in ("apps", "packages", "node_modules"):
+        (work / part).symlink_to(root / part)
+    shutil.copy(Path(__file__).parent / "ontime" / "import_check.ts", work)
+    bundle = [
+        str(root / "node_modules" / ".bin" / "esbuild"),
+        "import_check.ts",
+        "--bundle",
+        "--platform=node",
+        "--outfile=import_check.cjs",
+        "--alias:ontime-types=./packages/types/src/index.ts",
+        "--alias:ontime-utils=./packages/utils/index.ts",
+        "--log-level=error",
+    ]
+    subprocess.run(bundle, cwd=work, check=True, timeout=300)
+    for name in ("beauty-douyin", "home-tiktok"):
+        plan = copy.deepcopy(sample_plans[name])
+        plan["show"]["time_zone"] = "Asia/Shanghai"
+        (work / "ontime.xlsx").write_bytes(exports(plan)["ontime.xlsx"])
+        custom = list(runsheet.ONTIME_CUSTOM_FIELDS)
+        done = subprocess.run(
+            [node, "import_check.cjs", "ontime.xlsx", *custom],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        result = json.loads(done.stdout)
+        assert result["headers"] == list(runsheet.ONTIME_HEADERS)
+        assert [f["label"] for f in result["customFields"].values()] == custom
+        rundown = result["rundown"]
+        theirs = [rundown["entries"][i] for i in rundown["flatOrder"]]
+        _, rows, _ = xlsx_rows(exports(plan)["ontime.xlsx"])
+        ours = ontime_import(rows, custom)
+        assert [e["id"] for e in theirs] == [e["id"] for e in ours]
+        for mine, real in zip(ours, theirs, strict=True):
+            assert real["type"] == mine["type"]
+            assert real["title"] == mine["title"] and real["note"] == mine.get("note", "")
+            assert real["custom"] == mine["custom"]
+            if real["type"] == "event":
+                for key in ("timeStart", "timeEnd", "duration", "linkStart", "flag"):
+                    assert real[key] == mine[key], key
