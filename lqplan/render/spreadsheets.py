@@ -23,10 +23,11 @@ import math
 import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from lqplan.money import SYMBOLS
 from lqplan.render import i18n, phrases, profiles, runsheet
+from lqplan.show.fields import parse_clock
 
 __all__ = ["currency_format", "display_width", "fit_widths", "render"]
 
@@ -43,6 +44,15 @@ READABLE_WIDTH = 8
 LINE_HEIGHT = 15.0  # points per wrapped line at the default 11 pt
 CRITICAL_FILL, BREAK_FILL, HEADER_FILL = "#FEF3C7", "#E5E7EB", "#1F2937"
 HIGHLIGHT_FONT = "#B91C1C"
+
+
+class Cell(NamedTuple):
+    """One cell of run_sheet.xlsx: its value, its text as the sheet shows it (for the column's
+    width and the row's height) and its kind: text, int, time, minutes or money."""
+
+    value: Any
+    text: str
+    kind: str
 
 
 def render(env: Any, context: Mapping[str, Any]) -> dict[str, str | bytes]:
@@ -106,7 +116,7 @@ class _Book:
 
 
 def _show_start(show: Mapping[str, Any]) -> datetime:
-    hours, minutes = (int(part) for part in str(show["start"]).split(":")[:2])
+    hours, minutes = divmod(parse_clock(show["start"]), 60)
     return datetime.fromisoformat(str(show["date"])).replace(hour=hours, minute=minutes)
 
 
@@ -118,7 +128,7 @@ def run_sheet_xlsx(context: Mapping[str, Any], rows: list[dict[str, Any]]) -> by
     book = _Book(context)
     sheet = book.book.add_worksheet(_sheet_name(words["run_sheet"]))
     table = [[_typed(context, row, column["key"]) for column in columns] for row in rows]
-    texts = [[cell[1] for cell in (r[i] for r in table)] for i in range(len(columns))]
+    texts = [[cells[i].text for cells in table] for i in range(len(columns))]
     widths = fit_widths(
         [
             # A header may wrap onto two lines; a cell's lines set the width it would like.
@@ -127,7 +137,7 @@ def run_sheet_xlsx(context: Mapping[str, Any], rows: list[dict[str, Any]]) -> by
         ],
         [sum(display_width(text) for text in texts[i]) for i in range(len(columns))],
         [
-            max(READABLE_WIDTH, _width(r[i][1] for r in table if r[i][2] != "text"))
+            max(READABLE_WIDTH, _width(c[i].text for c in table if c[i].kind != "text"))
             for i in range(len(columns))
         ],
     )
@@ -145,7 +155,7 @@ def run_sheet_xlsx(context: Mapping[str, Any], rows: list[dict[str, Any]]) -> by
     sheet.set_row(0, _height([[column["label"]] for column in columns], widths))
     for number, (row, cells) in enumerate(zip(rows, table, strict=True), start=1):
         fill = _fill(row)
-        for col, (value, text, kind) in enumerate(cells):
+        for col, cell in enumerate(cells):
             key = columns[col]["key"]
             bold = key in runsheet.HIGHLIGHT and any(line["critical"] for line in row["cells"][key])
             style = book.format(
@@ -154,13 +164,13 @@ def run_sheet_xlsx(context: Mapping[str, Any], rows: list[dict[str, Any]]) -> by
                 border=1,
                 **({"bg_color": fill} if fill else {}),
                 **({"bold": True, "font_color": HIGHLIGHT_FONT} if bold else {}),
-                **_number_format(context, kind),
+                **_number_format(context, cell.kind),
             )
-            if kind == "text":
-                sheet.write_string(number, col, text, style)
+            if cell.kind == "text":
+                sheet.write_string(number, col, cell.text, style)
             else:
-                sheet.write_number(number, col, value, style)
-        sheet.set_row(number, _height([cell[1].split("\n") for cell in cells], widths))
+                sheet.write_number(number, col, cell.value, style)
+        sheet.set_row(number, _height([cell.text.split("\n") for cell in cells], widths))
     sheet.freeze_panes(1, 2)
     if rows:
         sheet.autofilter(0, 0, len(rows), len(columns) - 1)
@@ -169,27 +179,28 @@ def run_sheet_xlsx(context: Mapping[str, Any], rows: list[dict[str, Any]]) -> by
     return book.close()
 
 
-def _typed(context: Mapping[str, Any], row: Mapping[str, Any], key: str) -> tuple[Any, str, str]:
-    """(value, text as shown, kind) of one cell: kind is text, int, time, minutes or money."""
+def _typed(context: Mapping[str, Any], row: Mapping[str, Any], key: str) -> Cell:
+    """The cell of `row` in column `key`: a number where the plan has one, else its text."""
     text = runsheet.plain_cell(row["cells"][key])
     if key == "start":
-        return (row["minute"] + _clock_minutes(context)) % 1440 / 1440, text, "time"
+        clock = parse_clock(context["show"]["start"]) + row["minute"]
+        return Cell(clock % 1440 / 1440, text, "time")  # a time of day: Excel's fraction
     if key == "duration":
-        return row["end"] - row["minute"], text, "minutes"
+        return Cell(row["end"] - row["minute"], text, "minutes")
     if row["kind"] != "segment":
-        return None, text, "text"
+        return Cell(None, text, "text")
     seg = _segment(context, row)
     if key == "no":
-        return int(seg["number"]), text, "int"
+        return Cell(int(seg["number"]), text, "int")
     if key in NUMBER_KEYS:
         value = (seg.get("price") or {}).get(NUMBER_KEYS[key])
     elif key == "expected_gmv":
         value = (seg.get("expected") or {}).get("gmv")
     else:
-        return None, text, "text"
+        return Cell(None, text, "text")
     if value is None:  # no figure in the plan: the cell keeps its words, never a 0
-        return None, text, "text"
-    return float(value), _formatted(float(value), context["show"]["currency"]), "money"
+        return Cell(None, text, "text")
+    return Cell(float(value), _formatted(float(value), context["show"]["currency"]), "money")
 
 
 def _formatted(value: float, currency: str) -> str:
@@ -202,11 +213,6 @@ def _formatted(value: float, currency: str) -> str:
 
 def _segment(context: Mapping[str, Any], row: Mapping[str, Any]) -> Mapping[str, Any]:
     return next(seg for seg in context["segments"] if seg["number"] == row["seq"])
-
-
-def _clock_minutes(context: Mapping[str, Any]) -> int:
-    hours, minutes = (int(part) for part in str(context["show"]["start"]).split(":")[:2])
-    return hours * 60 + minutes
 
 
 def _number_format(context: Mapping[str, Any], kind: str) -> dict[str, str]:
