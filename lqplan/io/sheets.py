@@ -1,4 +1,4 @@
-"""Read a table from a spreadsheet file: .xlsx (one worksheet), .csv or .tsv.
+"""Read a table from a spreadsheet file (.xlsx: one worksheet, .csv or .tsv), and its cells.
 
 Operations teams export product, stock and sales lists from Excel, WPS and their ERP or platform
 back ends, so a text table may be UTF-8 (with or without a byte-order mark), GB18030/GBK (the
@@ -6,6 +6,7 @@ usual Chinese ERP export) or UTF-16 with a byte-order mark (Excel's "Unicode tex
 commas, semicolons or tabs. `read_table` returns the rows with the place of every cell, computed
 once while reading: for a text table the line and character column where the cell starts, for a
 worksheet its row and column number (and `Table.diagnostic` names the cell, `Sheet1!C7`).
+Cells read as what they mean: prices as shops write them (`parse_price`), whole numbers, times.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -133,6 +135,80 @@ def read_table(path: Path, sheet: str | None = None) -> Table:
     except OSError as exc:
         raise InputError([Diagnostic(name, message=f"cannot read file: {exc.strerror}")]) from None
     return parse_text_table(raw, name, "\t" if suffix == ".tsv" else ",")
+
+
+# --- cells --------------------------------------------------------------------------------------
+
+_CURRENCY = re.compile(r"^(?:us\$|hk\$|rmb|cny|usd|eur|gbp|jpy|[¥$€£])|(?:元|块|rmb|cny|usd|円)$")
+
+
+def parse_price(value: Cell) -> int | float:
+    """A price as shops write it: 49, "¥49", "$12.00", "1,299", "49元", "12,50" (a decimal
+    comma), full-width digits; ValueError('"¥四十" is not a price') otherwise."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _whole(value)
+    original = cell_text(value)
+    text = unicodedata.normalize("NFKC", original).strip().lower()  # ￥ is ¥, ４９ is 49
+    for _ in range(2):  # a symbol before and a unit after: "¥49元"
+        text = _CURRENCY.sub("", text).strip()
+    text = text.replace(" ", "")
+    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", text):
+        text = text.replace(",", "")  # thousands: groups of three
+    elif re.fullmatch(r"\d+,\d{1,2}", text):
+        text = text.replace(",", ".")
+    if not re.fullmatch(r"\d+(\.\d+)?|\.\d+", text):
+        raise ValueError(f'"{original}" is not a price')
+    return _whole(float(text))
+
+
+def parse_count(value: Cell) -> int:
+    """A whole number: 300, 300.0, "1,200", "300件"; ValueError otherwise."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if float(value).is_integer():
+            return int(value)
+        raise ValueError(f'"{value}" is not a whole number')
+    original = cell_text(value)
+    text = unicodedata.normalize("NFKC", original).strip().lower()
+    text = re.sub(r"(件|个|份|套|pcs|units?)$", "", text).strip()
+    if re.fullmatch(r"\d{1,3}(,\d{3})+", text):
+        text = text.replace(",", "")
+    if not re.fullmatch(r"\d{1,12}", text):
+        raise ValueError(f'"{original}" is not a whole number')
+    return int(text)
+
+
+def parse_time_cell(value: Cell) -> str:
+    """A clock time as ACTUALS takes it ("HH:MM" or "HH:MM:SS"), from a worksheet's time or
+    date-time, an order time "2026-12-03 20:15:42" or a text time; other text is kept for the
+    model to refuse with its own message."""
+    if isinstance(value, datetime):
+        value = value.time()
+    if isinstance(value, time):
+        seconds = f":{value.second:02d}" if value.second else ""
+        return f"{value.hour:02d}:{value.minute:02d}{seconds}"
+    if isinstance(value, float) and 0 <= value < 1:  # a time of day stored as a fraction
+        total = round(value * 86400)
+        return parse_time_cell(time(total // 3600 % 24, total // 60 % 60, total % 60))
+    text = cell_text(value).strip()
+    match = re.fullmatch(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}[ T](\d{1,2}:\d{2}(?::\d{2})?)", text)
+    return match.group(1) if match else text
+
+
+def _whole(number: float) -> int | float:
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError(f'"{number}" is not a price')
+    return int(number) if float(number).is_integer() else float(number)
+
+
+def cell_text(value: Cell) -> str:
+    """A cell as text: a code stored as a number keeps its digits (10023.0 is "10023")."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)
 
 
 # --- text tables ---------------------------------------------------------------------------------
