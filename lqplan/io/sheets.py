@@ -231,6 +231,10 @@ def decode_table(raw: bytes, file: str) -> tuple[str, str]:
         encoding = "utf-8-sig"
     elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = "utf-16"
+    elif b"\x00" in raw:
+        at = raw.index(b"\x00")
+        before = raw[:at]
+        raise _nul(file, before.count(b"\n") + 1, at - (before.rfind(b"\n") + 1) + 1)
     else:
         try:
             raw.decode("utf-8")
@@ -247,23 +251,17 @@ def decode_table(raw: bytes, file: str) -> tuple[str, str]:
         at = next(i for i, c in enumerate(text) if _private(c))
         start = len(text[:at].encode("gb18030"))
         raise _bad_byte(raw, file, start, encoding)
-    if "\x00" in text:
-        at = text.index("\x00")
-        line, column = _text_place(text, at)
-        raise InputError(
-            [
-                Diagnostic(
-                    file,
-                    line,
-                    column,
-                    "error",
-                    "",
-                    "file contains a NUL byte (UTF-16 without a byte-order mark, or not a "
-                    "table?); save it as UTF-8",
-                )
-            ]
-        )
+    if "\x00" in text:  # UTF-16 text holds none; a NUL in it is a binary file
+        raise _nul(file, *_text_place(text, text.index("\x00")))
     return text, encoding
+
+
+def _nul(file: str, line: int, column: int) -> InputError:
+    message = (
+        "file contains a NUL byte (UTF-16 without a byte-order mark, or not a table?); "
+        "save it as UTF-8"
+    )
+    return InputError([Diagnostic(file, line, column, "error", "", message)])
 
 
 def _private(char: str) -> bool:
