@@ -17,9 +17,20 @@ from lqplan.live.actuals import read_actuals
 from lqplan.show.intake import import_sheet
 from lqplan.show.model import Catalog, Stock
 
-ZH_HEADER = (
-    "货号 商品名称 品牌 类目 划线价 直播价（元） 成本 库存 每人限购 条码 卖点1 卖点2".split()
-)
+ZH_HEADER = [
+    "货号",
+    "商品名称",
+    "品牌",
+    "类目",
+    "划线价",
+    "直播价（元）",
+    "成本",
+    "库存",
+    "每人限购",
+    "条码",
+    "卖点1",
+    "卖点2",
+]
 ZH_ROWS = [
     ["LIP-001", "丝绒口红", "栖花记", "lipstick", "¥129", "¥79", 30, 500, 2, 6901234567890,
      "显色", "持妆 8 小时"],
