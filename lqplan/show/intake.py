@@ -633,10 +633,6 @@ __all__ = [
 
 # --- lqplan init --from --------------------------------------------------------------------------
 
-# show.yaml entries that name the sample's own products: a show started from a sheet has none.
-_SAMPLE_ONLY_RULES = ("pins", "precedence", "exclusions", "repeats")
-
-
 def starter_files(
     path: Path, map_file: Path | None = None, sheet: str | None = None, language: str | None = None
 ) -> dict[str, str]:
@@ -686,9 +682,9 @@ def _starter_show(text: str, sample: str, source: str) -> str:
     from lqplan.io.yamlio import parse_yaml
 
     data = parse_yaml(text, "show.yaml").data
-    rules = data.get("rules", {})
-    for key in _SAMPLE_ONLY_RULES:
-        rules.pop(key, None)
+    # The rules that are lists each name products (the sample's); the others are about roles,
+    # categories and lengths, and hold for any catalog.
+    data["rules"] = {k: v for k, v in data.get("rules", {}).items() if not isinstance(v, list)}
     data["promotions"] = [
         p for p in data.get("promotions", []) if "sku" not in p and "skus" not in p
     ]
