@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -142,11 +143,11 @@ def read_table(path: Path, sheet: str | None = None) -> Table:
 _CURRENCY = re.compile(r"^(?:us\$|hk\$|rmb|cny|usd|eur|gbp|jpy|[¥$€£])|(?:元|块|rmb|cny|usd|円)$")
 
 
-def parse_price(value: Cell) -> int | float:
+def parse_price(value: Cell, what: str = "a price") -> int | float:
     """A price as shops write it: 49, "¥49", "$12.00", "1,299", "49元", "12,50" (a decimal
     comma), full-width digits; ValueError('"¥四十" is not a price') otherwise."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return _whole(value)
+        return _whole(value, what)
     original = cell_text(value)
     text = unicodedata.normalize("NFKC", original).strip().lower()  # ￥ is ¥, ４９ is 49
     for _ in range(2):  # a symbol before and a unit after: "¥49元"
@@ -157,8 +158,15 @@ def parse_price(value: Cell) -> int | float:
     elif re.fullmatch(r"\d+,\d{1,2}", text):
         text = text.replace(",", ".")
     if not re.fullmatch(r"\d+(\.\d+)?|\.\d+", text):
-        raise ValueError(f'"{original}" is not a price')
-    return _whole(float(text))
+        raise ValueError(f'"{original}" is not {what}')
+    return _whole(float(text), what)
+
+
+def parse_number(value: Cell) -> int | float:
+    """A figure such as units or viewers, whole or not: 1234, "1,234.5", "12件"."""
+    if isinstance(value, str):
+        value = re.sub(r"(件|个|份|单|人|pcs)$", "", value.strip())
+    return parse_price(value, "a number")
 
 
 def parse_count(value: Cell) -> int:
@@ -194,9 +202,9 @@ def parse_time_cell(value: Cell) -> str:
     return match.group(1) if match else text
 
 
-def _whole(number: float) -> int | float:
-    if number != number or number in (float("inf"), float("-inf")):
-        raise ValueError(f'"{number}" is not a price')
+def _whole(number: float, what: str) -> int | float:
+    if not math.isfinite(number):
+        raise ValueError(f'"{number}" is not {what}')
     return int(number) if float(number).is_integer() else float(number)
 
 

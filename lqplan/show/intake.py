@@ -31,6 +31,7 @@ from lqplan.io.sheets import (
     cell_text,
     column_letters,
     parse_count,
+    parse_number,
     parse_price,
     parse_time_cell,
     read_table,
@@ -47,7 +48,9 @@ KINDS: tuple[Kind, ...] = ("catalog", "stock", "actuals")
 SKIP = "skip"  # a MAP file's field for a column to leave out, comment and all
 
 # What a field's cells hold, and so how they are read.
-Value = Literal["code", "text", "price", "count", "clock", "role", "list", "points", "record"]
+Value = Literal[
+    "code", "text", "price", "count", "number", "clock", "role", "list", "points", "record"
+]
 
 # field -> (what it holds, aliases separated by |); an alias matches a header after _normal().
 _SKU = (
@@ -107,10 +110,10 @@ _COLUMNS: dict[Kind, dict[str, tuple[Value, str]]] = {
         "end": ("clock", "结束时间|end time"),
         "minutes": ("count", "时长|讲解时长|duration"),
         "promotion": ("code", "活动|活动id|promotion id"),
-        "units": ("count", "数量|件数|成交件数|销量|购买数量|商品数量|quantity|qty|units sold"),
+        "units": ("number", "数量|件数|成交件数|销量|购买数量|商品数量|quantity|qty|units sold"),
         "gmv": ("price", "成交金额|实付金额|销售额|支付金额|成交额|amount|paid|sales|revenue"),
-        "orders": ("count", "订单数|成交订单数|订单量|order count"),
-        "viewers": ("count", "在线人数|实时在线人数|同时在线人数|在线|concurrent viewers|online"),
+        "orders": ("number", "订单数|成交订单数|订单量|order count"),
+        "viewers": ("number", "在线人数|实时在线人数|同时在线人数|在线|concurrent viewers|online"),
         "reason": ("text", "原因|下架原因"),
         "id": ("code", "福袋id|bag id"),
         "number": ("count", "序号|segment number"),
@@ -163,6 +166,8 @@ def _read(value: Value, cell: Cell) -> Any:
         return parse_price(cell)
     if value == "count":
         return parse_count(cell)
+    if value == "number":
+        return parse_number(cell)
     if value == "clock":
         return parse_time_cell(cell)
     text = cell_text(cell).strip()
@@ -632,6 +637,7 @@ __all__ = [
 
 
 # --- lqplan init --from --------------------------------------------------------------------------
+
 
 def starter_files(
     path: Path, map_file: Path | None = None, sheet: str | None = None, language: str | None = None

@@ -15,6 +15,7 @@ from lqplan.io.sheets import (
     column_letters,
     decode_table,
     parse_count,
+    parse_number,
     parse_price,
     parse_text_table,
     parse_time_cell,
@@ -199,6 +200,19 @@ def test_counts_read_as_whole_numbers(cell, count):
 def test_what_is_not_a_count_says_so(cell):
     with pytest.raises(ValueError, match="is not a whole number"):
         parse_count(cell)
+
+
+@pytest.mark.parametrize(
+    ("cell", "number"), [(1234.5, 1234.5), ("1,234.5", 1234.5), ("12件", 12), ("3,100人", 3100)]
+)
+def test_figures_read_whole_or_not(cell, number):
+    assert parse_number(cell) == number
+
+
+@pytest.mark.parametrize("cell", ["many", "¥-3", "1.2.3"])
+def test_what_is_not_a_figure_says_so(cell):
+    with pytest.raises(ValueError, match="is not a number"):
+        parse_number(cell)
 
 
 @pytest.mark.parametrize(

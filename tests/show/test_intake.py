@@ -275,7 +275,7 @@ def test_actuals_in_the_record_form_from_a_workbook(here):
         [
             ["record", "sku", "at", "end", "units", "gmv", "viewers", "reason"],
             ["segment", "MSK-001", "20:00", "20:05", 61, None, None, None],
-            ["viewers", None, "21:10", None, None, None, 11800, None],
+            ["viewers", None, "21:10", None, None, None, "11,800.5", None],
             ["stock", "BASE-002", None, None, 1180, None, None, None],
             ["pulled", "SER-005", "20:50", None, None, None, None, "supplier batch failed QC"],
         ],
@@ -285,7 +285,7 @@ def test_actuals_in_the_record_form_from_a_workbook(here):
     assert [(s.sku, s.start, s.length, s.units) for s in actuals.segments] == [
         ("MSK-001", 1200, 5, 61)
     ]
-    assert [(r.at, r.viewers) for r in actuals.viewer_log] == [(21 * 60 + 10, 11800)]
+    assert [(r.at, r.viewers) for r in actuals.viewer_log] == [(21 * 60 + 10, 11800.5)]
     assert actuals.stock_left == {"BASE-002": 1180}
     assert [(p.sku, p.reason) for p in actuals.pulled] == [("SER-005", "supplier batch failed QC")]
 
