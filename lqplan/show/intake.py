@@ -371,15 +371,17 @@ class _Sheet:
                 doc.value_marks[(key, index, name)] = doc.key_marks[(key, index, name)] = place
         return doc
 
-    def check(self, kind: str, doc: Document, validate: Callable[[], object]) -> None:
-        """Run a model over the document; its problems at their cells, except those of a
-        value already reported (a price that did not read is not also 'missing')."""
+    def check(
+        self, kind: str, doc: Document, validate: Callable[[], object], by_entry: bool = True
+    ) -> None:
+        """Run a model over the document; its problems at their cells, except (`by_entry`: the
+        document's list is the sheet's entries) those of a value already reported: a price that
+        did not read is not also 'missing'."""
         try:
             validate()
         except ValidationError as exc:
             for d in _pydantic_diagnostics(kind, doc, exc):
-                index, name = _entry_field(d.path)
-                if (index, name) in self.failed:
+                if by_entry and _entry_field(d.path) in self.failed:
                     continue
                 self.problems.add(
                     self.table.diagnostic((d.line, d.column), d.message, _short(d.path))
@@ -531,8 +533,8 @@ def _actuals(sheet: _Sheet) -> tuple[str, str]:
         cells["record"] = (kind, places.get("record", (row.line, 1)))
         records.append(CsvRecord(row.line, cells))
     doc = actuals_document(sheet.table.file, records, sheet.problems)
-    sheet.problems.raise_if_errors()
-    sheet.check("actuals", doc, lambda: Actuals.model_validate(doc.data))
+    # The rows with a cell reported were left out, and the lists are by record kind.
+    sheet.check("actuals", doc, lambda: Actuals.model_validate(doc.data), by_entry=False)
     # Comments follow the records into the YAML form: each list entry remembers its row.
     by_line = {row.line: extras for row, extras in zip(sheet.rows, sheet.extras, strict=True)}
     body = ""

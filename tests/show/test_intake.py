@@ -298,3 +298,24 @@ def test_an_actuals_row_that_says_nothing_is_an_error_at_its_row(here):
         "a.csv:2:1: error: cannot tell what this row records: a sale needs a SKU, a segment end "
         "or minutes, a viewer reading viewers; or give a `record` column"
     ]
+
+
+def test_every_bad_actuals_row_is_reported_at_once(here):
+    path = text_file(
+        here / "a.csv",
+        "record,sku,at,units\n"
+        "foo,A,20:00,1\n"  # an unknown record
+        "sale,A,20:00,x\n"  # units that do not read
+        "sale,,20:00,1\n"  # a sale without its SKU
+        "sale,B,25:00,1\n",  # a time that is none
+    )
+    with pytest.raises(InputError) as exc:
+        import_sheet("actuals", path)
+    assert errors(exc) == [
+        "a.csv:2:1: error: record: unknown record 'foo'; expected one of segment, viewers, "
+        "lucky_bag, pulled, sold, stock, sale",
+        'a.csv:3:14: error: units: "x" is not a number',
+        "a.csv:4:1: error: sku: missing required field 'sku'",
+        "a.csv:5:8: error: at: expected a clock time 'HH:MM' or 'HH:MM:SS' (00:00 to 23:59:59), "
+        "got '25:00'",
+    ]
