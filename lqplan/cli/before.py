@@ -186,7 +186,7 @@ def init(
             raise UsageError("--map and --sheet are for --from")
         _print_written(init_show(directory, sample, language))
     else:
-        from lqplan.show.intake import init_from_sheet
+        from lqplan.show.starter import init_from_sheet
 
         if sample is not None:
             raise UsageError("give --sample or --from, not both")

@@ -1,24 +1,22 @@
 """`lqplan import`: a product, stock or sales sheet (lqplan/io/sheets.py) as catalog.yaml,
 stock.yaml or an ACTUALS file.
 
-Headers are matched in Chinese or English by their aliases (COLUMNS), after NFKC and with a
-unit in brackets dropped (`直播价（元）` is `直播价`); a MAP file (`--map`, YAML `header: field`)
-names any other. Cells are read by what their field holds: prices as written in shops ("¥49",
-"$12.00", "1,299", "49元"), whole numbers, clock times, roles in Chinese. Every problem is
-reported at its cell; the rows are then checked with the files' own pydantic models, so that
-what is written validates. Columns with no field are not lost: each row keeps them in a comment.
+The header names each column's field (lqplan/show/headers.py). Cells are read by what their
+field holds: prices as written in shops ("¥49", "$12.00", "1,299", "49元"), whole numbers, clock
+times, roles in Chinese. Every problem is reported at its cell; the rows are then checked with the
+files' own pydantic models, so that what is written validates. Columns with no field are not
+lost: each row keeps them in a comment.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -39,103 +37,20 @@ from lqplan.io.sheets import (
 from lqplan.io.yamlio import Document
 from lqplan.live.actuals import Actuals, CsvRecord, actuals_document
 from lqplan.show.fields import ROLES
-from lqplan.show.load import read_yaml
+from lqplan.show.headers import (
+    COLUMNS,
+    FILE_NAMES,
+    REQUIRED,
+    Columns,
+    Kind,
+    Value,
+    find_header,
+    map_header,
+    read_map,
+)
 from lqplan.show.model import Catalog, Product, Stock, StockItem
 from lqplan.show.validate import _pydantic_diagnostics
 
-Kind = Literal["catalog", "stock", "actuals"]
-KINDS: tuple[Kind, ...] = ("catalog", "stock", "actuals")
-SKIP = "skip"  # a MAP file's field for a column to leave out, comment and all
-
-# What a field's cells hold, and so how they are read.
-Value = Literal[
-    "code", "text", "price", "count", "number", "clock", "role", "list", "points", "record"
-]
-
-# field -> (what it holds, aliases separated by |); an alias matches a header after _normal().
-_SKU = (
-    "商品编码|货号|商品货号|商家编码|款号|编码|sku编码|规格编码|商品sku|item code|product code|code"
-)
-_COLUMNS: dict[Kind, dict[str, tuple[Value, str]]] = {
-    "catalog": {
-        "sku": ("code", _SKU),
-        "name": (
-            "text",
-            "商品名称|名称|标题|商品标题|品名|product name|title|product|item name|item",
-        ),
-        "brand": ("text", "品牌|品牌名称|brand name"),
-        "category": ("text", "类目|商品类目|分类|品类|类别|一级类目"),
-        "role": ("role", "角色|定位|商品定位|货盘角色|款式定位"),
-        "list_price": (
-            "price",
-            "划线价|原价|吊牌价|市场价|标价|零售价|list price|msrp|rrp|"
-            "regular price|original price",
-        ),
-        "live_price": ("price", "直播价|到手价|活动价|直播间价格|售价|live price|sale price|price"),
-        "unit_cost": ("price", "成本|成本价|进价|采购价|unit cost|cost|cost price"),
-        "cart_link": (
-            "count",
-            "链接号|购物车序号|小黄车序号|上车序号|cart link|link no|link number",
-        ),
-        "usage_scene": ("text", "使用场景|场景|usage scene"),
-        "tags": ("list", "标签"),
-        "gifts": ("list", "赠品"),
-        "selling_points": (
-            "points",
-            "卖点|卖点1|卖点2|卖点3|selling points|selling point|selling point 1|selling point 2|"
-            "selling point 3",
-        ),
-    },
-    "stock": {
-        "sku": ("code", _SKU),
-        "units": (
-            "count",
-            "库存|可售库存|库存数量|可用库存|现货库存|直播库存|"
-            "stock|qty|quantity|available|on hand",
-        ),
-        "per_buyer_limit": (
-            "count",
-            "每人限购|限购|限购数量|per buyer limit|limit per buyer|purchase limit|max per buyer",
-        ),
-        "batch_size": ("count", "放量|每次放量|分批放量|batch size|batch"),
-    },
-    "actuals": {
-        "record": ("record", "记录|记录类型|类型|type"),
-        "sku": ("code", _SKU),
-        "at": (
-            "clock",
-            "时间|下单时间|支付时间|订单时间|成交时间|开始时间|"
-            "time|order time|paid at|start|minute",
-        ),
-        "end": ("clock", "结束时间|end time"),
-        "minutes": ("count", "时长|讲解时长|duration"),
-        "promotion": ("code", "活动|活动id|promotion id"),
-        "units": ("number", "数量|件数|成交件数|销量|购买数量|商品数量|quantity|qty|units sold"),
-        "gmv": ("price", "成交金额|实付金额|销售额|支付金额|成交额|amount|paid|sales|revenue"),
-        "orders": ("number", "订单数|成交订单数|订单量|order count"),
-        "viewers": ("number", "在线人数|实时在线人数|同时在线人数|在线|concurrent viewers|online"),
-        "reason": ("text", "原因|下架原因"),
-        "id": ("code", "福袋id|bag id"),
-        "number": ("count", "序号|segment number"),
-        "note": ("text", "备注|notes|remark|remarks"),
-    },
-}
-# kind -> field -> (what it holds, the aliases after the field's own name)
-COLUMNS: dict[Kind, dict[str, tuple[Value, tuple[str, ...]]]] = {
-    kind: {name: (value, tuple(words.split("|"))) for name, (value, words) in fields.items()}
-    for kind, fields in _COLUMNS.items()
-}
-FILE_NAMES: dict[Kind, str] = {
-    "catalog": "catalog.yaml",
-    "stock": "stock.yaml",
-    "actuals": "actuals.yaml",
-}
-# What each kind needs a column for; a product's role defaults (see _ROLE_DEFAULT).
-_REQUIRED: dict[Kind, tuple[str, ...]] = {
-    "catalog": ("sku", "name", "category", "list_price", "live_price", "unit_cost"),
-    "stock": ("sku", "units"),
-    "actuals": (),
-}
 # A sheet without roles plans every product as a profit item (no traffic or hero slot is
 # assumed): the mildest reading, said in the file and as a warning.
 _ROLE_DEFAULT = "profit"
@@ -187,113 +102,6 @@ def _blank(cell: Cell) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
-# --- headers -------------------------------------------------------------------------------------
-
-
-def _normal(header: str) -> str:
-    """A header as aliases are matched: NFKC, lower case, a bracketed unit and `*` dropped,
-    `_` and runs of spaces as one space."""
-    text = unicodedata.normalize("NFKC", header).strip().strip("*").strip().lower()
-    text = re.sub(r"\s*[(\[][^)\]]*[)\]]\s*$", "", text)  # 直播价(元), price [USD]
-    return re.sub(r"[\s_]+", " ", text).strip()
-
-
-def aliases(kind: Kind) -> dict[str, str]:
-    """normalised header -> field, for `kind`."""
-    out: dict[str, str] = {}
-    for name, (_value, words) in COLUMNS[kind].items():
-        for word in (name, *words):
-            out.setdefault(_normal(word), name)
-    return out
-
-
-def read_map(path: Path, kind: Kind) -> dict[str, str]:
-    """A MAP file: a YAML mapping `header: field` (or `skip`); InputError at its lines."""
-    doc = read_yaml(path)
-    fields = [*COLUMNS[kind], SKIP]
-    if not isinstance(doc.data, dict):
-        line, column = doc.locate(())
-        message = "expected a mapping of `header: field`"
-        raise InputError([Diagnostic(doc.file, line, column, "error", "", message)])
-    problems = DiagnosticList()
-    out: dict[str, str] = {}
-    for header, target in doc.data.items():
-        line, column = doc.locate((header,))
-        if not isinstance(target, str) or target not in fields:
-            close = difflib.get_close_matches(str(target), fields, n=1, cutoff=0.6)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            message = f"{target!r} is not a field of {kind}{hint}; fields: {', '.join(fields)}"
-            problems.add(Diagnostic(doc.file, line, column, "error", str(header), message))
-            continue
-        out[_normal(str(header))] = target
-    problems.raise_if_errors()
-    return out
-
-
-def _header_row(table: Table, kind: Kind, mapping: dict[str, str]) -> Row | None:
-    """The header: among the first rows, the one naming most fields (a title row above it is
-    common in exports); else the first non-blank row."""
-    names = {**aliases(kind), **mapping}
-    best, best_count = None, 0
-    rows = [r for r in table.rows if not r.blank][:20]
-    for row in rows:
-        count = sum(_normal(cell_text(c)) in names for c in row.cells)
-        if count > best_count:
-            best, best_count = row, count
-    return best or (rows[0] if rows else None)
-
-
-@dataclass(frozen=True)
-class _Columns:
-    """What the header says: the field of each column (None: kept as a comment), the columns
-    left out by the MAP file, and each header as written."""
-
-    fields: list[str | None]
-    headers: list[str]
-    skipped: set[int]
-
-
-def _map_header(
-    table: Table, header: Row, kind: Kind, mapping: dict[str, str], problems: DiagnosticList
-) -> _Columns:
-    names = {**aliases(kind), **mapping}
-    fields: list[str | None] = []
-    headers: list[str] = []
-    skipped: set[int] = set()
-    first: dict[str, int] = {}
-    for i, cell in enumerate(header.cells):
-        text = cell_text(cell).strip()
-        headers.append(text)
-        target = names.get(_normal(text)) if text else None
-        if target == SKIP:
-            skipped.add(i)
-            target = None
-        if target is not None and target in first and COLUMNS[kind][target][0] != "points":
-            other = first[target]
-            problems.add(
-                table.diagnostic(
-                    header.place(i),
-                    f"columns {column_letters(other + 1)} ({headers[other]}) and "
-                    f"{column_letters(i + 1)} ({text}) are both {target}; "
-                    f"say which in a MAP file (--map, `{text}: skip`)",
-                )
-            )
-        if target is not None:
-            first.setdefault(target, i)
-        fields.append(target)
-    for name in _REQUIRED[kind]:
-        if name not in fields:
-            words = ", ".join(COLUMNS[kind][name][1][:4])
-            problems.add(
-                table.diagnostic(
-                    header.place(0),
-                    f"no column for {name} (headers such as {words}); "
-                    f"name its column in a MAP file (--map)",
-                )
-            )
-    return _Columns(fields, headers, skipped)
-
-
 # --- the rows ------------------------------------------------------------------------------------
 
 
@@ -303,7 +111,7 @@ class _Sheet:
 
     table: Table
     kind: Kind
-    columns: _Columns
+    columns: Columns
     problems: DiagnosticList
     entries: list[dict[str, Any]] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
@@ -424,10 +232,10 @@ def import_table(kind: Kind, table: Table, mapping: dict[str, str] | None = None
     mapping = mapping or {}
     problems = DiagnosticList()
     problems.extend(table.problems)
-    header = _header_row(table, kind, mapping)
+    header = find_header(table, kind, mapping)
     if header is None:
         raise InputError([*table.problems, table.diagnostic((1, 1), "the sheet is empty")])
-    columns = _map_header(table, header, kind, mapping, problems)
+    columns = map_header(table, header, kind, mapping, problems)
     problems.raise_if_errors()
     sheet = _Sheet(table, kind, columns, problems)
     sheet.read([r for r in table.rows if r.line > header.line])
@@ -471,7 +279,7 @@ def _catalog(sheet: _Sheet) -> tuple[str, str]:
         )
         for entry in sheet.entries:
             entry["role"] = _ROLE_DEFAULT
-    sheet.require(_REQUIRED["catalog"])
+    sheet.require(REQUIRED["catalog"])
     _duplicates(sheet, "sku", "a SKU is one product")
     doc = sheet.document("products")
     sheet.check("catalog", doc, lambda: Catalog.model_validate(doc.data))
@@ -499,7 +307,7 @@ def _price_order(sheet: _Sheet, index: int, entry: dict[str, Any]) -> None:
 
 
 def _stock(sheet: _Sheet) -> tuple[str, str]:
-    sheet.require(_REQUIRED["stock"])
+    sheet.require(REQUIRED["stock"])
     _duplicates(sheet, "sku", "a SKU has one stock row")
     doc = sheet.document("stock")
     sheet.check("stock", doc, lambda: Stock.model_validate(doc.data))
@@ -599,7 +407,7 @@ def dump_yaml(value: Any, *, flow: bool = True) -> str:
     )
 
 
-def _kept(columns: _Columns) -> list[int]:
+def _kept(columns: Columns) -> list[int]:
     """The columns with a header and no field: each row keeps them in a comment."""
     return [
         i
@@ -623,110 +431,4 @@ def _file_header(sheet: _Sheet, what: str) -> str:
     return text
 
 
-__all__ = [
-    "COLUMNS",
-    "KINDS",
-    "Imported",
-    "aliases",
-    "dump_yaml",
-    "import_sheet",
-    "import_table",
-    "parse_count",
-    "parse_price",
-    "parse_time_cell",
-    "read_map",
-]
-
-
-# --- lqplan init --from --------------------------------------------------------------------------
-
-
-def starter_files(
-    path: Path, map_file: Path | None = None, sheet: str | None = None, language: str | None = None
-) -> dict[str, str]:
-    """{relative path: text} of a new show folder whose catalog (and stock, when the sheet has a
-    stock column) comes from a product sheet; show.yaml and audience.yaml are a sample's, less
-    what names the sample's products (`lqplan init DIR --from FILE`)."""
-    from lqplan.show.scaffold import DEFAULT_SAMPLE, scaffold_files
-
-    catalog_map = read_map(map_file, "catalog") if map_file is not None else {}
-    stock_map = read_map(map_file, "stock") if map_file is not None else {}
-    table = read_table(path, sheet)
-    catalog = import_table("catalog", table, catalog_map)
-    header = _header_row(table, "stock", stock_map)
-    has_stock = header is not None and any(
-        {**aliases("stock"), **stock_map}.get(_normal(cell_text(c))) == "units"
-        for c in header.cells
-    )
-    language = language or ("zh" if _has_cjk(table) else "en")
-    sample = DEFAULT_SAMPLE[language]
-    files = scaffold_files(sample, language)
-    files.pop("stock.csv", None)
-    files["catalog.yaml"] = catalog.files["catalog.yaml"]
-    if has_stock:
-        files["stock.yaml"] = import_table("stock", table, stock_map).files["stock.yaml"]
-    else:
-        files["stock.yaml"] = (
-            f"# {Path(table.file).name} has no stock column: give each product's units here,\n"
-            "# as `- {sku: SKU, units: 100}`; a product without stock does not air.\n"
-            "stock: []\n"
-        )
-    files["show.yaml"] = _starter_show(files["show.yaml"], sample, Path(table.file).name)
-    files["audience.yaml"] = _starter_audience(files["audience.yaml"], sample)
-    return files
-
-
-def _has_cjk(table: Table) -> bool:
-    """Whether the sheet's first rows hold Chinese: its show's paperwork is then in Chinese."""
-    for row in table.rows[:5]:
-        for cell in row.cells:
-            if any("\u4e00" <= char <= "\u9fff" for char in cell_text(cell)):
-                return True
-    return False
-
-
-def _starter_show(text: str, sample: str, source: str) -> str:
-    """The sample's show.yaml without its rules and promotions that name its products."""
-    from lqplan.io.yamlio import parse_yaml
-
-    data = parse_yaml(text, "show.yaml").data
-    # The rules that are lists each name products (the sample's); the others are about roles,
-    # categories and lengths, and hold for any catalog.
-    data["rules"] = {k: v for k, v in data.get("rules", {}).items() if not isinstance(v, list)}
-    data["promotions"] = [
-        p for p in data.get("promotions", []) if "sku" not in p and "skus" not in p
-    ]
-    return (
-        f"# yaml-language-server: $schema=.schemas/show.schema.json\n"
-        f"# Started by lqplan init --from {source}: the title, date, times, hosts, team,\n"
-        f"# rules and promotions are the {sample} sample's; make them this show's.\n"
-        + dump_yaml(data, flow=False)
-    )
-
-
-def _starter_audience(text: str, sample: str) -> str:
-    """The sample's audience.yaml without the affinities for the sample's categories and tags."""
-    from lqplan.io.yamlio import parse_yaml
-
-    data = parse_yaml(text, "audience.yaml").data
-    for segment in data.get("segments", []):
-        segment.pop("affinity", None)
-        segment.pop("tag_affinity", None)
-    return (
-        "# yaml-language-server: $schema=.schemas/audience.schema.json\n"
-        f"# The {sample} sample's viewers and curve: make them this room's (lqplan learn can).\n"
-        + dump_yaml(data, flow=False)
-    )
-
-
-def init_from_sheet(
-    target: Path,
-    path: Path,
-    map_file: Path | None = None,
-    sheet: str | None = None,
-    language: str | None = None,
-) -> list[Path]:
-    """Write a show folder started from a product sheet; refuse (exit 4) if a file exists."""
-    from lqplan.io.write import write_files
-
-    return write_files(starter_files(path, map_file, sheet, language), target, manifest=False)
+__all__ = ["Imported", "dump_yaml", "import_sheet", "import_table"]
