@@ -279,7 +279,7 @@ def _catalog(sheet: _Sheet) -> tuple[str, str]:
         )
         for entry in sheet.entries:
             entry["role"] = _ROLE_DEFAULT
-    sheet.require(REQUIRED["catalog"])
+    sheet.require(REQUIRED["catalog"] + ("role",))  # given by the column, else defaulted
     _duplicates(sheet, "sku", "a SKU is one product")
     doc = sheet.document("products")
     sheet.check("catalog", doc, lambda: Catalog.model_validate(doc.data))

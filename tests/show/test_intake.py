@@ -319,3 +319,14 @@ def test_every_bad_actuals_row_is_reported_at_once(here):
         "a.csv:5:8: error: at: expected a clock time 'HH:MM' or 'HH:MM:SS' (00:00 to 23:59:59), "
         "got '25:00'",
     ]
+
+
+def test_a_role_column_with_an_empty_cell_is_not_defaulted(here):
+    """Only a sheet without a role column makes every product `profit`; an empty cell under a
+    role column is a mistake at that cell."""
+    path = text_file(
+        here / "p.csv", "sku,name,category,role,list price,live price,cost\nA,x,c,,9,8,1\n"
+    )
+    with pytest.raises(InputError) as exc:
+        import_sheet("catalog", path)
+    assert errors(exc) == ["p.csv:2:7: error: role: empty; every row needs one"]
