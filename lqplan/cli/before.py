@@ -1,4 +1,5 @@
-"""Commands before the show: validate, lint, schema, init, plan, render, check, explain, diff."""
+"""Commands before the show: validate, lint, schema, init, import, plan, render, check, explain,
+diff."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from lqplan.cli.app import (
 )
 from lqplan.errors import (
     Diagnostic,
+    InputError,
     LqplanError,
     RefusedError,
     UsageError,
@@ -145,18 +147,104 @@ def schema(
     _print_written(write_files(schema_files(), directory, force=force))
 
 
+MapOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--map", metavar="MAP.yaml", help="A YAML mapping `header: field` for other headers."
+    ),
+]
+SheetOption = Annotated[
+    str | None, typer.Option("--sheet", help="The .xlsx worksheet to read (default: the first).")
+]
+
+
 @app.command()
 @_guard
 def init(
     directory: Annotated[Path, typer.Argument(help="Folder to create the show in.")],
     sample: Annotated[str | None, typer.Option(help="Sample to start from (see samples/).")] = None,
     lang: Annotated[Lang | None, typer.Option(help="Language of the show's paperwork.")] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            metavar="FILE",
+            help="A product sheet (.xlsx, .csv, .tsv) for the catalog and stock; the rest of "
+            "the show is a sample's.",
+        ),
+    ] = None,
+    map_file: MapOption = None,
+    sheet: SheetOption = None,
 ) -> None:
-    """Start a new show folder from a bundled sample; never overwrites existing files."""
-    from lqplan.show.scaffold import init_show
+    """Start a new show folder from a bundled sample (or a product sheet); never overwrites
+    existing files."""
+    language = lang.value if lang else None
+    if from_file is None:
+        from lqplan.show.scaffold import init_show
 
-    _print_written(init_show(directory, sample, lang.value if lang else None))
+        if map_file is not None or sheet is not None:
+            raise UsageError("--map and --sheet are for --from")
+        _print_written(init_show(directory, sample, language))
+    else:
+        from lqplan.show.starter import init_from_sheet
+
+        if sample is not None:
+            raise UsageError("give --sample or --from, not both")
+        _need_file(from_file)
+        _print_written(init_from_sheet(directory, from_file, map_file, sheet, language))
     err.print(f"next: lqplan validate {escape(display_path(directory))}")
+
+
+def _need_file(path: Path) -> None:
+    """A file argument that must exist (UsageError, exit 2, otherwise)."""
+    if not path.is_file():
+        raise UsageError(f"{display_path(path)}: no such file")
+
+
+class ImportKind(StrEnum):
+    """What `lqplan import` makes of a sheet."""
+
+    catalog = "catalog"
+    stock = "stock"
+    actuals = "actuals"
+
+
+@app.command("import")
+@_guard
+def import_(
+    kind: Annotated[ImportKind, typer.Argument(help="catalog, stock or actuals.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="An .xlsx, .csv or .tsv sheet.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder to write the file in.")
+    ] = Path("."),
+    map_file: MapOption = None,
+    sheet: SheetOption = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+    format: FormatOption = ReportFormat.text,
+) -> None:
+    """Turn a product, stock or sales sheet into catalog.yaml, stock.yaml or actuals.yaml;
+    every problem at its cell, nothing written on error."""
+    from lqplan.io.write import write_files
+    from lqplan.show.intake import import_sheet
+
+    _need_file(file)
+    if map_file is not None:
+        _need_file(map_file)
+    try:
+        imported = import_sheet(kind.value, file, map_file, sheet)
+    except InputError as exc:
+        if format is ReportFormat.text:
+            raise
+        _report(file, exc.diagnostics, format, strict=False)
+        raise  # _report exits on any error; a warning alone never fails
+    written = write_files(imported.files, output, force=force, manifest=False)
+    if format is ReportFormat.text:
+        for warning in imported.warnings:
+            _print_diagnostic(warning)
+    else:
+        _report(file, imported.warnings, format, strict=False)
+    _print_written(written)
+    err.print(f"{imported.rows} row{'s' * (imported.rows != 1)} from {escape(display_path(file))}")
 
 
 class ObjectiveChoice(StrEnum):
