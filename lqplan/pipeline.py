@@ -137,7 +137,7 @@ def plan_show(
         guided = lp_guided_plan(demand, 3600 if settings.deterministic else settings.time_limit / 2)
         now = lap("lp_guided", now)
         timings["guided_objective"] = (
-            float(_objective(guided)) if guided and guided.objective is not None else float("nan")
+            float(guided.objective) if guided and guided.objective is not None else float("nan")
         )
     baseline: Solution | None = None
     from_prior = False
@@ -153,19 +153,30 @@ def plan_show(
         hint = (
             baseline if baseline is not None and baseline.status == SolveStatus.FEASIBLE else None
         )
-        if guided is not None and (hint is None or _objective(guided) > _objective(hint)):
+        rounded = guided is not None and guided.status == SolveStatus.FEASIBLE
+        if (
+            guided is not None
+            and rounded
+            and (hint is None or _objective(guided) > _objective(hint))
+        ):
             hint = guided
         elif guided is not None and hint is not None:  # keep the LP's bound and guide
-            hint = replace(hint, bound=guided.bound, guide=guided.guide)
+            hint = replace(hint, bound=guided.bound, guide=guided.guide, reduced=guided.reduced)
         if hint is None and baseline is None:  # no LP-guided plan: the greedy is the hint
             baseline = greedy_plan(demand)
             hint = baseline if baseline.status == SolveStatus.FEASIBLE else None
+            if hint is not None and guided is not None:
+                hint = replace(hint, bound=guided.bound, guide=guided.guide, reduced=guided.reduced)
             now = lap("baseline", now)
         if prior is not None:
             start = prior_solution(point, prior)
             if start is not None and (hint is None or _objective(start) > _objective(hint)):
                 # Keep the LP's bound and guide: the prior plan is a start, not a relaxation.
-                hint = replace(start, bound=hint.bound, guide=hint.guide) if hint else start
+                hint = (
+                    replace(start, bound=hint.bound, guide=hint.guide, reduced=hint.reduced)
+                    if hint
+                    else start
+                )
                 from_prior = True
         remaining = settings
         if not settings.deterministic:

@@ -58,6 +58,9 @@ class Solution:
     # Each option's value in the LP relaxation, when one was solved (lp_guided_plan): where the
     # LP puts value that the plan does not is where window search looks first.
     guide: tuple[float, ...] = field(default=(), repr=False, compare=False)
+    # And each option's reduced cost there (≤ 0 for an option the LP leaves out): no plan with
+    # option i is worth more than the LP's optimum plus its reduced cost (restricted.py).
+    reduced: tuple[float, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def gap(self) -> float | None:

@@ -27,9 +27,11 @@ __all__ = ["Progress", "diagnose", "explain", "lp_guided_plan", "solve"]
 
 
 def lp_guided_plan(demand: Demand, time_limit: float) -> Solution | None:
-    """A complete plan rounded from the LP relaxation (see lp.py), or None. Its `bound` is the
-    LP optimum: solve() reports it when CP-SAT's own bound is weaker (a large show may end
-    before CP-SAT has solved its LP)."""
+    """A complete plan rounded from the LP relaxation (see lp.py), or None when the LP was not
+    solved in time. Its `bound` is the LP optimum: solve() reports it when CP-SAT's own bound
+    is weaker (a large show may end before CP-SAT has solved its LP). When the rounding does
+    not close the sheet, the status is NO_SOLUTION and the bound, guide and reduced costs are
+    still there for the plan that is found another way."""
     from lqplan.plan.baseline import guided_plan
     from lqplan.plan.optimise.lp import lp_weights
 
@@ -39,12 +41,13 @@ def lp_guided_plan(demand: Demand, time_limit: float) -> Solution | None:
     if relaxed == "infeasible":
         # No fractional plan either, so no plan: proven before the greedy or CP-SAT spend time.
         return Solution(SolveStatus.INFEASIBLE)
-    weights, optimum = relaxed
+    weights, optimum, reduced = relaxed
     plan = guided_plan(demand, weights)
-    if plan.status != SolveStatus.FEASIBLE:
-        return None
     # Rounded up with a margin for GLOP's tolerances, so that it stays a valid upper bound.
-    return replace(plan, bound=math.ceil(optimum + 1e-7 * abs(optimum) + 1), guide=tuple(weights))
+    bound = math.ceil(optimum + 1e-7 * abs(optimum) + 1)
+    if plan.status != SolveStatus.FEASIBLE:
+        plan = Solution(SolveStatus.NO_SOLUTION)
+    return replace(plan, bound=bound, guide=tuple(weights), reduced=tuple(reduced))
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
@@ -165,10 +168,16 @@ def solve(
     )
 
 
+# The LP-guided search's share of a large show's search time (the windows have the rest, and
+# all of it when the LP-guided search proves the optimum sooner).
+RESTRICTED_SHARE = 0.7
+
+
 def _solve_by_windows(
     demand: Demand, settings: SolveSettings, hint: Solution, progress: Progress | None
 ) -> Solution:
     from lqplan.plan.optimise.lns import Stopper, improve
+    from lqplan.plan.optimise.restricted import restricted_search
 
     started = time.perf_counter()
     bound = hint.bound
@@ -179,8 +188,21 @@ def _solve_by_windows(
             progress(seconds, incumbent, float(bound) if bound is not None else math.inf)
 
     stopper = Stopper()
+    windows = 0
     with _stop_on_signals(stopper.stop) as interrupted:
-        plan, windows = improve(demand, hint, settings, settings.time_limit, stopper, report)
+        # The LP-guided search first (when the LP was solved): CP-SAT over the options the LP
+        # says matter, which may prove the optimum; then the windows with the time left.
+        plan, spent = restricted_search(
+            demand, hint, settings, settings.time_limit * RESTRICTED_SHARE, stopper
+        )
+        if report is not None and plan is not hint:
+            report(time.perf_counter() - started, float(plan.objective or 0))
+        if plan.status == SolveStatus.OPTIMAL:
+            bound = plan.bound
+        elif not stopper.stopped:
+            plan, windows = improve(
+                demand, plan, settings, settings.time_limit - spent, stopper, report
+            )
     if interrupted:
         raise KeyboardInterrupt
     objective = plan.objective or 0

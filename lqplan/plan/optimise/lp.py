@@ -9,7 +9,7 @@ hint (on the marathon sample CP-SAT alone needs ~20 s on 2 cores to get there).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from ortools.linear_solver.python import model_builder as mb
 
@@ -66,11 +66,17 @@ class LpAdapter:
         self.model.maximize(expression)
 
 
-def lp_weights(
-    demand: Demand, time_limit: float
-) -> tuple[list[float], float] | Literal["infeasible"] | None:
-    """Each option's value in the LP relaxation's optimum and the optimum itself (an upper
-    bound on any plan over these options, in cents); "infeasible" when GLOP proves there is no
+class Relaxed(NamedTuple):
+    """The LP relaxation's optimum: each option's value, the optimum (an upper bound on any
+    plan over these options, in cents) and each option's reduced cost."""
+
+    weights: list[float]
+    optimum: float
+    reduced: list[float]
+
+
+def lp_weights(demand: Demand, time_limit: float) -> Relaxed | Literal["infeasible"] | None:
+    """The LP relaxation's optimum (Relaxed); "infeasible" when GLOP proves there is no
     fractional plan (so no plan at all over these options); None if the LP fails in time."""
     from lqplan.plan.optimise.cpsat import ShowModel
 
@@ -87,10 +93,14 @@ def lp_weights(
         return "infeasible"
     if status != mb.SolveStatus.OPTIMAL:
         return None
-    return [float(v) for v in solver.values(built.x)], float(solver.objective_value)
+    return Relaxed(
+        [float(v) for v in solver.values(built.x)],
+        float(solver.objective_value),
+        [float(v) for v in solver.reduced_costs(built.x)],
+    )
 
 
 def lp_bound(demand: Demand, time_limit: float) -> float | None:
     """The LP relaxation's optimum (cents): an upper bound on any plan over these options."""
     relaxed = lp_weights(demand, time_limit)
-    return None if relaxed is None or relaxed == "infeasible" else relaxed[1]
+    return None if relaxed is None or relaxed == "infeasible" else relaxed.optimum
