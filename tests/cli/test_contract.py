@@ -274,16 +274,17 @@ def test_interrupts_leave_nothing(tmp_path, monkeypatch):
     # Ctrl-C while the files are being written: the folder stays as the last run left it.
     out = tmp_path / "rendered"
     runner, plan_file, before = rendered_once(tmp_path, out)
-    staged = []
-    stage = write._stage
+    staged: list[Path] = []
+    create = write.Folder.create
 
-    def interrupted(path: Path, data: bytes) -> str:
-        if len(staged) == 5:  # five files staged, the sixth interrupted
-            raise KeyboardInterrupt
-        staged.append(stage(path, data))
-        return staged[-1]
+    def interrupted(folder: write.Folder, rel, data: bytes) -> None:
+        if not rel.name.startswith(f".{write.JOURNAL}"):  # a document's temporary
+            if len(staged) == 5:  # five files staged, the sixth interrupted
+                raise KeyboardInterrupt
+            staged.append(folder.path / rel)
+        create(folder, rel, data)
 
-    monkeypatch.setattr(write, "_stage", interrupted)
+    monkeypatch.setattr(write.Folder, "create", interrupted)
     result = runner.invoke(app, ["render", str(plan_file), "-o", str(out), "--lang", "zh"])
     assert result.exit_code == 130
     assert len(staged) == 5 and not any(Path(name).exists() for name in staged)
@@ -316,14 +317,14 @@ def test_unwritable_output(tmp_path, monkeypatch):
             for folder in (out, out / "checklists"):
                 folder.chmod(0o755)
     else:
-        mkstemp = write.tempfile.mkstemp
+        create = write.Folder.create
 
-        def read_only(*args, **kwargs):
-            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), kwargs.get("dir"))
+        def read_only(folder: write.Folder, rel, data: bytes) -> None:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder.path))
 
-        monkeypatch.setattr(write.tempfile, "mkstemp", read_only)
+        monkeypatch.setattr(write.Folder, "create", read_only)
         result = runner.invoke(app, render)
-        monkeypatch.setattr(write.tempfile, "mkstemp", mkstemp)
+        monkeypatch.setattr(write.Folder, "create", create)
     assert result.exit_code == 1
     assert "cannot write: Permission denied" in result.output
     assert files_in(out) == before and temporaries(tmp_path) == []
