@@ -293,12 +293,14 @@ def _previous_plan(folder: Path) -> tuple[Path, dict[str, Any]] | None:
     for this run (say, the plan of a tighter rule before it was relaxed), so that editing the
     show never gives a worse plan than the one the team already has. Not under --deterministic
     or --check: there the plan depends on the inputs and options alone."""
+    from lqplan.io.write import read_outputs
     from lqplan.pipeline import read_plan
 
     path = folder / "plan.json"
-    if path.is_symlink() or not path.is_file():
-        return None
     try:
+        # Only a regular file inside the folder, not behind a link, not a pipe, not huge.
+        if read_outputs(folder, ["plan.json"]).contents["plan.json"] is None:
+            return None
         return path, read_plan(path)
     except LqplanError:
         return None  # not a plan this lqplan can use: plan as if it were not there

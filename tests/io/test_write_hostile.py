@@ -302,6 +302,11 @@ ROWS: dict[str, Row] = {
     ),
     # A named pipe where plan.json goes is not read (it would block): not lqplan's, refused.
     "fifo-target": Row(RENDER_ZH, 4, REFUSED, fifo_at("plan.json"), still("plan.json", is_fifo)),
+    # ... also for plan, which would start from the plan.json in its folder (not a pipe's).
+    "plan-fifo-target": Row(
+        ["plan", "show", "-o", "out", "--time-limit", "2", "-q"], 4, REFUSED, fifo_at("plan.json"),
+        still("plan.json", is_fifo),
+    ),
     # A link to /dev/zero where the run sheet goes is not followed (memory would grow forever).
     "dev-zero-target": Row(
         RENDER_ZH, 4, "out/run_sheet.md", dev_zero_at("run_sheet.md"),
@@ -335,6 +340,10 @@ ROWS: dict[str, Row] = {
     # -o that cannot be a folder: one clean line.
     "long-output-name": Row(
         ["render", "plan.json", "-o", "a" * 300], 1, "error: cannot write: File name too long", None
+    ),
+    "plan-long-output-name": Row(
+        ["plan", "show", "-o", "a" * 300, "--time-limit", "2", "-q"], 1,
+        "error: cannot write: File name too long", None,
     ),
     "output-link-loop": Row(
         ["render", "plan.json", "-o", "loop"], 1,
