@@ -142,6 +142,10 @@ class Folder:
                 self.show(here), f"is a {kind}, where lqplan writes a folder"
             ) from None
 
+    def names(self) -> list[str]:
+        """The names in the folder itself (not in its subfolders)."""
+        return os.listdir(self.fd)
+
     def look(self, rel: PurePosixPath) -> Found:
         """What is at `rel` without reading it: a file, nothing, or something lqplan won't read."""
         parent = self.parent(rel, create=False)

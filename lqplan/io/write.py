@@ -143,7 +143,8 @@ def _read_journal(folder: Folder) -> tuple[str, _Write] | None:
     write = _Write()
     renames = data.get("renames")
     for pair in renames if isinstance(renames, list) else ():
-        tmp, target = (_inside(part) for part in pair) if isinstance(pair, list) else (None, None)
+        well_formed = isinstance(pair, list) and len(pair) == 2
+        tmp, target = (_inside(part) for part in pair) if well_formed else (None, None)
         # Only lqplan's own temporaries, each beside its target: a planted journal moves nothing.
         if (
             tmp
@@ -163,6 +164,9 @@ def _read_journal(folder: Folder) -> tuple[str, _Write] | None:
 def _recover(folder: Folder) -> None:
     """Finish the write a killed lqplan left half done here (its renames had begun), or undo it
     (they had not): afterwards the folder holds one run's files and no temporary."""
+    for name in folder.names():  # a journal's own temporary, from a run killed writing it
+        if is_temporary_name(name, JOURNAL):
+            folder.remove(PurePosixPath(name))
     found = _read_journal(folder)
     if found is None:
         folder.remove(PurePosixPath(JOURNAL))  # not lqplan's, or empty: it only blocks the name

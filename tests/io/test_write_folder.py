@@ -86,6 +86,7 @@ PLANTED = {
     "not-a-temporary": [["notes.md", "plan.md"]],
     "another-folder": [["sub/.plan.md.lqplan-0123456789abcdef.tmp", "plan.md"]],
     "not-a-list": "plan.md",
+    "three-names": [[".plan.md.lqplan-0123456789abcdef.tmp", "plan.md", "notes.md"]],
 }
 
 
@@ -103,6 +104,14 @@ def test_a_planted_journal_moves_nothing(tmp_path, case):
     assert (out / "notes.md").read_text(encoding="utf-8") == "the team's notes\n"
     assert (tmp_path / "victim.tmp").read_text(encoding="utf-8") == "outside\n"
     assert not (tmp_path / "x").exists() and not (out / JOURNAL).exists()
+
+
+def test_a_journal_cut_off_while_written_leaves_no_temporary(tmp_path):
+    out = tmp_path / "out"
+    before = written(out, {"plan.md": "old\n"})
+    (out / temporary_name(JOURNAL)).write_text('{"written_by": "lqp', encoding="utf-8")
+    write_files({"plan.md": "old\n"}, out)
+    assert files_in(out) == before
 
 
 def test_a_rename_that_fails_midway_is_completed_by_the_next_run(tmp_path, monkeypatch):
