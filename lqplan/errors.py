@@ -123,5 +123,5 @@ def display_path(path: Path) -> str:
     """A path as a user should see it in messages: relative to the working folder when inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # outside; a name too long; a link loop
         return str(path)

@@ -363,7 +363,7 @@ def plan(
         return
     from lqplan.io.write import write_files
 
-    written = write_files(files, folder, force=force)
+    written = write_files(files, folder, force=force, prune=True)
     if not quiet:
         from lqplan.plan.summary import print_summary
 
@@ -381,36 +381,45 @@ def _previous_plan(folder: Path) -> tuple[Path, dict[str, Any]] | None:
     for this run (say, the plan of a tighter rule before it was relaxed), so that editing the
     show never gives a worse plan than the one the team already has. Not under --deterministic
     or --check: there the plan depends on the inputs and options alone."""
+    from lqplan.io.write import read_outputs
     from lqplan.pipeline import read_plan
 
     path = folder / "plan.json"
-    if path.is_symlink() or not path.is_file():
-        return None
     try:
+        # Only a regular file inside the folder, not behind a link, not a pipe, not huge.
+        if read_outputs(folder, ["plan.json"]).contents["plan.json"] is None:
+            return None
         return path, read_plan(path)
     except LqplanError:
         return None  # not a plan this lqplan can use: plan as if it were not there
 
 
 def _check_stale(folder: Path, files: dict[str, str | bytes], plan: dict[str, Any]) -> None:
-    """`plan --check`: is what is on disk what the inputs give now? Exit 4 if not."""
+    """`plan --check`: is what is on disk what the inputs give now? Exit 4 if not. Only regular
+    files are read (io/write.py): a pipe or a link in the folder is stale, never a hang."""
+    from lqplan.io.write import read_outputs
     from lqplan.review.diff import diff_plans, plans_equal
 
+    on_disk = read_outputs(folder, sorted(files))
     stale = []
     for name, content in sorted(files.items()):
-        path = folder / name
+        found = on_disk.contents[name]
         data = content.encode("utf-8") if isinstance(content, str) else content
-        if name == "plan.json":
+        if name == "plan.json" and found is not None:
             try:
-                on_disk = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+                old = json.loads(found.decode("utf-8"))
+            except (ValueError, RecursionError):
                 stale.append(name)
                 continue
-            if not plans_equal(on_disk, plan):
-                print_diff(diff_plans(on_disk, plan), plan["show"]["currency"])
+            if not isinstance(old, dict) or not plans_equal(old, plan):
+                if isinstance(old, dict):
+                    print_diff(diff_plans(old, plan), plan["show"]["currency"])
                 stale.append(name)
-        elif not path.is_file() or path.read_bytes() != data:
+        elif found != data:
             stale.append(name)
+    stale += [f"{name} (no longer written)" for name in on_disk.leftovers]
+    if on_disk.interrupted:
+        stale.append("a write that was cut off (the next plan completes it)")
     if stale:
         raise RefusedError(
             f"{display_path(folder)} is stale against its inputs: "
@@ -439,7 +448,7 @@ def render(
     if templates is not None and not templates.is_dir():
         raise UsageError(f"{display_path(templates)}: templates folder not found")
     files = documents(plan, lang=lang.value if lang else None, templates=templates)
-    _print_written(write_files(files, output, force=force))
+    _print_written(write_files(files, output, force=force, prune=True))
 
 
 @app.command()
