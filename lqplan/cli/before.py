@@ -120,6 +120,7 @@ class SchemaKind(StrEnum):
     catalog = "catalog"
     audience = "audience"
     stock = "stock"
+    actuals = "actuals"
     model = "model"
     plan = "plan"
 
@@ -133,8 +134,8 @@ def schema(
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite files lqplan did not write.")] = False,
 ) -> None:
-    """Print the JSON Schema (draft-07) of a show file, a MODEL file or plan.json, for editors
-    and CI."""
+    """Print the JSON Schema (draft-07) of a show file, an ACTUALS, a MODEL file or plan.json, for
+    editors and CI."""
     from lqplan.show.schema import schema_files, schema_text
 
     if directory is None:
