@@ -298,7 +298,7 @@ _VOCABULARY.setdefault("actuals", sorted(_vocabulary(Actuals)))
 
 def actuals_schema() -> dict[str, Any]:
     """A draft-07 JSON Schema of the ACTUALS file (YAML form), like lqplan.show.schema's."""
-    from lqplan.show.schema import draft07
+    from lqplan.show.draft07 import draft07
 
     return draft07(Actuals, "actuals")
 
