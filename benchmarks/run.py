@@ -303,6 +303,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--rounds", type=int, default=8)
     p.add_argument("--time-limit", type=float, default=5.0, help="CP-SAT deterministic time")
     p.add_argument("--robust", action="store_true", help="also the learn loop with --robust")
+    sub.add_parser("conflicts", help="impossible shows: how soon the rules in conflict are named")
     p = sub.add_parser("learn-scale", help="lqplan learn on a long history: time and memory")
     p.add_argument("--shows", type=int, default=60)
     args = parser.parse_args(argv)
@@ -317,6 +318,10 @@ def main(argv: list[str] | None = None) -> None:
         from benchmarks.closed_loop import main as loop
 
         loop(args.samples.split(","), args.seeds, args.rounds, args.time_limit, args.robust)
+    elif args.command == "conflicts":
+        from benchmarks.conflicts import main as conflicts
+
+        conflicts()
     elif args.command == "learn-scale":
         from benchmarks.learn_scale import main as learn_scale
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from lqplan.errors import Diagnostic, InfeasibleError, UsageError, display_path
 from lqplan.plan.assemble import assemble
 from lqplan.plan.baseline import greedy_plan, keeps_rules
-from lqplan.plan.demand import Demand
+from lqplan.plan.demand import Demand, pitches
 from lqplan.plan.options import build_demand
 from lqplan.plan.prechecks import impossible
 from lqplan.plan.result import Solution, SolveSettings, SolveStatus
@@ -39,6 +39,8 @@ class PlanResult:
     # Wall-clock seconds of each stage (demand, baseline, lp_guided, solve) and the hint used.
     timings: dict[str, float] = field(default_factory=dict)
     values: Demand | None = None  # what the optimiser valued: `demand`, or --robust's means
+    # The `prior` plan kept every rule and was the best start: the plan is worth at least it.
+    from_prior: bool = False
 
 
 def plan_robust(
@@ -104,7 +106,8 @@ def plan_show(
     `prior` (a plan.json, `plan --hint`) seeds the search when it keeps every rule of this show:
     a plan made under a tighter rule, so that relaxing the rule never gives a worse plan.
     """
-    from lqplan.plan.optimise import lp_guided_plan, solve  # ortools loads only when planning
+    # ortools loads only when planning
+    from lqplan.plan.optimise import diagnose, explain, lp_guided_plan, solve
 
     settings = settings or SolveSettings()
     entered = time.perf_counter()
@@ -128,35 +131,50 @@ def plan_show(
 
         demand = robust_demand(point, settings.robust)
     now = lap("demand", entered)
-    baseline = greedy_plan(demand) if with_baseline else None  # feasible only if checked
-    now = lap("baseline", now)
-    hint = baseline if baseline is not None and baseline.status == SolveStatus.FEASIBLE else None
+    guided = None
     if settings.use_hint and len(demand.options) <= LP_OPTIONS:
         # A deterministic run lets GLOP finish: a wall-clock cut would depend on the machine.
         guided = lp_guided_plan(demand, 3600 if settings.deterministic else settings.time_limit / 2)
+        now = lap("lp_guided", now)
+        timings["guided_objective"] = (
+            float(_objective(guided)) if guided and guided.objective is not None else float("nan")
+        )
+    baseline: Solution | None = None
+    from_prior = False
+    if guided is not None and guided.status == SolveStatus.INFEASIBLE:
+        # The LP relaxation has no solution, so the show has none over these options: name the
+        # rules at once, without the greedy's fill or a search that cannot succeed.
+        restricted = bool(demand.left_out) or demand.stride > 1  # judged in full below
+        solution = Solution(SolveStatus.INFEASIBLE, conflicts=() if restricted else explain(demand))
+        hint = None
+    else:
+        baseline = greedy_plan(demand) if with_baseline else None  # feasible only if checked
+        now = lap("baseline", now)
+        hint = (
+            baseline if baseline is not None and baseline.status == SolveStatus.FEASIBLE else None
+        )
         if guided is not None and (hint is None or _objective(guided) > _objective(hint)):
             hint = guided
         elif guided is not None and hint is not None:  # keep the LP's bound and guide
             hint = replace(hint, bound=guided.bound, guide=guided.guide)
-        now = lap("lp_guided", now)
-        timings["guided_objective"] = float(_objective(guided)) if guided else float("nan")
-    if hint is None and baseline is None:  # no LP-guided plan: the greedy is the hint after all
-        baseline = greedy_plan(demand)
-        hint = baseline if baseline.status == SolveStatus.FEASIBLE else None
-        now = lap("baseline", now)
-    if prior is not None:
-        start = prior_solution(point, prior)
-        if start is not None and (hint is None or _objective(start) > _objective(hint)):
-            # Keep the LP's bound and guide: the prior plan is a start, not a relaxation.
-            hint = replace(start, bound=hint.bound, guide=hint.guide) if hint else start
-    if not settings.deterministic:
-        # The baseline and the LP count against the time limit; a deterministic run keeps its
-        # whole deterministic budget so that its result does not depend on the machine's speed.
-        spent = time.perf_counter() - started + FINISH_SECONDS
-        remaining = replace(settings, time_limit=max(0.2, settings.time_limit - spent))
-    solution = solve(
-        demand, remaining if not settings.deterministic else settings, hint=hint, progress=progress
-    )
+        if hint is None and baseline is None:  # no LP-guided plan: the greedy is the hint
+            baseline = greedy_plan(demand)
+            hint = baseline if baseline.status == SolveStatus.FEASIBLE else None
+            now = lap("baseline", now)
+        if prior is not None:
+            start = prior_solution(point, prior)
+            if start is not None and (hint is None or _objective(start) > _objective(hint)):
+                # Keep the LP's bound and guide: the prior plan is a start, not a relaxation.
+                hint = replace(start, bound=hint.bound, guide=hint.guide) if hint else start
+                from_prior = True
+        remaining = settings
+        if not settings.deterministic:
+            # The baseline and the LP count against the time limit; a deterministic run keeps
+            # its whole deterministic budget so that its result does not depend on the
+            # machine's speed.
+            spent = time.perf_counter() - started + FINISH_SECONDS
+            remaining = replace(settings, time_limit=max(0.2, settings.time_limit - spent))
+        solution = solve(demand, remaining, hint=hint, progress=progress)
     if solution.status == SolveStatus.INFEASIBLE and (demand.left_out or demand.stride > 1):
         # The shortlist or the start grid may be what made it infeasible: judge the full model.
         return plan_show(
@@ -190,9 +208,18 @@ def plan_show(
         )
     if solution.status == SolveStatus.NO_SOLUTION:
         if hint is None:
+            # Neither the search nor the greedy found a plan: the show may well have none. The
+            # rule groups' own search (5 s) proves it and names them, or names the likeliest.
+            proven, conflicts = diagnose(demand)
+            if proven:
+                raise InfeasibleError(
+                    "no plan satisfies every rule; these rules conflict:", conflicts
+                )
             raise InfeasibleError(
                 f"no plan found within {settings.time_limit:g} s and the greedy baseline could "
-                "not fill the show either; raise --time-limit or relax the rules"
+                "not fill the show either; raise --time-limit or relax the rules. The rule "
+                "groups most likely in the way:",
+                conflicts,
             )
         # The baseline is a complete plan that keeps every rule: fall back to it.
         solution = Solution(
@@ -224,7 +251,7 @@ def plan_show(
     if traffic.count > 0 and inputs.show.objective == "profit" and restrict is None:
         plan["solver"]["rule_costs"] = [_traffic_cost(inputs, settings, solution, plan)]
     report = check_plan(inputs, plan, point)
-    return PlanResult(plan, solution, baseline, report, point, timings, demand)
+    return PlanResult(plan, solution, baseline, report, point, timings, demand, from_prior)
 
 
 def _traffic_cost(
@@ -326,11 +353,13 @@ def prior_solution(demand: Demand, plan: dict[str, Any]) -> Solution | None:
     segments or drops is not an option here or the independent checker refuses it."""
     slot = demand.slot
     index = {
-        (o.sku, o.airing, o.mode.kind, o.mode.promotion, o.start, o.slots): o.index
+        (o.sku, o.airing, o.mode.kind, o.mode.promotion, o.start, o.slots, o.lead, o.pitch): o.index
         for o in demand.options
     }
+    segments = plan.get("segments", [])
+    spans = [(s["sku"], s["start_minute"], s["minutes"], s.get("airing", 1)) for s in segments]
     options = []
-    for seg in plan.get("segments", []):
+    for seg, (began, lead) in zip(segments, pitches(spans), strict=True):
         key = (
             seg["sku"],
             seg.get("airing", 1),
@@ -338,6 +367,8 @@ def prior_solution(demand: Demand, plan: dict[str, Any]) -> Solution | None:
             seg.get("promotion"),
             seg["start_minute"] // slot,
             seg["minutes"] // slot,
+            lead // slot,
+            min(began, 2) if lead else 0,  # Option.pitch: 1 begun on the first airing, 2 encore
         )
         if key not in index:
             return None

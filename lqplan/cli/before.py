@@ -214,7 +214,8 @@ def plan(
             "--hint",
             metavar="PLAN.json",
             help="Start the search from this plan when it keeps every rule of the show (say, "
-            "the plan of a tighter rule): the new plan is never worse than it.",
+            "the plan of a tighter rule): the new plan is never worse than it. Without "
+            "--deterministic the plan.json already in the output folder is such a start.",
         ),
     ] = None,
     check: Annotated[
@@ -256,8 +257,14 @@ def plan(
     if robust:
         settings = replace(settings, robust=16)
     run = plan_robust if robust else plan_show
+    folder = output or Path("out") / inputs.folder.resolve().name
+    previous = None
     if hint is not None:
         run = partial(run, prior=read_plan_file(hint))
+    elif not settings.deterministic and (output is not None or not as_json):
+        previous = _previous_plan(folder)
+        if previous is not None:
+            run = partial(run, prior=previous[1])
     result = _solve_with_progress(inputs, settings, run, quiet, findings)
     if not result.check.ok:
         problems = "; ".join(v.message for v in result.check.violations[:3])
@@ -270,7 +277,6 @@ def plan(
             return
     # Render everything before writing anything: a template error leaves no half-made folder.
     files = documents(result.plan, lang=lang.value if lang else None, templates=folder_templates)
-    folder = output or Path("out") / inputs.folder.resolve().name
     if check:
         _check_stale(folder, files, result.plan)
         return
@@ -281,7 +287,28 @@ def plan(
         from lqplan.plan.summary import print_summary
 
         print_summary(err, result.plan)
+        if previous is not None and result.from_prior:
+            err.print(
+                f"started from the plan already in {escape(display_path(previous[0]))}: it "
+                "keeps every rule, so this plan is worth at least as much"
+            )
         _print_written(written)
+
+
+def _previous_plan(folder: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The plan.json an earlier `lqplan plan` left in the output folder, if it reads: a start
+    for this run (say, the plan of a tighter rule before it was relaxed), so that editing the
+    show never gives a worse plan than the one the team already has. Not under --deterministic
+    or --check: there the plan depends on the inputs and options alone."""
+    from lqplan.pipeline import read_plan
+
+    path = folder / "plan.json"
+    if path.is_symlink() or not path.is_file():
+        return None
+    try:
+        return path, read_plan(path)
+    except LqplanError:
+        return None  # not a plan this lqplan can use: plan as if it were not there
 
 
 def _check_stale(folder: Path, files: dict[str, str | bytes], plan: dict[str, Any]) -> None:

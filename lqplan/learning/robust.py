@@ -37,6 +37,8 @@ def _key(option: Option) -> tuple[Any, ...]:
         option.mode.promotion or option.mode.kind,
         option.start,
         option.slots,
+        option.lead,
+        option.pitch,
     )
 
 
@@ -122,7 +124,13 @@ def robust_demand(demand: Demand, draws: int = DRAWS) -> Demand:
             o = demand.options[unseen]
             assert context is not None
             outcome = segment_outcome(
-                context, o.sku, o.mode, o.start * demand.slot, o.slots * demand.slot, o.airing
+                context,
+                o.sku,
+                o.mode,
+                o.start * demand.slot,
+                o.slots * demand.slot,
+                o.pitch_airing,
+                o.lead * demand.slot,
             )
             totals[unseen] += option_value(context, outcome)
         for bag in built.drops:

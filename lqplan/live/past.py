@@ -21,6 +21,7 @@ from lqplan.plan.demand import (
     Mode,
     build_modes,
     demand_context,
+    pitch_before,
     segment_outcome,
     viewer_minutes,
 )
@@ -218,13 +219,17 @@ def _past_segments(
     aired = sorted(actuals.segments, key=lambda s: show.offset(s.start))
     airing: Counter[str] = Counter()
     rows = []
+    spans: list[tuple[str, int, int, int]] = []  # (sku, start, minutes, airing) so far
     for seg in aired:
         airing[seg.sku] += 1
         product = inputs.products[seg.sku]
         modes = build_modes(inputs, product)
         mode = next((m for m in modes if m.promotion == seg.promotion), modes[0])
         start = show.offset(seg.start)
-        outcome = segment_outcome(context, seg.sku, mode, start, seg.length, airing[seg.sku])
+        # An airing right after the same product's goes on with its pitch (its decay runs on).
+        began, lead = pitch_before(spans, seg.sku, start, airing[seg.sku])
+        spans.append((seg.sku, start, seg.length, airing[seg.sku]))
+        outcome = segment_outcome(context, seg.sku, mode, start, seg.length, began, lead)
         rows.append((seg, mode, start, airing[seg.sku], outcome))
     figures = [actuals.segment_figures(r[0]) for r in rows]
     units = {i: f.units for i, f in enumerate(figures) if f.units is not None}

@@ -25,7 +25,7 @@ from lqplan.live.actuals import ActualsFile
 from lqplan.live.past import Past, read_past
 from lqplan.live.rest import Rest, RuleChange, rest_of_show
 from lqplan.live.stitch import stitch
-from lqplan.plan.demand import Demand, bag_value, option_value, segment_outcome
+from lqplan.plan.demand import Demand, bag_value, option_value, pitch_before, segment_outcome
 from lqplan.plan.result import SolveSettings
 from lqplan.review.diff import SegmentChange, diff_bags, diff_promotions, diff_segments
 from lqplan.show.model import LuckyBag, parse_clock
@@ -179,7 +179,8 @@ def _revalue(
     cut = past.cut
     airing: Counter[str] = Counter()
     value = impossible = 0
-    for seg in segments:
+    spans: list[tuple[str, int, int, int]] = []  # the rest's segments so far, for their pitches
+    for seg in sorted(segments, key=lambda s: s["start_minute"]):
         modes = context.modes.get(seg["sku"], [])
         mode = next(
             (m for m in modes if m.kind == seg["mode"] and m.promotion == seg["promotion"]), None
@@ -189,9 +190,9 @@ def _revalue(
         if mode is None or airing[seg["sku"]] > context.max_airings.get(seg["sku"], 0):
             impossible += 1
             continue
-        outcome = segment_outcome(
-            context, seg["sku"], mode, start, seg["minutes"], airing[seg["sku"]]
-        )
+        began, lead = pitch_before(spans, seg["sku"], start, airing[seg["sku"]])
+        spans.append((seg["sku"], start, seg["minutes"], airing[seg["sku"]]))
+        outcome = segment_outcome(context, seg["sku"], mode, start, seg["minutes"], began, lead)
         value += option_value(context, outcome)
     bags_now = {p.id: p for p in context.inputs.show.promotions if isinstance(p, LuckyBag)}
     for drop in bags:

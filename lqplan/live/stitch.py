@@ -44,11 +44,15 @@ def stitch(inputs: ShowInputs, past: Past, new: dict[str, Any]) -> dict[str, Any
         }
         seg["actions"] = [{**a, "minute": a["minute"] + cut} for a in seg["actions"]]
         seg["frozen"] = False
+        if seg.get("continues") is not None:  # the rest's numbers follow the past's now
+            seg["continues"] += len(past.segments)
         segments.append(seg)
     for n, seg in enumerate(segments, start=1):
         seg["number"] = n
         seg["phase"] = (
-            "opening"
+            segments[n - 2]["phase"]  # it goes on with that segment's pitch
+            if seg.get("continues") is not None
+            else "opening"
             if n == 1
             else "encore"
             if seg["airing"] > 1

@@ -113,6 +113,15 @@ def _segment(
     }
 
 
+def _go_on(before: dict[str, Any], seg: dict[str, Any]) -> None:
+    """`seg` goes on with the pitch of the segment `before` it (the same product, back to back):
+    it says so, keeps that pitch's phase, and the cart link stays up between the two."""
+    seg["continues"] = before["number"]
+    seg["phase"] = before["phase"]
+    before["actions"] = [a for a in before["actions"] if a["action"] != "delist_product"]
+    seg["actions"] = [a for a in seg["actions"] if a["action"] != "list_product"]
+
+
 def _actions(
     demand: Demand, o: Option, cart_link: int | None, batch: int | None
 ) -> list[dict[str, Any]]:
@@ -172,7 +181,7 @@ def assemble(
     inputs = demand.inputs
     show = inputs.show
     chosen = sorted((demand.options[i] for i in solution.options), key=lambda o: o.start)
-    segments = []
+    segments: list[dict[str, Any]] = []
     sold: dict[str, float] = {}
     for n, o in enumerate(chosen, start=1):
         seg = _segment(
@@ -184,6 +193,8 @@ def assemble(
             sold.get(o.sku, 0.0),
         )
         sold[o.sku] = sold.get(o.sku, 0.0) + o.outcome.units
+        if o.lead and segments and segments[-1]["sku"] == o.sku:
+            _go_on(segments[-1], seg)
         segments.append(seg)
     bags = []
     prizes = {p.id: p for p in show.promotions if p.type == "lucky_bag"}

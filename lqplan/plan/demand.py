@@ -75,11 +75,25 @@ class Option:
     outcome: Outcome
     value_cents: int  # the objective's money: profit or GMV, plus traffic pull
     preference_cents: int  # soft rules (price ladder, role pacing), never reported as money
+    # A piece that goes on with the product's pitch the slot its previous airing ends (a repeat
+    # rule's gap of 0): the viewer sees one pitch, so its decay continues after the `lead` slots
+    # already on air, and its encore factor is that of the airing that began the pitch (`pitch`:
+    # 1 when that was the first airing, 2 an encore; 0 when this airing begins a pitch of its
+    # own). Without it, cutting one pitch into ten airings would restart the decay ten times and
+    # pay.
+    lead: int = 0
+    pitch: int = 0
 
     @property
     def end(self) -> int:
         """The slot after the option's last (its span is [start, end))."""
         return self.start + self.slots
+
+    @property
+    def pitch_airing(self) -> int:
+        """The airing whose encore factor the option sells with: its own, unless it goes on
+        with a pitch (1: begun on the first airing, 2: on an encore)."""
+        return self.pitch or self.airing
 
 
 @dataclass(frozen=True)
@@ -112,9 +126,9 @@ class Demand:
     # (sku, price in cents, lift) -> conversion: all a mode's conversion depends on (hashing a
     # whole Mode per option cost a tenth of building the XL rung).
     mode_conversion: dict[tuple[str, int, float], float] = field(default_factory=dict, repr=False)
-    # (start minute, minutes, promo minutes) -> viewer-minutes sold under the promotion and
+    # (start minute, minutes, promo minutes, lead) -> viewer-minutes sold under the promotion and
     # after it, decay included: shared by every product, so each is summed once.
-    viewer_sums: dict[tuple[int, int, int], tuple[float, float]] = field(
+    viewer_sums: dict[tuple[int, int, int, int], tuple[float, float]] = field(
         default_factory=dict, repr=False
     )
     left_out: tuple[str, ...] = ()  # SKUs with stock that the shortlist did not keep
@@ -189,9 +203,19 @@ def product_conversion(inputs: ShowInputs, product: Product, price: float) -> fl
 
 
 def segment_outcome(
-    demand: Demand, sku: str, mode: Mode, start_minute: int, minutes: int, airing: int
+    demand: Demand,
+    sku: str,
+    mode: Mode,
+    start_minute: int,
+    minutes: int,
+    airing: int,
+    lead: int = 0,
 ) -> Outcome:
-    """Expected units and money of one segment: the formula of docs/model.md."""
+    """Expected units and money of one segment: the formula of docs/model.md.
+
+    `airing` is the airing that began the segment's pitch and `lead` the minutes of that pitch
+    already on air before the segment (0 for a segment that begins its own): see `pitches`.
+    """
     inputs = demand.inputs
     product = inputs.products[sku]
     settings = inputs.show.demand
@@ -206,7 +230,7 @@ def segment_outcome(
     promo_minutes = minutes if mode.promo_minutes is None else min(minutes, mode.promo_minutes)
     if mode.kind == NORMAL:
         promo_minutes = 0
-    promo_viewers, normal_viewers = _viewer_sums(demand, start_minute, minutes, promo_minutes)
+    promo_viewers, normal_viewers = _viewer_sums(demand, start_minute, minutes, promo_minutes, lead)
     promo_units = promo_viewers * promo_conv
     normal_units = normal_viewers * base_conv
     if mode.units_cap is not None and promo_units > mode.units_cap:
@@ -239,10 +263,11 @@ def segment_outcome(
 
 
 def _viewer_sums(
-    demand: Demand, start_minute: int, minutes: int, promo_minutes: int
+    demand: Demand, start_minute: int, minutes: int, promo_minutes: int, lead: int
 ) -> tuple[float, float]:
-    """Σ viewers(s+k) × decay^k over the promotion minutes and over the rest of a segment."""
-    key = (start_minute, minutes, promo_minutes)
+    """Σ viewers(s+k) × decay^(lead+k) over the promotion minutes and over the rest of a
+    segment that comes `lead` minutes into its pitch."""
+    key = (start_minute, minutes, promo_minutes, lead)
     sums = demand.viewer_sums.get(key)
     if sums is None:
         decay = demand.inputs.show.demand.decay
@@ -250,7 +275,7 @@ def _viewer_sums(
         weights = demand.sales_weights
         promo = normal = 0.0
         for k in range(minutes):
-            sold = viewers[start_minute + k] * decay**k
+            sold = viewers[start_minute + k] * decay ** (lead + k)
             if weights is not None:
                 sold *= weights[start_minute + k]
             if k < promo_minutes:
@@ -259,6 +284,27 @@ def _viewer_sums(
                 normal += sold
         sums = demand.viewer_sums[key] = (promo, normal)
     return sums
+
+
+def pitches(segments: Sequence[tuple[str, int, int, int]]) -> list[tuple[int, int]]:
+    """(pitch airing, lead minutes) of each segment given as (sku, start minute, minutes,
+    airing): see `pitch_before`."""
+    return [pitch_before(segments, sku, start, airing) for sku, start, _, airing in segments]
+
+
+def pitch_before(
+    segments: Sequence[tuple[str, int, int, int]], sku: str, start: int, airing: int
+) -> tuple[int, int]:
+    """(pitch airing, lead minutes) of airing `airing` of `sku` starting at `start` minutes
+    among `segments` (sku, start minute, minutes, airing): a segment that starts the minute the
+    same product's previous one ends goes on with that pitch (the viewer sees one), the decay
+    running on after `lead` minutes of it; else it begins its own (its airing, lead 0)."""
+    ending = {(s, begin + minutes): (begin, a) for s, begin, minutes, a in segments if minutes > 0}
+    began, lead = airing, 0
+    while (sku, start - lead) in ending:
+        begin, began = ending[(sku, start - lead)]
+        lead = start - begin
+    return began, lead
 
 
 def option_value(demand: Demand, outcome: Outcome) -> int:

@@ -36,6 +36,7 @@ from lqplan.plan.demand import (
     Option,
     Outcome,
     option_value,
+    pitch_before,
     preference,
     segment_outcome,
 )
@@ -156,8 +157,11 @@ class Explainer:
         self.d = demand or build_demand(inputs, shortlist=False, stride=1)
         self.slot = self.d.slot
         self.segments = sorted(plan["segments"], key=lambda s: s["start_minute"])
+        # The alternatives weighed: options that begin a pitch of their own (one that goes on
+        # with a pitch is the same pitch, longer: the plan's own segments value it).
+        self.fresh = [o for o in self.d.options if o.lead == 0]
         self.by_key: dict[tuple[str, int, int, int], list[Option]] = {}
-        for o in self.d.options:
+        for o in self.fresh:
             self.by_key.setdefault((o.sku, o.airing, o.start, o.slots), []).append(o)
         self.base_rules = self._rules_broken(plan)
 
@@ -178,8 +182,14 @@ class Explainer:
         mode = self.mode(seg)
         if mode is None:
             return 0, None
+        others = [
+            (s["sku"], s["start_minute"], s["minutes"], s.get("airing", 1))
+            for s in self.segments
+            if s is not seg
+        ]
+        began, lead = pitch_before(others, seg["sku"], seg["start_minute"], seg.get("airing", 1))
         out = segment_outcome(
-            self.d, seg["sku"], mode, seg["start_minute"], seg["minutes"], seg.get("airing", 1)
+            self.d, seg["sku"], mode, seg["start_minute"], seg["minutes"], began, lead
         )
         return option_value(self.d, out), out
 
@@ -219,7 +229,7 @@ class Explainer:
                     s["start_minute"] // self.slot, (s["start_minute"] + s["minutes"]) // self.slot
                 )
             )
-        for o in self.d.options:
+        for o in self.fresh:
             if o.sku != seg["sku"] or o.airing != seg.get("airing", 1):
                 continue
             if any(t in taken for t in range(o.start, o.end)):
@@ -273,7 +283,7 @@ class Explainer:
         for s in rest:
             airings[s["sku"]] = airings.get(s["sku"], 0) + 1
         start, slots = seg["start_minute"] // self.slot, seg["minutes"] // self.slot
-        for o in self.d.options:
+        for o in self.fresh:
             if o.start != start or o.slots != slots or o.sku == seg["sku"]:
                 continue
             if o.airing != airings.get(o.sku, 0) + 1:
@@ -404,7 +414,7 @@ class Explainer:
                 "products): better products fill the show several times over, so the optimiser "
                 "never weighs it",
             )
-        options = [o for o in self.d.options if o.sku == sku and o.airing == 1]
+        options = [o for o in self.fresh if o.sku == sku and o.airing == 1]
         best = max(options, key=lambda o: (o.value_cents, -o.start), default=None)
         if best is None:
             return Absence(sku, product.name, False, "no place in the show fits its lengths")

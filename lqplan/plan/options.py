@@ -71,14 +71,18 @@ def build_demand(
             continue  # no stock (it cannot air), or left off the shortlist
         lengths = [m // demand.slot for m in inputs.segment_lengths(product)]
         preferences: dict[int, int] = {}  # start slot -> preference (it depends on nothing else)
+        back_to_back = show.rules.back_to_back(product.sku)
         for airing in range(1, demand.max_airings[product.sku] + 1):
             for length in lengths:
                 for start in range(demand.slots - length + 1):
-                    if start in starts and start + length in ends:
+                    if start not in starts or start + length not in ends:
+                        continue
+                    leads = _leads(demand, airing, max(lengths), start) if back_to_back else []
+                    for pitch, lead in [(0, 0), *leads]:
                         _add_options(
                             demand,
                             product,
-                            airing,
+                            (airing, pitch, lead),
                             start,
                             length,
                             collab_windows.get(product.sku),
@@ -87,6 +91,26 @@ def build_demand(
                         )
     demand.drops = _bag_drops(demand)
     return demand
+
+
+def _leads(demand: Demand, airing: int, longest: int, start: int) -> list[tuple[int, int]]:
+    """(pitch, lead) of each way airing `airing` starting at `start` may go on with the pitch
+    of the airing before it: a pitch begun on the first airing (pitch 1) or on an encore (2),
+    with `lead` slots of it on air before.
+
+    The pieces before the last of a pitch are taken to be of the product's longest length: the
+    pitch's value depends only on its span (the decay runs on over the pieces), so every other
+    way of cutting it is worth the same at the live price, and one lead per pitch keeps the
+    model small (any cut would make it quadratic in the show's length)."""
+    out = []
+    if airing < 2:
+        return []
+    for pitch, pieces in [(1, [airing - 1]), (2, list(range(1, airing - 1)))]:
+        for count in pieces:
+            lead = count * longest
+            if lead <= start and not any(t in demand.blocked for t in range(start - lead, start)):
+                out.append((pitch, lead))
+    return out
 
 
 def _start_grid(demand: Demand) -> tuple[set[int], set[int]]:
@@ -208,7 +232,7 @@ def _value_per_slot(demand: Demand, product: Product) -> float:
 def _add_options(
     demand: Demand,
     product: Product,
-    airing: int,
+    airing_pitch_lead: tuple[int, int, int],
     start: int,
     length: int,
     collab: tuple[int, int] | None,
@@ -217,6 +241,7 @@ def _add_options(
 ) -> None:
     if demand.blocked and any(s in demand.blocked for s in range(start, start + length)):
         return
+    airing, pitch, lead = airing_pitch_lead
     begin, minutes = start * demand.slot, length * demand.slot
     if collab is not None and (begin < collab[0] or begin + minutes > collab[1]):
         return
@@ -229,7 +254,9 @@ def _add_options(
             continue  # a flash sale runs once, on a first airing; an encore sells at live price
         if not in_window(mode, begin, minutes):
             continue
-        outcome = segment_outcome(demand, product.sku, mode, begin, minutes, airing)
+        outcome = segment_outcome(
+            demand, product.sku, mode, begin, minutes, pitch or airing, lead * demand.slot
+        )
         value = option_value(demand, outcome)
         if live_value is None:
             live_value = value
@@ -246,6 +273,8 @@ def _add_options(
                 outcome=outcome,
                 value_cents=value,
                 preference_cents=preference_cents,
+                lead=lead,
+                pitch=pitch,
             )
         )
 

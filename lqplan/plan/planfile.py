@@ -259,6 +259,11 @@ class Segment(PlanModel):
     stock: SegmentStock
     actions: list[Action]
     frozen: bool | None = Field(None, description="replanned plans: the segment aired already")
+    continues: Number | None = Field(
+        None,
+        description="the number of the segment this one goes on from: the same product back to "
+        "back (a repeat's gap of 0), one pitch whose decay runs on; paperwork shows one row",
+    )
 
 
 # --- the rest of plan.json ------------------------------------------------------------------

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 # hundred steps; the budget bounds the time a hopeless show costs (several widths × strategies).
 REPAIR_STEPS = 3000
 REPAIR_BRANCH = 12
+# Steps of all the repair's fills together: a show no plan fits (the solver will say why) must
+# not cost the repair every fill's full budget first (measured: 5 drafts × 5 widths took 21.7 s
+# on an impossible copy of the beauty sample; the held-out shows close within the first few).
+REPAIR_POOL = 12_000
 # How far each attempt rubs out around the first hole, in the show's longest segments; None is
 # everything but the agreed slots.
 WIDTHS: tuple[int | None, ...] = (0, 1, 2, 4, None)
@@ -74,15 +78,20 @@ def repair(drafts: list[Greedy], agreed: set[int]) -> Solution | None:
     """The best checked plan the repair makes of the strategies' unfinished sheets (`drafts`),
     or None. `agreed` holds the options the rule families seeded (never rubbed out)."""
     best: Solution | None = None
+    pool = REPAIR_POOL
     for draft in drafts:
         hole = _first_hole(draft)
         if hole is None:
             continue  # full but refused by the checker: no hole to work from
         for width in WIDTHS:
+            if pool <= 0:
+                return best
             g = type(draft)(draft.d, draft.layout)
             for o in sorted(_kept(draft, hole, width, agreed), key=lambda c: c.start):
                 g.place(o)
-            plan = g.solution(g.fill(REPAIR_STEPS, REPAIR_BRANCH, heroes_due=True))
+            steps = min(REPAIR_STEPS, pool)
+            plan = g.solution(g.fill(steps, REPAIR_BRANCH, heroes_due=True))
+            pool -= steps - max(0, g.budget)
             if plan.status == SolveStatus.FEASIBLE:
                 # The first width that closes the sheet is the one a person stops at.
                 if best is None or (plan.objective or 0) > (best.objective or 0):

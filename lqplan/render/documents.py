@@ -19,6 +19,7 @@ from lqplan.money import TO_CONFIRM, money
 from lqplan.render import checklists, i18n, phrases, profiles, runsheet, scripts
 from lqplan.render.actions import team_actions, unused_promotion_text
 from lqplan.render.env import make_environment
+from lqplan.render.pitch import one_row_per_pitch
 
 __all__ = ["base_context", "filters", "render_documents"]
 
@@ -30,7 +31,8 @@ def base_context(plan: dict[str, Any], lang: str) -> dict[str, Any]:
         "lang": lang,
         "plan": plan,
         "show": show,
-        "segments": plan["segments"],
+        # Back-to-back airings of one product are one pitch: one row (render/pitch.py).
+        "segments": one_row_per_pitch(plan["segments"]),
         "breaks": plan["breaks"],
         "lucky_bags": plan["lucky_bags"],
         "products": plan["products"],

@@ -209,7 +209,7 @@ def _segment_row(context: Mapping[str, Any], seg: Mapping[str, Any]) -> dict[str
     mode = seg.get("mode") or "normal"
     promo = context["promotions"].get(seg.get("promotion") or "", {})
     cells = _empty_cells()
-    cells["no"] = _lines(str(seg["number"]))
+    cells["no"] = _lines(str(seg.get("label") or seg["number"]))
     cells["start"] = _lines(seg["start"])
     cells["duration"] = _lines(i18n.minutes(seg["minutes"], lang))
     cells["phase"] = _lines(context["phases"].get(seg["phase"], seg["phase"]))

@@ -250,7 +250,7 @@ class _Script:
         product = self.products[seg["sku"]]
         role = self.ctx["roles"].get(seg["role"], seg["role"])
         heading = w["heading"].format(
-            number=seg["number"],
+            number=seg.get("label") or seg["number"],
             start=seg["start"],
             end=seg["end"],
             minutes=minutes(seg["minutes"], self.lang),

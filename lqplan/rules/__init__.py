@@ -10,8 +10,12 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from functools import cache
+from typing import TYPE_CHECKING
 
-from lqplan.rules.family import Family
+from lqplan.rules.family import Family, MustAir
+
+if TYPE_CHECKING:
+    from lqplan.show.model import Show
 
 
 @cache
@@ -34,4 +38,9 @@ def carry_over_order() -> tuple[Family, ...]:
     return tuple(sorted(families(), key=lambda f: (f.carry_order, f.order)))
 
 
-__all__ = ["Family", "carry_over_order", "families"]
+def must_air(show: Show) -> list[MustAir]:
+    """Every product a rule makes air (Family.must_air), family by family."""
+    return [need for family in families() for need in family.must_air(show)]
+
+
+__all__ = ["Family", "MustAir", "carry_over_order", "families", "must_air"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lqplan.rules.family import Family
+from lqplan.rules.family import Family, MustAir
 from lqplan.show.fields import format_clock
 
 if TYPE_CHECKING:
@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from lqplan.plan.demand import Demand
     from lqplan.plan.explain import Explainer
     from lqplan.plan.optimise.cpsat import ShowModel
+    from lqplan.show.model import Show
 
 
 class Collabs(Family):
@@ -35,6 +36,21 @@ class Collabs(Family):
                 f"{format_clock(promo.window.to)}",
             )
             m.require(m.sum_of(indices) == 1, lit)
+
+    def must_air(self, show: Show) -> list[MustAir]:
+        """A co-branded product airs once, starting inside its window."""
+        return [
+            MustAir(
+                promo.sku,
+                promo.id,
+                f"collab {promo.sku} with {promo.partner} airs "
+                f"{format_clock(promo.window.from_)}–{format_clock(promo.window.to)}",
+                first_from=show.offset(promo.window.from_),
+                first_until=show.offset(promo.window.to) or show.minutes,
+            )
+            for promo in show.promotions
+            if promo.type == "collab"
+        ]
 
     def impossible(self, demand: Demand) -> list[str]:
         """A collab whose product has no segment inside its window."""

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from lqplan.rules.family import Family
+from lqplan.rules.family import Family, MustAir
 from lqplan.show.fields import Code, Model, Text
 
 if TYPE_CHECKING:
     from lqplan.live.rest import RestBuilder
     from lqplan.plan.baseline import Greedy
-    from lqplan.plan.demand import Option
+    from lqplan.plan.demand import Demand, Option
     from lqplan.plan.explain import Explainer
     from lqplan.plan.optimise.cpsat import ShowModel
     from lqplan.show.model import Rules, Show
@@ -61,6 +61,23 @@ class Exclusions(Family):
             indices = [i for sku in rule.skus for i in m.by_airing.get((sku, 1), [])]
             lit = m.lit(rule.rule_id, "only one of " + ", ".join(rule.skus) + " may air")
             m.require(m.sum_of(indices) <= 1, lit)
+
+    def impossible(self, demand: Demand) -> list[str]:
+        """A group with two products that other rules make air (a pin, a collab, a required
+        promotion): the group and each of those rules."""
+        from lqplan.rules import must_air  # the registry imports this module
+
+        musts: dict[str, list[MustAir]] = defaultdict(list)
+        for need in must_air(demand.inputs.show):
+            musts[need.sku].append(need)
+        out = []
+        for rule in demand.inputs.show.rules.exclusions:
+            named = [sku for sku in rule.skus if musts[sku]]
+            if len(named) < 2:
+                continue
+            out.append(f"{rule.rule_id}: only one of {', '.join(rule.skus)} may air")
+            out += [f"{need.rule_id}: {need.words}" for sku in named for need in musts[sku]]
+        return out
 
     def greedy_allows(self, g: Greedy, o: Option) -> bool:
         """A first airing only if no other product of its groups has aired."""

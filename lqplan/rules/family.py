@@ -5,7 +5,8 @@ package that defines `FAMILY`, an instance of a `Family` subclass. Each stage as
 for its part and knows none by name: validate calls `validate`, the shortlist keeps
 `protected`, the start grid adds `anchors`, the CP-SAT model calls `constrain`, the greedy
 baseline calls `greedy_seed`, `greedy_allows` and `greedy_allows_drop`, replan calls
-`carry_over`, explain calls `describe`, and the pre-checks before a solve call `impossible`. A
+`carry_over`, explain calls `describe`, and the pre-checks before a solve call `impossible`
+(where a family may read the others' `must_air`: the products their rules make air). A
 method a family does not override does nothing (or allows everything): most rules matter to only
 some stages.
 
@@ -19,6 +20,7 @@ lqplan/plan/optimise/: `constrain` builds its rows through the model's methods.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -29,6 +31,20 @@ if TYPE_CHECKING:
     from lqplan.plan.optimise.cpsat import ShowModel
     from lqplan.show.model import Rules, Show
     from lqplan.show.validate import CrossCheck
+
+
+@dataclass(frozen=True)
+class MustAir:
+    """A rule that makes a product air (a pin, a collab, a required promotion), for the other
+    rules' pre-checks: two products that must both air cannot be excluded from each other."""
+
+    sku: str
+    rule_id: str
+    words: str  # what the rule asks, as the pre-check prints it ("pin TEA-GIFT at 20:40")
+    # Minutes after the show's start between which the product's first airing must start, when
+    # the rule says (a pin of a product that airs once: exactly there; a collab: its window).
+    first_from: int = 0
+    first_until: int | None = None
 
 
 class Family:
@@ -62,6 +78,10 @@ class Family:
 
     def constrain(self, m: ShowModel) -> None:
         """Add the rule's rows to the CP-SAT model (one enforcement literal per rule)."""
+
+    def must_air(self, show: Show) -> list[MustAir]:
+        """The products the family's rules make air, and where their first airing must start."""
+        return []
 
     def impossible(self, demand: Demand) -> list[str]:
         """Before any solve: "rule-id: words" for each of the family's rules that no plan can

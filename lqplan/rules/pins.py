@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lqplan.rules.family import Family
+from lqplan.rules.family import Family, MustAir
 from lqplan.show.fields import Clock, Code, Model, format_clock
 
 if TYPE_CHECKING:
@@ -92,6 +92,23 @@ class Pins(Family):
             indices = [o.index for o in m.demand.options if o.sku == pin.sku and o.start == start]
             lit = m.lit(pin.rule_id, f"pin {pin.sku} at {format_clock(pin.at)}")
             m.require(m.sum_of(indices) == 1, lit)
+
+    def must_air(self, show: Show) -> list[MustAir]:
+        """Each pinned product airs; one that airs once starts its first airing at the pin."""
+        out = []
+        for pin in show.rules.pins:
+            minute = show.offset(pin.at)
+            once = show.rules.airings_allowed(pin.sku) == 1
+            out.append(
+                MustAir(
+                    pin.sku,
+                    pin.rule_id,
+                    f"pin {pin.sku} at {format_clock(pin.at)}",
+                    first_from=minute if once else 0,
+                    first_until=minute,
+                )
+            )
+        return out
 
     def impossible(self, demand: Demand) -> list[str]:
         """A pin whose product has no segment starting at the pinned time (it would run into a

@@ -11,7 +11,7 @@ from lqplan.show.fields import Code, Model
 if TYPE_CHECKING:
     from lqplan.live.rest import RestBuilder
     from lqplan.plan.baseline import Greedy
-    from lqplan.plan.demand import Option
+    from lqplan.plan.demand import Demand, Option
     from lqplan.plan.explain import Explainer
     from lqplan.plan.optimise.cpsat import ShowModel
     from lqplan.show.model import Rules, Show
@@ -74,6 +74,37 @@ class PrecedenceFamily(Family):
             release = {i: m.demand.options[i].start + 1 for i in first}
             lit = m.lit(rule.rule_id, f"{rule.before} must air before {rule.after}")
             m.ordered(first, second, release, lit)
+
+    def impossible(self, demand: Demand) -> list[str]:
+        """Both products must air (a pinned slot, a collab, a required promotion), and the first
+        airing of `after` must start no later than that of `before` can: the rule and those."""
+        from lqplan.rules import must_air  # the registry imports this module
+
+        musts = must_air(demand.inputs.show)
+        starts: dict[str, list[int]] = defaultdict(list)
+        for o in demand.options:
+            if o.airing == 1:
+                starts[o.sku].append(o.start * demand.slot)
+        out = []
+        for rule in demand.inputs.show.rules.precedence:
+            before = [m for m in musts if m.sku == rule.before]
+            after = [m for m in musts if m.sku == rule.after]
+            if not before or not after or not starts[rule.before] or not starts[rule.after]:
+                continue
+            earliest = max([min(starts[rule.before])] + [m.first_from for m in before])
+            latest = min(
+                [max(starts[rule.after])]
+                + [m.first_until for m in after if m.first_until is not None]
+            )
+            if earliest < latest:
+                continue
+            out.append(
+                f"{rule.rule_id}: {rule.before} must air before {rule.after}, but cannot start "
+                f"before {demand.inputs.show.clock(earliest)} and {rule.after} must start by "
+                f"{demand.inputs.show.clock(latest)}"
+            )
+            out += [f"{m.rule_id}: {m.words}" for m in before + after]
+        return out
 
     def greedy_allows(self, g: Greedy, o: Option) -> bool:
         """A first airing may not start before an earlier-ranked product's, nor after a

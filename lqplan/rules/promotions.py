@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lqplan.rules.family import Family
+from lqplan.rules.family import Family, MustAir
+from lqplan.show.fields import format_clock
 
 if TYPE_CHECKING:
     from lqplan.plan.baseline import Greedy
     from lqplan.plan.demand import Demand, Option
     from lqplan.plan.optimise.cpsat import ShowModel
+    from lqplan.show.model import Show
 
 
 class Promotions(Family):
@@ -49,6 +51,24 @@ class Promotions(Family):
                 m.require(m.linear.sum(drops) >= 1, lit)
             else:
                 m.require(m.sum_of(m.by_promotion.get(promo.id, [])) >= 1, lit)
+
+    def must_air(self, show: Show) -> list[MustAir]:
+        """The product of a required flash sale or gift airs: the sale on its first airing,
+        inside the window when it has one; a gift on some airing, so the first is no later."""
+        out = []
+        for promo in show.promotions:
+            if promo.type not in ("flash_sale", "gift") or not promo.required:
+                continue
+            window, lo, hi = "", 0, None
+            if promo.window is not None:
+                lo, hi = show.offset(promo.window.from_), show.offset(promo.window.to)
+                hi = hi or show.minutes
+                window = f" {format_clock(promo.window.from_)}–{format_clock(promo.window.to)}"
+            kind = promo.type.replace("_", " ")
+            words = f"required {kind} {promo.id} runs on {promo.sku}{window}"
+            first_from = lo if promo.type == "flash_sale" else 0
+            out.append(MustAir(promo.sku, promo.id, words, first_from, hi))
+        return out
 
     def impossible(self, demand: Demand) -> list[str]:
         """A required promotion with no segment (or, for a lucky bag, no drop) that carries it."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field
@@ -67,14 +68,40 @@ class Repeats(Family):
                 second = m.by_airing.get((rule.sku, airing), [])
                 release = {i: m.demand.options[i].end + gap for i in first}
                 m.ordered(first, second, release, lit)
+        self._one_pitch(m)
+
+    @staticmethod
+    def _one_pitch(m: ShowModel) -> None:
+        """Airings back to back (a gap of 0) are one pitch: an airing that starts the slot the
+        one before it ends is the option that goes on with that pitch (the right lead), and an
+        option that begins a pitch of its own never starts there."""
+        options = m.demand.options
+        groups: dict[tuple[str, int, int, int, int], list[int]] = defaultdict(list)
+        for o in options:
+            if o.airing > 1 and m.rules.back_to_back(o.sku):
+                groups[(o.sku, o.airing, o.start, o.lead, o.pitch)].append(o.index)
+        for (sku, airing, start, lead, pitch), group in groups.items():
+            before = [i for i in m.by_airing[(sku, airing - 1)] if options[i].end == start]
+            lit = m.lit(f"pitch-{sku}", f"airings of {sku} back to back are one pitch")
+            if lead == 0:
+                m.require(m.sum_of(group) + m.sum_of(before) <= 1, lit)
+                continue
+            going_on = [i for i in before if continued_by(options[i], lead, pitch)]
+            m.require(m.sum_of(group) <= m.sum_of(going_on), lit)
 
     def greedy_allows(self, g: Greedy, o: Option) -> bool:
-        """An encore waits its gap after the airing before it."""
+        """An encore waits its gap after the airing before it; one that starts as it ends goes
+        on with its pitch."""
         previous = g.by_sku[o.sku]
         if not previous:
             return True
+        last = previous[-1]
+        if last.end == o.start:
+            return continued_by(last, o.lead, o.pitch)
+        if o.lead:
+            return False
         gap = next((r.min_gap_minutes for r in g.rules.repeats if r.sku == o.sku), 0)
-        return o.start >= previous[-1].end + math.ceil(gap / g.slot)
+        return o.start >= last.end + math.ceil(gap / g.slot)
 
     def carry_over(self, r: RestBuilder) -> None:
         """Airings made count against max_airings; the next waits min_gap after the last."""
@@ -113,6 +140,13 @@ class Repeats(Family):
             for rule in e.show.rules.repeats
             if rule.sku == seg["sku"]
         ]
+
+
+def continued_by(before: Option, lead: int, pitch: int) -> bool:
+    """Does an option with this `lead` and `pitch` go on with `before`'s pitch, airing the slot
+    it ends? (Not when lead is 0: that option begins a pitch of its own.)"""
+    began = before.pitch or min(before.airing, 2)
+    return lead > 0 and lead == before.lead + before.slots and pitch == began
 
 
 FAMILY = Repeats()

@@ -207,6 +207,12 @@ class Rules(Model):
         """How many times `sku` may air: its repeat rule's max_airings, else once."""
         return next((r.max_airings for r in reversed(self.repeats) if r.sku == sku), 1)
 
+    def back_to_back(self, sku: str) -> bool:
+        """May `sku` air again the minute its previous airing ends (every repeat rule naming it
+        gives a gap of 0)? Such airings go on with one pitch (demand.Option.lead)."""
+        gaps = [r.min_gap_minutes for r in self.repeats if r.sku == sku]
+        return bool(gaps) and max(gaps) == 0
+
 
 # A promotion the team has committed to (often paid for by a brand): a hard rule, not an option.
 Required = Annotated[

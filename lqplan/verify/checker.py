@@ -21,6 +21,7 @@ from lqplan.plan.demand import (
     Outcome,
     bag_value,
     demand_context,
+    pitches,
     preference,
     segment_outcome,
 )
@@ -570,7 +571,10 @@ class _Check:
         outcomes: dict[int, Outcome] = {}
         sold: dict[str, float] = defaultdict(float)
         totals: dict[str, float] = defaultdict(float)
-        for s in self.segs:
+        # A segment that starts as the same product's last one ends goes on with its pitch: the
+        # decay runs on (read from the segments themselves, not from the plan's words).
+        pitch = pitches([(s.sku, s.start, s.minutes, s.airing) for s in self.segs])
+        for s, (began, lead) in zip(self.segs, pitch, strict=True):
             if s.start < 0 or s.minutes <= 0 or s.end > self.show.minutes:
                 continue  # outside the show: reported by timeline(), it has no value to check
             expected = s.raw.get("expected") or {}
@@ -582,7 +586,7 @@ class _Check:
                 out, value, pref = recorded
                 outcomes[s.number] = out
             else:
-                out = segment_outcome(self.d, s.sku, s.mode, s.start, s.minutes, s.airing)
+                out = segment_outcome(self.d, s.sku, s.mode, s.start, s.minutes, began, lead)
                 outcomes[s.number] = out
                 value = (
                     out.profit_cents if self.show.objective == "profit" else out.gmv_cents

@@ -516,12 +516,15 @@ def test_options_cover_starts_lengths_and_airings(tmp_path):
             )
         )
     )
-    got = sorted((o.airing, o.start, o.slots, o.value_cents) for o in demand.options)
+    got = sorted((o.airing, o.start, o.slots, o.value_cents, o.lead) for o in demand.options)
     expected = sorted(
-        [(1, s, 1, 1_000) for s in range(3)]
-        + [(1, s, 2, 2_000) for s in range(2)]
-        + [(2, s, 1, 600) for s in range(3)]
-        + [(2, s, 2, 1_200) for s in range(2)]
+        [(1, s, 1, 1_000, 0) for s in range(3)]
+        + [(1, s, 2, 2_000, 0) for s in range(2)]
+        + [(2, s, 1, 600, 0) for s in range(3)]
+        + [(2, s, 2, 1_200, 0) for s in range(2)]
+        # The gap of 0: the encore may go on with the first airing's pitch, after a first airing
+        # of the longest length (2 slots), at its factor (1, not the encore's 0.6).
+        + [(2, 2, 1, 1_000, 2)]
     )
     assert got == expected
 

@@ -86,3 +86,101 @@ def test_the_command_reports_them_with_the_infeasible_exit_code(tmp_path):
     assert "error: no plan can keep every rule (found before solving):" in result.stderr
     assert "  • no_dead_air: the catalog can fill at most 5 of the 10 minutes" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+# --- rules that make products air, against exclusions and precedence ------------------------
+
+FOUR = [{"sku": s} for s in "ABCD"]
+FLASH = {"id": "fs", "type": "flash_sale", "sku": "B", "price": 50, "units": 5, "required": True}
+
+
+@pytest.mark.parametrize(
+    ("rules", "promotions", "expected"),
+    [
+        pytest.param(
+            {
+                "pins": [
+                    {"id": "pa", "sku": "A", "at": "20:00"},
+                    {"id": "pb", "sku": "B", "at": "20:10"},
+                ],
+                "exclusions": [{"id": "a-or-b", "skus": ["A", "B"]}],
+            },
+            [],
+            ["a-or-b: only one of A, B may air", "pa: pin A at 20:00", "pb: pin B at 20:10"],
+            id="two-pinned-excluded",
+        ),
+        pytest.param(
+            {
+                "pins": [{"id": "pa", "sku": "A", "at": "20:00"}],
+                "exclusions": [{"id": "a-or-b", "skus": ["A", "B", "C"]}],
+            },
+            [FLASH],
+            [
+                "a-or-b: only one of A, B, C may air",
+                "pa: pin A at 20:00",
+                "fs: required flash sale fs runs on B",
+            ],
+            id="pinned-and-required-excluded",
+        ),
+        pytest.param(
+            {
+                "pins": [
+                    {"id": "pa", "sku": "A", "at": "20:10"},
+                    {"id": "pb", "sku": "B", "at": "20:05"},
+                ],
+                "precedence": [{"id": "a-first", "before": "A", "after": "B"}],
+            },
+            [],
+            [
+                "a-first: A must air before B, but cannot start before 20:10 and B must start "
+                "by 20:05",
+                "pa: pin A at 20:10",
+                "pb: pin B at 20:05",
+            ],
+            id="pins-against-precedence",
+        ),
+        pytest.param(
+            {
+                "pins": [{"id": "pa", "sku": "A", "at": "20:10"}],
+                "precedence": [{"id": "a-first", "before": "A", "after": "B"}],
+            },
+            [{**FLASH, "window": {"from": "20:00", "to": "20:10"}}],
+            [
+                "a-first: A must air before B, but cannot start before 20:10 and B must start "
+                "by 20:10",
+                "pa: pin A at 20:10",
+                "fs: required flash sale fs runs on B 20:00–20:10",
+            ],
+            id="pin-against-a-required-window",
+        ),
+    ],
+)
+def test_rules_that_make_products_air_against_exclusions_and_precedence(
+    tmp_path, rules, promotions, expected
+):
+    folder = tiny_show(tmp_path, FOUR, slots=4, rules=rules, promotions=promotions)
+    assert conflicts(folder) == expected
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        # A may air twice: its first airing can come before B's pin although A is pinned later.
+        {
+            "pins": [
+                {"id": "pa", "sku": "A", "at": "20:10"},
+                {"id": "pb", "sku": "B", "at": "20:05"},
+            ],
+            "precedence": [{"id": "a-first", "before": "A", "after": "B"}],
+            "repeats": [{"sku": "A", "min_gap_minutes": 0}],
+        },
+        # One product of the group must air; the other need not.
+        {
+            "pins": [{"id": "pa", "sku": "A", "at": "20:00"}],
+            "exclusions": [{"id": "a-or-b", "skus": ["A", "B"]}],
+        },
+    ],
+)
+def test_no_pre_check_where_a_plan_exists(tmp_path, rules):
+    folder = tiny_show(tmp_path, [*FOUR, {"sku": "E"}], slots=4, rules=rules)
+    assert plan_show(load_and_validate(folder), SolveSettings(time_limit=5)).check.ok

@@ -62,3 +62,66 @@ def test_plan_takes_a_hint_on_the_command_line(tmp_path):
     assert (
         json.loads(result.stdout)["solver"]["objective_cents"] >= plan["solver"]["objective_cents"]
     )
+
+
+def _starved(monkeypatch):
+    """No start of its own (the greedy finds none, no LP) and a search that ends with one
+    segment's worth: only a prior plan can make this run's plan a good one."""
+    import lqplan.pipeline as pipeline
+
+    monkeypatch.setattr(
+        pipeline, "greedy_plan", lambda demand: Solution(SolveStatus.NO_SOLUTION, (), (), None)
+    )
+    monkeypatch.setattr(optimise, "lp_guided_plan", lambda demand, seconds: None)
+
+    def poor(demand, settings, hint=None, progress=None):
+        size = {"options": len(demand.options), "bag_drops": 0, "constraints": 0}
+        if hint is None:
+            return Solution(SolveStatus.NO_SOLUTION, model_size=size)
+        return Solution(SolveStatus.FEASIBLE, hint.options[:1], (), 1, 999_999, model_size=size)
+
+    monkeypatch.setattr(optimise, "solve", poor)
+
+
+def test_the_plan_already_in_the_output_folder_is_a_start(tmp_path, monkeypatch):
+    """Plan under a pin, relax it, plan again into the same folder: the new plan starts from
+    the one there (it keeps every rule of the relaxed show) and is worth at least as much."""
+    folder = _show(tmp_path, "show", rules={"pins": [{"sku": "A", "at": "20:00"}]})
+    out = tmp_path / "out"
+    first = CliRunner().invoke(app, ["plan", str(folder), "-o", str(out), "-q"])
+    assert first.exit_code == 0, first.output
+    before = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    _show(tmp_path, "show")  # the pin relaxed
+    _starved(monkeypatch)
+    again = CliRunner().invoke(app, ["plan", str(folder), "-o", str(out)])
+    assert again.exit_code == 0, again.output
+    assert "started from the plan already in" in again.stderr
+    after = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert after["solver"]["objective_cents"] >= before["solver"]["objective_cents"]
+
+
+def test_deterministic_runs_ignore_the_plan_in_the_folder(tmp_path, monkeypatch):
+    """--deterministic (and --check) plan from the inputs and options alone."""
+    import lqplan.cli.before as before
+
+    folder = _show(tmp_path, "show")
+    out = tmp_path / "out"
+    assert CliRunner().invoke(app, ["plan", str(folder), "-o", str(out), "-q"]).exit_code == 0
+
+    def refuse(path):
+        raise AssertionError("read the folder's plan under --deterministic")
+
+    monkeypatch.setattr(before, "_previous_plan", refuse)
+    for extra in (["--deterministic"], ["--check"]):
+        result = CliRunner().invoke(app, ["plan", str(folder), "-o", str(out), "-q", *extra])
+        assert result.exit_code in (0, 4), result.output
+
+
+def test_a_plan_json_lqplan_cannot_read_is_no_start(tmp_path):
+    folder = _show(tmp_path, "show")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "plan.json").write_text('{"schema": "not a plan"', encoding="utf-8")
+    result = CliRunner().invoke(app, ["plan", str(folder), "-o", str(out), "-q", "--force"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "plan.json").read_text(encoding="utf-8"))["segments"]

@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 
 from lqplan.cli import app
 from lqplan.pipeline import load_and_validate, plan_json, plan_show
-from lqplan.plan.demand import bag_value, demand_context, preference, segment_outcome
+from lqplan.plan.demand import bag_value, demand_context, pitches, preference, segment_outcome
 from lqplan.plan.result import SolveSettings
 from lqplan.show.model import LuckyBag
 from lqplan.verify.checker import check_plan
@@ -46,7 +46,10 @@ def refresh(inputs, plan: dict[str, Any]) -> dict[str, Any]:
     d = demand_context(inputs)
     show = inputs.show
     value = pref = 0
-    for seg in plan["segments"]:
+    spans = [
+        (s["sku"], s["start_minute"], s["minutes"], s.get("airing", 1)) for s in plan["segments"]
+    ]
+    for seg, (began, lead) in zip(plan["segments"], pitches(spans), strict=True):
         modes = d.modes.get(seg["sku"], [])
         mode = next(
             (
@@ -59,7 +62,7 @@ def refresh(inputs, plan: dict[str, Any]) -> dict[str, Any]:
         start, minutes = seg["start_minute"], seg["minutes"]
         if mode is None or start < 0 or start + minutes > show.minutes:
             continue
-        out = segment_outcome(d, seg["sku"], mode, start, minutes, seg.get("airing", 1))
+        out = segment_outcome(d, seg["sku"], mode, start, minutes, began, lead)
         money = out.profit_cents if show.objective == "profit" else out.gmv_cents
         seg.setdefault("expected", {}).update(
             {

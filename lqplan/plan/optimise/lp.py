@@ -9,7 +9,7 @@ hint (on the marathon sample CP-SAT alone needs ~20 s on 2 cores to get there).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
 
 from ortools.linear_solver.python import model_builder as mb
 
@@ -66,20 +66,25 @@ class LpAdapter:
         self.model.maximize(expression)
 
 
-def lp_weights(demand: Demand, time_limit: float) -> tuple[list[float], float] | None:
+def lp_weights(
+    demand: Demand, time_limit: float
+) -> tuple[list[float], float] | Literal["infeasible"] | None:
     """Each option's value in the LP relaxation's optimum and the optimum itself (an upper
-    bound on any plan over these options, in cents), or None if the LP fails in time."""
+    bound on any plan over these options, in cents); "infeasible" when GLOP proves there is no
+    fractional plan (so no plan at all over these options); None if the LP fails in time."""
     from lqplan.plan.optimise.cpsat import ShowModel
 
     adapter = LpAdapter()
     built = ShowModel(demand, adapter)
     if adapter.infeasible:
-        return None
+        return "infeasible"
     solver = mb.Solver("glop")
     solver.set_time_limit_in_seconds(max(0.1, time_limit))
     if len(demand.options) > DUAL_SIMPLEX_FROM:
         solver.set_solver_specific_parameters("use_dual_simplex: true")
     status = solver.solve(adapter.model)
+    if status == mb.SolveStatus.INFEASIBLE:
+        return "infeasible"
     if status != mb.SolveStatus.OPTIMAL:
         return None
     return [float(v) for v in solver.values(built.x)], float(solver.objective_value)
@@ -88,4 +93,4 @@ def lp_weights(demand: Demand, time_limit: float) -> tuple[list[float], float] |
 def lp_bound(demand: Demand, time_limit: float) -> float | None:
     """The LP relaxation's optimum (cents): an upper bound on any plan over these options."""
     relaxed = lp_weights(demand, time_limit)
-    return None if relaxed is None else relaxed[1]
+    return None if relaxed is None or relaxed == "infeasible" else relaxed[1]
