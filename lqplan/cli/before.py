@@ -41,6 +41,7 @@ from lqplan.errors import (
     RefusedError,
     UsageError,
     display_path,
+    github_annotation,
 )
 
 
@@ -58,6 +59,15 @@ FormatOption = Annotated[
 
 
 StrictOption = Annotated[bool, typer.Option(help="Fail on warnings too.")]
+RootOption = Annotated[
+    Path | None,
+    typer.Option(
+        exists=True,
+        file_okay=False,
+        help="Repository root that --format github's paths start from "
+        "(default: the nearest folder holding .git).",
+    ),
+]
 
 
 @app.command()
@@ -66,14 +76,21 @@ def validate(
     show: ShowArg,
     format: FormatOption = ReportFormat.text,
     strict: StrictOption = False,
+    root: RootOption = None,
 ) -> None:
     """Check a show's files and report every problem as file:line:column."""
     from lqplan.show.validate import check_show
 
-    _report(show, check_show(show), format, strict)
+    _report(show, check_show(show), format, strict, root)
 
 
-def _report(show: Path, diagnostics: list[Diagnostic], format: ReportFormat, strict: bool) -> None:
+def _report(
+    show: Path,
+    diagnostics: list[Diagnostic],
+    format: ReportFormat,
+    strict: bool,
+    root: Path | None = None,
+) -> None:
     """Print diagnostics in the chosen format; exit 1 on errors (or on warnings if strict)."""
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
@@ -88,7 +105,7 @@ def _report(show: Path, diagnostics: list[Diagnostic], format: ReportFormat, str
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     elif format is ReportFormat.github:
         for d in diagnostics:
-            sys.stdout.write(_github_annotation(d) + "\n")
+            sys.stdout.write(github_annotation(d, root) + "\n")
     else:
         for d in diagnostics:
             _print_diagnostic(d)
@@ -104,17 +121,6 @@ def _report(show: Path, diagnostics: list[Diagnostic], format: ReportFormat, str
         raise typer.Exit(1)
 
 
-def _github_annotation(d: Diagnostic) -> str:
-    def clean(text: str) -> str:  # the workflow-command escapes
-        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-    place = f"file={clean(d.file)}"
-    if d.line:
-        place += f",line={d.line},col={d.column or 1}"
-    subject = f"{d.path}: " if d.path else ""
-    return f"::{d.severity} {place}::{clean(subject + d.message)}"
-
-
 class SchemaKind(StrEnum):
     """The input files `lqplan schema` can publish a JSON Schema for."""
 
@@ -122,6 +128,7 @@ class SchemaKind(StrEnum):
     catalog = "catalog"
     audience = "audience"
     stock = "stock"
+    actuals = "actuals"
     model = "model"
     plan = "plan"
 
@@ -135,8 +142,8 @@ def schema(
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite files lqplan did not write.")] = False,
 ) -> None:
-    """Print the JSON Schema (draft-07) of a show file, a MODEL file or plan.json, for editors
-    and CI."""
+    """Print the JSON Schema (draft-07) of a show file, an ACTUALS, a MODEL file or plan.json, for
+    editors and CI."""
     from lqplan.show.schema import schema_files, schema_text
 
     if directory is None:
@@ -457,12 +464,13 @@ def lint(
     show: ShowArg,
     format: FormatOption = ReportFormat.text,
     strict: StrictOption = False,
+    root: RootOption = None,
 ) -> None:
     """Flag absolute and medical claims, off-platform steering and promotion prices that break
     the rules, as file:line:column."""
     from lqplan.show.lint import lint_show
 
-    _report(show, lint_show(show), format, strict)
+    _report(show, lint_show(show), format, strict, root)
 
 
 @app.command()

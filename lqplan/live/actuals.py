@@ -48,7 +48,7 @@ from lqplan.show.validate import (
     _vocabulary,
 )
 
-Count = Annotated[float, BeforeValidator(finite), Field(ge=0, le=1e9)]
+Count = Annotated[float, Field(ge=0, le=1e9), BeforeValidator(finite)]
 Units = Annotated[int, Field(ge=0, le=100_000_000)]
 
 Where = tuple[str | int, ...]  # a field's path in the file, as Document.locate takes it
@@ -201,9 +201,11 @@ class Actuals(Model):
     viewer_log: list[ViewerReading] = Field(
         default_factory=list, description="concurrent viewers observed earlier"
     )
-    pulled: list[Annotated[PulledProduct, BeforeValidator(_sku_only)]] = Field(
-        default_factory=list, description="products that will not air again"
-    )
+    pulled: list[
+        Annotated[
+            PulledProduct, BeforeValidator(_sku_only, json_schema_input_type=Code | PulledProduct)
+        ]
+    ] = Field(default_factory=list, description="products that will not air again")
     lucky_bags: list[BagDropped] | None = Field(
         None, description="lucky bags dropped so far (default: the plan's, up to --at)"
     )
@@ -296,7 +298,7 @@ _VOCABULARY.setdefault("actuals", sorted(_vocabulary(Actuals)))
 
 def actuals_schema() -> dict[str, Any]:
     """A draft-07 JSON Schema of the ACTUALS file (YAML form), like lqplan.show.schema's."""
-    from lqplan.show.schema import draft07
+    from lqplan.show.draft07 import draft07
 
     return draft07(Actuals, "actuals")
 
