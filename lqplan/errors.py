@@ -123,5 +123,51 @@ def display_path(path: Path) -> str:
     """A path as a user should see it in messages: relative to the working folder when inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # outside; a name too long; a link loop
         return str(path)
+
+
+# --- GitHub Actions annotations ------------------------------------------------------------------
+
+
+def github_annotation(d: Diagnostic, root: Path | None = None) -> str:
+    """`d` as a GitHub Actions workflow command, `::error file=F,line=L,col=C::message`, escaped
+    as the runner parses it. The file is relative to `root`, by default to the repository that
+    holds it (the nearest folder with a .git), since the runner places an annotation by the path
+    in the repository whatever folder lqplan ran in; with neither, it is the path as given."""
+    properties = {"file": repository_path(d.file, root)}
+    if d.line:
+        properties |= {"line": str(d.line), "col": str(d.column or 1)}
+    fields = ",".join(f"{key}={_escape_property(value)}" for key, value in properties.items())
+    subject = f"{d.path}: " if d.path else ""
+    return f"::{d.severity} {fields}::{_escape_data(subject + d.message)}"
+
+
+def repository_path(file: str, root: Path | None = None) -> str:
+    """`file` (relative to the working folder, or absolute) relative to `root`, else to the
+    repository holding it; as given when it is in neither."""
+    try:
+        path = (Path.cwd() / file).resolve()
+    except (OSError, ValueError):  # not a path this system can hold (a NUL, a lone surrogate)
+        return file
+    base = root.resolve() if root is not None else _repository_root(path.parent)
+    if base is None or not path.is_relative_to(base):
+        return file
+    return path.relative_to(base).as_posix()
+
+
+def _repository_root(folder: Path) -> Path | None:
+    """The nearest folder at or above `folder` that holds .git (a folder, or the file a git
+    worktree has)."""
+    return next((f for f in (folder, *folder.parents) if (f / ".git").exists()), None)
+
+
+# The runner (actions/runner, ActionCommand.cs) reads a command's message up to the line's end and
+# unescapes %0D, %0A and %25; a property ends at `,` and the properties at `::`, so a property
+# also escapes `:` and `,` (%3A, %2C). `%` goes first, so that the others' % is not escaped again.
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")

@@ -6,7 +6,8 @@ case is run as a user runs it, `lqplan validate CASE` and `lqplan plan CASE -o O
 subprocess, and must exit 1 (2 for usage errors) with a one-line error naming the file (and the
 line where there is one), no traceback, no output folder, and return well before the timeout.
 The subprocesses run concurrently (a module fixture) to keep the file fast; wall times are
-printed (`pytest -s`), not asserted: timing belongs to the benchmarks.
+printed (`pytest -s`), not asserted: timing belongs to the benchmarks. Hostile output folders
+(links, pipes, locks, interrupted writes) are the corpus in tests/io/test_write_hostile.py.
 """
 
 from __future__ import annotations

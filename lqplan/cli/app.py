@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import time
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -80,7 +81,15 @@ def _guard(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            sys.stdout.flush()  # here, not at exit: a full stdout is an error like any other
+            return result
+        except OSError as exc:
+            if _state["debug"] or not _stream_failed(exc):
+                raise
+            _stdout_to_devnull()
+            err.print(f"[red]error:[/red] cannot write to stdout: {escape(exc.strerror or '')}")
+            raise typer.Exit(1) from None
         except InputError as exc:
             if _state["debug"]:
                 raise
@@ -99,6 +108,26 @@ def _guard(fn: F) -> F:
             raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _stream_failed(exc: OSError) -> bool:
+    """Whether an OSError is stdout failing (`> /dev/full`, a closed pipe): such an error
+    names no file, and every file lqplan reads or writes is named in its own errors."""
+    import errno
+
+    stream_errors = (errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EFBIG, errno.EDQUOT)
+    return exc.filename is None and exc.errno in stream_errors
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout at /dev/null, so that Python's own flush at exit does not fail again and
+    print a traceback after lqplan's one-line error."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):  # CliRunner's stdout has no descriptor
+        pass
 
 
 def read_plan_file(path: Path) -> dict[str, Any]:
@@ -135,6 +164,7 @@ def main_options(
 ) -> None:
     """Plan live-commerce shows from YAML files."""
     _state["debug"] = debug
+    _state["started"] = time.perf_counter()  # each command's own clock (tests run many)
 
 
 TemplatesOption = Annotated[
@@ -207,6 +237,12 @@ def _solve_with_progress(
             )
 
         return plan_show(inputs, settings, progress, findings)
+
+
+def command_started() -> float:
+    """When this command began (its imports aside): `plan --time-limit` counts from here."""
+    started = _state.get("started")
+    return started if isinstance(started, float) else time.perf_counter()
 
 
 def main() -> None:

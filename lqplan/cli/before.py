@@ -1,4 +1,5 @@
-"""Commands before the show: validate, lint, schema, init, plan, render, check, explain, diff."""
+"""Commands before the show: validate, lint, schema, init, import, plan, render, check, explain,
+diff."""
 
 from __future__ import annotations
 
@@ -30,15 +31,18 @@ from lqplan.cli.app import (
     app,
     change_money,
     changes_table,
+    command_started,
     err,
     read_plan_file,
 )
 from lqplan.errors import (
     Diagnostic,
+    InputError,
     LqplanError,
     RefusedError,
     UsageError,
     display_path,
+    github_annotation,
 )
 
 
@@ -56,6 +60,15 @@ FormatOption = Annotated[
 
 
 StrictOption = Annotated[bool, typer.Option(help="Fail on warnings too.")]
+RootOption = Annotated[
+    Path | None,
+    typer.Option(
+        exists=True,
+        file_okay=False,
+        help="Repository root that --format github's paths start from "
+        "(default: the nearest folder holding .git).",
+    ),
+]
 
 
 @app.command()
@@ -64,14 +77,21 @@ def validate(
     show: ShowArg,
     format: FormatOption = ReportFormat.text,
     strict: StrictOption = False,
+    root: RootOption = None,
 ) -> None:
     """Check a show's files and report every problem as file:line:column."""
     from lqplan.show.validate import check_show
 
-    _report(show, check_show(show), format, strict)
+    _report(show, check_show(show), format, strict, root)
 
 
-def _report(show: Path, diagnostics: list[Diagnostic], format: ReportFormat, strict: bool) -> None:
+def _report(
+    show: Path,
+    diagnostics: list[Diagnostic],
+    format: ReportFormat,
+    strict: bool,
+    root: Path | None = None,
+) -> None:
     """Print diagnostics in the chosen format; exit 1 on errors (or on warnings if strict)."""
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
@@ -86,7 +106,7 @@ def _report(show: Path, diagnostics: list[Diagnostic], format: ReportFormat, str
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     elif format is ReportFormat.github:
         for d in diagnostics:
-            sys.stdout.write(_github_annotation(d) + "\n")
+            sys.stdout.write(github_annotation(d, root) + "\n")
     else:
         for d in diagnostics:
             _print_diagnostic(d)
@@ -102,17 +122,6 @@ def _report(show: Path, diagnostics: list[Diagnostic], format: ReportFormat, str
         raise typer.Exit(1)
 
 
-def _github_annotation(d: Diagnostic) -> str:
-    def clean(text: str) -> str:  # the workflow-command escapes
-        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-    place = f"file={clean(d.file)}"
-    if d.line:
-        place += f",line={d.line},col={d.column or 1}"
-    subject = f"{d.path}: " if d.path else ""
-    return f"::{d.severity} {place}::{clean(subject + d.message)}"
-
-
 class SchemaKind(StrEnum):
     """The input files `lqplan schema` can publish a JSON Schema for."""
 
@@ -120,6 +129,7 @@ class SchemaKind(StrEnum):
     catalog = "catalog"
     audience = "audience"
     stock = "stock"
+    actuals = "actuals"
     model = "model"
     plan = "plan"
 
@@ -133,8 +143,8 @@ def schema(
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite files lqplan did not write.")] = False,
 ) -> None:
-    """Print the JSON Schema (draft-07) of a show file, a MODEL file or plan.json, for editors
-    and CI."""
+    """Print the JSON Schema (draft-07) of a show file, an ACTUALS, a MODEL file or plan.json, for
+    editors and CI."""
     from lqplan.show.schema import schema_files, schema_text
 
     if directory is None:
@@ -145,18 +155,104 @@ def schema(
     _print_written(write_files(schema_files(), directory, force=force))
 
 
+MapOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--map", metavar="MAP.yaml", help="A YAML mapping `header: field` for other headers."
+    ),
+]
+SheetOption = Annotated[
+    str | None, typer.Option("--sheet", help="The .xlsx worksheet to read (default: the first).")
+]
+
+
 @app.command()
 @_guard
 def init(
     directory: Annotated[Path, typer.Argument(help="Folder to create the show in.")],
     sample: Annotated[str | None, typer.Option(help="Sample to start from (see samples/).")] = None,
     lang: Annotated[Lang | None, typer.Option(help="Language of the show's paperwork.")] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            metavar="FILE",
+            help="A product sheet (.xlsx, .csv, .tsv) for the catalog and stock; the rest of "
+            "the show is a sample's.",
+        ),
+    ] = None,
+    map_file: MapOption = None,
+    sheet: SheetOption = None,
 ) -> None:
-    """Start a new show folder from a bundled sample; never overwrites existing files."""
-    from lqplan.show.scaffold import init_show
+    """Start a new show folder from a bundled sample (or a product sheet); never overwrites
+    existing files."""
+    language = lang.value if lang else None
+    if from_file is None:
+        from lqplan.show.scaffold import init_show
 
-    _print_written(init_show(directory, sample, lang.value if lang else None))
+        if map_file is not None or sheet is not None:
+            raise UsageError("--map and --sheet are for --from")
+        _print_written(init_show(directory, sample, language))
+    else:
+        from lqplan.show.starter import init_from_sheet
+
+        if sample is not None:
+            raise UsageError("give --sample or --from, not both")
+        _need_file(from_file)
+        _print_written(init_from_sheet(directory, from_file, map_file, sheet, language))
     err.print(f"next: lqplan validate {escape(display_path(directory))}")
+
+
+def _need_file(path: Path) -> None:
+    """A file argument that must exist (UsageError, exit 2, otherwise)."""
+    if not path.is_file():
+        raise UsageError(f"{display_path(path)}: no such file")
+
+
+class ImportKind(StrEnum):
+    """What `lqplan import` makes of a sheet."""
+
+    catalog = "catalog"
+    stock = "stock"
+    actuals = "actuals"
+
+
+@app.command("import")
+@_guard
+def import_(
+    kind: Annotated[ImportKind, typer.Argument(help="catalog, stock or actuals.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="An .xlsx, .csv or .tsv sheet.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder to write the file in.")
+    ] = Path("."),
+    map_file: MapOption = None,
+    sheet: SheetOption = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+    format: FormatOption = ReportFormat.text,
+) -> None:
+    """Turn a product, stock or sales sheet into catalog.yaml, stock.yaml or actuals.yaml;
+    every problem at its cell, nothing written on error."""
+    from lqplan.io.write import write_files
+    from lqplan.show.intake import import_sheet
+
+    _need_file(file)
+    if map_file is not None:
+        _need_file(map_file)
+    try:
+        imported = import_sheet(kind.value, file, map_file, sheet)
+    except InputError as exc:
+        if format is ReportFormat.text:
+            raise
+        _report(file, exc.diagnostics, format, strict=False)
+        raise  # _report exits on any error; a warning alone never fails
+    written = write_files(imported.files, output, force=force, manifest=False)
+    if format is ReportFormat.text:
+        for warning in imported.warnings:
+            _print_diagnostic(warning)
+    else:
+        _report(file, imported.warnings, format, strict=False)
+    _print_written(written)
+    err.print(f"{imported.rows} row{'s' * (imported.rows != 1)} from {escape(display_path(file))}")
 
 
 class ObjectiveChoice(StrEnum):
@@ -245,7 +341,11 @@ def plan(
         inputs = replace(inputs, show=inputs.show.model_copy(update={"objective": objective.value}))
     folder_templates = templates_folder(inputs, templates)
     settings = SolveSettings(
-        time_limit=time_limit, seed=seed, workers=workers, deterministic=deterministic or check
+        time_limit=time_limit,
+        seed=seed,
+        workers=workers,
+        deterministic=deterministic or check,
+        started=command_started(),  # the whole command's budget, reading the show included
     )
     if robust:
         settings = replace(settings, robust=16)
@@ -275,7 +375,7 @@ def plan(
         return
     from lqplan.io.write import write_files
 
-    written = write_files(files, folder, force=force)
+    written = write_files(files, folder, force=force, prune=True)
     if not quiet:
         from lqplan.plan.summary import print_summary
 
@@ -293,36 +393,45 @@ def _previous_plan(folder: Path) -> tuple[Path, dict[str, Any]] | None:
     for this run (say, the plan of a tighter rule before it was relaxed), so that editing the
     show never gives a worse plan than the one the team already has. Not under --deterministic
     or --check: there the plan depends on the inputs and options alone."""
+    from lqplan.io.write import read_outputs
     from lqplan.pipeline import read_plan
 
     path = folder / "plan.json"
-    if path.is_symlink() or not path.is_file():
-        return None
     try:
+        # Only a regular file inside the folder, not behind a link, not a pipe, not huge.
+        if read_outputs(folder, ["plan.json"]).contents["plan.json"] is None:
+            return None
         return path, read_plan(path)
     except LqplanError:
         return None  # not a plan this lqplan can use: plan as if it were not there
 
 
 def _check_stale(folder: Path, files: dict[str, str | bytes], plan: dict[str, Any]) -> None:
-    """`plan --check`: is what is on disk what the inputs give now? Exit 4 if not."""
+    """`plan --check`: is what is on disk what the inputs give now? Exit 4 if not. Only regular
+    files are read (io/write.py): a pipe or a link in the folder is stale, never a hang."""
+    from lqplan.io.write import read_outputs
     from lqplan.review.diff import diff_plans, plans_equal
 
+    on_disk = read_outputs(folder, sorted(files))
     stale = []
     for name, content in sorted(files.items()):
-        path = folder / name
+        found = on_disk.contents[name]
         data = content.encode("utf-8") if isinstance(content, str) else content
-        if name == "plan.json":
+        if name == "plan.json" and found is not None:
             try:
-                on_disk = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+                old = json.loads(found.decode("utf-8"))
+            except (ValueError, RecursionError):
                 stale.append(name)
                 continue
-            if not plans_equal(on_disk, plan):
-                print_diff(diff_plans(on_disk, plan), plan["show"]["currency"])
+            if not isinstance(old, dict) or not plans_equal(old, plan):
+                if isinstance(old, dict):
+                    print_diff(diff_plans(old, plan), plan["show"]["currency"])
                 stale.append(name)
-        elif not path.is_file() or path.read_bytes() != data:
+        elif found != data:
             stale.append(name)
+    stale += [f"{name} (no longer written)" for name in on_disk.leftovers]
+    if on_disk.interrupted:
+        stale.append("a write that was cut off (the next plan completes it)")
     if stale:
         raise RefusedError(
             f"{display_path(folder)} is stale against its inputs: "
@@ -351,7 +460,7 @@ def render(
     if templates is not None and not templates.is_dir():
         raise UsageError(f"{display_path(templates)}: templates folder not found")
     files = documents(plan, lang=lang.value if lang else None, templates=templates)
-    _print_written(write_files(files, output, force=force))
+    _print_written(write_files(files, output, force=force, prune=True))
 
 
 @app.command()
@@ -360,12 +469,13 @@ def lint(
     show: ShowArg,
     format: FormatOption = ReportFormat.text,
     strict: StrictOption = False,
+    root: RootOption = None,
 ) -> None:
     """Flag absolute and medical claims, off-platform steering and promotion prices that break
     the rules, as file:line:column."""
     from lqplan.show.lint import lint_show
 
-    _report(show, lint_show(show), format, strict)
+    _report(show, lint_show(show), format, strict, root)
 
 
 @app.command()

@@ -124,7 +124,7 @@ def replan(
     files = documents(result.plan, lang=lang.value if lang else None, templates=folder_templates)
     clock = inputs.show.clock(result.past.cut).replace(":", "")
     folder = output or plan_file.parent / f"replan-{clock}"
-    written = write_files(files, folder, force=force)
+    written = write_files(files, folder, force=force, prune=True)
     if not quiet:
         _print_written(written)
 

@@ -22,8 +22,8 @@ from lqplan.show.validate import _VOCABULARY, _pydantic_diagnostics, _vocabulary
 
 MODEL_SCHEMA = "lqplan.model/1"
 
-Real = Annotated[float, BeforeValidator(finite), Field(ge=-1e6, le=1e6)]
-Positive = Annotated[float, BeforeValidator(finite), Field(ge=0, le=1e9)]
+Real = Annotated[float, Field(ge=-1e6, le=1e6), BeforeValidator(finite)]
+Positive = Annotated[float, Field(ge=0, le=1e9), BeforeValidator(finite)]
 Count = Annotated[int, Field(ge=0, le=1_000_000_000)]
 Family = Literal[
     "intercept",

@@ -20,7 +20,7 @@ import difflib
 import itertools
 import json
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -38,7 +38,7 @@ from pydantic import (
 from lqplan.errors import Diagnostic, DiagnosticList, InputError, Severity, sort_diagnostics
 from lqplan.io.yamlio import Document
 from lqplan.show.fields import Clock, Code, Model, Text, finite, format_clock, parse_clock
-from lqplan.show.load import cell_column, csv_rows, open_csv, read_yaml
+from lqplan.show.load import csv_rows, open_csv, read_yaml
 from lqplan.show.model import LuckyBag, Promotion
 from lqplan.show.validate import (
     _VOCABULARY,
@@ -48,7 +48,7 @@ from lqplan.show.validate import (
     _vocabulary,
 )
 
-Count = Annotated[float, BeforeValidator(finite), Field(ge=0, le=1e9)]
+Count = Annotated[float, Field(ge=0, le=1e9), BeforeValidator(finite)]
 Units = Annotated[int, Field(ge=0, le=100_000_000)]
 
 Where = tuple[str | int, ...]  # a field's path in the file, as Document.locate takes it
@@ -201,9 +201,11 @@ class Actuals(Model):
     viewer_log: list[ViewerReading] = Field(
         default_factory=list, description="concurrent viewers observed earlier"
     )
-    pulled: list[Annotated[PulledProduct, BeforeValidator(_sku_only)]] = Field(
-        default_factory=list, description="products that will not air again"
-    )
+    pulled: list[
+        Annotated[
+            PulledProduct, BeforeValidator(_sku_only, json_schema_input_type=Code | PulledProduct)
+        ]
+    ] = Field(default_factory=list, description="products that will not air again")
     lucky_bags: list[BagDropped] | None = Field(
         None, description="lucky bags dropped so far (default: the plan's, up to --at)"
     )
@@ -296,7 +298,7 @@ _VOCABULARY.setdefault("actuals", sorted(_vocabulary(Actuals)))
 
 def actuals_schema() -> dict[str, Any]:
     """A draft-07 JSON Schema of the ACTUALS file (YAML form), like lqplan.show.schema's."""
-    from lqplan.show.schema import draft07
+    from lqplan.show.draft07 import draft07
 
     return draft07(Actuals, "actuals")
 
@@ -386,45 +388,59 @@ _RECORDS: dict[str, tuple[str, dict[str, str]]] = {
 def read_actuals_csv(path: Path) -> Document:
     """ACTUALS as one CSV, one fact per row, its kind in the `record` column (docs/actuals.md):
     segment, viewers, lucky_bag, pulled, sold, stock, sale. Returns the YAML form, located."""
-    name, text, reader, columns = open_csv(path)
-    doc = Document(name, None)
+    table, columns = open_csv(path)
+    name, header = table.file, table.rows[0]
     problems = DiagnosticList()
     known = CSV_COLUMNS + CSV_OPTIONAL
     for i, column in enumerate(columns):
         if column not in known:
             close = difflib.get_close_matches(column, known, n=1, cutoff=0.7)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.add(
-                Diagnostic(
-                    name,
-                    1,
-                    cell_column(text, 1, i),
-                    "error",
-                    "",
-                    f"unknown column {column!r}{hint}",
-                )
-            )
+            line, col = header.place(i)
+            message = f"unknown column {column!r}{hint}"
+            problems.add(Diagnostic(name, line, col, "error", "", message))
     if "record" not in columns:
         problems.add(Diagnostic(name, 1, 1, "error", "", "missing column 'record'"))
     problems.raise_if_errors()
+    records = (
+        CsvRecord(
+            row.line, {c: (str(row.cells[i]).strip(), row.place(i)) for i, c in enumerate(columns)}
+        )
+        for row in csv_rows(table, len(columns), problems)  # rows as wide as the header
+    )
+    doc = actuals_document(name, records, problems)
+    problems.raise_if_errors()
+    return doc
+
+
+class CsvRecord(NamedTuple):
+    """One row of the ACTUALS CSV form: its line, and per column its value and (line, column).
+    Values are text as a CSV gives them, or numbers as a worksheet does (lqplan import)."""
+
+    line: int
+    cells: dict[str, tuple[Any, tuple[int, int]]]
+
+
+def actuals_document(name: str, records: Iterable[CsvRecord], problems: DiagnosticList) -> Document:
+    """The YAML form of ACTUALS rows in the CSV form (columns CSV_COLUMNS and CSV_OPTIONAL, the
+    kind in `record`), each value located at its cell; unknown records are reported."""
+    doc = Document(name, None)
     data: dict[str, Any] = {}
-    for line, cells in csv_rows(name, reader, len(columns), problems):
-        row = {c: (v.strip(), i) for i, (c, v) in enumerate(zip(columns, cells, strict=True))}
-        kind = row["record"][0].lower()
+    for record in records:
+        value, place = record.cells["record"]
+        kind = str(value).lower()
         if kind not in _RECORDS:
             problems.add(
                 Diagnostic(
                     name,
-                    line,
-                    cell_column(text, line, row["record"][1]),
+                    *place,
                     "error",
                     "record",
                     f"unknown record {kind!r}; expected one of {', '.join(_RECORDS)}",
                 )
             )
             continue
-        _csv_row(doc, data, text, line, kind, row, problems)
-    problems.raise_if_errors()
+        _csv_row(doc, data, kind, record, problems)
     doc.data = data
     doc.value_marks.setdefault((), (1, 1))
     return doc
@@ -433,29 +449,28 @@ def read_actuals_csv(path: Path) -> Document:
 def _csv_row(
     doc: Document,
     data: dict[str, Any],
-    text: str,
-    line: int,
     kind: str,
-    row: dict[str, tuple[str, int]],
+    record: CsvRecord,
     problems: DiagnosticList,
 ) -> None:
     key, fields = _RECORDS[kind]
+    line, row = record
 
-    def where(column: str) -> tuple[int, int]:
-        return line, cell_column(text, line, row[column][1])
+    def given(column: str) -> bool:
+        return column in row and row[column][0] not in ("", None)
 
     if kind in ("sold", "stock"):
-        sku, units = row.get("sku", ("", 0)), row.get("units", ("", 0))
-        if not sku[0] or not units[0]:
+        if not given("sku") or not given("units"):
             problems.add(
                 Diagnostic(doc.file, line, 1, "error", "", f"a {kind} row needs sku and units")
             )
             return
+        sku = str(row["sku"][0])
         mapping = data.setdefault(key, {})
-        mapping[sku[0]] = _number(units[0])
+        mapping[sku] = _number(row["units"][0])
         doc.value_marks.setdefault((key,), (line, 1))
-        doc.key_marks[(key, sku[0])] = where("sku")
-        doc.value_marks[(key, sku[0])] = where("units")
+        doc.key_marks[(key, sku)] = row["sku"][1]
+        doc.value_marks[(key, sku)] = row["units"][1]
         return
     entries = data.setdefault(key, [])
     index = len(entries)
@@ -463,17 +478,20 @@ def _csv_row(
     doc.value_marks.setdefault((key,), (line, 1))
     doc.value_marks[(key, index)] = (line, 1)
     for column, field in fields.items():
-        if column not in row or not row[column][0]:
+        if not given(column):
             continue
         value = row[column][0]
         entry[field] = _number(value) if column in _NUMERIC else value
-        doc.value_marks[(key, index, field)] = where(column)
-        doc.key_marks[(key, index, field)] = where(column)
+        doc.value_marks[(key, index, field)] = row[column][1]
+        doc.key_marks[(key, index, field)] = row[column][1]
     entries.append(entry)
 
 
-def _number(cell: str) -> int | float | str:
-    """A numeric cell as int or float; anything else stays text (pydantic reports it)."""
+def _number(cell: Any) -> Any:
+    """A numeric text cell as int or float; anything else stays as it is (pydantic reports
+    what is not a number)."""
+    if not isinstance(cell, str):
+        return cell
     try:
         return int(cell)
     except ValueError:

@@ -77,12 +77,12 @@ Length = Annotated[int, Field(ge=1, le=24 * 60)]
 Count = Annotated[int, Field(ge=0, le=1_000_000_000)]
 Number = Annotated[int, Field(ge=1, le=1_000_000)]
 Cents = Annotated[int, Field(ge=-(10**14), le=10**14)]
-Amount = Annotated[float, BeforeValidator(finite), Field(ge=-1e12, le=1e12)]  # money, signed
-Price = Annotated[float, BeforeValidator(finite), Field(ge=0, le=1e12)]
-Units = Annotated[float, BeforeValidator(finite), Field(ge=0, le=1e12)]
-Level = Annotated[float, BeforeValidator(finite), Field(ge=-1e12, le=1e12)]  # stock, signed
-Real = Annotated[float, BeforeValidator(finite), Field(ge=-1e12, le=1e12)]
-Seconds = Annotated[float, BeforeValidator(finite), Field(ge=0, le=1e9)]
+Amount = Annotated[float, Field(ge=-1e12, le=1e12), BeforeValidator(finite)]  # money, signed
+Price = Annotated[float, Field(ge=0, le=1e12), BeforeValidator(finite)]
+Units = Annotated[float, Field(ge=0, le=1e12), BeforeValidator(finite)]
+Level = Annotated[float, Field(ge=-1e12, le=1e12), BeforeValidator(finite)]  # stock, signed
+Real = Annotated[float, Field(ge=-1e12, le=1e12), BeforeValidator(finite)]
+Seconds = Annotated[float, Field(ge=0, le=1e9), BeforeValidator(finite)]
 CartLink = Annotated[int, Field(ge=1, le=9999)]
 Mode = Literal["normal", "flash_sale", "gift", "coupon"]
 
@@ -104,9 +104,9 @@ class PlanHost(PlanModel):
 class PlanKpi(PlanModel):
     """The show's KPI targets, as show.yaml gives them."""
 
-    watch_time_seconds: Annotated[float, BeforeValidator(finite), Field(ge=0, le=1e9)]
-    engagement: Annotated[float, BeforeValidator(finite), Field(ge=0, le=1)]
-    payment_conversion: Annotated[float, BeforeValidator(finite), Field(ge=0, le=1)]
+    watch_time_seconds: Annotated[float, Field(ge=0, le=1e9), BeforeValidator(finite)]
+    engagement: Annotated[float, Field(ge=0, le=1), BeforeValidator(finite)]
+    payment_conversion: Annotated[float, Field(ge=0, le=1), BeforeValidator(finite)]
     gpm: Price
 
 
@@ -132,7 +132,7 @@ class PlanShow(PlanModel):
     room: Text | None
     theme: Text | None
     objective: Objective
-    stock_reserve: Annotated[float, BeforeValidator(finite), Field(ge=0, le=0.9)]
+    stock_reserve: Annotated[float, Field(ge=0, le=0.9), BeforeValidator(finite)]
     hosts: list[PlanHost] = Field(min_length=1)
     # A Literal of the roles' tuple: pydantic expands it at run time, mypy takes only literals.
     team: dict[Literal[TEAM_ROLES], list[Text]]  # type: ignore[valid-type]
@@ -301,7 +301,7 @@ class LuckyBagDrop(PlanModel):
 class TotalsBand(PlanModel):
     """The plan's forecast band: GMV and profit quantiles."""
 
-    level: Annotated[float, BeforeValidator(finite), Field(gt=0, lt=1)]
+    level: Annotated[float, Field(gt=0, lt=1), BeforeValidator(finite)]
     source: Literal["default", "model"]
     draws: Annotated[int, Field(ge=1, le=1_000_000)]
     gmv: Quantiles
@@ -472,8 +472,8 @@ class ModelRef(PlanModel):
 class Conversion(PlanModel):
     """A product's conversion in one mode: as planned, and as the files give it."""
 
-    planned: Annotated[float, BeforeValidator(finite), Field(ge=0, le=1e6)]
-    prior: Annotated[float, BeforeValidator(finite), Field(ge=0, le=1e6)]
+    planned: Annotated[float, Field(ge=0, le=1e6), BeforeValidator(finite)]
+    prior: Annotated[float, Field(ge=0, le=1e6), BeforeValidator(finite)]
 
 
 class DemandProvenance(PlanModel):

@@ -32,6 +32,10 @@ class SolveSettings:
     window_search_from: int = 5_000
     # --robust: value options on the mean over this many sampled markets (0: the point estimate).
     robust: int = 0
+    # When the time limit's clock started (a time.perf_counter() reading): `lqplan plan` starts
+    # it before reading the show, so that the limit is the whole command's; None: when planning
+    # starts. A deterministic run ignores it (its budget is deterministic time).
+    started: float | None = None
 
     @property
     def worker_count(self) -> int:
@@ -58,6 +62,9 @@ class Solution:
     # Each option's value in the LP relaxation, when one was solved (lp_guided_plan): where the
     # LP puts value that the plan does not is where window search looks first.
     guide: tuple[float, ...] = field(default=(), repr=False, compare=False)
+    # And each option's reduced cost there (≤ 0 for an option the LP leaves out): no plan with
+    # option i is worth more than the LP's optimum plus its reduced cost (restricted.py).
+    reduced: tuple[float, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def gap(self) -> float | None:

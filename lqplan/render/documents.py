@@ -4,7 +4,8 @@ Reads only plan.json's data, so `lqplan render PLAN.json` works without the show
 Documents (each built-in template in Chinese and English, chosen by the show's language):
 
     run_sheet.md / .csv / .html   the run-of-show (直播脚本); CSV opens in Excel and WPS
-    ontime.csv                    the run-of-show in Ontime's spreadsheet-import layout
+    run_sheet.xlsx                the same, typed: numbers, times, frozen header, A4 print setup
+    ontime.xlsx / ontime.csv      the run-of-show in Ontime's spreadsheet-import layout
     host_script.md                主播话术: per segment, promotions and transitions
     checklists/<team>.md          one per team that has members or duties
 """
@@ -16,7 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from lqplan.money import TO_CONFIRM, money
-from lqplan.render import checklists, i18n, phrases, profiles, runsheet, scripts
+from lqplan.render import (
+    checklists,
+    i18n,
+    phrases,
+    profiles,
+    runsheet,
+    scripts,
+    spreadsheets,
+)
 from lqplan.render.actions import team_actions, unused_promotion_text
 from lqplan.render.env import make_environment
 from lqplan.render.pitch import one_row_per_pitch
@@ -72,6 +81,6 @@ def render_documents(
     env = make_environment(templates, filters(lang, plan["show"]["currency"]))
     context = base_context(plan, lang)
     files: dict[str, str | bytes] = {}
-    for module in (runsheet, scripts, checklists):
+    for module in (runsheet, spreadsheets, scripts, checklists):
         files.update(module.render(env, context))
     return files

@@ -8,20 +8,28 @@ input shows `to_confirm` (未确认 / to confirm) instead. Each segment shows it
 its forecast band (P10–P90), the totals the GMV and profit band and where it comes from; a plan
 written before lqplan had bands shows none (and no band column).
 
-Ontime (github.com/cpvalente/ontime) imports a rundown from a spreadsheet. What its source says
-(apps/server/src/api-data/excel/excel.parser.ts, excel.utils.ts and ontime-utils'
-spreadsheetImport.ts `defaultImportMap`): the header row is found by matching cell text,
-lower-cased and trimmed, against the import map, whose defaults are "title", "time start",
-"time end", "duration", "cue", "notes" (not "note"), "colour", "timer type", "link start",
-"count to end", "flag", "skip", "end action", "warning time", "danger time" and "id". Times are
-parsed from "HH:MM:SS" strings (a bare number is read as minutes). "timer type" takes
-"count-down", "count-up", "time-to-end", "clock", or "group" / "milestone" / "skip-import";
-"link start" defaults to true (each event starts when the previous ends) unless the column says
-"FALSE". Custom fields are mapped in the import dialog from a label (letters, digits and spaces
-only) to a column header, so ours are plain ASCII: "SKU", "Cart link", "Promotion",
-"Control room". The upload endpoint accepts .xlsx only (its default worksheet name is
-"event schedule"), so the CSV is opened in a spreadsheet (or Google Sheets, which Ontime can
-sync) and saved from there.
+Ontime (github.com/cpvalente/ontime) imports a rundown from a spreadsheet; ontime_table builds
+it once for ontime.csv and for ontime.xlsx (spreadsheets.py, the file Ontime's upload takes: .xlsx
+only). What its source says, read at commit fb559ed9 (after v4.11.0): the server
+(apps/server/src/api-data/excel/excel.service.ts) reads the chosen worksheet with SheetJS as
+formatted text and hands the rows to parseExcel (excel.parser.ts, excel.utils.ts); the header row
+is found by matching each cell, lower-cased and trimmed, against the import map. The import
+dialog (apps/client/.../sheet-import/importMapUtils.ts) sends every field of its form, whose
+defaults are worksheet "event schedule" and the headers "title", "time start", "time end",
+"duration", "cue", "notes" (the dialog's default; the server's own fallback map says "note"),
+"colour", "timer type", "link start", "flag", "id" and others we leave out. Times are "HH:MM:SS"
+text (a bare number would be read as minutes). "timer type" takes "count-down" and the like, or
+"milestone": an entry with a title, cue, note, colour and custom fields but no time, which is
+what a lucky bag or a flash sale is inside a segment (its clock time goes in its title). An event
+whose row has no "link start" cell starts when the previous one ends; ours say FALSE, so each
+keeps the plan's time. "id" keys the merge of
+a new import into the rundown already running, so ours come from the plan (a SKU and its airing,
+a break's number, a promotion's id), never from the row number that a replan shifts. Custom
+fields are mapped in the dialog from a label (letters, digits, spaces and _ only) to a column
+header, so ours are plain ASCII: "SKU", "Cart link", "Promotion", "Control room", "Floor
+control". Ontime has no field for a time zone, so a show that names one gets a line above the
+header row ("时区 | Asia/Shanghai"), which the header search (the first row with more than five
+filled cells) and the parser (a row that names no field) both pass over.
 """
 
 from __future__ import annotations
@@ -77,13 +85,18 @@ ONTIME_HEADERS = (
     "Colour",
     "Timer Type",
     "Link Start",
+    "Flag",
+    "ID",
     "SKU",
     "Cart link",
     "Promotion",
     "Control room",
+    "Floor control",
 )
+ONTIME_CUSTOM_FIELDS = ONTIME_HEADERS[ONTIME_HEADERS.index("SKU") :]
 ONTIME_BREAK_COLOUR = "#94A3B8"
 ONTIME_BAG_COLOUR = "#C026D3"
+ONTIME_FLASH_COLOUR = "#F59E0B"
 
 # Which actions are critical moments (set in bold with ⚠ on the sheet).
 CRITICAL_ACTIONS = {
@@ -123,8 +136,7 @@ def render(env: Any, context: Mapping[str, Any]) -> dict[str, str | bytes]:
     words = profiles.words(phrases.RUN_SHEET, lang, context["show"])
     rows = build_rows(context)
     keys = column_keys(context)
-    level = band_level(context)
-    columns = [{"key": key, "label": words[f"col_{key}"].format(level=level)} for key in keys]
+    columns = labelled_columns(context)
     extra = {
         "t": words,
         "columns": columns,
@@ -153,6 +165,16 @@ def column_keys(context: Mapping[str, Any]) -> tuple[str, ...]:
     if any(_band(seg, "gmv") for seg in context["segments"]):
         return COLUMNS
     return tuple(key for key in COLUMNS if key != "gmv_band")
+
+
+def labelled_columns(context: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The sheet's columns as {key, label}, labelled in the sheet's language (CSV, .xlsx)."""
+    words = profiles.words(phrases.RUN_SHEET, context["lang"], context["show"])
+    level = band_level(context)
+    return [
+        {"key": key, "label": words[f"col_{key}"].format(level=level)}
+        for key in column_keys(context)
+    ]
 
 
 def band_level(context: Mapping[str, Any]) -> str:
@@ -640,44 +662,112 @@ def run_sheet_csv(rows: list[dict[str, Any]], columns: list[dict[str, str]]) -> 
 
 
 def ontime_csv(context: Mapping[str, Any], rows: list[dict[str, Any]]) -> bytes:
-    """The rows in the layout Ontime's spreadsheet import reads (headers: module docstring)."""
-    table: list[list[str]] = [list(ONTIME_HEADERS)]
+    """ontime.csv: ontime_table as CSV, every cell guarded against formulas (write_csv)."""
+    return write_csv(ontime_table(context, rows))
+
+
+def ontime_table(context: Mapping[str, Any], rows: list[dict[str, Any]]) -> list[list[str]]:
+    """The rows in the layout Ontime's spreadsheet import reads (module docstring): the time
+    zone line when the show names one, the header, then one event per segment and break and one
+    milestone per lucky bag and flash sale, each with an id of its own."""
+    table: list[list[str]] = []
+    zone = context["show"].get("time_zone")
+    if zone:
+        words = profiles.words(phrases.RUN_SHEET, context["lang"], context["show"])
+        table.append([words["time_zone"], str(zone)])
+    table.append(list(ONTIME_HEADERS))
+    segments = {seg["number"]: seg for seg in context["segments"]}
+    seen: dict[str, int] = {}
     for row in rows:
-        cells = row["cells"]
-        start, end = row["minute"], row["end"]
-        if row["kind"] == "segment":
-            title = row["name"]
-            cue, colour = cells["no"][0]["text"], svg.role_colour(row["role"]).upper()
-            notes = [cells["host"], cells["cue"], cells["deal_price"], cells["notes"]]
-        elif row["kind"] == "break":
-            title, cue, colour = row["label"], f"B{row['seq']}", ONTIME_BREAK_COLOUR
-            notes = [cells["paid_traffic"]]
-        else:
-            title = " ".join(t["text"] for t in cells["product"])
-            cue, colour = f"LB{row['seq']}", ONTIME_BAG_COLOUR
-            notes = [cells["promotion"], cells["notes"], cells["floor_control"]]
-        table.append(
-            [
-                title,
-                _ontime_time(context, start),
-                _ontime_time(context, end),
-                f"{(end - start) // 60:02d}:{(end - start) % 60:02d}:00",
-                cue,
-                "\n".join(plain_cell(n) for n in notes if n),
-                colour,
-                "count-down",
-                "FALSE",
-                row["sku"],
-                row["cart_link"],
-                plain_cell(cells["promotion"]) if row["kind"] == "segment" else "",
-                plain_cell(cells["control_room"]),
-            ]
+        for entry in _ontime_entries(context, row, segments.get(row["seq"], {})):
+            base = entry["ID"]
+            seen[base] = seen.get(base, 0) + 1
+            if seen[base] > 1:  # the same bag drawn twice: the second is lb-x~2
+                entry["ID"] = f"{base}~{seen[base]}"
+            table.append([entry.get(name, "") for name in ONTIME_HEADERS])
+    return table
+
+
+def _ontime_entries(
+    context: Mapping[str, Any], row: Mapping[str, Any], seg: Mapping[str, Any]
+) -> list[dict[str, str]]:
+    """A row of the sheet as Ontime entries: a segment is an event (and a milestone when a flash
+    sale starts in it), a break an event, a lucky bag a milestone."""
+    cells, start, end = row["cells"], row["minute"], row["end"]
+    if row["kind"] == "break":
+        event = _ontime_event(context, start, end)
+        event.update(
+            {
+                "Title": row["label"],
+                "Cue": f"B{row['seq']}",
+                "Notes": plain_cell(cells["paid_traffic"]),
+                "Colour": ONTIME_BREAK_COLOUR,
+                "ID": f"break-{row['seq']}",
+                "Control room": plain_cell(cells["control_room"]),
+            }
         )
-    return write_csv(table)
+        return [event]
+    if row["kind"] == "lucky_bag":
+        title = " ".join(t["text"] for t in cells["product"])
+        notes = [cells["promotion"], cells["notes"]]
+        return [
+            {
+                "Title": f"{i18n.plan_clock(context, start)} {title}",
+                "Cue": f"LB{row['seq']}",
+                "Notes": "\n".join(plain_cell(n) for n in notes if n),
+                "Colour": ONTIME_BAG_COLOUR,
+                "Timer Type": "milestone",
+                "ID": f"lb-{row['promotion_id']}",
+                "Promotion": str(row["promotion_id"]),
+                "Control room": plain_cell(cells["control_room"]),
+                "Floor control": plain_cell(cells["floor_control"]),
+            }
+        ]
+    airing = f"{row['sku']}-{seg.get('airing', 1)}"
+    notes = [cells["host"], cells["cue"], cells["deal_price"], cells["notes"]]
+    event = _ontime_event(context, start, end)
+    event.update(
+        {
+            "Title": row["name"],
+            "Cue": cells["no"][0]["text"],
+            "Notes": "\n".join(plain_cell(n) for n in notes if n),
+            "Colour": svg.role_colour(row["role"]).upper(),
+            "Flag": "TRUE" if row["critical"] else "",
+            "ID": f"seg-{airing}",
+            "SKU": row["sku"],
+            "Cart link": row["cart_link"],
+            "Promotion": plain_cell(cells["promotion"]),
+            "Control room": plain_cell(cells["control_room"]),
+            "Floor control": plain_cell(cells["floor_control"]),
+        }
+    )
+    entries = [event]
+    if seg.get("mode") == "flash_sale":
+        entries.append(
+            {
+                "Title": " ".join(line["text"] for line in cells["deal_price"]),
+                "Cue": f"FS{row['seq']}",
+                "Notes": plain_cell(cells["cue"]),
+                "Colour": ONTIME_FLASH_COLOUR,
+                "Timer Type": "milestone",
+                "ID": f"flash-{airing}",
+                "SKU": row["sku"],
+                "Cart link": row["cart_link"],
+                "Promotion": str(row["promotion_id"] or ""),
+            }
+        )
+    return entries
 
 
-def _ontime_time(context: Mapping[str, Any], minute: int) -> str:
-    return f"{i18n.plan_clock(context, minute)}:00"
+def _ontime_event(context: Mapping[str, Any], start: int, end: int) -> dict[str, str]:
+    """An Ontime event's timing: its own start and end, not linked to the previous event."""
+    return {
+        "Time Start": f"{i18n.plan_clock(context, start)}:00",
+        "Time End": f"{i18n.plan_clock(context, end)}:00",
+        "Duration": f"{(end - start) // 60:02d}:{(end - start) % 60:02d}:00",
+        "Timer Type": "count-down",
+        "Link Start": "FALSE",
+    }
 
 
 def _money(context: Mapping[str, Any], value: Any) -> str:

@@ -19,10 +19,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     PlainSerializer,
     WithJsonSchema,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 Role = Literal["traffic", "welfare", "bridge", "hero", "profit", "image", "test"]
 ROLES: tuple[str, ...] = get_args(Role)
@@ -74,6 +77,17 @@ def _number_to_text(value: Any) -> Any:
     return value
 
 
+class _DigitsToo:
+    """In the JSON Schema, a text field also takes an integer, as _number_to_text does, so that an
+    editor does not flag the `sku: 10023` lqplan accepts."""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The text's own schema, or any integer."""
+        return {"anyOf": [handler(core_schema), {"type": "integer"}]}
+
+
 def finite(value: Any) -> Any:
     """Refuse NaN and infinity (a BeforeValidator: YAML's .nan is a float)."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -96,15 +110,20 @@ Clock = Annotated[
 Day = Annotated[
     date, BeforeValidator(_parse_date), WithJsonSchema({"type": "string", "format": "date"})
 ]
-Text = Annotated[str, BeforeValidator(_number_to_text), Field(min_length=1, max_length=500)]
+# Constraints come before a BeforeValidator: after it, pydantic checks them in a wrapper of its own
+# and the JSON Schema gets pydantic's names (ge, le) instead of minimum/maximum, or nothing at all.
+Text = Annotated[
+    str, Field(min_length=1, max_length=500), BeforeValidator(_number_to_text), _DigitsToo()
+]
 Code = Annotated[
     str,
-    BeforeValidator(_number_to_text),
     Field(min_length=1, max_length=64, pattern=r"^[^\s/\\]+$"),
+    BeforeValidator(_number_to_text),
+    _DigitsToo(),
 ]
-Money = Annotated[float, BeforeValidator(finite), Field(ge=0, le=1e9)]
-Fraction = Annotated[float, BeforeValidator(finite), Field(ge=0, le=1)]
-Factor = Annotated[float, BeforeValidator(finite), Field(ge=0, le=100)]
+Money = Annotated[float, Field(ge=0, le=1e9), BeforeValidator(finite)]
+Fraction = Annotated[float, Field(ge=0, le=1), BeforeValidator(finite)]
+Factor = Annotated[float, Field(ge=0, le=100), BeforeValidator(finite)]
 Minutes = Annotated[int, Field(ge=1, le=24 * 60)]
 
 

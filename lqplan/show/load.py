@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lqplan.errors import (
     Diagnostic,
@@ -18,10 +16,8 @@ from lqplan.errors import (
     UsageError,
     display_path,
 )
+from lqplan.io.sheets import Row, Table, parse_text_table
 from lqplan.io.yamlio import Document, decode, parse_yaml
-
-if TYPE_CHECKING:
-    from _csv import Reader  # what csv.reader returns; the csv module does not name it
 
 KINDS = ("show", "catalog", "audience", "stock")
 STOCK_COLUMNS = ("sku", "units", "per_buyer_limit", "batch_size")
@@ -75,33 +71,36 @@ def read_yaml(path: Path) -> Document:
     return doc
 
 
-def open_csv(path: Path) -> tuple[str, str, Reader, list[str]]:
-    """A CSV file's display name, text, row reader (past the header) and lower-case columns;
-    InputError naming the file when it is unreadable, empty or not CSV."""
+def open_csv(path: Path) -> tuple[Table, list[str]]:
+    """A CSV file's table (encoding and separator detected, every cell placed) and its header's
+    columns in lower case; InputError naming the file when it is unreadable, empty or not CSV."""
     name = display_path(path)
-    text = read_text(path)
-    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = next(reader)
-    except StopIteration:
-        raise InputError([Diagnostic(name, 1, 1, message="file is empty")]) from None
-    except csv.Error as exc:
-        raise InputError([Diagnostic(name, 1, 1, message=f"invalid CSV: {exc}")]) from None
-    return name, text, reader, [c.strip().lower() for c in header]
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError([Diagnostic(name, message=f"cannot read file: {exc.strerror}")]) from None
+    table = parse_text_table(raw, name)
+    if not table.rows:
+        raise InputError([*table.problems, Diagnostic(name, 1, 1, message="file is empty")])
+    if table.problems and len(table.rows) == 1:
+        raise InputError(list(table.problems))  # not even the header reads
+    return table, [str(c).strip().lower() for c in table.rows[0].cells]
 
 
 def read_stock_csv(path: Path) -> Document:
     """stock.csv (as warehouse systems export it) -> the same shape as stock.yaml."""
-    name, text, reader, columns = open_csv(path)
+    table, columns = open_csv(path)
+    name, header = table.file, table.rows[0]
     doc = Document(name, None)
     problems = DiagnosticList()
     for i, column in enumerate(columns):
         if column not in STOCK_COLUMNS:
+            line, col = header.place(i)
             problems.add(
                 Diagnostic(
                     name,
-                    1,
-                    cell_column(text, 1, i),
+                    line,
+                    col,
                     "error",
                     "",
                     f"unknown column {column!r}; expected {', '.join(STOCK_COLUMNS)}",
@@ -113,68 +112,46 @@ def read_stock_csv(path: Path) -> Document:
     problems.raise_if_errors()
     rows: list[dict[str, Any]] = []
     doc.value_marks[("stock",)] = (2, 1)
-    for line, cells in csv_rows(name, reader, len(columns), problems):
+    for record in csv_rows(table, len(columns), problems):
         row: dict[str, Any] = {}
         index = len(rows)
-        for i, (column, cell) in enumerate(zip(columns, cells, strict=True)):
-            cell = cell.strip()
-            doc.value_marks[("stock", index, column)] = (line, cell_column(text, line, i))
+        for i, (column, cell) in enumerate(zip(columns, record.cells, strict=True)):
+            cell = str(cell).strip()
+            doc.value_marks[("stock", index, column)] = record.place(i)
             if cell == "":
                 continue
             row[column] = int(cell) if column != "sku" and _is_int(cell) else cell
-        doc.value_marks[("stock", index)] = (line, 1)
+        doc.value_marks[("stock", index)] = (record.line, 1)
         rows.append(row)
     problems.raise_if_errors()
     doc.data = {"stock": rows}
     return doc
 
 
-def csv_rows(
-    name: str, reader: Reader, width: int, problems: DiagnosticList
-) -> Iterator[tuple[int, list[str]]]:
-    """(line, cells) of each non-blank row with as many cells as the header; rows of another
-    width and CSV syntax errors are reported with their line."""
-    line = 1
-    try:
-        for cells in reader:
-            line = reader.line_num
-            if not any(c.strip() for c in cells):
-                continue  # spreadsheets leave blank rows at the end
-            if len(cells) != width:
-                problems.add(
-                    Diagnostic(
-                        name,
-                        line,
-                        1,
-                        "error",
-                        "",
-                        f"row has {len(cells)} cells; the header has {width}",
-                    )
+def csv_rows(table: Table, width: int, problems: DiagnosticList) -> Iterator[Row]:
+    """The non-blank rows after the header with as many cells as the header; rows of another
+    width, and the table's syntax errors, are reported with their line."""
+    problems.extend(table.problems)
+    for row in table.rows[1:]:
+        if row.blank:
+            continue  # spreadsheets leave blank rows at the end
+        if len(row.cells) != width:
+            problems.add(
+                Diagnostic(
+                    table.file,
+                    row.line,
+                    1,
+                    "error",
+                    "",
+                    f"row has {len(row.cells)} cells; the header has {width}",
                 )
-                continue
-            yield line, cells
-    except csv.Error as exc:
-        problems.add(Diagnostic(name, line + 1, 1, "error", "", f"invalid CSV: {exc}"))
+            )
+            continue
+        yield row
 
 
 def _is_int(cell: str) -> bool:
     return cell.lstrip("+-").isdigit() and len(cell) < 20
-
-
-def cell_column(text: str, line: int, index: int) -> int:
-    """1-based character column where cell `index` starts on `line` (quotes respected)."""
-    lines = text.splitlines()
-    if not 1 <= line <= len(lines):
-        return 1
-    row, column, quoted = lines[line - 1], 0, False
-    for pos, char in enumerate(row):
-        if column == index:
-            return pos + 1
-        if char == '"':
-            quoted = not quoted
-        elif char == "," and not quoted:
-            column += 1
-    return len(row) + 1 if column == index else 1
 
 
 def load_show(target: str | Path) -> RawShow:

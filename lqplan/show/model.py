@@ -559,7 +559,7 @@ class CurvePoint(Model):
 class Audience(Model):
     """audience.yaml: who watches and how many, minute by minute."""
 
-    base_conversion: Annotated[float, BeforeValidator(finite), Field(gt=0, le=0.5)] = Field(
+    base_conversion: Annotated[float, Field(gt=0, le=0.5), BeforeValidator(finite)] = Field(
         description="orders per concurrent viewer per minute on air, for an average product"
     )
     segments: list[AudienceSegment] = Field(min_length=1)

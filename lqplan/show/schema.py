@@ -5,30 +5,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel
-
+from lqplan.show.draft07 import draft07
 from lqplan.show.model import FILE_MODELS
 
-# The show's four files, the MODEL file that lqplan learn writes and the plan.json lqplan plan
-# writes.
-SCHEMA_KINDS = (*FILE_MODELS, "model", "plan")
-
-
-def draft07(model: type[BaseModel], kind: str) -> dict[str, Any]:
-    """The draft-07 JSON Schema of a pydantic model, with lqplan's `$id` for `kind`."""
-    schema = model.model_json_schema(by_alias=True, ref_template="#/definitions/{model}")
-    # pydantic writes 2020-12 `$defs`; draft-07 editors look under `definitions`.
-    if "$defs" in schema:
-        schema["definitions"] = schema.pop("$defs")
-    return {
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "$id": f"https://lqplan.dev/schemas/{kind}.schema.json",
-        **schema,
-    }
+# The show's four files, the ACTUALS file of replan, review and learn, the MODEL file that lqplan
+# learn writes and the plan.json lqplan plan writes.
+SCHEMA_KINDS = (*FILE_MODELS, "actuals", "model", "plan")
 
 
 def json_schema(kind: str) -> dict[str, Any]:
-    """A draft-07 JSON Schema for one file kind (show, catalog, audience, stock, model, plan)."""
+    """A draft-07 JSON Schema for one file kind (show, catalog, audience, stock, actuals, model,
+    plan)."""
+    if kind == "actuals":
+        from lqplan.live.actuals import Actuals
+
+        return draft07(Actuals, kind)
     if kind == "model":
         from lqplan.learning.modelfile import LearnedModel
 

@@ -331,8 +331,12 @@ def test_write_is_atomic(tmp_path, monkeypatch):
     out = tmp_path / "out"
     write_files({"plan.md": "old\n"}, out)
 
-    def broken_replace(src, dst):
-        raise OSError(28, "No space left on device", str(dst))
+    replace = os.replace
+
+    def broken_replace(src, dst, **kwargs):
+        if dst == "plan.md":  # the file's own rename (the journal's goes through)
+            raise OSError(28, "No space left on device", str(dst))
+        replace(src, dst, **kwargs)
 
     monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(LqplanError):

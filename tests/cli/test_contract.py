@@ -9,6 +9,8 @@ anywhere) the failure is injected in-process where lqplan writes, with `CliRunne
 from __future__ import annotations
 
 import errno
+import fcntl
+import hashlib
 import json
 import os
 import pty
@@ -41,6 +43,11 @@ CONTRACT = {
     "plain text": "test_plain_text",
     "interrupts leave nothing": "test_interrupts_leave_nothing",
     "unwritable output": "test_unwritable_output",
+    "output folder links": "test_output_folder_links",
+    "locks": "test_locks",
+    "bounded reads": "test_bounded_reads",
+    "stale outputs": "test_stale_outputs",
+    "permissions": "test_permissions",
     "LANG=C": "test_lang_c",
     "byte-identical": "test_byte_identical",
 }
@@ -274,16 +281,17 @@ def test_interrupts_leave_nothing(tmp_path, monkeypatch):
     # Ctrl-C while the files are being written: the folder stays as the last run left it.
     out = tmp_path / "rendered"
     runner, plan_file, before = rendered_once(tmp_path, out)
-    staged = []
-    stage = write._stage
+    staged: list[Path] = []
+    create = write.Folder.create
 
-    def interrupted(path: Path, data: bytes) -> str:
-        if len(staged) == 5:  # five files staged, the sixth interrupted
-            raise KeyboardInterrupt
-        staged.append(stage(path, data))
-        return staged[-1]
+    def interrupted(folder: write.Folder, rel, data: bytes) -> None:
+        if not rel.name.startswith(f".{write.JOURNAL}"):  # a document's temporary
+            if len(staged) == 5:  # five files staged, the sixth interrupted
+                raise KeyboardInterrupt
+            staged.append(folder.path / rel)
+        create(folder, rel, data)
 
-    monkeypatch.setattr(write, "_stage", interrupted)
+    monkeypatch.setattr(write.Folder, "create", interrupted)
     result = runner.invoke(app, ["render", str(plan_file), "-o", str(out), "--lang", "zh"])
     assert result.exit_code == 130
     assert len(staged) == 5 and not any(Path(name).exists() for name in staged)
@@ -316,14 +324,14 @@ def test_unwritable_output(tmp_path, monkeypatch):
             for folder in (out, out / "checklists"):
                 folder.chmod(0o755)
     else:
-        mkstemp = write.tempfile.mkstemp
+        create = write.Folder.create
 
-        def read_only(*args, **kwargs):
-            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), kwargs.get("dir"))
+        def read_only(folder: write.Folder, rel, data: bytes) -> None:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder.path))
 
-        monkeypatch.setattr(write.tempfile, "mkstemp", read_only)
+        monkeypatch.setattr(write.Folder, "create", read_only)
         result = runner.invoke(app, render)
-        monkeypatch.setattr(write.tempfile, "mkstemp", mkstemp)
+        monkeypatch.setattr(write.Folder, "create", create)
     assert result.exit_code == 1
     assert "cannot write: Permission denied" in result.output
     assert files_in(out) == before and temporaries(tmp_path) == []
@@ -343,6 +351,102 @@ def test_unwritable_output(tmp_path, monkeypatch):
     assert "cannot write: No space left on device" in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert files_in(out) == before and temporaries(tmp_path) == []
+
+    # A name too long, a link loop, a full stdout: one clean line each.
+    (tmp_path / "loop").symlink_to("loop")
+    for name, message in (("a" * 300, b"File name too long"), ("loop", b"symbolic links")):
+        done = lqplan("render", plan_file, "-o", name, cwd=tmp_path)
+        assert done.returncode == 1 and done.stderr.count(b"\n") == 1, done.stderr
+        assert b": error: cannot write: " in done.stderr and message in done.stderr
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run([sys.executable, "-m", "lqplan", "schema"], stdout=full,
+                              stderr=subprocess.PIPE, cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr == b"error: cannot write to stdout: No space left on device\n"
+
+
+# --- the output folder -------------------------------------------------------------------------
+
+
+def test_output_folder_links(tmp_path):
+    out = tmp_path / "out"
+    _, plan_file, before = rendered_once(tmp_path, out)
+    shutil.rmtree(out / "checklists")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "host.md").write_text("not lqplan's\n", encoding="utf-8")
+    (out / "checklists").symlink_to("../elsewhere")
+    manifest = json.loads((out / write.MANIFEST).read_text(encoding="utf-8"))
+    manifest["files"]["checklists/host.md"] = hashlib.sha256(b"not lqplan's\n").hexdigest()
+    (out / write.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    for force in ([], ["--force"]):
+        done = lqplan("render", plan_file, "-o", "out", *force, cwd=tmp_path)
+        assert done.returncode == 1
+        assert done.stderr.startswith(b"out/checklists: error: is a symbolic link inside the ")
+    assert files_in(tmp_path / "elsewhere") == {"host.md": b"not lqplan's\n"}
+    # A link where a file goes: refused; with --force the link is replaced, not followed.
+    (out / "checklists").unlink()
+    (out / "run_sheet.md").unlink()
+    (out / "run_sheet.md").symlink_to("../elsewhere/host.md")
+    assert lqplan("render", plan_file, "-o", "out", cwd=tmp_path).returncode == 4
+    assert lqplan("render", plan_file, "-o", "out", "--force", cwd=tmp_path).returncode == 0
+    assert not (out / "run_sheet.md").is_symlink()
+    assert files_in(out) == before
+    assert files_in(tmp_path / "elsewhere") == {"host.md": b"not lqplan's\n"}
+
+
+def test_locks(tmp_path):
+    out = tmp_path / "out"
+    _, plan_file, before = rendered_once(tmp_path, out)
+    fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # as a running lqplan holds it
+        done = lqplan("render", plan_file, "-o", "out", "--lang", "zh", cwd=tmp_path, timeout=30)
+    finally:
+        os.close(fd)
+    assert done.returncode == 1
+    assert done.stderr == b"error: another lqplan is writing out; run again when it has finished\n"
+    assert files_in(out) == before
+    assert lqplan("render", plan_file, "-o", "out", "--lang", "zh", cwd=tmp_path).returncode == 0
+
+
+def test_bounded_reads(tmp_path):
+    out = tmp_path / "out"
+    _, plan_file, _ = rendered_once(tmp_path, out)
+    (out / "plan.json").unlink()
+    os.mkfifo(out / "plan.json")  # nobody writes to it: a read would block forever
+    with (tmp_path / "big").open("wb") as big:
+        big.truncate(6 << 30)  # sparse: no disk used
+    (out / "run_sheet.md").unlink()
+    (out / "run_sheet.md").symlink_to("../big")
+    start = time.monotonic()
+    done = lqplan("render", plan_file, "-o", "out", cwd=tmp_path, timeout=30)
+    assert done.returncode == 4, done.stderr
+    assert b"out/plan.json, out/run_sheet.md" in done.stderr
+    assert time.monotonic() - start < 25
+
+
+def test_stale_outputs(tmp_path):
+    out = tmp_path / "out"
+    _, plan_file, before = rendered_once(tmp_path, out)
+    manifest = json.loads((out / write.MANIFEST).read_text(encoding="utf-8"))
+    for name, text in (("tech.md", b"lqplan's\n"), ("supply_chain.md", b"edited by hand\n")):
+        (out / "checklists" / name).write_bytes(text)
+        manifest["files"][f"checklists/{name}"] = hashlib.sha256(b"lqplan's\n").hexdigest()
+    (out / write.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    assert lqplan("render", plan_file, "-o", "out", cwd=tmp_path).returncode == 0
+    left = files_in(out)
+    assert left.pop("checklists/supply_chain.md") == b"edited by hand\n"  # no longer lqplan's
+    assert left == before  # tech.md removed, the manifest as lqplan writes it
+
+
+def test_permissions(tmp_path):
+    previous = os.umask(0o027)
+    try:
+        rendered_once(tmp_path, tmp_path / "out")
+    finally:
+        os.umask(previous)
+    for path in [tmp_path / "out", *(tmp_path / "out").rglob("*")]:
+        assert path.stat().st_mode & 0o777 == (0o750 if path.is_dir() else 0o640), path
 
 
 # --- locale and determinism --------------------------------------------------------------------

@@ -1,0 +1,119 @@
+"""The LP-guided search: CP-SAT on the options the LP relaxation says matter, before the windows.
+
+The LP relaxation of a show is nearly integral (a few dozen fractional options out of 100k+) and
+its bound is within a fraction of a percent of the optimum, yet rounding it loses a few percent
+and the window search (lns.py) climbs back slowly on a large show. Here CP-SAT solves the whole
+show over a small set of options: the LP's support, the plan in hand, and the options of best
+reduced cost; the set grows (4× each round) while the gap stays open and time remains.
+
+Reduced costs also say when a restricted optimum is the optimum: no plan with option i is worth
+more than the LP's optimum plus i's reduced cost (≤ 0 for an option the LP leaves out), so once
+every option whose reduced cost leaves room above the plan in hand is in the set, the set's
+optimum is the show's, and the plan is proven optimal without the full model.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from ortools.sat.python import cp_model
+
+from lqplan.plan.demand import Demand
+from lqplan.plan.optimise.cpsat import ShowModel, solver_parameters
+from lqplan.plan.optimise.lns import Stopper
+from lqplan.plan.options import renumbered
+from lqplan.plan.result import Solution, SolveSettings, SolveStatus
+
+# Options of best reduced cost in the first round, beyond the LP's support and the plan: measured
+# on the benchmark ladder (issue 13), about 2,000 reached the proven optimum on M in 2–6 s.
+FIRST_EXTRA = 2_000
+GROWTH = 4
+# A round's share of the time left (the last round may take it all): a first round that proves
+# the optimum ends early; one that does not leaves time to grow the set and for the windows.
+ROUND_SHARE = 0.6
+SUPPORT = 1e-6  # an LP value above this puts the option in the support
+# GLOP's tolerances in cents: a reduced cost is trusted to within this much of the plan's value.
+TOLERANCE = 1.0
+
+
+def candidates(plan: Solution, n: int) -> tuple[list[int], list[int]]:
+    """(the LP's support and the plan's options, the other options best reduced cost first)."""
+    weights, reduced = plan.guide, plan.reduced
+    core = sorted({i for i in range(n) if weights[i] > SUPPORT} | set(plan.options))
+    inside = set(core)
+    others = sorted((i for i in range(n) if i not in inside), key=lambda i: (-reduced[i], i))
+    return core, others
+
+
+def could_improve(plan: Solution, bound: float, incumbent: int, i: int) -> bool:
+    """Can a plan with option i be worth more than `incumbent`? Not if the LP's optimum plus its
+    reduced cost (an upper bound on every plan that uses it) is below the incumbent."""
+    return bound + plan.reduced[i] >= incumbent + 1 - TOLERANCE
+
+
+def restricted_search(
+    demand: Demand, plan: Solution, settings: SolveSettings, budget: float, stopper: Stopper
+) -> tuple[Solution, float]:
+    """The best plan found on growing option sets within `budget` seconds (deterministic
+    seconds when settings.deterministic), and the seconds spent. Status OPTIMAL when the
+    reduced costs prove it. `plan` is complete and carries the LP's guide, reduced costs and
+    bound; `stopper` (a signal handler's) stops the solve running and ends the search."""
+    n = len(demand.options)
+    if not plan.guide or not plan.reduced or plan.bound is None or len(plan.guide) != n:
+        return plan, 0.0
+    started = time.perf_counter()
+    spent = 0.0
+    core, others = candidates(plan, n)
+    extra = FIRST_EXTRA
+    best = plan
+    while not stopper.stopped:
+        left = budget - spent
+        if left <= 0.05:
+            break
+        incumbent = best.objective or 0
+        # Options that cannot lift a plan above the incumbent are left out for good.
+        useful = [i for i in others if could_improve(plan, plan.bound, incumbent, i)]
+        keep = sorted(set(core) | set(best.options) | set(useful[:extra]))
+        complete = extra >= len(useful)  # every option that could improve is in the set
+        seconds = left if complete else max(0.05, left * ROUND_SHARE)
+        found, status, dtime = _solve_subset(demand, keep, best, settings, seconds, stopper)
+        spent = dtime if settings.deterministic else time.perf_counter() - started
+        if found is not None and (found.objective or 0) > incumbent:
+            best = found
+        if status == cp_model.OPTIMAL and complete:
+            objective = best.objective or 0
+            return replace(best, status=SolveStatus.OPTIMAL, bound=objective), spent
+        if complete or (best.objective or 0) >= plan.bound:
+            break
+        extra *= GROWTH
+    return best, spent
+
+
+def _solve_subset(
+    demand: Demand,
+    keep: list[int],
+    best: Solution,
+    settings: SolveSettings,
+    seconds: float,
+    stopper: Stopper,
+) -> tuple[Solution | None, int, float]:
+    """CP-SAT on the options `keep` (every drop), started from `best`: (the plan in full-show
+    indices if one was found, CP-SAT's status, its deterministic time)."""
+    sub = replace(demand, options=[renumbered(demand.options[i], k) for k, i in enumerate(keep)])
+    model = cp_model.CpModel()
+    built = ShowModel(sub, model)
+    position = {i: k for k, i in enumerate(keep)}
+    built.add_hint({position[i] for i in best.options}, set(best.drops))
+    solver = cp_model.CpSolver()
+    solver_parameters(solver, replace(settings, time_limit=seconds, relative_gap_limit=0.0))
+    stopper.current = solver
+    status = solver.Solve(model)
+    stopper.current = None
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, status, solver.deterministic_time
+    options = tuple(sorted(keep[k] for k, var in enumerate(built.x) if solver.BooleanValue(var)))
+    drops = tuple(i for i, var in enumerate(built.z) if solver.BooleanValue(var))
+    objective = round(solver.ObjectiveValue())
+    found = replace(best, options=options, drops=drops, objective=objective, from_hint=False)
+    return found, status, solver.deterministic_time
