@@ -321,3 +321,72 @@ def test_a_diagnostic_is_one_line_whatever_its_field_path_holds():
     line = d.format()
     assert "\n" not in line and "\x1b" not in line
     assert line.startswith("a\\nb.yaml:3:1: error: products[0].x\\n2:1: error: forged: ")
+
+
+# --- packaging ---------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _pyproject() -> dict:
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def _pins() -> dict[str, str]:
+    from packaging.utils import canonicalize_name
+
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pins[canonicalize_name(name)] = version.strip()
+    return pins
+
+
+@pytest.mark.parametrize("group", ["dependencies", "test", "dev"])
+def test_constraints_pin_every_dependency_inside_its_range(group):
+    """CI installs with constraints.txt: each dependency has an exact version there, and that
+    version is one its range in pyproject.toml admits."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = _pyproject()["project"]
+    listed = (
+        project["dependencies"]
+        if group == "dependencies"
+        else (project["optional-dependencies"][group])
+    )
+    pins = _pins()
+    for text in listed:
+        requirement = Requirement(text)
+        if requirement.name == "lqplan":  # dev includes the test extra
+            continue
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{name} is not pinned in constraints.txt"
+        assert requirement.specifier.contains(pins[name]), (text, pins[name])
+
+
+def test_ortools_is_a_compatible_range_and_the_license_is_there():
+    from packaging.requirements import Requirement
+
+    project = _pyproject()["project"]
+    ortools = next(Requirement(d) for d in project["dependencies"] if d.startswith("ortools"))
+    assert ortools.specifier.contains("9.15.9999") and not ortools.specifier.contains("9.16.0")
+    assert "MIT License" in (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "License :: OSI Approved :: MIT License" in project["classifiers"]
+    assert "-c constraints.txt" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_plan_json_records_the_ortools_version(minimal_plan):
+    from importlib.metadata import version
+
+    from lqplan.review.diff import plans_equal
+
+    plan = json.loads(minimal_plan.read_text(encoding="utf-8"))
+    assert plan["solver"]["ortools"] == version("ortools")
+    # Another OR-Tools that made the same plan made the same plan (diff and plan --check).
+    other = json.loads(json.dumps(plan))
+    other["solver"]["ortools"] = "9.15.0"
+    assert plans_equal(plan, other)
