@@ -2,12 +2,42 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+
+
+# What a terminal would act on rather than show: C0 controls but tab and newline (ESC starts the
+# sequences that retitle a window, clear the screen or move the cursor), DEL, the C1 controls
+# (0x9b is a one-byte CSI on some terminals) and the bidirectional overrides and isolates, which
+# reorder what is shown. Show texts, file names and keys are the user's data and may hold any.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAKS = re.compile("[\n\t]")
+
+
+def printable(text: str, *, one_line: bool = False, allow: str = "") -> str:
+    """`text` with every control character written out as its Python escape (`\\x1b`), so that
+    a terminal shows it instead of obeying it; with `one_line`, newlines and tabs too. The
+    characters in `allow` are left for the caller to escape its own way."""
+    if one_line:
+        text = _LINE_BREAKS.sub(_escaped, text)
+    if allow:
+        return _CONTROL.sub(lambda m: m.group() if m.group() in allow else _escaped(m), text)
+    return _CONTROL.sub(_escaped, text)
+
+
+_SHORT = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _SHORT:
+        return _SHORT[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
 
 @dataclass(frozen=True, order=True)
@@ -22,12 +52,13 @@ class Diagnostic:
     message: str = ""
 
     def format(self) -> str:
-        """The line a user reads: `file:line:column: severity: path: message`."""
-        where = self.file
+        """The line a user reads: `file:line:column: severity: path: message`, control characters
+        escaped (the file and the field path on one line)."""
+        where = printable(self.file, one_line=True)
         if self.line:
             where += f":{self.line}:{self.column or 1}"
-        subject = f"{self.path}: " if self.path else ""
-        return f"{where}: {self.severity}: {subject}{self.message}"
+        subject = f"{printable(self.path, one_line=True)}: " if self.path else ""
+        return f"{where}: {self.severity}: {subject}{printable(self.message)}"
 
 
 @dataclass(frozen=True)
@@ -135,12 +166,15 @@ def github_annotation(d: Diagnostic, root: Path | None = None) -> str:
     as the runner parses it. The file is relative to `root`, by default to the repository that
     holds it (the nearest folder with a .git), since the runner places an annotation by the path
     in the repository whatever folder lqplan ran in; with neither, it is the path as given."""
-    properties = {"file": repository_path(d.file, root)}
+    properties = {"file": printable(repository_path(d.file, root), allow="\r")}
     if d.line:
         properties |= {"line": str(d.line), "col": str(d.column or 1)}
     fields = ",".join(f"{key}={_escape_property(value)}" for key, value in properties.items())
     subject = f"{d.path}: " if d.path else ""
-    return f"::{d.severity} {fields}::{_escape_data(subject + d.message)}"
+    # The runner's log shows the message as a terminal would (colours and all): escaped first,
+    # but for CR and LF, which the runner's own escapes carry.
+    message = printable(subject + d.message, allow="\r")
+    return f"::{d.severity} {fields}::{_escape_data(message)}"
 
 
 def repository_path(file: str, root: Path | None = None) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +10,7 @@ import typer
 from rich.markup import escape
 
 from lqplan.cli.app import (
+    ForceOption,
     PlanArg,
     ShowLangOption,
     _guard,
@@ -20,6 +20,7 @@ from lqplan.cli.app import (
     err,
     read_plan_file,
     show_language,
+    write_data,
 )
 from lqplan.errors import (
     Diagnostic,
@@ -53,9 +54,11 @@ def review(
         typer.Option(help="Write the MODEL learned from this one show here (lqplan learn's)."),
     ] = None,
     lang: ShowLangOption = None,
-    force: Annotated[bool, typer.Option(help="Overwrite files lqplan did not write.")] = False,
+    force: ForceOption = False,
 ) -> None:
-    """Plan against actual per segment, totals and KPIs, whether the actuals fell inside the
+    """Review a show: the plan against what happened.
+
+    Plan against actual per segment, totals and KPIs, whether the actuals fell inside the
     plan's 80 % bands, a cumulative GMV chart; and what lqplan learn makes of this one show, as
     an audience.yaml (--write-audience) or a MODEL (--write-model) for the next plan."""
     from lqplan.io.write import write_files
@@ -127,20 +130,28 @@ def learn(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the MODEL file here (JSON).")
     ] = None,
-    strict: Annotated[bool, typer.Option(help="Exit 1 when any past show cannot be used.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when any past show cannot be used.")
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Write the MODEL to stdout and nothing else.")
     ] = False,
     deterministic: Annotated[
-        bool, typer.Option(help="Leave the fit's wall time out: byte-identical reruns.")
+        bool,
+        typer.Option(
+            "--deterministic", help="Leave the fit's wall time out: byte-identical reruns."
+        ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No report on stderr.")] = False,
     force: Annotated[
-        bool, typer.Option(help="Overwrite an existing file that is not an lqplan model.")
+        bool,
+        typer.Option("--force", help="Overwrite an existing file that is not an lqplan model."),
     ] = False,
 ) -> None:
-    """Fit the room's demand (a pooled Poisson regression) to its past shows and write the
-    MODEL that lqplan plan --model uses; report what moved and the forecast accuracy."""
+    """Learn the room's demand from its past shows.
+
+    A pooled Poisson regression fitted to the shows' plans and actuals, written as the MODEL
+    that lqplan plan --model uses; the report says what moved and how well it forecasts."""
     from lqplan.learning import history_folders, learn_data, model_text
     from lqplan.learning.prefetch import prefetched_history_data
     from lqplan.learning.report import print_report
@@ -169,7 +180,7 @@ def learn(
     if not quiet:
         print_report(err, data)
     if as_json:
-        sys.stdout.write(text)
+        write_data(text)
     if output is not None:
         _write_model(output, text, force)
         if not quiet:

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+import typer.core
 from rich import box
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType
 from rich.markup import escape
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -32,15 +35,77 @@ from lqplan.errors import (
     LqplanError,
     UsageError,
     display_path,
+    printable,
 )
 from lqplan.money import TERMINAL_SYMBOLS, money
 
+# typer.BadParameter is click's (typer vendors click from 0.20 on): its base class is the
+# exception every command-line mistake raises, whichever click this typer carries.
+_ClickException: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
+
+
+def summary(help_text: str) -> str:
+    """A command's one-line summary for `lqplan --help`: its docstring's first paragraph, whole
+    (every command's docstring opens with one short sentence)."""
+    return " ".join(help_text.partition("\n\n")[0].split())
+
+
+class LqplanGroup(typer.core.TyperGroup):
+    """The `lqplan` command group: summaries that wrap instead of being cut at a width, and
+    command-line mistakes whose message (the user's own words: a path, an option) cannot drive
+    the terminal."""
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The Commands section of `lqplan --help`: each command with its whole summary."""
+        rows = [
+            (name, summary(command.help or ""))
+            for name in self.list_commands(ctx)
+            if (command := self.get_command(ctx, name)) is not None and not command.hidden
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        """Parse the top-level options (an unknown one is reported escaped)."""
+        with _printable_usage_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the subcommand (its own parsing errors are reported escaped)."""
+        with _printable_usage_errors():
+            return super().invoke(ctx)
+
+
+class _printable_usage_errors:
+    """A command-line mistake as one line (`Error: Invalid value for '--seed': … (see 'lqplan
+    plan -h')`, exit 2) with its control characters escaped, before click prints it."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
+        if not isinstance(exc, _ClickException) or type(exc).__name__ == "NoArgsIsHelpError":
+            return  # (`lqplan` alone prints the help, and is left as it is)
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} -h')" if ctx is not None else ""
+        words = exc.format_message  # type: ignore[attr-defined]
+        # click prints `Error: ` and format_message() (the value quoted in it included), and
+        # without a context no usage and hint lines above it: the hint goes on the line.
+        exc.format_message = lambda: printable(words(), one_line=True) + hint  # type: ignore[attr-defined]
+        exc.ctx = None  # type: ignore[attr-defined]
+
+
 app = typer.Typer(
     name="lqplan",
+    cls=LqplanGroup,
     help="Plan live-commerce shows: validate show files, optimise the run-of-show, write the "
     "paperwork.",
     no_args_is_help=True,
-    add_completion=False,
+    # typer's own --install-completion and --show-completion (bash, zsh, fish, PowerShell).
+    add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
@@ -52,10 +117,29 @@ def plain_text() -> bool:
     return bool(os.environ.get("NO_COLOR"))
 
 
+class PrintableConsole(Console):
+    """A rich console that never passes a control character of the text it prints to the
+    terminal: show texts, product names, keys and paths are the user's data, and an escape
+    sequence among them would retitle the window or clear the screen. Every renderable (tables,
+    panels, the live view) reaches the terminal through `render`, so this is the one place; rich's
+    own control segments (cursor moves of the live view) are kept."""
+
+    def render(
+        self, renderable: RenderableType, options: ConsoleOptions | None = None
+    ) -> Iterable[Segment]:
+        """The segments of `renderable`, their text's control characters escaped."""
+        for segment in super().render(renderable, options):
+            if segment.control is None and segment.text:
+                text = printable(segment.text)
+                if text != segment.text:
+                    segment = Segment(text, segment.style)
+            yield segment
+
+
 def make_console(*, stderr: bool, soft_wrap: bool = True) -> Console:
     """A console that writes plain text under NO_COLOR; rich itself writes plain text when the
-    stream is not a terminal."""
-    return Console(
+    stream is not a terminal. It escapes control characters (PrintableConsole)."""
+    return PrintableConsole(
         stderr=stderr,
         highlight=False,
         soft_wrap=soft_wrap,
@@ -64,6 +148,17 @@ def make_console(*, stderr: bool, soft_wrap: bool = True) -> Console:
 
 
 err = make_console(stderr=True)
+
+
+# JSON escapes C0 controls itself; DEL, the C1 controls and the bidirectional overrides it writes
+# as they are (with ensure_ascii=False), and a terminal showing `--json` would act on them.
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def write_data(text: str) -> None:
+    """Write data (JSON, GitHub annotations) to stdout, with the control characters that JSON
+    leaves raw written as JSON's escapes (`\\u009b`): the same data, safe on a terminal."""
+    sys.stdout.write(_RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 out = make_console(stderr=False)
@@ -176,7 +271,8 @@ TemplatesOption = Annotated[
 
 
 ShowArg = Annotated[
-    Path, typer.Argument(help="The show's folder, or its show.yaml.", show_default=False)
+    Path,
+    typer.Argument(metavar="SHOW", help="The show's folder, or its show.yaml.", show_default=False),
 ]
 
 
@@ -187,16 +283,47 @@ class Lang(StrEnum):
     en = "en"
 
 
-SeedOption = Annotated[int, typer.Option(help="Solver random seed.")]
+# The bounds of numbers on the command line: what CP-SAT and numpy take (a 32-bit seed, a thread
+# count), and what a person can mean (a day of solving, an hour of show a second). A value outside
+# is a usage error (exit 2) before any work, not an overflow deep inside a solve.
+SEED_MAX = 2**31 - 1
+WORKERS_MAX = 1024
+TIME_LIMIT_MAX = 86_400.0
+SPEED_MAX = 3600.0
 
 
-WorkersOption = Annotated[int, typer.Option(min=0, help="Solver threads (0: all cores).")]
+SeedOption = Annotated[
+    int, typer.Option(min=0, max=SEED_MAX, help="Solver random seed (0 to 2147483647).")
+]
 
 
+MarketSeedOption = Annotated[
+    int, typer.Option(min=0, max=SEED_MAX, help="Random seed of the market (0 to 2147483647).")
+]
+
+
+WorkersOption = Annotated[
+    int, typer.Option(min=0, max=WORKERS_MAX, help="Solver threads (0: all cores).")
+]
+
+
+TimeLimitOption = Annotated[
+    float,
+    typer.Option(min=0.1, max=TIME_LIMIT_MAX, help="Solver time limit in seconds (at most a day)."),
+]
+
+
+# Flags have no --no-… twin: each is off unless given, so the twin would only restate the default.
 DeterministicOption = Annotated[
     bool,
-    typer.Option(help="Byte-identical reruns on any machine (one worker, deterministic time)."),
+    typer.Option(
+        "--deterministic",
+        help="Byte-identical reruns on any machine (one worker, deterministic time).",
+    ),
 ]
+
+
+ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite files lqplan did not write.")]
 
 
 LangOption = Annotated[
@@ -211,6 +338,22 @@ ModelOption = Annotated[
         help="Plan with a fitted MODEL from lqplan learn (default: show.yaml's `model:`).",
     ),
 ]
+
+
+# The argument style of every command: the files it needs are arguments, in the order PLAN.json,
+# SHOW, ACTUALS (or MARKET); what is optional, and where to write, are options. replan and
+# simulate once took their inputs as options; that spelling (hidden from --help) still works.
+OldShowOption = Annotated[Path | None, typer.Option("--show", hidden=True)]
+
+
+def one_input(name: str, argument: Path | None, option: str, given: Path | None) -> Path:
+    """An input given as the argument NAME or, in the older spelling, as `option`: exactly one."""
+    if argument is not None and given is not None:
+        raise UsageError(f"give {name} once: as an argument or as {option}, not both")
+    value = argument if argument is not None else given
+    if value is None:
+        raise UsageError(f"missing {name} (an argument; {option} {name} also works)")
+    return value
 
 
 def _print_written(written: list[Path]) -> None:

@@ -4,7 +4,6 @@ diff."""
 from __future__ import annotations
 
 import json
-import sys
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
@@ -16,6 +15,7 @@ from rich.text import Text
 
 from lqplan.cli.app import (
     DeterministicOption,
+    ForceOption,
     Lang,
     LangOption,
     ModelOption,
@@ -23,6 +23,7 @@ from lqplan.cli.app import (
     SeedOption,
     ShowArg,
     TemplatesOption,
+    TimeLimitOption,
     WorkersOption,
     _guard,
     _print_diagnostic,
@@ -34,6 +35,7 @@ from lqplan.cli.app import (
     command_started,
     err,
     read_plan_file,
+    write_data,
 )
 from lqplan.errors import (
     Diagnostic,
@@ -59,7 +61,7 @@ FormatOption = Annotated[
 ]
 
 
-StrictOption = Annotated[bool, typer.Option(help="Fail on warnings too.")]
+StrictOption = Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")]
 RootOption = Annotated[
     Path | None,
     typer.Option(
@@ -79,7 +81,9 @@ def validate(
     strict: StrictOption = False,
     root: RootOption = None,
 ) -> None:
-    """Check a show's files and report every problem as file:line:column."""
+    """Check a show's files.
+
+    Every problem is reported at once, as file:line:column."""
     from lqplan.show.validate import check_show
 
     _report(show, check_show(show), format, strict, root)
@@ -103,10 +107,10 @@ def _report(
             "warnings": warnings,
             "diagnostics": [d.__dict__ for d in diagnostics],
         }
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        write_data(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     elif format is ReportFormat.github:
         for d in diagnostics:
-            sys.stdout.write(github_annotation(d, root) + "\n")
+            write_data(github_annotation(d, root) + "\n")
     else:
         for d in diagnostics:
             _print_diagnostic(d)
@@ -141,14 +145,15 @@ def schema(
     directory: Annotated[
         Path | None, typer.Option("--dir", help="Write every schema into this folder instead.")
     ] = None,
-    force: Annotated[bool, typer.Option(help="Overwrite files lqplan did not write.")] = False,
+    force: ForceOption = False,
 ) -> None:
-    """Print the JSON Schema (draft-07) of a show file, an ACTUALS, a MODEL file or plan.json, for
-    editors and CI."""
+    """Print the JSON Schema of a file lqplan reads.
+
+    Draft-07, for editors and CI: a show file, an ACTUALS, a MODEL file or plan.json."""
     from lqplan.show.schema import schema_files, schema_text
 
     if directory is None:
-        sys.stdout.write(schema_text(kind.value))
+        write_data(schema_text(kind.value))
         return
     from lqplan.io.write import write_files
 
@@ -184,8 +189,10 @@ def init(
     map_file: MapOption = None,
     sheet: SheetOption = None,
 ) -> None:
-    """Start a new show folder from a bundled sample (or a product sheet); never overwrites
-    existing files."""
+    """Start a new show folder.
+
+    From a bundled sample, or from a product sheet with --from; never overwrites existing
+    files."""
     language = lang.value if lang else None
     if from_file is None:
         from lqplan.show.scaffold import init_show
@@ -227,11 +234,13 @@ def import_(
     ] = Path("."),
     map_file: MapOption = None,
     sheet: SheetOption = None,
-    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     format: FormatOption = ReportFormat.text,
 ) -> None:
-    """Turn a product, stock or sales sheet into catalog.yaml, stock.yaml or actuals.yaml;
-    every problem at its cell, nothing written on error."""
+    """Turn a spreadsheet into a show file.
+
+    A product, stock or sales sheet becomes catalog.yaml, stock.yaml or actuals.yaml; every
+    problem is named at its cell, and nothing is written on error."""
     from lqplan.io.write import write_files
     from lqplan.show.intake import import_sheet
 
@@ -270,9 +279,7 @@ def plan(
         Path | None,
         typer.Option("--output", "-o", help="Output folder (default: out/<show folder name>)."),
     ] = None,
-    time_limit: Annotated[
-        float, typer.Option(min=0.1, help="Solver time limit in seconds.")
-    ] = 10.0,
+    time_limit: TimeLimitOption = 10.0,
     seed: SeedOption = 0,
     workers: WorkersOption = 0,
     objective: Annotated[
@@ -288,13 +295,14 @@ def plan(
         ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
-    force: Annotated[bool, typer.Option(help="Overwrite files lqplan did not write.")] = False,
+    force: ForceOption = False,
     model: ModelOption = None,
     robust: Annotated[
         bool,
         typer.Option(
+            "--robust",
             help="Plan on the mean over 16 markets sampled from the model's uncertainty, beside "
-            "the point-estimate plan (both bands in plan.json and the summary); plans twice."
+            "the point-estimate plan (both bands in plan.json and the summary); plans twice.",
         ),
     ] = False,
     hint: Annotated[
@@ -317,8 +325,10 @@ def plan(
         ),
     ] = False,
 ) -> None:
-    """Optimise the run-of-show with CP-SAT; write plan.json, run sheets, host scripts and
-    checklists (exit 3 if no plan fits the rules)."""
+    """Optimise the run-of-show and write the paperwork.
+
+    CP-SAT chooses the segments; plan.json, the run sheets, host scripts and checklists are
+    written (exit 3 if no plan fits the rules)."""
     from dataclasses import replace
 
     from lqplan.learning import with_model
@@ -365,7 +375,7 @@ def plan(
             f"the plan failed the independent check (a bug in lqplan, please report it): {problems}"
         )
     if as_json:
-        sys.stdout.write(plan_json(result.plan))
+        write_data(plan_json(result.plan))
         if output is None:
             return
     # Render everything before writing anything: a template error leaves no half-made folder.
@@ -450,9 +460,11 @@ def render(
     output: Annotated[Path, typer.Option("--output", "-o", help="Output folder.")],
     lang: LangOption = None,
     templates: TemplatesOption = None,
-    force: Annotated[bool, typer.Option(help="Overwrite files lqplan did not write.")] = False,
+    force: ForceOption = False,
 ) -> None:
-    """Re-render the run sheets, host scripts and checklists of a plan, without solving."""
+    """Write a plan's paperwork again, without solving.
+
+    The run sheets, host scripts and checklists, from plan.json alone."""
     from lqplan.io.write import write_files
     from lqplan.pipeline import documents
 
@@ -471,8 +483,10 @@ def lint(
     strict: StrictOption = False,
     root: RootOption = None,
 ) -> None:
-    """Flag absolute and medical claims, off-platform steering and promotion prices that break
-    the rules, as file:line:column."""
+    """Flag what a host must not say.
+
+    Absolute and medical claims, off-platform steering and promotion prices that break the
+    rules, as file:line:column."""
     from lqplan.show.lint import lint_show
 
     _report(show, lint_show(show), format, strict, root)
@@ -493,7 +507,9 @@ def check(
         ),
     ] = None,
 ) -> None:
-    """Verify a plan (maybe edited by hand) against its show: every rule, every figure."""
+    """Verify a plan against its show.
+
+    Every rule and every figure, for a plan maybe edited by hand."""
     from lqplan.learning import inputs_for_plan
     from lqplan.pipeline import load_and_validate
     from lqplan.verify.checker import check_plan
@@ -507,7 +523,7 @@ def check(
         raise UsageError(f"{display_path(plan_file)} was not replanned: --actuals is for a replan")
     report = check_plan(inputs, plan_data)
     if as_json:
-        sys.stdout.write(json.dumps(_check_json(report), ensure_ascii=False, indent=2) + "\n")
+        write_data(json.dumps(_check_json(report), ensure_ascii=False, indent=2) + "\n")
     else:
         _print_check(plan_file, report.violations, report.value_cents)
     if not report.ok:
@@ -569,7 +585,7 @@ def _check_replanned(
                 "changed_at_cut": [{**v.__dict__, "reason": reason} for v, reason in result.at_cut],
             },
         }
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        write_data(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     else:
         err.print(
             escape(f"replanned at {result.cut}: every rule over the whole show; {past}; {figures}")
@@ -590,8 +606,10 @@ def explain(
     as_json: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON.")] = False,
     model: ModelOption = None,
 ) -> None:
-    """Why a product sits where it does: its value there against its best legal alternative,
-    the rules that bind it, and what moving or dropping it would cost (the checker's figures)."""
+    """Say why a product sits where it does.
+
+    Its value there against its best legal alternative, the rules that bind it, and what
+    moving or dropping it would cost (the checker's figures)."""
     from lqplan.learning import inputs_for_plan
     from lqplan.pipeline import load_and_validate
     from lqplan.plan.explain import (
@@ -620,7 +638,7 @@ def explain(
             "segments": [e.as_dict() for e in explanations],
             "not_on_air": absent.as_dict() if absent else None,
         }
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        write_data(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
     currency = inputs.show.currency
     err.print(escape(figure_sources_text(sources)))
@@ -643,14 +661,16 @@ def diff(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the differences as JSON.")] = False,
 ) -> None:
-    """Segment-by-segment differences between two plans (moved, dropped, added, length or
-    promotion changed) and the change in expected value."""
+    """Compare two plans.
+
+    Segment by segment (moved, dropped, added, length or promotion changed), and the change in
+    expected value."""
     from lqplan.review.diff import diff_json, diff_plans
 
     plan_a, plan_b = read_plan_file(a), read_plan_file(b)
     result = diff_plans(plan_a, plan_b)
     if as_json:
-        sys.stdout.write(json.dumps(diff_json(result), ensure_ascii=False, indent=2) + "\n")
+        write_data(json.dumps(diff_json(result), ensure_ascii=False, indent=2) + "\n")
     else:
         print_diff(result, plan_b["show"].get("currency", ""))
         verdict = "[green]equal[/green]" if result.equal else "[yellow]differ[/yellow]"

@@ -12,13 +12,18 @@ from rich.markup import escape
 from rich.text import Text
 
 from lqplan.cli.app import (
+    SPEED_MAX,
     DeterministicOption,
+    ForceOption,
     LangOption,
+    MarketSeedOption,
     ModelOption,
+    OldShowOption,
     PlanArg,
     SeedOption,
     ShowLangOption,
     TemplatesOption,
+    TimeLimitOption,
     WorkersOption,
     _guard,
     _print_diagnostic,
@@ -29,8 +34,10 @@ from lqplan.cli.app import (
     changes_table,
     err,
     make_console,
+    one_input,
     read_plan_file,
     show_language,
+    write_data,
 )
 from lqplan.errors import (
     LqplanError,
@@ -43,11 +50,22 @@ from lqplan.errors import (
 @_guard
 def replan(
     plan_file: PlanArg,
-    actuals: Annotated[
-        Path,
-        typer.Option(help="What aired so far: an ACTUALS file, YAML or CSV (docs/actuals.md)."),
-    ],
-    show: Annotated[Path, typer.Option(help="The show's folder, or its show.yaml.")],
+    show_arg: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="SHOW", help="The show's folder, or its show.yaml.", show_default=False
+        ),
+    ] = None,
+    actuals_arg: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="ACTUALS",
+            help="What aired so far: an ACTUALS file, YAML or CSV (docs/actuals.md).",
+            show_default=False,
+        ),
+    ] = None,
+    show_option: OldShowOption = None,
+    actuals_option: Annotated[Path | None, typer.Option("--actuals", hidden=True)] = None,
     at: Annotated[
         str | None,
         typer.Option(help="Replan from this time (HH:MM); default: the actuals' `at`."),
@@ -56,7 +74,7 @@ def replan(
         Path | None,
         typer.Option("--output", "-o", help="Output folder (default: replan-HHMM by the plan)."),
     ] = None,
-    time_limit: Annotated[float, typer.Option(min=0.1, help="Solver time limit in seconds.")] = 2.0,
+    time_limit: TimeLimitOption = 2.0,
     seed: SeedOption = 0,
     workers: WorkersOption = 0,
     deterministic: DeterministicOption = False,
@@ -67,11 +85,14 @@ def replan(
         typer.Option("--json", help="Write the new plan.json to stdout (files only with -o)."),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No change list on stderr.")] = False,
-    force: Annotated[bool, typer.Option(help="Overwrite files lqplan did not write.")] = False,
+    force: ForceOption = False,
     model: ModelOption = None,
 ) -> None:
-    """Re-optimise the rest of the show from what aired so far: freeze the past, use the stock
-    left, rescale viewers and conversion; write the new plan and paperwork, print the changes."""
+    """Re-optimise the rest of the show from what aired so far.
+
+    The past is frozen, the stock left is used, viewers and conversion are rescaled; the new
+    plan and paperwork are written and the changes printed. `--show SHOW --actuals ACTUALS`,
+    the older spelling, still works."""
     from lqplan.io.write import write_files
     from lqplan.learning import inputs_for_plan
     from lqplan.live.actuals import check_actuals, read_actuals
@@ -80,6 +101,8 @@ def replan(
     from lqplan.plan.result import SolveSettings
     from lqplan.show.model import parse_clock
 
+    show = one_input("SHOW", show_arg, "--show", show_option)
+    actuals = one_input("ACTUALS", actuals_arg, "--actuals", actuals_option)
     old = read_plan_file(plan_file)
     if not actuals.is_file():
         raise UsageError(f"{display_path(actuals)}: no such file")
@@ -118,7 +141,7 @@ def replan(
     if not quiet:
         print_replan(result)
     if as_json:
-        sys.stdout.write(plan_json(result.plan))
+        write_data(plan_json(result.plan))
         if output is None:
             return
     files = documents(result.plan, lang=lang.value if lang else None, templates=folder_templates)
@@ -183,7 +206,12 @@ def live(
         str | None, typer.Option(help="Start the clock at this time (HH:MM), for rehearsal.")
     ] = None,
     speed: Annotated[
-        float, typer.Option(min=0.01, help="Clock speed: 60 makes a show minute pass per second.")
+        float,
+        typer.Option(
+            min=0.01,
+            max=SPEED_MAX,
+            help="Clock speed: 60 makes a show minute pass per second (0.01 to 3600).",
+        ),
     ] = 1.0,
     lang: ShowLangOption = None,
     record: Annotated[
@@ -202,19 +230,23 @@ def live(
         Path | None,
         typer.Option("--show", help="The show whose files a MODEL market corrects."),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Random seed of the simulated market.")] = 0,
+    seed: MarketSeedOption = 0,
 ) -> None:
-    """Full-screen cue view for the control room: now, next, talking points, next actions; keys
-    d (done early), l (running late), q (quit)."""
+    """Show the control room's full-screen cue view.
+
+    Now, next, talking points and the next actions, in a terminal; keys d (done early),
+    l (running late), q (quit)."""
     import time
     from datetime import datetime
 
-    from lqplan.live.cue import LiveClock, run_live
+    from lqplan.live.cue import LiveClock, check_record_target, run_live
     from lqplan.show.model import parse_clock
 
     if record is not None and record.suffix.lower() == ".csv":
         raise UsageError(f"--record {display_path(record)}: the record is YAML; name a .yaml file")
     plan = read_plan_file(plan_file)
+    if record is not None:
+        check_record_target(record)
     show = plan["show"]
     if at is not None:
         try:
@@ -224,15 +256,16 @@ def live(
     else:
         begin = datetime.fromisoformat(f"{show['date']}T{show['start']}")
         start_minute = (datetime.now() - begin).total_seconds() / 60
+    keys = _keys()  # a terminal, before the work of a market or the view
     market = None
     if simulate is not None:
         from lqplan.learning import simulate as play
 
         market_files = market_inputs(simulate, market_show)
         market = play(plan, market_files, seed=seed)
-    clock = LiveClock(start_minute, time.monotonic(), speed)
     console = make_console(stderr=True, soft_wrap=False)
-    with _keys() as read_key:
+    clock = LiveClock(start_minute, time.monotonic(), speed)
+    with keys as read_key:
         marks = run_live(
             plan,
             clock,
@@ -257,16 +290,28 @@ def live(
 
 
 class _keys:
-    """Single key presses without Enter (cbreak mode) while stdin is a terminal; otherwise a
-    reader that only waits."""
+    """Single key presses without Enter (cbreak mode) from the terminal on stdin. Made before
+    the view starts, so that a missing terminal is one clear error (exit 2), not a traceback or
+    a view drawn into a pipe."""
+
+    def __init__(self) -> None:
+        try:
+            import termios  # noqa: F401  (POSIX only: not on Windows)
+        except ImportError:
+            raise UsageError(
+                "lqplan live needs a POSIX terminal (termios), which this system lacks: run it "
+                "in a Linux or macOS terminal (on Windows, under WSL)"
+            ) from None
+        # The streams themselves, not rich's view of them (FORCE_COLOR makes rich call a pipe a
+        # terminal).
+        if not (_isatty(sys.stdin) and _isatty(sys.stderr)):
+            raise UsageError(
+                "lqplan live needs a terminal: it draws a full-screen view on stderr and reads "
+                "keys from stdin; run it in a terminal, not with either redirected"
+            )
 
     def __enter__(self) -> Any:
         import select
-        import time
-
-        self.saved = None
-        if not sys.stdin.isatty():
-            return lambda timeout: time.sleep(timeout)
         import termios
         import tty
 
@@ -284,10 +329,19 @@ class _keys:
         return read
 
     def __exit__(self, *exc: object) -> None:
-        if self.saved is not None:
+        saved = getattr(self, "saved", None)  # None when cbreak mode was never set
+        if saved is not None:
             import termios
 
-            termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, self.saved)
+            termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, saved)
+
+
+def _isatty(stream: Any) -> bool:
+    """Whether `stream` is a terminal (False for a stream that cannot say, as under a test)."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no such method, or a closed stream
+        return False
 
 
 @app.command()
@@ -296,34 +350,40 @@ def simulate(
     plan_file: Annotated[
         Path, typer.Argument(metavar="PLAN.json", help="A plan from lqplan plan.")
     ],
-    market: Annotated[
-        Path,
-        typer.Option(
-            "--market",
-            help="The market: a show folder (its files' coefficients), or with --show a MODEL "
-            "file applied to that show's files.",
-        ),
-    ],
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Write the ACTUALS file here (YAML).")
     ],
+    market_arg: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="MARKET",
+            help="The market: a show folder (its files' coefficients), or with --show a MODEL "
+            "file applied to that show's files.",
+            show_default=False,
+        ),
+    ] = None,
+    market_option: Annotated[Path | None, typer.Option("--market", hidden=True)] = None,
     show: Annotated[
         Path | None, typer.Option(help="The show whose files a MODEL market corrects.")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Random seed of the market's noise.")] = 0,
+    seed: MarketSeedOption = 0,
     at: Annotated[
         str | None, typer.Option(help="Stop at this clock time HH:MM (default: the end).")
     ] = None,
-    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
 ) -> None:
-    """Play a plan out in a market (Poisson sales per minute, stock and promotion caps): write
-    the ACTUALS that replan, review and learn read. The same seed gives the same file."""
+    """Play a plan out in a simulated market.
+
+    Poisson sales per minute, with stock and promotion caps, written as the ACTUALS that
+    replan, review and learn read; the same seed gives the same file. `--market MARKET`, the
+    older spelling, still works."""
     from lqplan.io.write import write_files
     from lqplan.learning import actuals_text
     from lqplan.learning import simulate as play
     from lqplan.show.model import parse_clock
 
+    market = one_input("MARKET", market_arg, "--market", market_option)
     plan = read_plan_file(plan_file)
     inputs = market_inputs(market, show)
     until = None

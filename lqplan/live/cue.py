@@ -11,13 +11,13 @@ recorded as the segment's actual start and end in an actuals file (`record_mark`
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.progress_bar import ProgressBar
@@ -212,14 +212,28 @@ def frame(
     lang: str = "en",
     actions: list[dict[str, Any]] | None = None,
     market: dict[str, Any] | None = None,
+    height: int | None = None,
 ) -> RenderableType:
     """One screen of the cue view at `now_minute` (minutes from the show's start).
 
     `actions` is team_actions(plan, lang), passed in by a caller that redraws many frames.
     `market` is a simulated show (lqplan.learning.simulate's ACTUALS) for a rehearsal: what it
     has sold by now is shown against what the plan expected by now.
+    `height` is the terminal's: every line but the next actions is then one row (cut with …)
+    and the actions get the rows left, so that the frame fills the screen and no more, and the
+    key legend on its last line stays in sight (on 80 × 24 too). Without it, the frame is as
+    tall as its content.
     """
     words = WORDS[lang]
+    compact = height is not None
+
+    def line(text: str | Text, style: str = "") -> Text:
+        """One line of the frame: a single row when compact."""
+        shown = text if isinstance(text, Text) else Text(text, style=style)
+        if compact:
+            shown.no_wrap, shown.overflow = True, "ellipsis"
+        return shown
+
     items = schedule(plan, marks)
     now_item, next_item = current(items, now_minute)
     show = plan["show"]
@@ -232,16 +246,18 @@ def frame(
         state = Text(words["late"].format(m=_minutes(drift)), style="bold red")
     else:
         state = Text(words["early"].format(m=_minutes(-drift)), style="bold yellow")
-    header = Text.assemble(
-        (f"{show['title']} · ", "bold"),
-        (f"{clock(plan, now_minute, seconds=True)} · ", "bold cyan"),
-        state,
+    header = line(
+        Text.assemble(
+            (f"{show['title']} · ", "bold"),
+            (f"{clock(plan, now_minute, seconds=True)} · ", "bold cyan"),
+            state,
+        )
     )
 
     body: RenderableType
     if now_item is not None:
         title = _label(now_item, words)
-        body = Group(Text(title, style="bold"), big(countdown(now_item.end - now_minute)))
+        body = Group(line(title, "bold"), big(countdown(now_item.end - now_minute)))
         panel_title = f"{words['now']} {clock(plan, now_item.start)}–{clock(plan, now_item.end)}"
         style = "green"
     elif now_minute < (items[0].start if items else 0):
@@ -253,7 +269,7 @@ def frame(
     now_panel = Panel(body, title=panel_title, title_align="left", border_style=style)
 
     if next_item is not None:
-        next_text = Text(
+        next_text = line(
             f"{clock(plan, next_item.start)}  {_label(next_item, words)}  "
             f"({_minutes(next_item.end - next_item.start)} {words['min']})"
         )
@@ -262,7 +278,8 @@ def frame(
     next_panel = Panel(next_text, title=words["next"], title_align="left")
 
     on_air = now_item or next_item
-    points = Text(words["none"], style="dim")
+    points: RenderableType = Text(words["none"], style="dim")
+    points_rows = 1
     if on_air is not None and on_air.segment is not None:
         product = plan["products"].get(on_air.segment["sku"], {})
         lines = [
@@ -270,10 +287,10 @@ def frame(
             for p in product.get("selling_points", [])[:3]
         ]
         if lines:
-            points = Text("\n".join(lines))
+            points, points_rows = Group(*(line(text) for text in lines)), len(lines)
     points_panel = Panel(points, title=words["points"], title_align="left")
 
-    table = Table(box=box.SIMPLE, show_header=False, pad_edge=False, expand=True)
+    table = Table(box=None, show_header=False, pad_edge=False, expand=True)
     table.add_column("at", no_wrap=True, style="bold")
     table.add_column("team", no_wrap=True, style="cyan")
     table.add_column("action", overflow="fold")
@@ -283,7 +300,16 @@ def frame(
         table.add_row(clock(plan, at), TEAMS[lang].get(act["team"], act["team"]), act["text"])
     if not table.rows:
         table.add_row("", "", Text(words["none"], style="dim"))
-    actions_panel = Panel(table, title=words["actions"], title_align="left")
+    rows: list[RenderableType] = [header]
+    if market is not None:
+        rows.append(line(market_line(plan, market, now_minute, words), "magenta"))
+    actions_height = None
+    if height is not None:
+        # Each panel is its content and two borders; the progress bar and the legend a row each.
+        now_rows = 3 if now_item is None and panel_title == words["over"] else 8
+        used = len(rows) + now_rows + 3 + (points_rows + 2) + 2
+        actions_height = max(3, height - used)
+    actions_panel = Panel(table, title=words["actions"], title_align="left", height=actions_height)
 
     done = min(max(now_minute, 0.0), end)
     bar = Table.grid(expand=True)
@@ -295,9 +321,6 @@ def frame(
         ProgressBar(total=max(end, 1e-9), completed=done),
         f" {clock(plan, end)} · {words['left']} {_minutes(end - done)} {words['min']}",
     )
-    rows: list[RenderableType] = [header]
-    if market is not None:
-        rows.append(Text(market_line(plan, market, now_minute, words), style="magenta"))
     return Group(
         *rows,
         now_panel,
@@ -305,7 +328,7 @@ def frame(
         points_panel,
         actions_panel,
         bar,
-        Text(words["keys"], style="dim"),
+        line(words["keys"], "dim"),
     )
 
 
@@ -366,23 +389,113 @@ def actual_segment(plan: dict[str, Any], items: Sequence[Item], number: int) -> 
     }
 
 
+# The first line of every actuals file lqplan writes: live --record's and simulate's
+# (actuals.dump_actuals), and lqplan import actuals' (show/intake.py).
+OUR_HEADERS = ("# lqplan actuals", "# Imported by lqplan import actuals")
+_HEAD_BYTES = 4096  # enough for the first line; never the whole of a file that may be huge
+
+
+def check_record_target(path: Path) -> None:
+    """Refuse a --record file that lqplan must not write over, before the view starts: anything
+    but a new file, an empty one, or an actuals file lqplan wrote (its first line says so) that
+    still reads as ACTUALS. A show's own show.yaml, a catalog or a spreadsheet export is the
+    team's, and recording marks into it would replace it."""
+    import stat
+
+    from lqplan.errors import RefusedError, UsageError, display_path
+    from lqplan.live.actuals import read_actuals
+
+    shown = display_path(path)
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        if not path.parent.is_dir():
+            raise UsageError(f"--record {shown}: no folder {display_path(path.parent)}") from None
+        return
+    if stat.S_ISDIR(info.st_mode):
+        raise UsageError(f"--record {shown} is a folder: name the actuals file to write")
+    if not stat.S_ISREG(info.st_mode):  # a link, a pipe, a device: never written through
+        raise RefusedError(f"--record {shown} is not a regular file: refusing to record over it")
+    with path.open("rb") as f:
+        head = f.read(_HEAD_BYTES)
+    if not head.strip():
+        return
+    first = head.decode("utf-8", "replace").lstrip("\ufeff").splitlines()[0]
+    if not first.startswith(OUR_HEADERS):
+        raise RefusedError(
+            f"--record {shown} is not an actuals file lqplan wrote: refusing to record over it "
+            "(name a new file, or one that lqplan live, simulate or import wrote)"
+        )
+    read_actuals(path)  # a file of ours edited out of shape: every problem at its line
+
+
 def record_mark(path: Path, plan: dict[str, Any], marks: Sequence[Mark]) -> None:
-    """Write the segments marked so far into the actuals file at `path` (merged with what it
-    held: entries of other segments and other fields are kept; a marked segment's start and end
-    are replaced)."""
+    """Write the segments marked so far into the actuals file at `path`: a marked segment's
+    start and end replace its entry's (the first entry with its number), a segment marked for
+    the first time gets an entry in time order; every other entry, field and comment of the file
+    is kept as it was (the YAML is edited, not rewritten)."""
+    from lqplan.io.write import atomic_write
     from lqplan.live.actuals import dump_actuals, load_actuals
 
-    existing: dict[str, Any] = load_actuals(path) if path.exists() else {"segments": []}
     items = schedule(plan, marks)
-    entries = {e.get("number"): e for e in existing.get("segments", []) if isinstance(e, dict)}
-    for number in dict.fromkeys(m.number for m in marks):
-        entry = entries.setdefault(number, {})
-        entry.update(actual_segment(plan, items, number))
-    existing["segments"] = sorted(entries.values(), key=lambda e: e.get("start") or "")
-    existing.setdefault("plan", plan["show"]["title"])
-    from lqplan.io.write import atomic_write
+    marked = [actual_segment(plan, items, n) for n in dict.fromkeys(m.number for m in marks)]
+    text = path.read_text(encoding="utf-8-sig") if path.exists() else ""
+    if not text.strip():
+        fresh = {"plan": plan["show"]["title"], "segments": sorted(marked, key=_start)}
+        atomic_write(path, dump_actuals(fresh).encode("utf-8"))
+        return
+    load_actuals(path)  # it reads as ACTUALS (InputError listing every problem otherwise)
+    atomic_write(path, _edited(path, text, plan["show"]["title"], marked).encode("utf-8"))
 
-    atomic_write(path, dump_actuals(existing).encode("utf-8"))
+
+def _start(entry: dict[str, Any]) -> str:
+    return str(entry.get("start") or "")
+
+
+def _edited(path: Path, text: str, title: str, marked: list[dict[str, Any]]) -> str:
+    """`text` (an actuals file) with the `marked` segments' entries set, through ruamel.yaml's
+    round trip: comments, quotes, flow style and the order of everything else survive."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.scalarstring import SingleQuotedScalarString
+
+    from lqplan.errors import InputError, Place
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 10**6  # one entry a line, as dump_actuals writes them
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    try:
+        data = yaml.load(text)
+    except YAMLError as exc:  # what lqplan's reader took and YAML 1.2 does not
+        raise InputError([Place(str(path)).diagnostic(f"cannot edit this YAML: {exc}")]) from None
+    if "plan" not in data:
+        data.insert(0, "plan", title)
+    segments = data.get("segments")
+    if not isinstance(segments, CommentedSeq):
+        segments = data["segments"] = CommentedSeq()
+    for entry in marked:
+        # Times quoted as dump_actuals quotes them (a YAML 1.1 reader would see 20:05 as 1205).
+        values = {
+            k: SingleQuotedScalarString(v) if k in ("start", "end") else v for k, v in entry.items()
+        }
+        mine = next(
+            (e for e in segments if isinstance(e, dict) and e.get("number") == entry["number"]),
+            None,
+        )
+        if mine is not None:
+            mine.update(values)
+            continue
+        new = CommentedMap(values)
+        new.fa.set_flow_style()
+        later = [
+            i for i, e in enumerate(segments) if isinstance(e, dict) and _start(e) > _start(entry)
+        ]
+        segments.insert(later[0] if later else len(segments), new)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
 
 
 # --- the loop -----------------------------------------------------------------------------------
@@ -422,7 +535,8 @@ def run_live(
     with Live(console=console, screen=True, auto_refresh=False, transient=False) as live:
         while True:
             minute = clock_.minute(now())
-            live.update(frame(plan, minute, marks, lang, actions, market), refresh=True)
+            shown = frame(plan, minute, marks, lang, actions, market, console.size.height)
+            live.update(shown, refresh=True)
             items = schedule(plan, marks)
             if items and minute >= items[-1].end:
                 break

@@ -443,7 +443,19 @@ def _solver_report(
         "model": solution.model_size,
         "returned_hint": solution.from_hint,
         "uplift_percent": uplift,
+        "ortools": ortools_version(),
     }
+
+
+def ortools_version() -> str | None:
+    """The installed OR-Tools' version, from its package metadata (this module does not import
+    OR-Tools): plans shift between its releases, so a plan says which one made it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ortools")
+    except PackageNotFoundError:  # not installed as a distribution (a source tree on the path)
+        return None
 
 
 def _baseline_report(demand: Demand, baseline: Solution | None) -> dict[str, Any] | None:

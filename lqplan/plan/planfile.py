@@ -368,6 +368,9 @@ class SolverReport(PlanModel):
     returned_hint: bool
     uplift_percent: Real | None
     robust_objective_cents: Cents | None = Field(None, description="--robust: the mean objective")
+    ortools: Annotated[str, Field(max_length=100)] | None = Field(
+        None, description="the OR-Tools version that solved it; absent in plans of older lqplan"
+    )
     rule_costs: list[RuleCost] = Field(
         default_factory=list, description="profit objective: what a show's traffic minimum costs"
     )

@@ -4,7 +4,7 @@ Three sections: before the show (T-4 h to T-2 h listings, prices, stock, promoti
 T-1 h equipment and samples; T-30 min team sync and the "3, 2, 1, link up" rehearsal), in the
 show (each team's actions at clock times, from context['actions'] and the segments), and after
 the show (review within 2 h, against the plan's KPI targets). Every product, time and quantity
-an item names comes from the plan; the pre-show offsets are DOMAIN.md's defaults.
+an item names comes from the plan; the pre-show offsets are the trade's usual timeline.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ TEAM_ORDER = (
     "customer_service",
     "tech",
 )
-# Pre-show timeline and cadences (DOMAIN.md defaults), in minutes relative to the show.
+# The usual pre-show timeline of a live-commerce team, in minutes relative to the show.
 SETUP_FROM, SETUP_TO = -240, -120  # listings, prices, stock, promotions configured
 GEAR_FROM, GEAR_TO = -120, -60  # equipment and network checked
 SYNC_AT = -30  # team sync and link-up rehearsal

@@ -19,7 +19,7 @@ from lqplan.render.env import render as render_template
 from lqplan.render.i18n import minutes
 from lqplan.show.fields import clock_after
 
-MAX_POINTS = 3  # DOMAIN.md: 1-3 selling points per product
+MAX_POINTS = 3  # a host script carries 1-3 selling points per product: more are not said on air
 
 
 def render(env: Any, context: dict[str, Any]) -> dict[str, str | bytes]:

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Fields that differ between two runs of the same plan for reasons other than the plan: the
-# time a solve took, the threads it ran on, the lqplan version that wrote it.
+# time a solve took, the threads it ran on, the lqplan and OR-Tools versions that wrote it.
 VOLATILE: tuple[tuple[str, ...], ...] = (
     ("generator",),
     ("solver", "seconds"),
     ("solver", "build_seconds"),
     ("solver", "workers"),
+    ("solver", "ortools"),
 )
 MOVED, DROPPED, ADDED = "moved", "dropped", "added"
 LENGTH, PROMOTION = "length_changed", "promotion_changed"
@@ -223,7 +224,7 @@ def normalised(plan: dict[str, Any]) -> dict[str, Any]:
 
 def plans_equal(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Whether two plans are the same plan: every field equal but the wall-clock ones (solver
-    seconds, build seconds, workers) and the generator's version."""
+    seconds, build seconds, workers) and the generator's and OR-Tools' versions."""
     return normalised(a) == normalised(b)
 
 

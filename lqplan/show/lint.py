@@ -1,4 +1,4 @@
-"""Compliance lint: what a host must not say (DOMAIN.md "Compliance"), found in the show's text.
+"""Compliance lint: what a host must not say (absolute, medical, off-platform), in the show's text.
 
 Runs after validate, on trusted ShowInputs, and reports each finding as a Diagnostic at the
 file:line:column of the offending word, like validate does. Four rules:

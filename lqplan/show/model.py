@@ -3,7 +3,8 @@
 These pydantic models are the edge of lqplan: they check types and ranges field by field and
 produce the JSON Schemas (`lqplan schema`). Each rule family's own model, and its cross-file
 checks, live in its module (lqplan/rules/); the other cross-file checks live in validate.py.
-Field names follow ../shared/DOMAIN.md; docs/formats.md documents every field with examples.
+Field names are the trade's terms in English (docs/formats.md documents every field with
+examples, and the Chinese term of each).
 Models are frozen: after validation the data is only read.
 """
 
@@ -111,7 +112,7 @@ class Break(Model):
 
 
 class Kpi(Model):
-    """Targets printed on a plan and checked in the review (DOMAIN.md defaults)."""
+    """Targets printed on a plan and checked in the review (the trade's usual targets)."""
 
     watch_time_seconds: Annotated[float, Field(ge=0)] = 60
     engagement: Fraction = 0.05

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from lqplan.cli import app
-from lqplan.errors import Diagnostic, github_annotation
+from lqplan.errors import Diagnostic, github_annotation, printable
 
 ENV = {"NO_COLOR": "1", "FORCE_COLOR": None, "TERM": "dumb", "COLUMNS": "200"}
 
@@ -62,8 +62,10 @@ def test_the_runner_reads_back_what_lqplan_meant(file, message, path, line):
     command, properties, data = runner_reads(text)
     assert command == "warning"
     place = {"line": str(line), "col": "7"} if line else {}
-    assert properties == {"file": file, **place}
-    assert data == (f"{path}: " if path else "") + message
+    # what lqplan meant: the text with the control characters a terminal would obey escaped
+    # (CR and LF are the runner's to carry)
+    assert properties == {"file": printable(file, allow="\r"), **place}
+    assert data == printable((f"{path}: " if path else "") + message, allow="\r")
 
 
 @pytest.mark.parametrize(

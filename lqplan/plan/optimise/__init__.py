@@ -2,7 +2,8 @@
 
 `solve(demand, settings, hint)` returns a plain Solution. Infeasible is a status, not an
 exception; for it, `explain` re-solves with one enforcement literal per rule group passed as
-assumptions (1 worker, presolve off: see SOLVER_NOTES.md) and names the rules in conflict.
+assumptions (1 worker and presolve off: with several workers CP-SAT returns every assumption, and
+presolve can return one outside the list) and names the rules in conflict.
 """
 
 from __future__ import annotations

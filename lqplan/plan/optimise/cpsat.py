@@ -1,4 +1,4 @@
-"""The CP-SAT model of a show: time-indexed 0/1 options (see ../shared/SOLVER_NOTES.md).
+"""The CP-SAT model of a show: time-indexed 0/1 options (docs/model.md says why this form).
 
 One boolean per Option (product, airing, mode, start slot, length) and one per lucky-bag drop;
 every rule is linear in them. The model's own rows (occupancy, airings, stock, hosts' stretches)
@@ -38,7 +38,7 @@ def solver_parameters(solver: cp_model.CpSolver, settings: SolveSettings) -> Non
     if settings.deterministic:
         # Reproducible to the byte on any machine: one worker (worker_count) and a budget in
         # deterministic time, not wall time. Measured here, one LP-guided worker beat
-        # interleave_search with two (SOLVER_NOTES.md's suggestion): beauty-douyin optimal in
+        # interleave_search with two (also reproducible, but weaker): beauty-douyin optimal in
         # 1 s against a 0.8% gap. The wall-clock cap is only a safety valve.
         params.max_deterministic_time = settings.time_limit
         params.max_time_in_seconds = settings.time_limit * 20

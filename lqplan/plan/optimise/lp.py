@@ -1,6 +1,7 @@
 """The LP relaxation of the show model, solved with GLOP, to guide a strong first plan.
 
-SOLVER_NOTES.md measured this model's LP bound within about 1% of the best plans. Its fractional
+This model's LP bound lies within about 1% of the best plans found (measured up to 300 products
+× 240 slots, docs/model.md). Its fractional
 solution says which options belong in a good plan; the baseline's placement machinery then
 rounds it into a complete plan that keeps every rule, which seeds CP-SAT far above the greedy
 hint (on the marathon sample CP-SAT alone needs ~20 s on 2 cores to get there).
