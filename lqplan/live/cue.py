@@ -424,7 +424,8 @@ def run_live(
             minute = clock_.minute(now())
             live.update(frame(plan, minute, marks, lang, actions, market), refresh=True)
             items = schedule(plan, marks)
-            if items and minute >= items[-1].end:
+            # The show is over when its last item is (a plan with none ends with the show).
+            if minute >= (items[-1].end if items else plan["show"]["minutes"]):
                 break
             key = read_key(refresh_seconds)
             if key is None:

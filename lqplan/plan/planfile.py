@@ -24,6 +24,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, ValidationError, model_
 from pydantic.json_schema import WithJsonSchema
 
 from lqplan.errors import Diagnostic, InputError, display_path, sort_diagnostics
+from lqplan.io.jsonio import parse_json
 from lqplan.io.yamlio import Document
 from lqplan.show.fields import (
     Code,
@@ -85,6 +86,9 @@ Real = Annotated[float, Field(ge=-1e12, le=1e12), BeforeValidator(finite)]
 Seconds = Annotated[float, Field(ge=0, le=1e9), BeforeValidator(finite)]
 CartLink = Annotated[int, Field(ge=1, le=9999)]
 Mode = Literal["normal", "flash_sale", "gift", "coupon"]
+# Sizes that cannot be meant, capped before any loop runs on them: a show is at most a day, so at
+# most one segment, break, drop or viewer point a minute (segments cannot overlap: plan_problems).
+DAY = 24 * 60
 
 
 class PlanModel(Model):
@@ -257,7 +261,7 @@ class Segment(PlanModel):
     price: SegmentPrice
     expected: Expected
     stock: SegmentStock
-    actions: list[Action]
+    actions: list[Action] = Field(max_length=32)  # a handful per segment (plan/assemble.py)
     frozen: bool | None = Field(None, description="replanned plans: the segment aired already")
     continues: Number | None = Field(
         None,
@@ -604,19 +608,19 @@ class Plan(PlanModel):
     schema_: Literal["lqplan.plan/1"] = Field(alias="schema")
     generator: Text
     show: PlanShow
-    segments: list[Segment]
-    breaks: list[PlanBreak]
-    lucky_bags: list[LuckyBagDrop]
+    segments: list[Segment] = Field(max_length=DAY + 1)
+    breaks: list[PlanBreak] = Field(max_length=DAY + 1)
+    lucky_bags: list[LuckyBagDrop] = Field(max_length=DAY + 1)
     totals: Totals
-    stock_use: list[StockUse]
+    stock_use: list[StockUse] = Field(max_length=DAY + 1)  # one per product on air
     solver: SolverReport
     baseline: Baseline | None
-    products: dict[Code, PlanProduct]
+    products: dict[Code, PlanProduct] = Field(max_length=DAY + 1)  # the products on air
     promotions: list[Promotion]
     unused_promotions: list[UnusedPromotion] = Field(
         default_factory=list, description="absent in plans of older lqplan"
     )
-    viewer_curve: list[ViewerPoint] = Field(min_length=1)
+    viewer_curve: list[ViewerPoint] = Field(min_length=1, max_length=DAY + 1)
     compliance: list[Finding] = Field(
         default_factory=list, description="absent in plans assembled through the Python API"
     )
@@ -721,12 +725,7 @@ def read_plan(path: Path) -> dict[str, Any]:
     from lqplan.show.load import read_text
 
     name = display_path(path)
-    try:
-        data = json.loads(read_text(path))
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            [Diagnostic(name, exc.lineno, exc.colno, "error", "", f"invalid JSON: {exc.msg}")]
-        ) from None
+    data = parse_json(read_text(path), name)
     schema = data.get("schema") if isinstance(data, dict) else None
     if (
         not isinstance(data, dict)
