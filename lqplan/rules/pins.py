@@ -43,13 +43,27 @@ class Pins(Family):
         return [pin.rule_id for pin in rules.pins]
 
     def validate(self, check: CrossCheck) -> None:
-        """A pin names a product, on the slot grid, inside the show and outside every break."""
+        """A pin names a product, on the slot grid, inside the show and outside every break, and
+        no two pins share a start (one product starts at a time: more pins than slots cannot be
+        meant, and each would cost the planner a constraint)."""
         show, minutes = check.show, check.show.minutes
+        first: dict[int, int] = {}  # start minute -> the first pin there
         for i, pin in enumerate(show.rules.pins):
             path = ("rules", "pins", i)
             if not check.sku_known("show", (*path, "sku"), pin.sku, "pin"):
                 continue
             off = check.offset(pin.at)
+            if off in first:
+                other = show.rules.pins[first[off]]
+                same = "the same pin again" if other.sku == pin.sku else f"{other.sku} is pinned"
+                check.report(
+                    "show",
+                    (*path, "at"),
+                    f"{same} at {format_clock(pin.at)} (rules.pins[{first[off]}]): at most one "
+                    "pin a slot",
+                )
+                continue
+            first[off] = i
             if off >= minutes:
                 check.report(
                     "show",
