@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from annotated_types import MaxLen
 from pydantic import BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 from pydantic.json_schema import WithJsonSchema
 
@@ -725,7 +726,8 @@ def read_plan(path: Path) -> dict[str, Any]:
     from lqplan.show.load import read_text
 
     name = display_path(path)
-    data = parse_json(read_text(path), name)
+    text = read_text(path)
+    data = parse_json(text, name)
     schema = data.get("schema") if isinstance(data, dict) else None
     if (
         not isinstance(data, dict)
@@ -738,6 +740,7 @@ def read_plan(path: Path) -> dict[str, Any]:
         line, column = _located(path, name, data).locate(("schema",))
         message = f"{schema!r}: this lqplan reads {PLAN_SCHEMA} (plan it again with this version)"
         raise InputError([Diagnostic(name, line, column, "error", "schema", message)])
+    _check_sizes(data, text, name)
     try:
         check_plan_data(data, Document(name, data))
     except InputError:
@@ -745,6 +748,24 @@ def read_plan(path: Path) -> dict[str, Any]:
         # them): only a plan with problems pays it, to say where each one is.
         check_plan_data(data, _located(path, name, data))
     return data
+
+
+def _check_sizes(data: dict[str, Any], text: str, name: str) -> None:
+    """The plan's lists and mappings no longer than the model allows, before any is validated:
+    2,000 segments would each be validated and located (a second parse) to say that they are
+    too many. InputError at the section's key."""
+    problems = []
+    for key, info in Plan.model_fields.items():
+        limit = next((m.max_length for m in info.metadata if isinstance(m, MaxLen)), None)
+        given = data.get(info.alias or key)
+        if limit is not None and isinstance(given, list | dict) and len(given) > limit:
+            offset = max(text.find(f'"{info.alias or key}"'), 0)
+            line = text.count("\n", 0, offset) + 1
+            column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+            message = f"{len(given):,} entries; at most {limit:,} (one a minute of a day)"
+            problems.append(Diagnostic(name, line, column, "error", info.alias or key, message))
+    if problems:
+        raise InputError(problems)
 
 
 def check_plan_data(data: Any, doc: Document | None = None) -> Plan:

@@ -47,23 +47,15 @@ class Pins(Family):
         no two pins share a start (one product starts at a time: more pins than slots cannot be
         meant, and each would cost the planner a constraint)."""
         show, minutes = check.show, check.show.minutes
-        first: dict[int, int] = {}  # start minute -> the first pin there
+        at: dict[int, list[int]] = {}  # start minute -> the pins there, in order
         for i, pin in enumerate(show.rules.pins):
             path = ("rules", "pins", i)
             if not check.sku_known("show", (*path, "sku"), pin.sku, "pin"):
                 continue
             off = check.offset(pin.at)
-            if off in first:
-                other = show.rules.pins[first[off]]
-                same = "the same pin again" if other.sku == pin.sku else f"{other.sku} is pinned"
-                check.report(
-                    "show",
-                    (*path, "at"),
-                    f"{same} at {format_clock(pin.at)} (rules.pins[{first[off]}]): at most one "
-                    "pin a slot",
-                )
-                continue
-            first[off] = i
+            at.setdefault(off, []).append(i)
+            if len(at[off]) > 1:
+                continue  # reported below, once a slot
             if off >= minutes:
                 check.report(
                     "show",
@@ -90,6 +82,17 @@ class Pins(Family):
                             f"pin at {format_clock(pin.at)} falls in the break at "
                             f"{format_clock(brk.at)}",
                         )
+        for pins in at.values():
+            if len(pins) > 1:
+                # Once a slot, at its second pin: 10,000 pins are a dozen lines, not 10,000.
+                first, second = show.rules.pins[pins[0]], pins[1]
+                more = f" and {len(pins) - 2} more after it" if len(pins) > 2 else ""
+                check.report(
+                    "show",
+                    ("rules", "pins", second, "at"),
+                    f"{first.sku} is pinned at {format_clock(first.at)} already "
+                    f"(rules.pins[{pins[0]}]); this pin{more} too: at most one pin a slot",
+                )
 
     def protected(self, show: Show) -> set[str]:
         """Every pinned product."""
