@@ -17,7 +17,6 @@ from typing import Any, TypeGuard
 
 from lqplan.plan.demand import (
     Demand,
-    Mode,
     Outcome,
     bag_value,
     demand_context,
@@ -28,6 +27,7 @@ from lqplan.plan.demand import (
 from lqplan.show.model import FlashSale, LuckyBag, format_clock
 from lqplan.show.validate import ShowInputs
 from lqplan.verify.facts import Facts
+from lqplan.verify.facts import Seg as _Seg
 
 
 @dataclass(frozen=True)
@@ -56,21 +56,6 @@ class CheckReport:
     def objective_cents(self) -> int:
         """The recomputed objective: value plus the soft rules' preferences, as the solver's."""
         return self.value_cents + self.preference_cents
-
-
-@dataclass(frozen=True)
-class _Seg:
-    number: int
-    sku: str
-    start: int
-    minutes: int
-    airing: int
-    mode: Mode
-    raw: dict[str, Any]
-
-    @property
-    def end(self) -> int:
-        return self.start + self.minutes
 
 
 def _frozen(raw: dict[str, Any]) -> bool:
@@ -717,6 +702,6 @@ def check_plan(
     check.required()
     check.claims()
     if facts:
-        for message in Facts(inputs, plan, check.d, recompute).check(list(check.segs), outcomes):
+        for message in Facts(inputs, plan, check.d, recompute).check(check.segs, outcomes):
             check.fail("facts", message)
     return check.report

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from typing import Any, Protocol, TypeGuard
+from dataclasses import dataclass
+from typing import Any, TypeGuard
 
 from lqplan.plan.demand import Demand, Mode, Outcome
 from lqplan.show.model import format_clock
@@ -26,21 +27,23 @@ from lqplan.show.validate import ShowInputs
 _ABSENT = object()  # a key the plan or the files do not have (None counts as absent too)
 
 
-class Seg(Protocol):
-    """A segment as the checker read it (checker._Seg)."""
+@dataclass(frozen=True)
+class Seg:
+    """A segment as the checker reads it from plan.json: its number (its place, from 1), product,
+    start and length in minutes from the show's start, airing, mode, and the row as written."""
+
+    number: int
+    sku: str
+    start: int
+    minutes: int
+    airing: int
+    mode: Mode
+    raw: dict[str, Any]
 
     @property
-    def number(self) -> int: ...
-    @property
-    def sku(self) -> str: ...
-    @property
-    def start(self) -> int: ...
-    @property
-    def minutes(self) -> int: ...
-    @property
-    def mode(self) -> Mode: ...
-    @property
-    def raw(self) -> dict[str, Any]: ...
+    def end(self) -> int:
+        """The minute it ends."""
+        return self.start + self.minutes
 
 
 def money(cents: int) -> float:
@@ -404,4 +407,4 @@ class Facts:
         self._compare("viewer_curve", curve, truth)
 
 
-__all__ = ["Facts", "differences"]
+__all__ = ["Facts", "Seg", "differences"]
