@@ -300,8 +300,8 @@ def _nest(text: str, key: str, depth: int) -> str:
     return text.replace(f'"{key}": ', f'"{key}": {"[" * depth}{"]" * depth}, "_was": ', 1)
 
 
-# case -> (the hostile file: plan or actuals, how to make it from the good one, the line of the
-# error or None, a fragment of its message).
+# case -> (the hostile file: "plan" or the actuals file's name, how to make it from the good
+# plan, the line of the error or None, a fragment of its message).
 FILE_CASES: dict[str, tuple[str, Callable[[Path, Path], None], int | None, str]] = {
     # 100,000 levels: a RecursionError traceback in every command before.
     "plan-nesting-100000": (
@@ -345,7 +345,21 @@ FILE_CASES: dict[str, tuple[str, Callable[[Path, Path], None], int | None, str]]
     ),
     # 6 GB, sparse: judged by its size, never read (under a 1 GiB memory limit).
     "plan-6gb-sparse": ("plan", lambda good, bad: _sparse(bad), None, "the limit is 32 MiB"),
-    "actuals-6gb-sparse": ("actuals", lambda good, bad: _sparse(bad), None, "the limit is 32 MiB"),
+    "actuals-6gb-sparse": (
+        "actuals.csv",
+        lambda good, bad: _sparse(bad),
+        None,
+        "the limit is 32 MiB",
+    ),
+    # 20,000 segments: each would be tallied minute by minute; a show has at most 1,441.
+    "actuals-segments-20000": (
+        "actuals.yaml",
+        lambda good, bad: bad.write_text(
+            "segments:\n" + "  - {sku: HONEY-JAR, start: '20:00', minutes: 60}\n" * 20_000
+        ),
+        2,
+        "segments has 20000 items; at most 1441",
+    ),
 }
 
 
@@ -377,12 +391,12 @@ def plan_runs(tmp_path_factory) -> dict[tuple[str, str], Run]:
     for case, (kind, make, _, _) in FILE_CASES.items():
         folder = work / case
         folder.mkdir()
-        plan, actuals = folder / "plan.json", folder / "actuals.csv"
+        plan, actuals = folder / "plan.json", folder / "actuals.yaml"
         shutil.copy(good, plan)
-        shutil.copy(work / "actuals.yaml", folder / "actuals.yaml")
+        shutil.copy(work / "actuals.yaml", actuals)
+        actuals = actuals if kind == "plan" else folder / kind
         make(good, plan if kind == "plan" else actuals)
-        names = {"plan": str(plan), "actuals": str(actuals if kind == "actuals" else
-                                                   folder / "actuals.yaml")}  # fmt: skip
+        names = {"plan": str(plan), "actuals": str(actuals)}
         commands = PLAN_COMMANDS if kind == "plan" else ACTUALS_COMMANDS
         for command in commands:
             out = folder / f"out-{command}"
@@ -409,7 +423,7 @@ def test_a_hostile_plan_or_actuals_file_is_a_clean_error(plan_runs, case: str, c
     assert_clean(run)
     assert run.code == 1, run.stderr
     kind, _, line, fragment = FILE_CASES[case]
-    file = "plan.json" if kind == "plan" else "actuals.csv"
+    file = "plan.json" if kind == "plan" else kind
     where = f"{case}/{file}" + (f":{line}:" if line else ":")
     named = [text for text in run.stderr.splitlines() if where in text]
     assert any(fragment in text and "error" in text for text in named), run.stderr

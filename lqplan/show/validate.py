@@ -647,11 +647,16 @@ class CrossCheck:
             # be its end. Its curve covers it when it reaches the last slot, held from there.
             end -= self.show.slot_minutes
         if covered < end and len(curve) > 0:
+            until = (
+                f"ends at {self.show.clock(self.show.minutes)}"
+                if end == self.show.minutes
+                else f"'s last slot at {self.show.clock(end)} (a 24-hour show ends at its start's "
+                "clock time, which names its start: the curve must reach its last slot)"
+            )
             self.report(
                 "audience",
                 ("viewer_curve", len(curve) - 1, "at"),
-                f"the viewer curve ends at {self.show.clock(covered)}, before the show "
-                f"ends at {self.show.clock(self.show.minutes)}",
+                f"the viewer curve ends at {self.show.clock(covered)}, before the show{until}",
             )
 
     # --- rules ---
