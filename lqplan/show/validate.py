@@ -648,7 +648,7 @@ class CrossCheck:
             end -= self.show.slot_minutes
         if covered < end and len(curve) > 0:
             until = (
-                f"ends at {self.show.clock(self.show.minutes)}"
+                f" ends at {self.show.clock(self.show.minutes)}"
                 if end == self.show.minutes
                 else f"'s last slot at {self.show.clock(end)} (a 24-hour show ends at its start's "
                 "clock time, which names its start: the curve must reach its last slot)"
