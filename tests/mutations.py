@@ -348,3 +348,175 @@ def run_commands(case: Case, work: Path) -> str:
         run("check", other, show)
         run("explain", other, show)
     return {0: "planned", 1: "invalid", 2: "usage", 3: "infeasible"}[code]
+
+
+# --- what lqplan wrote: plan.json, actuals and the manifest, mutated ---------------------------
+
+FILE_TARGETS = ("plan.json", "actuals.yaml", ".lqplan-manifest.json")
+# Edits to a file's text that no data edit makes: values nested deep, numbers too long or not
+# finite, lines cut or doubled.
+TEXT_OPS = ("nest", "digits", "infinity", "nan", "1e400", "truncate", "duplicate-line",
+            "delete-line", "empty")  # fmt: skip
+
+
+@dataclass
+class FileCase:
+    """A sample's plan, its simulated actuals and its output folder, one file of them mutated:
+    `data_edits` as plan_edits are (on the parsed file), then `text_edits` on its text."""
+
+    base: str
+    target: str
+    data_edits: list[tuple[int, str, Any]] = field(default_factory=list)
+    text_edits: list[tuple[str, int]] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{self.base} {self.target}: data {self.data_edits}, text {self.text_edits}"
+
+
+@st.composite
+def mutated_files(draw, max_edits: int = 3) -> FileCase:
+    """A plan.json, actuals or manifest with 1 to `max_edits` data or text edits."""
+    case = FileCase(draw(st.sampled_from(BASES)), draw(st.sampled_from(FILE_TARGETS)))
+    for _ in range(draw(st.integers(1, max_edits))):
+        if draw(st.booleans()):
+            op = draw(st.sampled_from(["drop", "duplicate", "retype", "replace"]))
+            value = draw(replacements) if op in ("retype", "replace") else None
+            case.data_edits.append((draw(st.integers(0, 100_000)), op, value))
+        else:
+            case.text_edits.append((draw(st.sampled_from(TEXT_OPS)), draw(st.integers(0, 10**6))))
+    return case
+
+
+def edit_file_text(text: str, op: str, index: int) -> str:
+    """One text edit of a JSON or YAML file at a place chosen by `index`."""
+    import re
+
+    numbers = [m.span() for m in re.finditer(r"(?<![\w.\"'])-?[0-9]+(\.[0-9]+)?(?![\w\"'])", text)]
+    if op in ("digits", "infinity", "nan", "1e400") and numbers:
+        start, end = numbers[index % len(numbers)]
+        new = {"digits": text[start:end] + "7" * 5000, "infinity": "Infinity", "nan": "NaN",
+               "1e400": "1e400"}[op]  # fmt: skip
+        return text[:start] + new + text[end:]
+    if op == "nest":
+        depth = (1000, 100_000, 70)[index % 3]
+        colons = [m.end() for m in re.finditer(r": ", text)] or [len(text)]
+        at = colons[index % len(colons)]
+        return text[:at] + "[" * depth + "1" + "]" * depth + ", " + text[at:]
+    if op == "empty":
+        return ""
+    return edit_text(text, op, index)
+
+
+@functools.cache
+def base_files(name: str) -> dict[str, str]:
+    """A sample's plan.json, its simulated actuals and the manifest of its output folder, as
+    lqplan writes them (made once per process)."""
+    import tempfile
+
+    from typer.testing import CliRunner
+
+    from lqplan.cli import app
+
+    runner = CliRunner()
+    with tempfile.TemporaryDirectory() as tmp:
+        out, show = Path(tmp) / "out", SAMPLES / name
+        made = runner.invoke(app, ["plan", str(show), "-o", str(out), "--deterministic", "-q",
+                                   "--time-limit", "0.5"])  # fmt: skip
+        assert made.exit_code == 0, made.output
+        actuals = Path(tmp) / "actuals.yaml"
+        played = runner.invoke(app, ["simulate", str(out / "plan.json"), "--market", str(show),
+                                     "--seed", "1", "-o", str(actuals)])  # fmt: skip
+        assert played.exit_code == 0, played.output
+        return {
+            "plan.json": (out / "plan.json").read_text("utf-8"),
+            "actuals.yaml": actuals.read_text("utf-8"),
+            ".lqplan-manifest.json": (out / ".lqplan-manifest.json").read_text("utf-8"),
+        }
+
+
+def mutated_text(case: FileCase) -> str:
+    """The target file of `case` with its edits made."""
+    text = base_files(case.base)[case.target]
+    if case.data_edits:
+        data = yaml.safe_load(text) if case.target.endswith(".yaml") else json.loads(text)
+        data = edit_plan(data, case.data_edits) if isinstance(data, dict) else data
+        text = (
+            yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+            if case.target.endswith(".yaml")
+            else json.dumps(data, ensure_ascii=False, indent=2)
+        )
+    for op, index in case.text_edits:
+        text = edit_file_text(text, op, index)
+    return text
+
+
+HANG_SECONDS = 60  # a command on one small file that runs longer than this hangs
+
+
+def run_file_commands(case: FileCase, work: Path) -> str:
+    """Run every command that reads `case`'s file on it, as a user would; returns how `check`
+    (plan), `review` (actuals) or `render` (manifest) ended. AssertionError on a crash or a
+    hang (a command past HANG_SECONDS)."""
+    import signal
+
+    from typer.testing import CliRunner
+
+    from lqplan.cli import app
+
+    runner = CliRunner()
+    files = base_files(case.base)
+    show = SAMPLES / case.base
+    for name, text in files.items():
+        (work / name).write_text(text, encoding="utf-8")
+    good = work / "good.json"
+    good.write_text(files["plan.json"], encoding="utf-8")
+    target = work / case.target
+    target.write_text(mutated_text(case), encoding="utf-8")
+    plan, actuals = work / "plan.json", work / "actuals.yaml"
+    start = json.loads(files["plan.json"])["show"]["start"]
+
+    def hang(signum: int, frame: Any) -> None:
+        raise TimeoutError(f"no answer in {HANG_SECONDS} s")
+
+    def run(*args: Any) -> int:
+        argv = [str(a) for a in args]
+        previous = signal.signal(signal.SIGALRM, hang)
+        signal.alarm(HANG_SECONDS)
+        try:
+            result = runner.invoke(app, argv)
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
+        exc = result.exception
+        if exc is not None and not isinstance(exc, SystemExit):
+            trace = "".join(traceback.format_exception(exc))
+            raise AssertionError(f"lqplan {' '.join(argv)} crashed on {case}:\n{trace}")
+        assert result.exit_code in (*CLEAN, 4), f"lqplan {' '.join(argv)}: {result.exit_code}"
+        assert "Traceback" not in result.output, result.output
+        return result.exit_code
+
+    if case.target == ".lqplan-manifest.json":  # the output folder lqplan finds on its rerun
+        folder = work / "out"
+        folder.mkdir()
+        (folder / case.target).write_text(target.read_text("utf-8"), encoding="utf-8")
+        code = run("render", good, "-o", folder)
+        run("render", good, "-o", folder)
+        return f"manifest: exit {code}"
+    code = run("review", plan, actuals, "-o", work / "review", "--force")
+    run("replan", plan, "--actuals", actuals, "--show", show, "--at", _later(start, 30),
+        "-o", work / "replan", "--deterministic", "--time-limit", "0.3", "--force")  # fmt: skip
+    if case.target == "actuals.yaml":
+        return f"actuals: exit {code}"
+    code = run("check", plan, show)
+    run("render", plan, "-o", work / "rendered", "--force")
+    run("diff", good, plan)
+    run("explain", plan, show)
+    run("live", plan, "--at", start, "--speed", "1000000")
+    return f"plan: exit {code}"
+
+
+def _later(clock: str, minutes: int) -> str:
+    """HH:MM `minutes` later."""
+    hours, mins = map(int, clock.split(":"))
+    total = (hours * 60 + mins + minutes) % 1440
+    return f"{total // 60:02d}:{total % 60:02d}"

@@ -12,11 +12,14 @@ printed (`pytest -s`), not asserted: timing belongs to the benchmarks. Hostile o
 
 from __future__ import annotations
 
+import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,8 +87,23 @@ CASES: dict[str, tuple[str, int | None, str]] = {
         13,
         "templates folder ../../../../../../../../../tmp is outside the show's folder",
     ),
+    # 10,000 pins on a show of 12 slots: refused at the second pin of a slot, not solved for
+    # a minute past --time-limit.
+    "pins-10000": ("show.yaml", 35, "TEA-GIFT is pinned at 20:40 already (rules.pins[0])"),
+    # A 6 GB sparse file: judged by its size, never read (under a 1 GiB memory limit).
+    "file-6gb-sparse": ("catalog.yaml", None, "file is 6442 MB; the limit is 32 MiB"),
 }
-GENERATED = ("alias-bomb", "deep-nesting", "file-50mb", "files-symlink")
+GENERATED = (
+    "alias-bomb",
+    "deep-nesting",
+    "file-50mb",
+    "files-symlink",
+    "pins-10000",
+    "file-6gb-sparse",
+)
+# Cases run under a memory limit (bytes of address space): reading the file whole would fail.
+MEMORY_LIMITED = {"file-6gb-sparse"}
+MEMORY_LIMIT = 1024**3
 VALID = "rich-markup"  # a product named with rich markup: planned, and printed literally
 MARKUP = "[bold]Oolong[/] [red]x"
 MISSING = "no-such-show"  # a usage error: exit 2
@@ -103,6 +121,16 @@ def _generate(folder: Path, case: str) -> None:
     elif case == "files-symlink":  # catalog.yaml is a link to a file outside the show
         (folder / "catalog.yaml").unlink()
         (folder / "catalog.yaml").symlink_to("/etc/passwd")
+    elif case == "pins-10000":  # TEA-GIFT's pin at 20:40, then 10,000 more round the clock
+        text = (folder / "show.yaml").read_text("utf-8")
+        pins = "".join(
+            f'    - {{sku: TEA-OOLONG, at: "20:{5 * (i % 12):02d}"}}\n' for i in range(10_000)
+        )
+        marker = '    - {id: pin-gift-set, sku: TEA-GIFT, at: "20:40"}\n'
+        (folder / "show.yaml").write_text(text.replace(marker, marker + pins), "utf-8")
+    elif case == "file-6gb-sparse":  # sparse: no disk used, but 6 GB to read
+        with (folder / "catalog.yaml").open("r+b") as f:
+            f.truncate(6 * 1000**3 + 442 * 1000**2)
     elif case == "file-50mb":  # a real stock file, then 50 MiB of comment lines
         with (folder / "stock.yaml").open("a", encoding="utf-8") as f:
             line = "# " + "x" * 1021 + "\n"
@@ -122,13 +150,22 @@ class Run:
 
 def _run(work: Path, command: str, case: str) -> Run:
     output = work / f"out-{command}-{case}"
-    return run_lqplan(
-        work, [command, case] + (["-o", str(output)] if command == "plan" else []), output
-    )
+    args = [command, case] + (["-o", str(output)] if command == "plan" else [])
+    return run_lqplan(work, args, output, memory=MEMORY_LIMIT if case in MEMORY_LIMITED else None)
 
 
-def run_lqplan(work: Path, args: list[str], output: Path) -> Run:
-    """`lqplan ARGS` in a subprocess in `work`, as a user runs it; killed at TIMEOUT."""
+def _limit_memory(limit: int) -> Callable[[], None]:
+    """A subprocess preexec that caps its address space at `limit` bytes."""
+
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return apply
+
+
+def run_lqplan(work: Path, args: list[str], output: Path, memory: int | None = None) -> Run:
+    """`lqplan ARGS` in a subprocess in `work`, as a user runs it; killed at TIMEOUT; with
+    `memory`, its address space capped at that many bytes."""
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
     start = time.perf_counter()
     try:
@@ -141,6 +178,7 @@ def run_lqplan(work: Path, args: list[str], output: Path) -> Run:
             encoding="utf-8",
             errors="replace",
             timeout=TIMEOUT,
+            preexec_fn=None if memory is None else _limit_memory(memory),
         )
         code, stdout, stderr = done.returncode, done.stdout, done.stderr
     except subprocess.TimeoutExpired as exc:
@@ -239,3 +277,195 @@ def test_a_shared_catalog_outside_any_repository_is_refused(tmp_path):
     (diagnostic,) = info.value.diagnostics
     assert diagnostic.path == "files.catalog" and diagnostic.line == 14
     assert "is outside the show's folder" in diagnostic.message
+
+
+# --- plan.json, actuals and the output folder's manifest --------------------------------------
+#
+# What lqplan wrote, edited or replaced by someone else: each case is a file of a real plan of
+# samples/minimal (and its simulated actuals) made hostile, run through every command that reads
+# it. Each must end in one clean error naming the file (and the place), exit 1, in time.
+
+PLAN_COMMANDS: dict[str, list[str]] = {
+    "check": ["check", "{plan}", "show"],
+    "render": ["render", "{plan}", "-o", "{out}"],
+    "diff": ["diff", "good.json", "{plan}"],
+    "review": ["review", "{plan}", "{actuals}", "-o", "{out}"],
+    "replan": ["replan", "{plan}", "--actuals", "{actuals}", "--show", "show", "-o", "{out}"],
+    "explain": ["explain", "{plan}", "show"],
+    "live": ["live", "{plan}", "--at", "20:00", "--speed", "100000"],
+}
+ACTUALS_COMMANDS = ("review", "replan")
+
+
+def _nest(text: str, key: str, depth: int) -> str:
+    """`key`'s value replaced by an array nested `depth` deep."""
+    return text.replace(f'"{key}": ', f'"{key}": {"[" * depth}{"]" * depth}, "_was": ', 1)
+
+
+# case -> (the hostile file: "plan" or the actuals file's name, how to make it from the good
+# plan, the line of the error or None, a fragment of its message).
+FILE_CASES: dict[str, tuple[str, Callable[[Path, Path], None], int | None, str]] = {
+    # 100,000 levels: a RecursionError traceback in every command before.
+    "plan-nesting-100000": (
+        "plan",
+        lambda good, bad: bad.write_text(_nest(good.read_text("utf-8"), "generator", 100_000)),
+        3,
+        "nesting deeper than 64 levels",
+    ),
+    # A 5,000-digit integer: a ValueError (Python's int-string limit) before.
+    "plan-digits-5000": (
+        "plan",
+        lambda good, bad: bad.write_text(
+            good.read_text("utf-8").replace('"minutes": 60', '"minutes": ' + "9" * 5000, 1)
+        ),
+        9,
+        "number with 5000 digits is out of range",
+    ),
+    # Infinity and 1e400 (which Python reads as infinity): not JSON numbers.
+    "plan-infinity": (
+        "plan",
+        lambda good, bad: bad.write_text(
+            good.read_text("utf-8").replace('"stock_reserve": 0.1', '"stock_reserve": Infinity')
+        ),
+        17,
+        "Infinity is not a JSON number",
+    ),
+    "plan-1e400": (
+        "plan",
+        lambda good, bad: bad.write_text(
+            good.read_text("utf-8").replace('"stock_reserve": 0.1', '"stock_reserve": 1e400')
+        ),
+        17,
+        "number 1e400 is out of range",
+    ),
+    # More segments than a day has minutes: refused by size before any loop runs on them.
+    "plan-segments-2000": (
+        "plan",
+        lambda good, bad: bad.write_text(_many_segments(good.read_text("utf-8"), 2000)),
+        None,
+        "segments: ",
+    ),
+    # 6 GB, sparse: judged by its size, never read (under a 1 GiB memory limit).
+    "plan-6gb-sparse": ("plan", lambda good, bad: _sparse(bad), None, "the limit is 32 MiB"),
+    "actuals-6gb-sparse": (
+        "actuals.csv",
+        lambda good, bad: _sparse(bad),
+        None,
+        "the limit is 32 MiB",
+    ),
+    # 20,000 segments: each would be tallied minute by minute; a show has at most 1,441.
+    "actuals-segments-20000": (
+        "actuals.yaml",
+        lambda good, bad: bad.write_text(
+            "segments:\n" + "  - {sku: HONEY-JAR, start: '20:00', minutes: 60}\n" * 20_000
+        ),
+        2,
+        "segments has 20000 items; at most 1441",
+    ),
+}
+
+
+def _many_segments(text: str, count: int) -> str:
+    data = json.loads(text)
+    data["segments"] = [data["segments"][0]] * count
+    return json.dumps(data, indent=2)
+
+
+def _sparse(path: Path) -> None:
+    with path.open("wb") as f:
+        f.truncate(6 * 1000**3 + 442 * 1000**2)
+
+
+@pytest.fixture(scope="module")
+def plan_runs(tmp_path_factory) -> dict[tuple[str, str], Run]:
+    work = tmp_path_factory.mktemp("hostile-plans")
+    shutil.copytree(SAMPLES / "minimal", work / "show")
+    made = run_lqplan(work, ["plan", "show", "-o", "made", "--deterministic", "-q"], work / "x")
+    assert made.code == 0, made.stderr
+    good = work / "good.json"
+    shutil.copy(work / "made" / "plan.json", good)
+    run_lqplan(
+        work,
+        ["simulate", "good.json", "--market", "show", "--seed", "1", "-o", "actuals.yaml"],
+        work / "x",
+    )
+    jobs = []
+    for case, (kind, make, _, _) in FILE_CASES.items():
+        folder = work / case
+        folder.mkdir()
+        plan, actuals = folder / "plan.json", folder / "actuals.yaml"
+        shutil.copy(good, plan)
+        shutil.copy(work / "actuals.yaml", actuals)
+        actuals = actuals if kind == "plan" else folder / kind
+        make(good, plan if kind == "plan" else actuals)
+        names = {"plan": str(plan), "actuals": str(actuals)}
+        commands = PLAN_COMMANDS if kind == "plan" else ACTUALS_COMMANDS
+        for command in commands:
+            out = folder / f"out-{command}"
+            args = [a.format(**names, out=out) for a in PLAN_COMMANDS[command]]
+            jobs.append(((case, command), args, out))
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        results = pool.map(lambda job: run_lqplan(work, job[1], job[2], memory=MEMORY_LIMIT), jobs)
+        table = {job[0]: run for job, run in zip(jobs, results, strict=True)}
+    for (case, command), run in table.items():
+        print(f"{run.seconds:6.2f} s  exit {run.code}  lqplan {command} {case}")
+    return table
+
+
+@pytest.mark.parametrize(
+    ("case", "command"),
+    [
+        (case, command)
+        for case, (kind, *_) in FILE_CASES.items()
+        for command in (PLAN_COMMANDS if kind == "plan" else ACTUALS_COMMANDS)
+    ],
+)
+def test_a_hostile_plan_or_actuals_file_is_a_clean_error(plan_runs, case: str, command: str):
+    run = plan_runs[(case, command)]
+    assert_clean(run)
+    assert run.code == 1, run.stderr
+    kind, _, line, fragment = FILE_CASES[case]
+    file = "plan.json" if kind == "plan" else kind
+    where = f"{case}/{file}" + (f":{line}:" if line else ":")
+    named = [text for text in run.stderr.splitlines() if where in text]
+    assert any(fragment in text and "error" in text for text in named), run.stderr
+
+
+def test_live_on_a_plan_without_segments_ends_with_the_show(tmp_path):
+    """`live` on a valid plan with no segments (nothing to air) used to run forever."""
+    made = run_lqplan(
+        tmp_path, ["plan", str(SAMPLES / "minimal"), "-o", "made", "--deterministic", "-q"],
+        tmp_path / "x")  # fmt: skip
+    assert made.code == 0, made.stderr
+    plan = json.loads((tmp_path / "made" / "plan.json").read_text("utf-8"))
+    plan["segments"], plan["totals"]["segments"] = [], 0
+    (tmp_path / "empty.json").write_text(json.dumps(plan), "utf-8")
+    run = run_lqplan(
+        tmp_path, ["live", "empty.json", "--at", "20:00", "--speed", "100000"], tmp_path / "x"
+    )
+    assert run.code == 0, run.stderr
+    assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        pytest.param('{"files": ' + "[" * 100_000 + "]" * 100_000 + "}", id="nesting-100000"),
+        pytest.param('{"files": {"plan.json": ' + "7" * 5000 + "}}", id="digits-5000"),
+        pytest.param('{"files": {"plan.json": Infinity}}', id="infinity"),
+    ],
+)
+def test_a_hostile_manifest_is_not_lqplans(tmp_path, manifest: str):
+    """A manifest lqplan cannot have written earns nothing: `render` into the folder writes its
+    files as into a fresh one (the manifest replaced), never a traceback."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".lqplan-manifest.json").write_text(manifest, "utf-8")
+    made = run_lqplan(
+        tmp_path, ["plan", str(SAMPLES / "minimal"), "-o", "made", "--deterministic", "-q"],
+        tmp_path / "x")  # fmt: skip
+    assert made.code == 0, made.stderr
+    run = run_lqplan(tmp_path, ["render", "made/plan.json", "-o", "out"], out)
+    assert run.code == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    assert json.loads((out / ".lqplan-manifest.json").read_text("utf-8"))["files"]

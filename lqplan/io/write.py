@@ -30,6 +30,7 @@ from typing import Any
 
 from lqplan.errors import Diagnostic, InputError, RefusedError, display_path
 from lqplan.io.folder import Folder, FolderError, is_temporary_name, opened, temporary_name
+from lqplan.io.jsonio import parse_json
 
 MANIFEST = ".lqplan-manifest.json"
 JOURNAL = ".lqplan-journal.json"
@@ -77,8 +78,10 @@ def _read_record(folder: Folder, name: str) -> dict[str, Any] | None:
     if found.kind != "file":
         return None
     try:
-        data = json.loads(found.data.decode("utf-8"))
-    except (ValueError, RecursionError):  # a manifest nested 100,000 deep is not lqplan's
+        # Bounded like plan.json: a record nested 100,000 deep or holding a 5,000-digit number
+        # is not lqplan's, and is refused before the stdlib's parser would recurse on it.
+        data = parse_json(found.data.decode("utf-8"), name)
+    except (UnicodeDecodeError, InputError):
         return None
     return data if isinstance(data, dict) else None
 

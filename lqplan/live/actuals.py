@@ -50,6 +50,9 @@ from lqplan.show.validate import (
 
 Count = Annotated[float, Field(ge=0, le=1e9), BeforeValidator(finite)]
 Units = Annotated[int, Field(ge=0, le=100_000_000)]
+# A show is at most a day: at most one segment, drop or viewer reading a minute. Capped before any
+# loop runs on them (each segment's sales are tallied minute by minute).
+MINUTELY = 24 * 60 + 1
 
 Where = tuple[str | int, ...]  # a field's path in the file, as Document.locate takes it
 
@@ -190,7 +193,7 @@ class Actuals(Model):
 
     at: Clock | None = Field(None, description="when these figures were taken; default --at")
     plan: Text | None = Field(None, description="a note naming the plan these actuals follow")
-    segments: list[ActualSegment] = Field(default_factory=list)
+    segments: list[ActualSegment] = Field(default_factory=list, max_length=MINUTELY)
     sold: dict[Code, Units] = Field(
         default_factory=dict, description="units sold so far per SKU (default: segments' units)"
     )
@@ -199,7 +202,7 @@ class Actuals(Model):
     )
     viewers: Count | None = Field(None, description="concurrent viewers now (at `at`)")
     viewer_log: list[ViewerReading] = Field(
-        default_factory=list, description="concurrent viewers observed earlier"
+        default_factory=list, max_length=MINUTELY, description="concurrent viewers observed earlier"
     )
     pulled: list[
         Annotated[
@@ -207,7 +210,9 @@ class Actuals(Model):
         ]
     ] = Field(default_factory=list, description="products that will not air again")
     lucky_bags: list[BagDropped] | None = Field(
-        None, description="lucky bags dropped so far (default: the plan's, up to --at)"
+        None,
+        max_length=MINUTELY,
+        description="lucky bags dropped so far (default: the plan's, up to --at)",
     )
     sales: list[Sale] = Field(
         default_factory=list,

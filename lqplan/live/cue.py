@@ -538,7 +538,8 @@ def run_live(
             shown = frame(plan, minute, marks, lang, actions, market, console.size.height)
             live.update(shown, refresh=True)
             items = schedule(plan, marks)
-            if items and minute >= items[-1].end:
+            # The show is over when its last item is (a plan with none ends with the show).
+            if minute >= (items[-1].end if items else plan["show"]["minutes"]):
                 break
             key = read_key(refresh_seconds)
             if key is None:

@@ -195,8 +195,8 @@ class Explainer:
 
     # --- legality, as the checker judges it ---
     def _rules_broken(self, plan: dict[str, Any]) -> set[str]:
-        """The rules the checker finds broken in `plan` (its figures aside)."""
-        report = check_plan(self.inputs, plan, self.d)
+        """The rules the checker finds broken in `plan` (its figures and facts aside)."""
+        report = check_plan(self.inputs, plan, self.d, facts=False)  # legality, not paperwork
         return {v.rule for v in report.violations if v.rule != "figures"}
 
     def new_violations(self, segments: list[SegmentData]) -> set[str]:

@@ -20,10 +20,12 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from annotated_types import MaxLen
 from pydantic import BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 from pydantic.json_schema import WithJsonSchema
 
 from lqplan.errors import Diagnostic, InputError, display_path, sort_diagnostics
+from lqplan.io.jsonio import parse_json
 from lqplan.io.yamlio import Document
 from lqplan.show.fields import (
     Code,
@@ -85,6 +87,9 @@ Real = Annotated[float, Field(ge=-1e12, le=1e12), BeforeValidator(finite)]
 Seconds = Annotated[float, Field(ge=0, le=1e9), BeforeValidator(finite)]
 CartLink = Annotated[int, Field(ge=1, le=9999)]
 Mode = Literal["normal", "flash_sale", "gift", "coupon"]
+# Sizes that cannot be meant, capped before any loop runs on them: a show is at most a day, so at
+# most one segment, break, drop or viewer point a minute (segments cannot overlap: plan_problems).
+DAY = 24 * 60
 
 
 class PlanModel(Model):
@@ -257,7 +262,7 @@ class Segment(PlanModel):
     price: SegmentPrice
     expected: Expected
     stock: SegmentStock
-    actions: list[Action]
+    actions: list[Action] = Field(max_length=32)  # a handful per segment (plan/assemble.py)
     frozen: bool | None = Field(None, description="replanned plans: the segment aired already")
     continues: Number | None = Field(
         None,
@@ -607,19 +612,19 @@ class Plan(PlanModel):
     schema_: Literal["lqplan.plan/1"] = Field(alias="schema")
     generator: Text
     show: PlanShow
-    segments: list[Segment]
-    breaks: list[PlanBreak]
-    lucky_bags: list[LuckyBagDrop]
+    segments: list[Segment] = Field(max_length=DAY + 1)
+    breaks: list[PlanBreak] = Field(max_length=DAY + 1)
+    lucky_bags: list[LuckyBagDrop] = Field(max_length=DAY + 1)
     totals: Totals
-    stock_use: list[StockUse]
+    stock_use: list[StockUse] = Field(max_length=DAY + 1)  # one per product on air
     solver: SolverReport
     baseline: Baseline | None
-    products: dict[Code, PlanProduct]
+    products: dict[Code, PlanProduct] = Field(max_length=DAY + 1)  # the products on air
     promotions: list[Promotion]
     unused_promotions: list[UnusedPromotion] = Field(
         default_factory=list, description="absent in plans of older lqplan"
     )
-    viewer_curve: list[ViewerPoint] = Field(min_length=1)
+    viewer_curve: list[ViewerPoint] = Field(min_length=1, max_length=DAY + 1)
     compliance: list[Finding] = Field(
         default_factory=list, description="absent in plans assembled through the Python API"
     )
@@ -724,12 +729,8 @@ def read_plan(path: Path) -> dict[str, Any]:
     from lqplan.show.load import read_text
 
     name = display_path(path)
-    try:
-        data = json.loads(read_text(path))
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            [Diagnostic(name, exc.lineno, exc.colno, "error", "", f"invalid JSON: {exc.msg}")]
-        ) from None
+    text = read_text(path)
+    data = parse_json(text, name)
     schema = data.get("schema") if isinstance(data, dict) else None
     if (
         not isinstance(data, dict)
@@ -742,6 +743,7 @@ def read_plan(path: Path) -> dict[str, Any]:
         line, column = _located(path, name, data).locate(("schema",))
         message = f"{schema!r}: this lqplan reads {PLAN_SCHEMA} (plan it again with this version)"
         raise InputError([Diagnostic(name, line, column, "error", "schema", message)])
+    _check_sizes(data, text, name)
     try:
         check_plan_data(data, Document(name, data))
     except InputError:
@@ -749,6 +751,24 @@ def read_plan(path: Path) -> dict[str, Any]:
         # them): only a plan with problems pays it, to say where each one is.
         check_plan_data(data, _located(path, name, data))
     return data
+
+
+def _check_sizes(data: dict[str, Any], text: str, name: str) -> None:
+    """The plan's lists and mappings no longer than the model allows, before any is validated:
+    2,000 segments would each be validated and located (a second parse) to say that they are
+    too many. InputError at the section's key."""
+    problems = []
+    for key, info in Plan.model_fields.items():
+        limit = next((m.max_length for m in info.metadata if isinstance(m, MaxLen)), None)
+        given = data.get(info.alias or key)
+        if limit is not None and isinstance(given, list | dict) and len(given) > limit:
+            offset = max(text.find(f'"{info.alias or key}"'), 0)
+            line = text.count("\n", 0, offset) + 1
+            column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+            message = f"{len(given):,} entries; at most {limit:,} (one a minute of a day)"
+            problems.append(Diagnostic(name, line, column, "error", info.alias or key, message))
+    if problems:
+        raise InputError(problems)
 
 
 def check_plan_data(data: Any, doc: Document | None = None) -> Plan:

@@ -43,13 +43,19 @@ class Pins(Family):
         return [pin.rule_id for pin in rules.pins]
 
     def validate(self, check: CrossCheck) -> None:
-        """A pin names a product, on the slot grid, inside the show and outside every break."""
+        """A pin names a product, on the slot grid, inside the show and outside every break, and
+        no two pins share a start (one product starts at a time: more pins than slots cannot be
+        meant, and each would cost the planner a constraint)."""
         show, minutes = check.show, check.show.minutes
+        at: dict[int, list[int]] = {}  # start minute -> the pins there, in order
         for i, pin in enumerate(show.rules.pins):
             path = ("rules", "pins", i)
             if not check.sku_known("show", (*path, "sku"), pin.sku, "pin"):
                 continue
             off = check.offset(pin.at)
+            at.setdefault(off, []).append(i)
+            if len(at[off]) > 1:
+                continue  # reported below, once a slot
             if off >= minutes:
                 check.report(
                     "show",
@@ -76,6 +82,17 @@ class Pins(Family):
                             f"pin at {format_clock(pin.at)} falls in the break at "
                             f"{format_clock(brk.at)}",
                         )
+        for pins in at.values():
+            if len(pins) > 1:
+                # Once a slot, at its second pin: 10,000 pins are a dozen lines, not 10,000.
+                first, second = show.rules.pins[pins[0]], pins[1]
+                more = f" and {len(pins) - 2} more after it" if len(pins) > 2 else ""
+                check.report(
+                    "show",
+                    ("rules", "pins", second, "at"),
+                    f"{first.sku} is pinned at {format_clock(first.at)} already "
+                    f"(rules.pins[{pins[0]}]); this pin{more} too: at most one pin a slot",
+                )
 
     def protected(self, show: Show) -> set[str]:
         """Every pinned product."""

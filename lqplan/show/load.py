@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from lqplan.errors import (
     display_path,
 )
 from lqplan.io.sheets import Row, Table, parse_text_table
-from lqplan.io.yamlio import Document, decode, parse_yaml
+from lqplan.io.yamlio import MAX_BYTES, Document, decode, parse_yaml
 
 KINDS = ("show", "catalog", "audience", "stock")
 STOCK_COLUMNS = ("sku", "units", "per_buyer_limit", "batch_size")
@@ -52,14 +53,35 @@ def resolve_show_path(target: str | Path) -> Path:
     return path
 
 
-def read_text(path: Path) -> str:
-    """Read a file as UTF-8 text; unreadable, huge or non-UTF-8 files raise InputError."""
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes, bounded: only a regular file is read (a pipe would block, a device never
+    end), and its size is judged before anything is read (a 6 GB sparse file costs nothing);
+    InputError naming the file otherwise."""
     name = display_path(path)
     try:
-        raw = path.read_bytes()
+        # O_NONBLOCK: opening a named pipe for reading waits for a writer; this does not.
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise InputError([Diagnostic(name, message=f"cannot read file: {exc.strerror}")]) from None
-    return decode(raw, name)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError([Diagnostic(name, message="cannot read file: not a regular file")])
+        if info.st_size > MAX_BYTES:
+            limit = MAX_BYTES // (1024 * 1024)
+            message = f"file is {info.st_size / 1e6:.0f} MB; the limit is {limit} MiB"
+            raise InputError([Diagnostic(name, message=message)])
+        try:
+            raw = handle.read(MAX_BYTES + 1)  # a file that grew since: decode() refuses it
+        except OSError as exc:
+            message = f"cannot read file: {exc.strerror}"
+            raise InputError([Diagnostic(name, message=message)]) from None
+    return raw
+
+
+def read_text(path: Path) -> str:
+    """Read a file as UTF-8 text; unreadable, huge or non-UTF-8 files raise InputError."""
+    return decode(read_bytes(path), display_path(path))
 
 
 def read_yaml(path: Path) -> Document:
@@ -75,11 +97,7 @@ def open_csv(path: Path) -> tuple[Table, list[str]]:
     """A CSV file's table (encoding and separator detected, every cell placed) and its header's
     columns in lower case; InputError naming the file when it is unreadable, empty or not CSV."""
     name = display_path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError([Diagnostic(name, message=f"cannot read file: {exc.strerror}")]) from None
-    table = parse_text_table(raw, name)
+    table = parse_text_table(read_bytes(path), name)
     if not table.rows:
         raise InputError([*table.problems, Diagnostic(name, 1, 1, message="file is empty")])
     if table.problems and len(table.rows) == 1:

@@ -43,6 +43,7 @@ from lqplan.show.model import (
 )
 
 SHARE_TOLERANCE = 0.001
+DAY = 24 * 60  # the longest show, in minutes
 
 
 @dataclass(frozen=True)
@@ -640,12 +641,22 @@ class CrossCheck:
                 f"show's start {format_clock(self.show.start)}",
             )
         covered = max((o for o in offsets if o <= self.show.minutes), default=0)
-        if covered < self.show.minutes and len(curve) > 0:
+        end = self.show.minutes
+        if end == DAY:
+            # A 24-hour show ends at its start's clock time, which names its start: no point can
+            # be its end. Its curve covers it when it reaches the last slot, held from there.
+            end -= self.show.slot_minutes
+        if covered < end and len(curve) > 0:
+            until = (
+                f" ends at {self.show.clock(self.show.minutes)}"
+                if end == self.show.minutes
+                else f"'s last slot at {self.show.clock(end)} (a 24-hour show ends at its start's "
+                "clock time, which names its start: the curve must reach its last slot)"
+            )
             self.report(
                 "audience",
                 ("viewer_curve", len(curve) - 1, "at"),
-                f"the viewer curve ends at {self.show.clock(covered)}, before the show "
-                f"ends at {self.show.clock(self.show.minutes)}",
+                f"the viewer curve ends at {self.show.clock(covered)}, before the show{until}",
             )
 
     # --- rules ---

@@ -17,7 +17,6 @@ from typing import Any, TypeGuard
 
 from lqplan.plan.demand import (
     Demand,
-    Mode,
     Outcome,
     bag_value,
     demand_context,
@@ -27,6 +26,8 @@ from lqplan.plan.demand import (
 )
 from lqplan.show.model import FlashSale, LuckyBag, format_clock
 from lqplan.show.validate import ShowInputs
+from lqplan.verify.facts import Facts
+from lqplan.verify.facts import Seg as _Seg
 
 
 @dataclass(frozen=True)
@@ -55,21 +56,6 @@ class CheckReport:
     def objective_cents(self) -> int:
         """The recomputed objective: value plus the soft rules' preferences, as the solver's."""
         return self.value_cents + self.preference_cents
-
-
-@dataclass(frozen=True)
-class _Seg:
-    number: int
-    sku: str
-    start: int
-    minutes: int
-    airing: int
-    mode: Mode
-    raw: dict[str, Any]
-
-    @property
-    def end(self) -> int:
-        return self.start + self.minutes
 
 
 def _frozen(raw: dict[str, Any]) -> bool:
@@ -534,12 +520,18 @@ class _Check:
             self.report.totals["lucky_bag_retention_value"] = (
                 self.report.totals.get("lucky_bag_retention_value", 0) + retention / 100
             )
-            if drop.get("value_cents") != value:
-                self.fail(
-                    "figures",
-                    f"lucky bag {bag.id} at {self.clock(minute)}: value "
-                    f"{drop.get('value_cents')} ≠ recomputed {value}",
-                )
+            for key, figure in (
+                ("value_cents", value),
+                ("retention_value", round(retention / 100, 2)),
+                ("prize_cost", round(prize / 100, 2)),
+            ):
+                # value_cents is every drop's; the money figures are plan.json's (required there).
+                if drop.get(key, None if key == "value_cents" else figure) != figure:
+                    self.fail(
+                        "figures",
+                        f"lucky bag {bag.id} at {self.clock(minute)}: {key} "
+                        f"{drop.get(key)!r:.40} ≠ recomputed {figure}",
+                    )
         for bag_id, count in counts.items():
             if count > bags[bag_id].count:
                 self.fail(
@@ -618,6 +610,18 @@ class _Check:
                     f"{s.sku} at {self.clock(s.start)}: plan says units/GMV/"
                     f"profit/value {claimed}, recomputed {actual}",
                 )
+            # The rest of what the row claims, each by name (the paperwork prints them too).
+            for key, figure in (
+                ("promotion_units", round(out.promo_units, 2)),
+                ("pull_value", round(out.pull_cents / 100, 2)),
+                ("preference_cents", pref),
+            ):
+                if key in expected and expected[key] != figure:
+                    self.fail(
+                        "figures",
+                        f"{s.sku} at {self.clock(s.start)}: {key} {expected[key]!r:.40} ≠ "
+                        f"recomputed {figure}",
+                    )
         for sku, units in sold.items():
             if units > self.d.available[sku] + 1e-6:
                 self.fail(
@@ -671,6 +675,7 @@ def check_plan(
     demand: Demand | None = None,
     *,
     recompute: bool = True,
+    facts: bool = True,
 ) -> CheckReport:
     """Verify every hard rule of `plan` and recompute its figures; never raises on a bad plan.
 
@@ -678,7 +683,12 @@ def check_plan(
     which are what happened. `recompute=False` counts every row so: the rules are checked
     (stock and promotion caps with the plan's own units) and the totals must add up, but
     nothing is compared with the model (a replanned plan's rest was planned with the viewers,
-    conversion and stock its actuals left, which the show's files do not hold)."""
+    conversion and stock its actuals left, which the show's files do not hold).
+
+    Every fact the plan carries (prices, names, cart links, promotions, prizes, totals, stock;
+    verify/facts.py) is checked against the show's files under the rule "facts"; `facts=False`
+    leaves them to another check of the same plan (a replan's rest, checked on its own
+    inputs after the whole plan was)."""
     check = _Check(inputs, plan, demand, recompute)
     check.read()
     check.timeline()
@@ -691,4 +701,7 @@ def check_plan(
     check.lucky_bags()
     check.required()
     check.claims()
+    if facts:
+        for message in Facts(inputs, plan, check.d, recompute).check(check.segs, outcomes):
+            check.fail("facts", message)
     return check.report

@@ -46,6 +46,7 @@ CONTRACT = {
     "output folder links": "test_output_folder_links",
     "locks": "test_locks",
     "bounded reads": "test_bounded_reads",
+    "bounded inputs": "test_bounded_inputs",
     "stale outputs": "test_stale_outputs",
     "permissions": "test_permissions",
     "LANG=C": "test_lang_c",
@@ -423,6 +424,27 @@ def test_bounded_reads(tmp_path):
     assert done.returncode == 4, done.stderr
     assert b"out/plan.json, out/run_sheet.md" in done.stderr
     assert time.monotonic() - start < 25
+
+
+def test_bounded_inputs(tmp_path):
+    """A plan.json nested 100,000 deep and a 6 GB sparse ACTUALS file: one line each, with the
+    place, exit 1, at once (the cases of every command are in tests/test_hostile.py)."""
+    out = tmp_path / "out"
+    _, plan_file, _ = rendered_once(tmp_path, out)
+    text = plan_file.read_text(encoding="utf-8")
+    deep = tmp_path / "deep.json"
+    deep.write_text(text.replace('"generator": ', '"x": ' + "[" * 100_000 + "]" * 100_000 + ", "
+                                 '"generator": ', 1), encoding="utf-8")  # fmt: skip
+    done = lqplan("check", deep, MINIMAL, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert b"deep.json:3:71: error: nesting deeper than 64 levels" in done.stderr, done.stderr
+    with (tmp_path / "actuals.csv").open("wb") as big:
+        big.truncate(6 << 30)  # sparse: no disk used
+    start = time.monotonic()
+    done = lqplan("review", plan_file, "actuals.csv", "-o", "rv", cwd=tmp_path, timeout=30)
+    assert done.returncode == 1, done.stderr
+    assert b"actuals.csv: error: file is 6442 MB; the limit is 32 MiB" in done.stderr
+    assert b"Traceback" not in done.stderr and time.monotonic() - start < 25
 
 
 def test_stale_outputs(tmp_path):

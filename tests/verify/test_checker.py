@@ -26,6 +26,7 @@ from typer.testing import CliRunner
 
 from lqplan.cli import app
 from lqplan.pipeline import load_and_validate, plan_json, plan_show
+from lqplan.plan.assemble import plan_totals
 from lqplan.plan.demand import bag_value, demand_context, pitches, preference, segment_outcome
 from lqplan.plan.result import SolveSettings
 from lqplan.show.model import LuckyBag
@@ -73,16 +74,61 @@ def refresh(inputs, plan: dict[str, Any]) -> dict[str, Any]:
                 "value_cents": money + out.pull_cents,
             }
         )
+        if "pull_value" in seg["expected"]:  # a real plan's row: its every figure and price
+            seg["expected"]["pull_value"] = round(out.pull_cents / 100, 2)
+            seg["expected"]["preference_cents"] = preference(d, seg["sku"], start)
+            promo = round(mode.price_cents / 100, 2)
+            seg["price"]["flash_sale"] = promo if mode.kind == "flash_sale" else None
+            seg["price"]["after_coupon"] = promo if mode.kind == "coupon" else None
+            flash = mode.kind == "flash_sale" and mode.promo_minutes
+            seg["promotion_minutes"] = min(minutes, mode.promo_minutes) if flash else None
         value += money + out.pull_cents
         pref += preference(d, seg["sku"], start)
     bags = {p.id: p for p in show.promotions if isinstance(p, LuckyBag)}
     for bag in plan.get("lucky_bags", []):
         retention, prize = bag_value(d, bags[bag["id"]], bag["minute"])
         bag["value_cents"] = retention - (prize if show.objective == "profit" else 0)
+        if "retention_value" in bag:  # a real plan's drop: its figures and times
+            bag["retention_value"] = round(retention / 100, 2)
+            bag["prize_cost"] = round(prize / 100, 2)
+            bag["at"] = show.clock(bag["minute"])
+            bag["draw_at"] = show.clock(bag["minute"] + bag["countdown_minutes"])
         value += bag["value_cents"]
     plan.setdefault("totals", {})["value_cents"] = value
     plan.setdefault("solver", {})["objective_cents"] = value + pref
+    if "stock_use" in plan:  # a real plan: its totals and stock follow its rows
+        _refresh_sums(plan, d)
     return plan
+
+
+def _refresh_sums(plan: dict[str, Any], d) -> None:
+    """A real plan's totals, stock before and after each segment, and stock use, from its rows
+    (segments the checker cannot read are left out, as it leaves them out)."""
+    readable = [s for s in plan["segments"] if "units" in s.get("expected", {})]
+    # The checker's own value (refresh) stays: the sums are of the rows as the plan holds them.
+    kept = {k: plan["totals"][k] for k in ("band", "value_cents") if k in plan["totals"]}
+    plan["totals"] = {**plan_totals(readable, plan.get("lucky_bags", [])), **kept}
+    plan["totals"]["segments"] = len(plan["segments"])
+    sold: dict[str, float] = {}
+    for seg in sorted(readable, key=lambda s: s["start_minute"]):
+        if "stock" in seg and seg["sku"] in d.available:
+            before = d.available[seg["sku"]] - sold.get(seg["sku"], 0.0)
+            seg["stock"] = {
+                "available": d.available[seg["sku"]],
+                "before": round(before, 2),
+                "after": round(before - seg["expected"]["units"], 2),
+            }
+        sold[seg["sku"]] = sold.get(seg["sku"], 0.0) + seg["expected"]["units"]
+    old = {u["sku"]: u for u in plan["stock_use"]}
+    plan["stock_use"] = [
+        {
+            **old.get(sku, {"sku": sku, "units": 0}),
+            "available": d.available.get(sku, 0),
+            "planned_units": round(units, 2),
+            "remaining": round(d.available.get(sku, 0) - units, 2),
+        }
+        for sku, units in sorted(sold.items())
+    ]
 
 
 def build_plan(inputs, segments: list[tuple], bags: list[tuple[str, int]] = ()) -> dict[str, Any]:
@@ -836,9 +882,13 @@ def test_a_plan_without_a_required_promotion_is_refused(tmp_path):
     show = folder / "show.yaml"
     show.write_text(show.read_text().replace("units: 50", "units: 50\n  required: true"))
     inputs = load_and_validate(folder)
+    plan["promotions"][0]["required"] = True  # the plan's copy of show.yaml's promotions
     assert check_plan(inputs, plan).ok
     edited = copy.deepcopy(plan)
     edited["segments"][0].update(mode="normal", promotion=None)
+    # ...and its control room no longer starts the flash sale (an action says it at its price).
+    actions = edited["segments"][0]["actions"]
+    actions[:] = [a for a in actions if a["action"] not in ("start_flash_sale", "end_flash_sale")]
     report = check_plan(inputs, refresh(inputs, edited))
-    assert [v.rule for v in report.violations] == ["fs-a"]
+    assert [v.rule for v in report.violations] == ["fs-a"], report.violations
     assert "required flash sale fs-a never runs" in report.violations[0].message
