@@ -262,6 +262,7 @@ def _options(demand: Demand, products: list[Product]) -> list[Option]:
                 outcomes.pull_cents[keep].tolist(),
             )
         )
+        # Option's fields in their declared order (test_vectorised builds its by name).
         return list(
             map(
                 Option,

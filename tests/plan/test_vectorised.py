@@ -95,18 +95,18 @@ def reference_options(demand: Demand) -> list[Option]:
                             elif value <= live_value and mode.promotion not in required:
                                 continue
                             out.append(
-                                Option(
-                                    len(out),
-                                    product.sku,
-                                    airing,
-                                    mode,
-                                    start,
-                                    length,
-                                    outcome,
-                                    value,
-                                    preference(demand, product.sku, begin),
-                                    lead,
-                                    pitch,
+                                Option(  # by name: the build passes them by position
+                                    index=len(out),
+                                    sku=product.sku,
+                                    airing=airing,
+                                    mode=mode,
+                                    start=start,
+                                    slots=length,
+                                    outcome=outcome,
+                                    value_cents=value,
+                                    preference_cents=preference(demand, product.sku, begin),
+                                    lead=lead,
+                                    pitch=pitch,
                                 )
                             )
     return out
