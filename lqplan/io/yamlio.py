@@ -9,13 +9,22 @@ and record the line and column of every key and value so that validation can poi
 Building from events (not PyYAML's recursive composer) also lets us refuse hostile input before
 it hurts: nesting deeper than MAX_DEPTH, alias expansion beyond MAX_NODES (an "alias bomb") and
 duplicate keys are reported as clean errors.
+
+Two readers share this work. Recording a position for every value cost five times reading the
+values on a 10,000-SKU catalog, and positions are needed only to point at a problem, so
+`parse_yaml` first reads the values alone (`_plain_values`, which gives up on whatever is not
+plain YAML: a tag, a merge key, an error); the position reader (`read_located`) reads the text
+again for those, and for a Document's positions the first time one is asked for. PyYAML's own
+CSafeLoader is no help here: it resolves YAML 1.1, and its constructor, in Python, is slower
+than these loops. tests/io/test_yaml_fast.py holds the two readers to the same values, positions
+and errors.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -50,14 +59,49 @@ _EXPECTED: dict[str, type | tuple[type, ...]] = {
 }
 
 
-@dataclass
 class Document:
-    """A parsed YAML file: its value and where each path inside it starts."""
+    """A parsed YAML file: its value and where each path inside it starts.
 
-    file: str
-    data: Any
-    value_marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-    key_marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    `parse_yaml` reads the values alone and leaves the positions until something asks for one
+    (an error or a warning to place): recording them costs several times the values on a large
+    catalog. Documents made by other readers (CSV, sheets) fill the marks themselves.
+    """
+
+    def __init__(
+        self,
+        file: str,
+        data: Any,
+        value_marks: dict[Path_, tuple[int, int]] | None = None,
+        key_marks: dict[Path_, tuple[int, int]] | None = None,
+        *,
+        source: str | None = None,
+    ):
+        self.file = file
+        self.data = data
+        self._value_marks = {} if value_marks is None else value_marks
+        self._key_marks = {} if key_marks is None else key_marks
+        self._source = source  # the text whose positions are still to be read
+
+    def __repr__(self) -> str:
+        return f"Document(file={self.file!r}, data={self.data!r})"
+
+    @property
+    def value_marks(self) -> dict[Path_, tuple[int, int]]:
+        """Line and column (1-based) where the value at each path starts."""
+        self._read_marks()
+        return self._value_marks
+
+    @property
+    def key_marks(self) -> dict[Path_, tuple[int, int]]:
+        """Line and column (1-based) of each mapping key, by the path of its value."""
+        self._read_marks()
+        return self._key_marks
+
+    def _read_marks(self) -> None:
+        if self._source is not None:
+            text, self._source = self._source, None
+            located = read_located(text, self.file)
+            self._value_marks, self._key_marks = located.value_marks, located.key_marks
 
     def locate(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
         """Line and column (1-based) of the value at `path`, or of the nearest enclosing value.
@@ -65,15 +109,16 @@ class Document:
         With `key`, prefer the position of the mapping key itself (for an unexpected field).
         """
         path = tuple(path)
-        if key and path in self.key_marks:
-            return self.key_marks[path]
+        key_marks, value_marks = self.key_marks, self.value_marks
+        if key and path in key_marks:
+            return key_marks[path]
         while path:
-            if path in self.value_marks:
-                return self.value_marks[path]
-            if path in self.key_marks:
-                return self.key_marks[path]
+            if path in value_marks:
+                return value_marks[path]
+            if path in key_marks:
+                return key_marks[path]
             path = path[:-1]
-        return self.value_marks.get((), (1, 1))
+        return value_marks.get((), (1, 1))
 
 
 @dataclass(slots=True)
@@ -161,7 +206,19 @@ def _resolve_plain(file: str, event: yaml.ScalarEvent, text: str) -> Scalar:
 
 
 def parse_yaml(text: str, file: str) -> Document:
-    """Parse one YAML document from `text`; raise InputError naming `file` on any problem."""
+    """Parse one YAML document from `text`; raise InputError naming `file` on any problem.
+
+    The values are read by `_plain_values`, which gives up on anything but plain YAML; then, and
+    for the positions when they are asked for, `read_located` reads the text again."""
+    data = _plain_values(text, file)
+    if data is _GAVE_UP:
+        return read_located(text, file)
+    return Document(file, data, source=text)
+
+
+def read_located(text: str, file: str) -> Document:
+    """Parse one YAML document from `text` with the line and column of every key and value;
+    raise InputError naming `file` on any problem."""
     doc = Document(file, None)
     anchors: dict[str, _Anchor] = {}
     stack: list[_Open] = []
@@ -312,6 +369,111 @@ class _NoKey:
 
 
 _NO_KEY = _NoKey()
+
+
+class _GaveUp:
+    """The sentinel for "not plain YAML: ask the position reader" (None is a valid document)."""
+
+    def __repr__(self) -> str:
+        return "<gave up>"
+
+
+_GAVE_UP = _GaveUp()
+# A plain scalar that may be other than text starts so, or is one of these words.
+_NUMBER_START = frozenset("0123456789+-.")
+_WORDS = _NULL | _TRUE | _FALSE
+
+
+def _plain_values(text: str, file: str) -> Any:
+    """The value of `text` as read_located reads it, or _GAVE_UP when the text has anything
+    beyond plain mappings, lists, scalars, anchors and aliases (a tag, a merge key, a second
+    document) or anything read_located refuses (a duplicate key, a syntax error, too deep, too
+    many values). read_located then gives the value or the error at its place.
+
+    This is read_located's loop without the positions, in local variables: the open containers
+    on a stack of (container, key awaiting its value, values inside so far, anchor)."""
+    loader = _LOADER(text)
+    scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+    mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+    mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
+    stack: list[tuple[Any, Any, int, str | None]] = []
+    top: Any = None  # the innermost open mapping or list; None at the document's top
+    key: Any = _NO_KEY
+    size = 0
+    anchor: str | None = None
+    anchors: dict[str, tuple[Any, int]] = {}
+    nodes = 0
+    documents = 0
+    result: Any = None
+    try:
+        while True:
+            event = loader.get_event()
+            kind = event.__class__
+            if kind is scalar_event:
+                if event.tag is not None:
+                    return _GAVE_UP
+                value = event.value
+                if (
+                    not event.style
+                    and event.implicit[0]
+                    and (value[:1] in _NUMBER_START or value in _WORDS)
+                ):
+                    value = _resolve_plain(file, event, value)
+                count = 1
+                if event.anchor:
+                    anchors[event.anchor] = (value, 1)
+            elif kind is alias_event:
+                if event.anchor not in anchors:
+                    return _GAVE_UP
+                value, count = anchors[event.anchor]
+            elif kind is mapping_start or kind is sequence_start:
+                if (top.__class__ is dict and key is _NO_KEY) or len(stack) >= MAX_DEPTH:
+                    return _GAVE_UP  # a mapping or list as a key; too deep
+                stack.append((top, key, size, anchor))
+                top, key, size, anchor = (
+                    ({} if kind is mapping_start else []),
+                    _NO_KEY,
+                    0,
+                    event.anchor,
+                )
+                continue
+            elif kind is mapping_end or kind is sequence_end:
+                value, count = top, size + 1
+                if anchor:
+                    anchors[anchor] = (value, count)
+                top, key, size, anchor = stack.pop()
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    return _GAVE_UP
+                continue
+            elif kind is yaml.StreamEndEvent:
+                return result
+            else:
+                continue  # the stream's start, a document's end
+            nodes += count
+            if nodes > MAX_NODES:
+                return _GAVE_UP
+            if top is None:
+                result = value
+            elif top.__class__ is list:
+                top.append(value)
+                size += count
+            elif key is _NO_KEY:
+                if value.__class__ is dict or value.__class__ is list:
+                    return _GAVE_UP
+                key = value
+                size += count
+            else:
+                if key in top or key == "<<":
+                    return _GAVE_UP  # a duplicate key; a merge
+                top[key] = value
+                key = _NO_KEY
+                size += count
+    except (yaml.YAMLError, InputError, RecursionError):
+        return _GAVE_UP
+    finally:
+        loader.dispose()
 
 
 def decode(raw: bytes, file: str) -> str:

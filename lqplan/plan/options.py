@@ -9,19 +9,32 @@ themselves. The independent checker never imports it.
 from __future__ import annotations
 
 import copy
+import gc
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
 
 from lqplan.plan.demand import (
     BagDrop,
     Demand,
     Mode,
     Option,
+    Outcome,
     bag_value,
     demand_context,
     option_value,
     preference,
     segment_outcome,
+)
+from lqplan.plan.demand_arrays import (
+    Bools,
+    Ints,
+    mode_table,
+    preferences,
+    segment_outcomes,
 )
 from lqplan.rules import families
 from lqplan.show.model import Collab, Coupon, FlashSale, Gift, Host, LuckyBag, Product, Show
@@ -53,43 +66,13 @@ def build_demand(
     get starts every 2 minutes and coarser grids are left alone.
     """
     demand = demand_context(inputs)
-    show = inputs.show
     demand.stride = max(1, stride if stride is not None else -(-STRIDE_MINUTES // demand.slot))
     if shortlist:
         kept = shortlist_products(demand)
         demand.left_out = tuple(sku for sku in demand.modes if sku not in kept)
     else:
         kept = set(demand.modes)
-    starts, ends = _start_grid(demand)
-    collab_windows = {
-        p.sku: (show.offset(p.window.from_), show.offset(p.window.to) or show.minutes)
-        for p in show.promotions
-        if p.type == "collab"
-    }
-    required = frozenset(p.id for p in show.promotions if p.type != "collab" and p.required)
-    for product in inputs.catalog.products:
-        if product.sku not in kept:
-            continue  # no stock (it cannot air), or left off the shortlist
-        lengths = [m // demand.slot for m in inputs.segment_lengths(product)]
-        preferences: dict[int, int] = {}  # start slot -> preference (it depends on nothing else)
-        back_to_back = show.rules.back_to_back(product.sku)
-        for airing in range(1, demand.max_airings[product.sku] + 1):
-            for length in lengths:
-                for start in range(demand.slots - length + 1):
-                    if start not in starts or start + length not in ends:
-                        continue
-                    leads = _leads(demand, airing, max(lengths), start) if back_to_back else []
-                    for pitch, lead in [(0, 0), *leads]:
-                        _add_options(
-                            demand,
-                            product,
-                            (airing, pitch, lead),
-                            start,
-                            length,
-                            collab_windows.get(product.sku),
-                            preferences,
-                            required,
-                        )
+    demand.options = _options(demand, [p for p in inputs.catalog.products if p.sku in kept])
     demand.drops = _bag_drops(demand)
     return demand
 
@@ -230,54 +213,193 @@ def _value_per_slot(demand: Demand, product: Product) -> float:
     return best
 
 
-def _add_options(
-    demand: Demand,
-    product: Product,
-    airing_pitch_lead: tuple[int, int, int],
-    start: int,
-    length: int,
-    collab: tuple[int, int] | None,
-    preferences: dict[int, int],
-    required: frozenset[str],
-) -> None:
-    if demand.blocked and any(s in demand.blocked for s in range(start, start + length)):
-        return
-    airing, pitch, lead = airing_pitch_lead
-    begin, minutes = start * demand.slot, length * demand.slot
-    if collab is not None and (begin < collab[0] or begin + minutes > collab[1]):
-        return
-    preference_cents = preferences.get(start)
-    if preference_cents is None:
-        preference_cents = preferences[start] = preference(demand, product.sku, begin)
-    live_value = None
-    for mode in demand.modes[product.sku]:  # the live-price mode comes first
-        if mode.kind == "flash_sale" and (airing > 1 or minutes < flash_min_minutes(demand, mode)):
-            continue  # a flash sale runs once, on a first airing; an encore sells at live price
-        if not in_window(mode, begin, minutes):
-            continue
-        outcome = segment_outcome(
-            demand, product.sku, mode, begin, minutes, pitch or airing, lead * demand.slot
-        )
-        value = option_value(demand, outcome)
-        if live_value is None:
-            live_value = value
-        elif value <= live_value and mode.promotion not in required:
-            continue  # dominated by the live-price option
-        demand.options.append(
-            Option(
-                index=len(demand.options),
-                sku=product.sku,
-                airing=airing,
-                mode=mode,
-                start=start,
-                slots=length,
-                outcome=outcome,
-                value_cents=value,
-                preference_cents=preference_cents,
-                lead=lead,
-                pitch=pitch,
+def _options(demand: Demand, products: list[Product]) -> list[Option]:
+    """Every option of `products`, numbered in the order the optimiser has always seen them: by
+    product, airing, length, start, (pitch, lead), then mode (the live price first). The
+    segments are laid out as arrays and valued at once (demand_arrays: the formula of
+    segment_outcome, to the bit); only the options kept become objects."""
+    rows = _segment_rows(demand, products)
+    pairs = [(p.sku, mode) for p in products for mode in demand.modes[p.sku]]
+    table = mode_table(demand, pairs)
+    count = np.array([len(demand.modes[p.sku]) for p in products], dtype=np.int64)
+    first = np.cumsum(count) - count  # each product's first row in the table
+    # One candidate per (segment, mode), the modes of a segment side by side.
+    per_row = count[rows.product]
+    row = np.repeat(np.arange(len(rows.product)), per_row)
+    place = np.arange(len(row)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    mode = first[rows.product][row] + place
+    kept = _fits(demand, pairs, mode, rows.airing[row], rows.start[row], rows.slots[row])
+    row, mode, place = row[kept], mode[kept], place[kept]
+    begin = rows.start[row] * demand.slot
+    outcomes = segment_outcomes(
+        demand,
+        table,
+        mode,
+        begin,
+        rows.slots[row] * demand.slot,
+        np.where(rows.pitch[row] > 0, rows.pitch[row], rows.airing[row]),
+        rows.lead[row] * demand.slot,
+    )
+    value = outcomes.values(demand)
+    # A promotion worth no more than the live price in the same segment is dominated (unless
+    # required); the live-price mode always fits, and comes first.
+    live = np.zeros(len(rows.product), dtype=np.int64)
+    live[row[place == 0]] = value[place == 0]
+    required = {p.id for p in demand.inputs.show.promotions if p.type != "collab" and p.required}
+    needed = np.array([m.promotion in required for _, m in pairs], dtype=np.bool_)
+    keep = (place == 0) | (value > live[row]) | needed[mode]
+    row, mode, value = row[keep], mode[keep], value[keep]
+    skus = [p.sku for p in products]
+    preference = preferences(demand, skus, rows.product, rows.start * demand.slot)[row]
+    modes = [m for _, m in pairs]
+    with _collector_paused():
+        outcome = list(
+            map(
+                Outcome,
+                outcomes.units[keep].tolist(),
+                outcomes.promo_units[keep].tolist(),
+                outcomes.gmv_cents[keep].tolist(),
+                outcomes.profit_cents[keep].tolist(),
+                outcomes.pull_cents[keep].tolist(),
             )
         )
+        # Option's fields in their declared order (test_vectorised builds its by name).
+        return list(
+            map(
+                Option,
+                range(len(row)),
+                [skus[p] for p in rows.product[row].tolist()],
+                rows.airing[row].tolist(),
+                [modes[m] for m in mode.tolist()],
+                rows.start[row].tolist(),
+                rows.slots[row].tolist(),
+                outcome,
+                value.tolist(),
+                preference.tolist(),
+                rows.lead[row].tolist(),
+                rows.pitch[row].tolist(),
+            )
+        )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold off the cyclic garbage collector while hundreds of thousands of options are made:
+    they hold no cycles, and its passes over the growing heap took 40 % of building XL's."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The segments options are made of, one entry each (slots, not minutes)."""
+
+    product: Ints  # index into the products list
+    airing: Ints
+    start: Ints
+    slots: Ints
+    pitch: Ints
+    lead: Ints
+
+
+def _segment_rows(demand: Demand, products: list[Product]) -> _Rows:
+    """Every segment each product may air: on the start grid, clear of breaks, inside its
+    collab window, and for a back-to-back product each way of going on with a pitch."""
+    inputs, show = demand.inputs, demand.inputs.show
+    starts, ends = _start_grid(demand)
+    collab_windows = {
+        p.sku: (show.offset(p.window.from_), show.offset(p.window.to) or show.minutes)
+        for p in show.promotions
+        if p.type == "collab"
+    }
+    fitting: dict[int, Ints] = {}  # length -> the starts a segment of it may take
+    pieces: list[tuple[int, int, int, Ints, Ints, Ints]] = []  # product, airing, length, ...
+    for index, product in enumerate(products):
+        lengths = [m // demand.slot for m in inputs.segment_lengths(product)]
+        collab = collab_windows.get(product.sku)
+        back_to_back = show.rules.back_to_back(product.sku)
+        for airing in range(1, demand.max_airings[product.sku] + 1):
+            for length in lengths:
+                if length not in fitting:
+                    fitting[length] = _fitting_starts(demand, starts, ends, length)
+                begin = fitting[length]
+                if collab is not None:
+                    minute = begin * demand.slot
+                    inside = (minute >= collab[0]) & (minute + length * demand.slot <= collab[1])
+                    begin = begin[inside]
+                pitch = lead = np.zeros_like(begin)
+                if back_to_back:
+                    begin, pitch, lead = _pitch_ways(demand, airing, max(lengths), begin)
+                pieces.append((index, airing, length, begin, pitch, lead))
+    sizes = [len(piece[3]) for piece in pieces]
+
+    def each(column: int) -> Ints:
+        return np.repeat(np.array([p[column] for p in pieces], dtype=np.int64), sizes)
+
+    def joined(column: int) -> Ints:
+        return np.concatenate([p[column] for p in pieces]) if pieces else np.zeros(0, np.int64)
+
+    return _Rows(each(0), each(1), joined(3), each(2), joined(4), joined(5))
+
+
+def _pitch_ways(demand: Demand, airing: int, longest: int, begin: Ints) -> tuple[Ints, Ints, Ints]:
+    """(start, pitch, lead) of each start in `begin`: once beginning its own pitch (0, 0), then
+    once per way of going on with the pitch before it (`_leads`)."""
+    ways = [
+        (start, pitch, lead)
+        for start in begin.tolist()
+        for pitch, lead in [(0, 0), *_leads(demand, airing, longest, start)]
+    ]
+    table = np.array(ways, dtype=np.int64).reshape(-1, 3)
+    return table[:, 0], table[:, 1], table[:, 2]
+
+
+def _fitting_starts(demand: Demand, starts: set[int], ends: set[int], length: int) -> Ints:
+    """Starts on the grid where a segment of `length` slots ends on the grid, clear of breaks."""
+    blocked = demand.blocked
+    return np.array(
+        [
+            s
+            for s in range(demand.slots - length + 1)
+            if s in starts
+            and s + length in ends
+            and not any(t in blocked for t in range(s, s + length))
+        ],
+        dtype=np.int64,
+    )
+
+
+def _fits(
+    demand: Demand,
+    pairs: list[tuple[str, Mode]],
+    mode: Ints,
+    airing: Ints,
+    start: Ints,
+    slots: Ints,
+) -> Bools:
+    """May each candidate (segment, mode) be offered: a flash sale only on a first airing long
+    enough for it, and a promotion with a window only inside it (`in_window`)."""
+    begin, minutes = start * demand.slot, slots * demand.slot
+    modes = [m for _, m in pairs]
+    flash = np.array([m.kind == "flash_sale" for m in modes], dtype=np.bool_)[mode]
+    shortest = np.array([flash_min_minutes(demand, m) for m in modes], dtype=np.int64)[mode]
+    ok = ~(flash & ((airing > 1) | (minutes < shortest)))
+    windowed = np.array([m.window is not None for m in modes], dtype=np.bool_)
+    if windowed.any():
+        low = np.array([m.window[0] if m.window else 0 for m in modes], dtype=np.int64)[mode]
+        high = np.array([m.window[1] if m.window else 0 for m in modes], dtype=np.int64)[mode]
+        fixed = np.array(
+            [-1 if m.promo_minutes is None else m.promo_minutes for m in modes], dtype=np.int64
+        )[mode]
+        promo = np.where(fixed < 0, minutes, np.minimum(minutes, fixed))
+        inside = (low <= begin) & (begin + promo <= high)
+        ok &= ~windowed[mode] | inside
+    return ok
 
 
 def renumbered(option: Option, index: int) -> Option:

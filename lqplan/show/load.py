@@ -187,20 +187,19 @@ def load_show(target: str | Path) -> RawShow:
         if given is not None and not isinstance(given, str):
             continue  # the model check reports the wrong type at its place
         path = _find(raw.folder, kind, given)
-        line, column = show_doc.locate(("files", kind)) if given else (0, 0)
-        place = Place(display_path(show_path), line, column)
         field_path = f"files.{kind}" if given else ""
         outside = outside_message(path, raw.folder) if path is not None else ""
         # Before "not found": a show must not probe what exists outside it. (Only a path found
         # can be outside.)
         if outside and path is not None:
-            if not given:  # catalog.yaml itself is a symbolic link out of the show
-                place = Place(display_path(path))
+            # catalog.yaml itself a symbolic link out of the show is named by its own path.
+            place = _place(show_doc, ("files", kind)) if given else Place(display_path(path))
             name = given or path.name
             problems.add(place.diagnostic(f"{kind} file {name} {outside}", field_path))
             continue
         if path is None or not path.is_file():
             wanted = given or ("stock.yaml or stock.csv" if kind == "stock" else f"{kind}.yaml")
+            place = _place(show_doc, ("files", kind)) if given else Place(show_doc.file, 0, 0)
             problems.add(place.diagnostic(f"{kind} file not found: {wanted}", field_path))
             continue
         try:
@@ -214,8 +213,7 @@ def load_show(target: str | Path) -> RawShow:
     if isinstance(templates, str) and templates:
         outside = outside_message(raw.folder / templates, raw.folder)
         if outside:
-            line, column = show_doc.locate(("templates",))
-            place = Place(display_path(show_path), line, column)
+            place = _place(show_doc, ("templates",))
             problems.add(place.diagnostic(f"templates folder {templates} {outside}", "templates"))
     # The learned model and the history folder are read by plan and learn: the same boundary,
     # and a model that is not there is a mistake at its line, not at planning time.
@@ -223,15 +221,20 @@ def load_show(target: str | Path) -> RawShow:
         given = show_doc.data.get(key) if isinstance(show_doc.data, dict) else None
         if not isinstance(given, str) or not given:
             continue
-        line, column = show_doc.locate((key,))
-        place = Place(display_path(show_path), line, column)
         outside = outside_message(raw.folder / given, raw.folder)
         if outside:
-            problems.add(place.diagnostic(f"{what} {given} {outside}", key))
+            problems.add(_place(show_doc, (key,)).diagnostic(f"{what} {given} {outside}", key))
         elif key == "model" and not (raw.folder / given).is_file():
-            problems.add(place.diagnostic(f"model file not found: {given}", key))
+            problems.add(_place(show_doc, (key,)).diagnostic(f"model file not found: {given}", key))
     problems.raise_if_errors()
     return raw
+
+
+def _place(doc: Document, path: tuple[str, ...]) -> Place:
+    """Where `path` is in `doc`, looked up only for a problem to report: a parsed file's
+    positions are read when first asked for (lqplan.io.yamlio.Document)."""
+    line, column = doc.locate(path)
+    return Place(doc.file, line, column)
 
 
 def boundary(folder: Path) -> Path:
