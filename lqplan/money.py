@@ -68,11 +68,12 @@ def money(
     """An amount as lqplan writes it: ¥149, ¥19.90, $24.90, -¥1,234, ¥3,000 (JPY), 1,235 KRW.
 
     A currency keeps the decimals CLDR gives it (`decimals`: JPY and KRW none, USD two), and
-    CNY drops the decimals of a whole amount; `whole` rounds to whole units (half to even), as the terminal's totals do. `sign` says which
-    amounts carry one: "-" negatives only; "+" a change, positives with a plus; "±" as "+" and
-    zero with ±. None reads `missing`, by default "to confirm" in `lang`. `coupon` writes a
-    coupon's threshold and amount: Chinese says 满199减30 with bare numbers. Without a symbol
-    in `symbols` the ISO code follows the number, or with `code=False` nothing does.
+    CNY drops the decimals of a whole amount; `whole` rounds to whole units (half to even), as
+    the terminal's totals do. `sign` says which amounts carry one: "-" negatives only; "+" a
+    change, positives with a plus; "±" as "+" and zero with ±. None reads `missing`, by default
+    "to confirm" in `lang`. `coupon` writes a coupon's threshold and amount: Chinese says
+    满199减30 with bare numbers. Without a symbol in `symbols` the ISO code follows the number,
+    or with `code=False` nothing does.
     """
     if value is None:
         return TO_CONFIRM[lang] if missing is None else missing

@@ -252,7 +252,8 @@ def _segment_row(context: Mapping[str, Any], seg: Mapping[str, Any]) -> dict[str
     for act in seg.get("actions") or []:
         if act.get("action") == "release_stock":
             units = act.get("units")
-            text = words["released"].format(at=act["at"], units=confirm if units is None else units)
+            units = confirm if units is None else units
+            text = i18n.phrase(words["released"], lang, at=act["at"], units=units)
             cells["released"].append(_line(text, critical=True))
     if stock.get("after") is not None and stock.get("available") is not None:
         cells["remaining"] = _lines(
@@ -334,7 +335,7 @@ def _bag_row(context: Mapping[str, Any], bag: Mapping[str, Any], index: int) -> 
     cells["duration"] = _lines(i18n.minutes(bag["countdown_minutes"], lang))
     cells["phase"] = [_line(context["phases"]["giveaway"], critical=True)]
     cells["product"] = [_line(words["bag_product"].format(id=bag["id"]), critical=True)]
-    prize = words["bag_prize"].format(prize=bag["prize"], winners=bag["winners"])
+    prize = i18n.phrase(words["bag_prize"], lang, prize=bag["prize"], winners=bag["winners"])
     cells["promotion"] = _lines(
         prize, words["bag_entry"].format(entry=profiles.entry(bag, lang, context["show"]))
     )
