@@ -480,7 +480,7 @@ def html_sheet(
     labelled column lines, and the team views it offers (TEAM_VIEWS)."""
     level = band_level(context)
     keys = set(column_keys(context))
-    groups = []
+    groups: list[dict[str, Any]] = []
     for group, members, weight in HTML_GROUPS:
         present = [k for k in members if k in keys and any(row["cells"][k] for row in rows)]
         if not present:
@@ -492,34 +492,28 @@ def html_sheet(
     widths = _widths({g["key"]: g["weight"] for g in groups})
     for g in groups:
         g["width"] = widths[g["key"]]
-    present = {key for g in groups for key in g["members"]}
-    views = []
-    for team, keep in TEAM_VIEWS.items():
-        if team not in present:
-            continue
-        shown = [g for g in groups if any(k in keep for k in g["members"])]
-        weights = {g["key"]: VIEW_WEIGHTS.get(team, {}).get(g["key"], g["weight"]) for g in shown}
-        views.append(
-            {
-                "team": team,
-                "label": context["teams"].get(team, team),
-                "widths": _widths(weights),
-                "hidden": [
-                    f"g-{g['key']}" for g in groups if not any(k in keep for k in g["members"])
-                ]
-                + [
-                    f"m-{k}"
-                    for g in groups
-                    if any(k in keep for k in g["members"])
-                    for k in g["members"]
-                    if k not in keep
-                ],
-            }
-        )
+    filled = {key for g in groups for key in g["members"]}
+    views = [_view(context, team, groups) for team in TEAM_VIEWS if team in filled]
     return {
         "html_columns": groups,
         "html_rows": [_html_row(row, groups, words) for row in rows],
         "views": views,
+    }
+
+
+def _view(context: Mapping[str, Any], team: str, groups: list[dict[str, Any]]) -> dict[str, Any]:
+    """A team's view: its name, the widths of the groups it shows, and the classes it hides
+    (`g-` a whole group, `m-` one column inside a group it shows)."""
+    keep = TEAM_VIEWS[team]
+    shown = [g for g in groups if any(k in keep for k in g["members"])]
+    own = VIEW_WEIGHTS.get(team, {})
+    hidden = [f"g-{g['key']}" for g in groups if g not in shown]
+    hidden += [f"m-{k}" for g in shown for k in g["members"] if k not in keep]
+    return {
+        "team": team,
+        "label": context["teams"].get(team, team),
+        "widths": _widths({g["key"]: own.get(g["key"], g["weight"]) for g in shown}),
+        "hidden": hidden,
     }
 
 
