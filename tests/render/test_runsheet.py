@@ -14,7 +14,6 @@ import io
 import os
 import shutil
 import subprocess
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, ClassVar
@@ -82,11 +81,11 @@ def test_every_document_is_rendered_and_complete(sample_plans, sample):
         assert f"| {seg['number']} | {seg['start']} |" in md
 
 
-def test_rendering_is_deterministic_and_fast(sample_plans):
+def test_rendering_is_deterministic(sample_plans):
+    """Byte-identical documents from one plan (how fast it renders is a benchmark's figure:
+    `python -m benchmarks extras`, BENCHMARKS.md; a timed test fails on a loaded machine)."""
     plan = sample_plans["double11-marathon"]
-    started = time.perf_counter()
     first = render(plan)
-    assert time.perf_counter() - started < 1.0
     assert render(plan) == first
 
 
