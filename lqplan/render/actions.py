@@ -12,7 +12,7 @@ from typing import Any
 
 from lqplan.money import money
 from lqplan.render import phrases, profiles
-from lqplan.render.i18n import number
+from lqplan.render.i18n import number, phrase
 from lqplan.show.model import clock_after
 
 LOW_STOCK_SHARE = 0.2  # alert supply chain when a product's expected stock left falls below this
@@ -35,7 +35,7 @@ def team_actions(plan: dict[str, Any], lang: str) -> list[dict[str, Any]]:
                 "at": clock_after(plan["show"]["start"], minute),
                 "team": team,
                 "action": action,
-                "text": words[action].format(**facts),
+                "text": phrase(words[action], lang, **facts),
                 **{k: v for k, v in facts.items() if k in ("sku", "promotion")},
             }
         )
@@ -83,7 +83,6 @@ def team_actions(plan: dict[str, Any], lang: str) -> list[dict[str, Any]]:
             "promotion": bag["id"],
             "prize": bag["prize"],
             "winners": bag["winners"],
-            "winner_word": "winner" if bag["winners"] == 1 else "winners",
             "entry": profiles.entry(bag, lang, show),
         }
         add(bag["minute"], "control_room", "start_lucky_bag", **facts)
@@ -144,7 +143,8 @@ def segment_cues(
             "amount": money(promo.get("amount"), cur, lang, coupon=True),
             "item": promo.get("item"),
         }
-        out.append({"minute": act["minute"], "at": act["at"], "text": words[key].format(**facts)})
+        text = phrase(words[key], lang, **facts)
+        out.append({"minute": act["minute"], "at": act["at"], "text": text})
     return out
 
 
@@ -155,7 +155,9 @@ def promotion_text(promo: dict[str, Any], product: dict[str, Any], lang: str, cu
     kind = promo.get("type")
     if kind == "flash_sale":
         limit = promo.get("per_buyer_limit") or product.get("per_buyer_limit")
-        return words["flash_rules"].format(
+        return phrase(
+            words["flash_rules"],
+            lang,
             price=money(promo["price"], cur, lang),
             units=promo["units"],
             limit=words["per_buyer"].format(limit=limit) if limit else "",

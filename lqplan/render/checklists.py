@@ -16,7 +16,7 @@ from lqplan.money import money
 from lqplan.render import phrases, profiles
 from lqplan.render.actions import promotion_text, segment_cues
 from lqplan.render.env import render as render_template
-from lqplan.render.i18n import number
+from lqplan.render.i18n import number, phrase
 from lqplan.show.fields import clock_after, parse_clock
 
 TEAM_ORDER = (
@@ -234,7 +234,7 @@ class _Checklists:
                     else w["no_list"].format(marker=f"**{self.ctx['to_confirm']}**"),
                     live=self.money(price["live"]),
                     available=number(seg["stock"]["available"], self.lang),
-                    batch=w["batch"].format(units=batch) if batch else "",
+                    batch=phrase(w["batch"], self.lang, units=batch) if batch else "",
                 )
             )
         for pid, segs in self.used_promotions("flash_sale").items():
@@ -245,7 +245,9 @@ class _Checklists:
                 [w["flash_time"].format(start=s["start"], end=self._flash_end(s)) for s in segs]
             )
             items.append(
-                w["setup_flash"].format(
+                phrase(
+                    w["setup_flash"],
+                    self.lang,
                     id=pid,
                     name=seg["name"],
                     price=self.money(promo["price"]),
@@ -260,7 +262,7 @@ class _Checklists:
             if promo.get("budget"):
                 cap += w["coupon_budget"].format(budget=self.money(promo["budget"]))
             if promo.get("count"):
-                cap += w["coupon_count"].format(count=promo["count"])
+                cap += phrase(w["coupon_count"], self.lang, count=promo["count"])
             items.append(
                 w["setup_coupon"].format(
                     id=pid,
@@ -284,7 +286,9 @@ class _Checklists:
         for pid, drops in self.bags().items():
             bag = drops[0]
             items.append(
-                w["setup_bag"].format(
+                phrase(
+                    w["setup_bag"],
+                    self.lang,
                     id=pid,
                     prize=bag["prize"],
                     winners=bag["winners"],
@@ -325,11 +329,18 @@ class _Checklists:
         ]
         for pid in self.used_promotions("gift"):
             promo = self.promotions[pid]
-            items.append(w["stock_gift"].format(item=promo["item"], units=promo["units"], id=pid))
+            text = phrase(
+                w["stock_gift"], self.lang, item=promo["item"], units=promo["units"], id=pid
+            )
+            items.append(text)
         for drops in self.bags().values():
             items.append(
-                w["stock_bag"].format(
-                    prize=drops[0]["prize"], winners=drops[0]["winners"], drops=len(drops)
+                phrase(
+                    w["stock_bag"],
+                    self.lang,
+                    prize=drops[0]["prize"],
+                    winners=drops[0]["winners"],
+                    drops=len(drops),
                 )
             )
         return items
@@ -341,7 +352,9 @@ class _Checklists:
             promo = self.promotions[pid]
             items.append(w["ship_gift"].format(item=promo["item"], units=promo["units"]))
         for drops in self.bags().values():
-            items.append(w["ship_bag"].format(prize=drops[0]["prize"], drops=len(drops)))
+            items.append(
+                phrase(w["ship_bag"], self.lang, prize=drops[0]["prize"], drops=len(drops))
+            )
         return items
 
     # customer service --------------------------------------------------------------------------
@@ -445,7 +458,7 @@ class _Checklists:
     # host and co-host --------------------------------------------------------------------------
     def _gear_host(self) -> list[str]:
         w = self.w
-        items = [w["read_script"].format(segments=len(self.segments))]
+        items = [phrase(w["read_script"], self.lang, segments=len(self.segments))]
         for sku, seg in self.first.items():
             missing = self._missing(sku, seg)
             if missing:
@@ -494,8 +507,12 @@ class _Checklists:
                 {
                     "minute": bag["minute"],
                     "at": bag["at"],
-                    "text": w["host_bag"].format(
-                        prize=bag["prize"], winners=bag["winners"], draw_at=bag["draw_at"]
+                    "text": phrase(
+                        w["host_bag"],
+                        self.lang,
+                        prize=bag["prize"],
+                        winners=bag["winners"],
+                        draw_at=bag["draw_at"],
                     ),
                 }
             )

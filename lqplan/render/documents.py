@@ -60,7 +60,7 @@ def base_context(plan: dict[str, Any], lang: str) -> dict[str, Any]:
         "modes": i18n.MODES[lang],
         "teams": i18n.TEAMS[lang],
         "to_confirm": TO_CONFIRM[lang],
-        "long_date": i18n.long_date(show["date"], lang),
+        "long_date": i18n.long_date(show["date"], lang, show),
     }
 
 

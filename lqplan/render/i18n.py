@@ -1,15 +1,22 @@
 """Words and formats shared by every document, in Chinese and English.
 
 Each document module keeps its own phrases beside its code; this module holds what they share:
-role, phase, mode and team names, and how dates and times are written per language (money:
-lqplan.money).
+role, phase, mode and team names, how dates and times are written per language (money:
+lqplan.money), and `phrase`, which fills a phrase and picks its plural forms. Dates and plural
+rules come from the Unicode CLDR through Babel, not from tables of our own.
 """
 
 from __future__ import annotations
 
+import re
+import string
 from collections.abc import Mapping
 from datetime import date
+from functools import cache
 from typing import Any
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton
 
 # Money is written by lqplan.money alone; `money` stays importable from here for the modules
 # (review, the cue view, explain) that still take it from i18n.
@@ -84,29 +91,67 @@ TEAMS = {
         "tech": "tech",
     },
 }
-WEEKDAYS = {"zh": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
-MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+# Shows that sell to the United States: Whatnot's live shopping is US-first, and a show priced in
+# dollars is taken to be for American buyers; their English dates read month first.
+US_PLATFORMS = ("whatnot",)
+US_CURRENCIES = ("USD",)
+# The Chinese paperwork's date: CLDR's month and weekday names in lqplan's own layout.
+ZH_DATE = "y年M月d日（E）"
+# Plural categories CLDR names; `{n:one=winner|other=winners}` in a phrase picks one of them.
+_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
+_PLURAL_SPEC = re.compile(rf"^(?:{'|'.join(_CATEGORIES)})=")
 
 
-def long_date(iso: str, lang: str) -> str:
-    """'2027-03-12' -> '2027年3月12日（周五）' or 'Friday 12 March 2027'."""
-    day = date.fromisoformat(iso)
+def date_locale(show: Mapping[str, Any] | None, lang: str) -> str:
+    """The CLDR locale a show's dates are written in: 'zh'; 'en_US' for a show on a US
+    platform (whatnot) or priced in USD; else 'en_001' (international English, day first)."""
     if lang == "zh":
-        return f"{day.year}年{day.month}月{day.day}日（周{WEEKDAYS['zh'][day.weekday()]}）"
-    return f"{WEEKDAYS['en'][day.weekday()]} {day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+        return "zh"
+    show = show or {}
+    if show.get("platform") in US_PLATFORMS or show.get("currency") in US_CURRENCIES:
+        return "en_US"
+    return "en_001"
+
+
+def long_date(iso: str, lang: str, show: Mapping[str, Any] | None = None) -> str:
+    """'2027-03-12' -> '2027年3月12日（周五）', 'Fri, March 12, 2027' (en_US) or
+    'Fri, 12 March 2027': the show's date in the locale `date_locale` picks."""
+    day = date.fromisoformat(iso)
+    locale = date_locale(show, lang)
+    if lang == "zh":
+        return str(format_date(day, ZH_DATE, locale=locale))
+    return str(format_skeleton("yMMMMEd", day, locale=locale))
+
+
+@cache
+def _plural_rule(lang: str) -> Any:
+    return Locale.parse(lang).plural_form
+
+
+class _PhraseFormatter(string.Formatter):
+    """str.format, where a field whose spec names plural forms (`{n:one=drop|other=drops}`)
+    writes the form CLDR's rule for the language picks for the field's number."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.rule = _plural_rule(lang)
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        """The plural form of `value` for a plural spec, else the field formatted as usual."""
+        if not _PLURAL_SPEC.match(format_spec):
+            return super().format_field(value, format_spec)
+        forms = dict(part.split("=", 1) for part in format_spec.split("|"))
+        # A count the inputs do not give (to confirm) reads as "other": "to confirm units".
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        category = self.rule(abs(value)) if number else "other"
+        return forms.get(category, forms["other"])
+
+
+def phrase(text: str, lang: str, /, **values: Any) -> str:
+    """A phrase of phrases.py filled with `values`, its plural forms chosen for `lang`:
+    '{n} {n:one=winner|other=winners}' reads '1 winner', '2 winners'. Chinese has no plural
+    forms, so its phrases carry none."""
+    return _PhraseFormatter(lang).format(text, **values)
 
 
 def number(value: Any, lang: str) -> str:

@@ -4,7 +4,11 @@ One table per document (the run sheet, the host script, the team checklists, the
 each keyed by language. Placeholders in braces are filled only with facts from the plan; a phrase
 never states a price, a quantity or a claim of its own. Translators work here and nowhere else.
 A word in double braces, `{{lucky_bag}}`, is a term of the show's platform profile (profiles.py:
-Whatnot's giveaway, TV's order number), filled before the phrase's own placeholders.
+Whatnot's giveaway, TV's order number), filled before the phrase's own placeholders. A count's
+noun takes its plural forms in the placeholder, `{drops} {drops:one=drop|other=drops}`, and
+i18n.phrase writes the one CLDR's rule picks for the language ("1 drop", "2 drops"); Chinese
+counts have no plural and carry none. Such a phrase is filled with i18n.phrase, never with
+str.format, which refuses the spec.
 """
 
 from __future__ import annotations
@@ -47,6 +51,16 @@ RUN_SHEET: dict[str, dict[str, str]] = {
         "col_floor_control": "场控",
         "col_paid_traffic": "投放",
         "col_notes": "备注",
+        "html_time": "时间 · 环节",
+        "html_product": "商品（链接 · SKU · 名称）· 定位",
+        "html_price": "划线价 / 直播价 / 到手价",
+        "html_stock": "放量 · 剩余",
+        "html_gmv": "预计 GMV · {level}% 区间",
+        "html_teams": "场控 · 投放 · 备注",
+        "html_remaining": "剩余 / 可售",
+        "views": "查看 / 打印",
+        "view_all": "全部",
+        "views_hint": "选一个团队只看、只打印它的列（约一至两页）。",
         # cells
         "cue": "{{link_up}}{link}",
         "cue_flash": "秒杀开抢：{price}",
@@ -150,12 +164,22 @@ RUN_SHEET: dict[str, dict[str, str]] = {
         "col_floor_control": "Floor control",
         "col_paid_traffic": "Paid traffic",
         "col_notes": "Notes",
+        "html_time": "Time · phase",
+        "html_product": "Product (link · SKU · name) · role",
+        "html_price": "List / live / deal price",
+        "html_stock": "Stock released · left",
+        "html_gmv": "Expected GMV · {level} % band",
+        "html_teams": "Floor control · paid traffic · notes",
+        "html_remaining": "left / available",
+        "views": "View / print",
+        "view_all": "everything",
+        "views_hint": "Pick a team to see and print only its columns (one or two pages).",
         "cue": "{{link_up}} {link}",
         "cue_flash": "Flash sale on: {price}",
         "no_link": "link number to confirm",
         "after_coupon": "after coupon {price}",
         "flash_price": "flash {price} ({span})",
-        "released": "{at} release {units} units",
+        "released": "{at} release {units} {units:one=unit|other=units}",
         "remaining": "{left} / {available}",
         "point_proof": "{point} ({proof})",
         "on_air": "Host: {names}",
@@ -164,7 +188,7 @@ RUN_SHEET: dict[str, dict[str, str]] = {
         "collab": "Collab: {partner}",
         "gifts": "Gift with order: {gifts}",
         "bag_product": "{{Lucky_bag}} {id}",
-        "bag_prize": "Prize: {prize}, {winners} winner(s)",
+        "bag_prize": "Prize: {prize}, {winners} {winners:one=winner|other=winners}",
         "bag_entry": "Enter by: {entry}",
         "bag_draw": "draw at {at}",
         "totals": "Totals",
@@ -321,8 +345,7 @@ HOST_SCRIPT: dict[str, dict[str, str]] = {
         "title": "Host script",
         "sep": ": ",
         "colon": ":",
-        "winners": "{n} winners",
-        "winner": "1 winner",
+        "winners": "{n} {n:one=winner|other=winners}",
         "list_sep": ", ",
         "legend": 'Anything marked "{marker}" must be checked with operations before the show, '
         "never improvised; prices, quantities and times come from the plan.",
@@ -386,18 +409,20 @@ HOST_SCRIPT: dict[str, dict[str, str]] = {
         "ends_flash": "The flash price ends at {flash_end}, then it goes back to {live}; the link "
         "comes down at {end}.",
         "ends_flash_full": "The flash price runs until the link comes down at {end}.",
-        "ends_coupon_count": "There are {count} coupons in all.",
+        "ends_coupon_count": "{count:one=There is|other=There are} {count} "
+        "{count:one=coupon|other=coupons} in all.",
         "call": "{{call}}",
         "call_limit": "{{call}} Limit {limit} per buyer.",
         "no_link": "link number {marker}",
         "cue_link_up": "{{link_up}} {link}",
-        "cue_release": "Stock release: {units} units are in!",
+        "cue_release": "Stock release: {units} {units:one=unit is|other=units are} in!",
         "cue_flash_start": "Price change: flash price {price}, go!",
         "cue_flash_end": "Flash sale over, back to the live price {price}.",
         "cue_coupon": "Coupon is live: {amount} off orders of {threshold}+, grab it before "
         "you check out.",
         "cue_gift": "Gift is on: {item}.",
-        "line_flash": "Flash sale: {name} at {price}, {units} units{limit}, ends at {end}.",
+        "line_flash": "Flash sale: {name} at {price}, {units} {units:one=unit|other=units}{limit}, "
+        "ends at {end}.",
         "flash_limit": ", limit {limit} per buyer",
         "line_coupon": "Coupon: {amount} off orders of {threshold}+; take it, then check out "
         "{link}.",
@@ -565,23 +590,26 @@ CHECKLIST: dict[str, dict[str, str]] = {
         "{available} units for sale{batch}",
         "list_price": "list price {price}",
         "batch": ", released {units} at a time",
-        "setup_flash": "Set up flash sale {id}: {name} at {price}, {units} units{limit}, {times}",
+        "setup_flash": "Set up flash sale {id}: {name} at {price}, {units} "
+        "{units:one=unit|other=units}{limit}, {times}",
         "flash_limit": ", limit {limit} per buyer",
         "flash_time": "{start}–{end}",
         "setup_coupon": "Set up coupon {id}: {amount} off orders of {threshold}{cap}, sent at "
         "{times}",
         "coupon_budget": ", budget {budget}",
-        "coupon_count": ", {count} coupons",
+        "coupon_count": ", {count} {count:one=coupon|other=coupons}",
         "setup_gift": "Set up gift {id}: buy {name}, get {item}, {units} in all, {times}",
-        "setup_bag": "Set up {{lucky_bag}} {id}: {prize}, {winners} winner(s) per drop, enter by: "
-        "{entry}, {countdown}-minute countdown, {drops} drop(s) ({times})",
+        "setup_bag": "Set up {{lucky_bag}} {id}: {prize}, {winners} "
+        "{winners:one=winner|other=winners} per drop, enter by: {entry}, {countdown}-minute "
+        "countdown, {drops} {drops:one=drop|other=drops} ({times})",
         "stock_product": "Check stock of {name} ({sku}): {available} units for sale (after the "
         "{reserve} reserve), about {planned} planned to sell",
-        "stock_gift": "Have the gift ready: {item}, {units} units ({id})",
+        "stock_gift": "Have the gift ready: {item}, {units} {units:one=unit|other=units} ({id})",
         "stock_bag": "Have the {{lucky_bag}} prize ready: {prize}, {winners} per drop, "
-        "{drops} drop(s)",
+        "{drops} {drops:one=drop|other=drops}",
         "ship_gift": "Check how many of the gift {item} went out ({units} in all)",
-        "ship_bag": "Send the {{lucky_bag}} prize {prize} to the winners of {drops} drop(s)",
+        "ship_bag": "Send the {{lucky_bag}} prize {prize} to the winners of {drops} "
+        "{drops:one=drop|other=drops}",
         "ship": "Check units sold and stock left for every product; schedule shipping",
         "faq": "Know the questions on {link} {name}: {questions}",
         "promo_rules": "Know the promotion rules: {name} {text}",
@@ -601,7 +629,8 @@ CHECKLIST: dict[str, dict[str, str]] = {
         "spend_raise": "raise",
         "spend_lower": "lower",
         "spend_export": "Export ad data for {start}–{end}",
-        "read_script": "Read the host script (host_script.md): {segments} segments",
+        "read_script": "Read the host script (host_script.md): {segments} "
+        "{segments:one=segment|other=segments}",
         "samples": "Samples and props ready: {link} {name}",
         "host_segment": "On air: {link} {name} ({minutes} min){mode}{hosts}",
         "host_mode_flash": ": flash sale at {price} until {end}",
@@ -609,11 +638,12 @@ CHECKLIST: dict[str, dict[str, str]] = {
         "host_mode_gift": ": announce the gift, {item}",
         "host_encore": " (encore)",
         "host_name": ", {names}",
-        "host_bag": "Announce the {{lucky_bag}}: {prize}, {winners} winner(s), draw at {draw_at}",
+        "host_bag": "Announce the {{lucky_bag}}: {prize}, {winners} "
+        "{winners:one=winner|other=winners}, draw at {draw_at}",
         "break": "{minutes}-minute break{label}, back at {back}",
         "break_label": ": {label}",
         "cue_link_up": 'Call "{{link_up}}" for {link} {name}',
-        "cue_release": "Announce the stock release: {units} units of {name}",
+        "cue_release": "Announce the stock release: {units} {units:one=unit|other=units} of {name}",
         "cue_flash_start": "Announce the price change: {name} flash sale at {price}",
         "cue_flash_end": "Announce the flash sale is over: {name} back to {price}",
         "cue_coupon": "Remind viewers to take the coupon: {amount} off orders of {threshold}",
@@ -662,13 +692,13 @@ ACTIONS = {
     "en": {
         "list_product": "List {link} {name} ({sku})",
         "delist_product": "Take down {link} {name}",
-        "release_stock": "Release {units} units of {name}",
+        "release_stock": "Release {units} {units:one=unit|other=units} of {name}",
         "start_flash_sale": "Change price: {name} flash sale at {price} ({promotion})",
         "end_flash_sale": "Flash sale over: {name} back to live price {price}",
         "send_coupon": "Send coupon {promotion} ({amount} off orders of {threshold})",
         "announce_gift": "Show gift: buy {name}, get {item} ({promotion}, {units} in all)",
-        "start_lucky_bag": "Start {{lucky_bag}} {promotion}: {prize}, {winners} {winner_word}, "
-        "enter by: {entry}",
+        "start_lucky_bag": "Start {{lucky_bag}} {promotion}: {prize}, {winners} "
+        "{winners:one=winner|other=winners}, enter by: {entry}",
         "draw_lucky_bag": "Draw {{lucky_bag}} {promotion} and post the winners",
         "pin_lucky_bag": 'Pin a comment: {{lucky_bag}} {promotion}, enter by "{entry}"',
         "raise_spend": "Raise ad spend: about {viewers} viewers expected at {peak_at} (a peak)",
@@ -677,7 +707,7 @@ ACTIONS = {
         "brief_promotion": "Be ready to answer questions on {name}: {promotion_text}",
         "coupon_rules": "coupon {promotion}, {amount} off orders of {threshold}",
         "gift_rules": "gift with purchase: {item} ({units} in all)",
-        "flash_rules": "flash sale at {price}, {units} units{limit}",
+        "flash_rules": "flash sale at {price}, {units} {units:one=unit|other=units}{limit}",
         "per_buyer": ", {limit} per buyer",
     },
 }

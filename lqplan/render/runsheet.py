@@ -122,6 +122,52 @@ ACTION_ORDER = {
 # Columns whose critical lines also get a tinted cell in the HTML sheet.
 HIGHLIGHT = {"deal_price", "released", "promotion", "control_room"}
 BAG_ACTIONS = {"start_lucky_bag", "draw_lucky_bag", "pin_lucky_bag"}
+# The HTML sheet sets the columns in groups (one cell each, its columns' lines one under another)
+# so that a 1440 px screen shows the control room's column without scrolling and A4 landscape
+# prints at 8 pt; a group empty for the whole show is left out. The CSV, Markdown and .xlsx
+# keep one column per key. A group of several columns has a label of its own (`html_<group>`).
+# Its width is a share of the table's (fixed layout: the text wraps, the columns stay), sized
+# for the lines it holds: the control room's actions are the longest.
+HTML_GROUPS = (
+    ("no", ("no",), 3),
+    ("time", ("start", "duration", "phase"), 7),
+    ("product", ("product", "role"), 17),
+    ("price", ("list_price", "live_price", "deal_price"), 8),
+    ("stock", ("released", "remaining"), 8),
+    ("gmv", ("expected_gmv", "gmv_band"), 9),
+    ("promotion", ("promotion",), 12),
+    ("host", ("host",), 14),
+    ("cue", ("cue",), 9),
+    ("control_room", ("control_room",), 32),
+    ("teams", ("floor_control", "paid_traffic", "notes"), 15),
+)
+# Columns whose lines carry a short name inside a group (the others say what they are): the
+# phrase of that name.
+HTML_SUBLABELS = {
+    "remaining": "html_remaining",
+    "floor_control": "col_floor_control",
+    "paid_traffic": "col_paid_traffic",
+    "notes": "col_notes",
+}
+_TIME = ("no", "start", "duration", "phase", "product", "role")
+_PRICES = ("list_price", "live_price", "deal_price")
+# A team's view of the HTML sheet (run_sheet.html#view-host): only the columns it works from, on
+# screen and on paper (one or two A4 pages), without the timeline and the totals. The control
+# room's own lines name every listing, stock release, price change and promotion, so its view
+# leaves out the stock, promotion and cue columns that repeat them; the host's leaves out the
+# co-host's cue. A view is offered when its team's column (the view's name) has something in it.
+TEAM_VIEWS = {
+    "host": (*_TIME, *_PRICES, "promotion", "host", "notes"),
+    "control_room": (*_TIME, *_PRICES, "control_room"),
+    "floor_control": (*_TIME, "promotion", "floor_control", "notes"),
+    "paid_traffic": (*_TIME, "expected_gmv", "gmv_band", "paid_traffic"),
+}
+# A view's own widths where the full sheet's would waste its page: the host's promotion and
+# points, the control room's product names get the room the hidden columns leave.
+VIEW_WEIGHTS = {
+    "host": {"time": 8, "product": 20, "price": 10, "promotion": 20, "host": 20, "teams": 16},
+    "control_room": {"time": 8, "product": 22, "price": 10, "control_room": 54},
+}
 TEAM_COLUMNS = {
     "control_room": "control_room",
     "floor_control": "floor_control",
@@ -150,6 +196,7 @@ def render(env: Any, context: Mapping[str, Any]) -> dict[str, str | bytes]:
         "timeline": Markup(svg.timeline(context, words)),  # svg.py XML-escapes every text
         "legend": legend(context),
     }
+    extra.update(html_sheet(context, rows, words))
     full = {**context, **extra}
     return {
         "run_sheet.md": render_env.render(env, "run_sheet.md.j2", full),
@@ -252,7 +299,8 @@ def _segment_row(context: Mapping[str, Any], seg: Mapping[str, Any]) -> dict[str
     for act in seg.get("actions") or []:
         if act.get("action") == "release_stock":
             units = act.get("units")
-            text = words["released"].format(at=act["at"], units=confirm if units is None else units)
+            units = confirm if units is None else units
+            text = i18n.phrase(words["released"], lang, at=act["at"], units=units)
             cells["released"].append(_line(text, critical=True))
     if stock.get("after") is not None and stock.get("available") is not None:
         cells["remaining"] = _lines(
@@ -334,7 +382,7 @@ def _bag_row(context: Mapping[str, Any], bag: Mapping[str, Any], index: int) -> 
     cells["duration"] = _lines(i18n.minutes(bag["countdown_minutes"], lang))
     cells["phase"] = [_line(context["phases"]["giveaway"], critical=True)]
     cells["product"] = [_line(words["bag_product"].format(id=bag["id"]), critical=True)]
-    prize = words["bag_prize"].format(prize=bag["prize"], winners=bag["winners"])
+    prize = i18n.phrase(words["bag_prize"], lang, prize=bag["prize"], winners=bag["winners"])
     cells["promotion"] = _lines(
         prize, words["bag_entry"].format(entry=profiles.entry(bag, lang, context["show"]))
     )
@@ -420,6 +468,91 @@ def _line(text: Any, *, critical: bool = False) -> dict[str, Any]:
 
 def _lines(*texts: Any) -> list[dict[str, Any]]:
     return [_line(t) for t in texts if t not in (None, "")]
+
+
+# ------------------------------------------------------------------------------ the HTML sheet
+
+
+def html_sheet(
+    context: Mapping[str, Any], rows: list[dict[str, Any]], words: Mapping[str, str]
+) -> dict[str, Any]:
+    """The HTML sheet's grouped columns (those with something in them), its rows as groups of
+    labelled column lines, and the team views it offers (TEAM_VIEWS)."""
+    level = band_level(context)
+    keys = set(column_keys(context))
+    groups: list[dict[str, Any]] = []
+    for group, members, weight in HTML_GROUPS:
+        present = [k for k in members if k in keys and any(row["cells"][k] for row in rows)]
+        if not present:
+            continue  # nothing in the whole show: no empty column on screen or paper
+        label = words[f"col_{group}" if len(members) == 1 else f"html_{group}"]
+        groups.append(
+            {"key": group, "label": label.format(level=level), "members": present, "weight": weight}
+        )
+    widths = _widths({g["key"]: g["weight"] for g in groups})
+    for g in groups:
+        g["width"] = widths[g["key"]]
+    filled = {key for g in groups for key in g["members"]}
+    views = [_view(context, team, groups) for team in TEAM_VIEWS if team in filled]
+    return {
+        "html_columns": groups,
+        "html_rows": [_html_row(row, groups, words) for row in rows],
+        "views": views,
+    }
+
+
+def _view(context: Mapping[str, Any], team: str, groups: list[dict[str, Any]]) -> dict[str, Any]:
+    """A team's view: its name, the widths of the groups it shows, and the classes it hides
+    (`g-` a whole group, `m-` one column inside a group it shows)."""
+    keep = TEAM_VIEWS[team]
+    shown = [g for g in groups if any(k in keep for k in g["members"])]
+    own = VIEW_WEIGHTS.get(team, {})
+    hidden = [f"g-{g['key']}" for g in groups if g not in shown]
+    hidden += [f"m-{k}" for g in shown for k in g["members"] if k not in keep]
+    return {
+        "team": team,
+        "label": context["teams"].get(team, team),
+        "widths": _widths({g["key"]: own.get(g["key"], g["weight"]) for g in shown}),
+        "hidden": hidden,
+    }
+
+
+def _widths(weights: Mapping[str, int]) -> dict[str, str]:
+    """Each group's share of the table's width, as CSS percentages."""
+    total = sum(weights.values())
+    return {key: f"{100 * weight / total:.2f}%" for key, weight in weights.items()}
+
+
+def _html_row(
+    row: Mapping[str, Any], groups: list[dict[str, Any]], words: Mapping[str, str]
+) -> dict[str, Any]:
+    """A row as the HTML sheet lays it out: per group its columns' lines, with a sub-label where
+    a line would not say what it is, and a tint where a critical line sits in HIGHLIGHT."""
+    cells = row["cells"]
+    out = []
+    for group in groups:
+        parts = [
+            {
+                "key": key,
+                "label": words[HTML_SUBLABELS[key]] if key in HTML_SUBLABELS else "",
+                "lines": cells[key],
+            }
+            for key in group["members"]
+            if cells[key]
+        ]
+        highlight = any(
+            line["critical"] for key in group["members"] if key in HIGHLIGHT for line in cells[key]
+        )
+        out.append(
+            {"key": group["key"], "label": group["label"], "parts": parts, "highlight": highlight}
+        )
+    return {
+        "kind": row["kind"],
+        "critical": row["critical"],
+        "role": row["role"],
+        "colour": svg.role_colour(row["role"]) if row["kind"] == "segment" else "",
+        "cells": out,
+    }
 
 
 # ----------------------------------------------------------------------- header and summary

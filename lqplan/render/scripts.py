@@ -16,7 +16,7 @@ from lqplan.money import money
 from lqplan.render import phrases, profiles
 from lqplan.render.actions import collab_partner, segment_cues
 from lqplan.render.env import render as render_template
-from lqplan.render.i18n import minutes
+from lqplan.render.i18n import minutes, phrase
 from lqplan.show.fields import clock_after
 
 MAX_POINTS = 3  # a host script carries 1-3 selling points per product: more are not said on air
@@ -205,9 +205,7 @@ class _Script:
 
     def winners(self, n: int) -> str:
         """How many win a lucky bag, as the language counts them (English has a singular)."""
-        if n == 1 and "winner" in self.w:
-            return self.w["winner"]
-        return self.w["winners"].format(n=n)
+        return phrase(self.w["winners"], self.lang, n=n)
 
     def _bag_line(self, bag: dict[str, Any]) -> str:
         return self.w["line_bag"].format(
@@ -385,8 +383,8 @@ class _Script:
             text = w["ends"].format(end=seg["end"])
         promo = self._promo(seg)
         if seg["mode"] == "coupon" and promo.get("count"):
-            text += (" " if self.lang == "en" else "") + w["ends_coupon_count"].format(
-                count=promo["count"]
+            text += (" " if self.lang == "en" else "") + phrase(
+                w["ends_coupon_count"], self.lang, count=promo["count"]
             )
         return text
 
@@ -418,7 +416,9 @@ class _Script:
         out = []
         if seg["mode"] == "flash_sale" and promo:
             limit = promo.get("per_buyer_limit") or product.get("per_buyer_limit")
-            text = w["line_flash"].format(
+            text = phrase(
+                w["line_flash"],
+                self.lang,
                 name=seg["name"],
                 price=self.money(seg["price"]["flash_sale"]),
                 units=promo["units"],

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from lqplan.money import SYMBOLS
+from lqplan.money import SYMBOLS, decimals
 from lqplan.render import i18n, phrases, profiles, runsheet
 from lqplan.show.fields import parse_clock
 
@@ -33,8 +33,6 @@ __all__ = ["currency_format", "display_width", "fit_widths", "render"]
 
 ONTIME_WORKSHEET = "event schedule"
 SUMMARY_SHEET = {"zh": "概要", "en": "Summary"}
-# Currencies with no minor unit in use (ISO 4217 exponent 0 among those shows use).
-NO_DECIMALS = ("JPY", "KRW", "VND", "IDR")
 NUMBER_KEYS = {"list_price": "list", "live_price": "live"}
 MIN_WIDTH, MAX_WIDTH = 6, 42
 # The sheet's columns together, in character widths: A4 landscape one page wide then prints at
@@ -72,7 +70,9 @@ def display_width(text: str) -> int:
 def currency_format(currency: str) -> str:
     """An Excel number format for amounts in `currency`, as money() writes them: the symbol in
     front (or the ISO code after), thousands separators, a minus before the symbol."""
-    digits = "#,##0" if currency in NO_DECIMALS else "#,##0.00"
+    # The currency's CLDR decimals, as money() writes them (none for JPY, KRW, VND, IDR).
+    places = decimals(currency)
+    digits = "#,##0." + "0" * places if places else "#,##0"
     symbol = SYMBOLS.get(currency)
     positive = f'"{symbol}"{digits}' if symbol else f'{digits} "{currency}"'
     return f"{positive};-{positive}"
@@ -205,7 +205,7 @@ def _typed(context: Mapping[str, Any], row: Mapping[str, Any], key: str) -> Cell
 
 def _formatted(value: float, currency: str) -> str:
     """`value` as currency_format shows it (for the column's width)."""
-    digits = f"{abs(value):,.0f}" if currency in NO_DECIMALS else f"{abs(value):,.2f}"
+    digits = f"{abs(value):,.{decimals(currency)}f}"
     symbol = SYMBOLS.get(currency)
     text = f"{symbol}{digits}" if symbol else f"{digits} {currency}"
     return f"-{text}" if value < 0 else text

@@ -1,25 +1,35 @@
-"""lqplan.money: every form an amount takes in the paperwork and on the terminal, by hand."""
+"""lqplan.money: every form an amount takes in the paperwork and on the terminal, by hand, and
+the currencies' decimals as CLDR (through Babel) gives them."""
 
 from __future__ import annotations
 
 import pytest
 
-from lqplan.money import SYMBOLS, TERMINAL_SYMBOLS, TO_CONFIRM, money
+from lqplan.money import SYMBOLS, TERMINAL_SYMBOLS, TO_CONFIRM, decimals, money
+from lqplan.render import spreadsheets
 from lqplan.render.i18n import LANGUAGES
 
 # (value, currency, lang, keywords, expected)
 CASES = [
-    # The paperwork (the defaults): CNY and JPY drop the decimals of a whole amount only.
+    # The paperwork (the defaults): CNY drops the decimals of a whole amount only.
     (149, "CNY", "zh", {}, "¥149"),
     (149.0, "CNY", "en", {}, "¥149"),
     (19.9, "CNY", "zh", {}, "¥19.90"),
     (1234567.891, "CNY", "en", {}, "¥1,234,567.89"),
-    (3000, "JPY", "en", {}, "¥3,000"),
     (24.9, "USD", "en", {}, "$24.90"),
     (149, "USD", "en", {}, "$149.00"),
     (1234, "HKD", "zh", {}, "HK$1,234.00"),
-    # A currency without a symbol: its ISO code after the number.
-    (1234.5, "KRW", "en", {}, "1,234.50 KRW"),
+    # No minor unit (CLDR): never decimals, a fraction (an expected GMV) rounds half to even.
+    (3000, "JPY", "en", {}, "¥3,000"),
+    (1234.56, "JPY", "zh", {}, "¥1,235"),
+    (2.5, "JPY", "en", {}, "¥2"),
+    # A currency without a symbol: its ISO code after the number, in its own decimals.
+    (1234.6, "KRW", "en", {}, "1,235 KRW"),
+    (125000.4, "VND", "en", {}, "125,000 VND"),
+    (49900, "IDR", "zh", {}, "49,900 IDR"),
+    (1234.5, "MYR", "en", {}, "1,234.50 MYR"),
+    (1.5, "KWD", "en", {}, "1.500 KWD"),
+    (-0.4, "KRW", "en", {}, "-0 KRW"),
     # The minus sign goes before the symbol, and follows the amount, not its rounded digits.
     (-1234.56, "CNY", "en", {}, "-¥1,234.56"),
     (-0.001, "CNY", "en", {}, "-¥0.00"),
@@ -66,3 +76,30 @@ def test_the_terminal_symbols_are_a_subset_of_the_paperworks():
 
 def test_the_to_confirm_marker_is_in_every_language():
     assert set(TO_CONFIRM) == set(LANGUAGES)
+
+
+# (currency, decimals): CLDR's, not a table of lqplan's own; an unknown code gets CLDR's default.
+DECIMALS = [
+    ("JPY", 0),
+    ("KRW", 0),
+    ("VND", 0),
+    ("IDR", 0),
+    ("CNY", 2),
+    ("USD", 2),
+    ("TWD", 2),
+    ("KWD", 3),
+    ("XQQ", 2),
+]
+
+
+@pytest.mark.parametrize(("currency", "places"), DECIMALS)
+def test_decimals_come_from_cldr(currency, places):
+    assert decimals(currency) == places
+
+
+@pytest.mark.parametrize(("currency", "places"), DECIMALS)
+def test_the_xlsx_number_format_has_the_same_decimals(currency, places):
+    """run_sheet.xlsx shows an amount with as many decimals as the paperwork writes."""
+    positive = spreadsheets.currency_format(currency).split(";")[0]
+    written = positive.split(".")[1].count("0") if "." in positive else 0
+    assert written == places
