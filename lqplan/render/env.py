@@ -103,7 +103,10 @@ class _UserLoader(jinja2.BaseLoader):
         path = self.folder.joinpath(*split_template_path(template))
         if not os.path.lexists(path):
             raise jinja2.TemplateNotFound(template)
-        target = path.resolve()
+        try:
+            target = path.resolve()
+        except (OSError, RuntimeError):  # a link loop
+            raise TemplateOutside(f"template {template} is a loop of symbolic links") from None
         if not target.is_relative_to(self.root):
             kind = "repository" if (self.root / ".git").exists() else "folder"
             raise TemplateOutside(
@@ -204,7 +207,7 @@ def _render_isolated(env: jinja2.Environment, name: str, context: Mapping[str, A
         env.lqplan_worker = worker  # type: ignore[attr-defined]
         weakref.finalize(env, worker.close)
     outcome = worker.call(_render_request, (name, dict(context)), WALL_LIMIT)
-    if outcome.value is not None:
+    if outcome.returned:
         kind, value = outcome.value
         if kind == "text":
             return str(value)

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 
 STARTUP_LIMIT = 60.0  # seconds for the child to import lqplan and build its state (a busy CI)
-CPU_LIMIT = 300  # CPU seconds a child may use in all, so that an orphan cannot run for hours
+CPU_LIMIT = 120  # CPU seconds a child may use in all, so that an orphan cannot run for hours
 _HEADER = struct.Struct(">Q")  # the length of the pickle that follows
 _LINE = struct.Struct("<q")
 _progress: mmap.mmap | None = None  # in the child: the page the parent reads the line from

@@ -60,9 +60,10 @@ CASES = {
     "link-outside": f"template run_sheet.md.j2 is outside the templates' repository through a "
     f"symbolic link: {OUTSIDE}",
     "pipe": "template run_sheet.md.j2 is not a regular file",
+    "link-loop": "template run_sheet.md.j2 is a loop of symbolic links",
     "huge-file": "template run_sheet.md.j2 is 2,097,152 bytes; the limit is 1,048,576",
 }
-NO_LINE = {"link-outside", "pipe", "huge-file"}
+NO_LINE = {"link-outside", "pipe", "link-loop", "huge-file"}
 LINKED = {  # committed case -> (a link in it, its target: absolute, or in a folder outside)
     "include-link": ("secret.j2", OUTSIDE),
     "extends-link": ("base.j2", OUTSIDE),
@@ -82,6 +83,7 @@ def _make_links(work: Path, outside: Path) -> None:
         (work / case).mkdir()
     (work / "link-outside" / "run_sheet.md.j2").symlink_to(OUTSIDE)
     os.mkfifo(work / "pipe" / "run_sheet.md.j2")  # reading it would wait for a writer forever
+    (work / "link-loop" / "run_sheet.md.j2").symlink_to("run_sheet.md.j2")
     (work / "huge-file" / "run_sheet.md.j2").write_text("#" * 2 * 1024 * 1024, "utf-8")
 
 
