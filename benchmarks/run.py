@@ -100,6 +100,9 @@ def run_instance(folder: Path, time_limit: float, lp: bool) -> dict[str, Any]:
         "improved_hint": solution.objective > hint,
         "marks": marks,
         "checker_ok": result.check.ok,
+        # The plan itself (indices into the demand), a start for `python -m benchmarks optima`.
+        "plan_options": list(solution.options),
+        "plan_drops": list(solution.drops),
         # Planning's own peak, before the LP bounds below (which the plan does not need; the
         # LP of 315k options alone takes about 1.5 GB).
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -285,6 +288,27 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--time-limit", type=float, default=30.0)
     p.add_argument("--no-lp", action="store_true", help="skip the LP-relaxation bounds")
     p.add_argument("--keep", type=Path, help="write the generated shows here and keep them")
+    p.add_argument(
+        "--compare",
+        help="solvers side by side instead: lqplan and these MIP solvers (scip, highs, "
+        "highs-nopresolve) at each of --budgets",
+    )
+    p.add_argument("--budgets", default="10,30", help="with --compare: time limits, seconds")
+    p = sub.add_parser("optima", help="prove the ladder's optima, record benchmarks/optima.json")
+    p.add_argument("--rung", default="S,M", help="S, M, L, XL, a comma list, or all")
+    p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--solvers", default="highs-nopresolve,cpsat,scip", help="tried in turn")
+    p.add_argument("--time-limit", type=float, default=600.0, help="per solver, seconds")
+    p.add_argument("--hint-budget", type=float, default=30.0, help="lqplan's plan, the start")
+    p = sub.add_parser(
+        "compare-report", help="a --compare results file's tables, against optima.json"
+    )
+    p.add_argument("results", type=Path)
+    p = sub.add_parser("mip", help="(internal) one MIP solve of a show folder, a JSON row")
+    p.add_argument("folder", type=Path)
+    p.add_argument("solver")
+    p.add_argument("budget", type=float)
+    p.add_argument("--hint", type=Path, help="a JSON file of option and drop indices")
     p = sub.add_parser("instance", help="(internal) plan one show folder, print a JSON row")
     p.add_argument("folder")
     p.add_argument("--time-limit", type=float, default=30.0)
@@ -307,9 +331,28 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("learn-scale", help="lqplan learn on a long history: time and memory")
     p.add_argument("--shows", type=int, default=60)
     args = parser.parse_args(argv)
-    if args.command == "run":
+    if args.command in ("run", "optima"):
         rungs = list(RUNGS) if args.rung == "all" else args.rung.upper().split(",")
+    if args.command == "run" and args.compare:
+        from benchmarks.compare import compare
+
+        budgets = [float(b) for b in args.budgets.split(",")]
+        compare(rungs, args.seeds, budgets, args.compare.split(","), args.keep)
+    elif args.command == "run":
         run(rungs, args.seeds, args.time_limit, not args.no_lp, args.keep)
+    elif args.command == "optima":
+        from benchmarks.compare import find_optima
+
+        solvers = args.solvers.split(",")
+        find_optima(rungs, args.seeds, solvers, args.time_limit, args.hint_budget)
+    elif args.command == "compare-report":
+        from benchmarks.compare import report
+
+        print(report(json.loads(args.results.read_text())))
+    elif args.command == "mip":
+        from benchmarks.compare import mip_instance
+
+        mip_instance(args.folder, args.solver, args.budget, args.hint)
     elif args.command == "instance":
         _instance_main(args)
     elif args.command == "generate":

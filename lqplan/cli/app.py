@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import time
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -163,6 +164,7 @@ def main_options(
 ) -> None:
     """Plan live-commerce shows from YAML files."""
     _state["debug"] = debug
+    _state["started"] = time.perf_counter()  # each command's own clock (tests run many)
 
 
 TemplatesOption = Annotated[
@@ -235,6 +237,12 @@ def _solve_with_progress(
             )
 
         return plan_show(inputs, settings, progress, findings)
+
+
+def command_started() -> float:
+    """When this command began (its imports aside): `plan --time-limit` counts from here."""
+    started = _state.get("started")
+    return started if isinstance(started, float) else time.perf_counter()
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ from lqplan.cli.app import (
     app,
     change_money,
     changes_table,
+    command_started,
     err,
     read_plan_file,
 )
@@ -340,7 +341,11 @@ def plan(
         inputs = replace(inputs, show=inputs.show.model_copy(update={"objective": objective.value}))
     folder_templates = templates_folder(inputs, templates)
     settings = SolveSettings(
-        time_limit=time_limit, seed=seed, workers=workers, deterministic=deterministic or check
+        time_limit=time_limit,
+        seed=seed,
+        workers=workers,
+        deterministic=deterministic or check,
+        started=command_started(),  # the whole command's budget, reading the show included
     )
     if robust:
         settings = replace(settings, robust=16)

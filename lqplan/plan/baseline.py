@@ -10,6 +10,7 @@ Lucky bags drop every `max_gap_minutes`. Plain Python: it must not depend on the
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
 from dataclasses import replace
 from typing import Any
@@ -495,16 +496,21 @@ STRATEGIES: tuple[tuple[str, float], ...] = (
 )
 
 
-def greedy_plan(demand: Demand) -> Solution:
+def greedy_plan(demand: Demand, deadline: float | None = None) -> Solution:
     """The hand-made baseline as a Solution (status FEASIBLE if it filled the show): the best
     complete plan of the STRATEGIES, each filling with a fixed budget of backtracking steps (a
-    count, not a clock, so that the baseline is the same on any machine)."""
+    count, not a clock, so that the baseline is the same on any machine).
+
+    With a `deadline` (a time.perf_counter() reading: a run under a wall clock), no further
+    strategy is tried past it once one has filled the show."""
     best: Solution | None = None
     plan = Solution(SolveStatus.NO_SOLUTION)
     layout = _Layout(demand)
     drafts: list[Greedy] = []
     agreed: set[int] = set()
     for way, share in STRATEGIES:
+        if best is not None and deadline is not None and time.perf_counter() > deadline:
+            break
         g = Greedy(demand, layout)
         g.seed()
         agreed = {o.index for o in g.chosen}  # the same for every strategy
@@ -536,9 +542,20 @@ def guided_plan(demand: Demand, weights: list[float]) -> Solution:
         (o for o in demand.options if weights[o.index] > 0.05),
         key=lambda o: (-weights[o.index], -o.value_cents, o.index),
     )
-    for o in ranked:
-        if g.allowed(o) and g.leaves_fillable(o):
-            g.place(o)
+    # An encore the LP ranks above its product's first airing is refused on the first pass
+    # (airings are placed in order): passes go on while one places something, so that it
+    # comes in once the first airing has (on large shows, the rounding's main loss).
+    pending = ranked
+    while pending:
+        left = []
+        for o in pending:
+            if g.allowed(o) and g.leaves_fillable(o):
+                g.place(o)
+            else:
+                left.append(o)
+        if len(left) == len(pending):
+            break
+        pending = left
     g.opener()
     g.heroes()
     return g.solution(g.fill())

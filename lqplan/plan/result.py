@@ -32,6 +32,10 @@ class SolveSettings:
     window_search_from: int = 5_000
     # --robust: value options on the mean over this many sampled markets (0: the point estimate).
     robust: int = 0
+    # When the time limit's clock started (a time.perf_counter() reading): `lqplan plan` starts
+    # it before reading the show, so that the limit is the whole command's; None: when planning
+    # starts. A deterministic run ignores it (its budget is deterministic time).
+    started: float | None = None
 
     @property
     def worker_count(self) -> int:

@@ -34,7 +34,7 @@ def _hero_too_soon(tmp_path):
 
 
 def test_the_lp_proves_it_and_the_greedy_never_runs(tmp_path, monkeypatch):
-    def greedy(demand):
+    def greedy(demand, *_):
         raise AssertionError("the greedy ran on a show the LP proved impossible")
 
     monkeypatch.setattr(pipeline, "greedy_plan", greedy)
@@ -47,7 +47,9 @@ def test_the_lp_proves_it_and_the_greedy_never_runs(tmp_path, monkeypatch):
 def _no_search(monkeypatch):
     """No LP, no greedy plan and a search that ends without one: only the diagnosis is left."""
     monkeypatch.setattr(optimise, "lp_guided_plan", lambda demand, seconds: None)
-    monkeypatch.setattr(pipeline, "greedy_plan", lambda demand: Solution(SolveStatus.NO_SOLUTION))
+    monkeypatch.setattr(
+        pipeline, "greedy_plan", lambda demand, *_: Solution(SolveStatus.NO_SOLUTION)
+    )
     monkeypatch.setattr(optimise, "solve", lambda *a, **k: Solution(SolveStatus.NO_SOLUTION))
 
 

@@ -42,7 +42,7 @@ def test_the_plan_is_never_below_its_start(tmp_path, monkeypatch):
     folder = _show(tmp_path, "show")
     best = plan_show(load_and_validate(folder), SolveSettings(time_limit=5)).plan
 
-    def poor(demand, settings, hint=None, progress=None):
+    def poor(demand, settings, hint=None, progress=None, lp=None):
         return Solution(SolveStatus.FEASIBLE, hint.options[:1], (), 1, 999_999)
 
     monkeypatch.setattr(optimise, "solve", poor)
@@ -70,11 +70,11 @@ def _starved(monkeypatch):
     import lqplan.pipeline as pipeline
 
     monkeypatch.setattr(
-        pipeline, "greedy_plan", lambda demand: Solution(SolveStatus.NO_SOLUTION, (), (), None)
+        pipeline, "greedy_plan", lambda demand, *_: Solution(SolveStatus.NO_SOLUTION, (), (), None)
     )
     monkeypatch.setattr(optimise, "lp_guided_plan", lambda demand, seconds: None)
 
-    def poor(demand, settings, hint=None, progress=None):
+    def poor(demand, settings, hint=None, progress=None, lp=None):
         size = {"options": len(demand.options), "bag_drops": 0, "constraints": 0}
         if hint is None:
             return Solution(SolveStatus.NO_SOLUTION, model_size=size)

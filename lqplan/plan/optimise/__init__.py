@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -23,10 +24,15 @@ from lqplan.plan.result import Solution, SolveSettings, SolveStatus
 
 Progress = Callable[[float, float, float], None]  # seconds, incumbent, bound (cents)
 
-__all__ = ["Progress", "diagnose", "explain", "lp_guided_plan", "solve"]
+__all__ = ["LpJob", "Progress", "diagnose", "explain", "lp_guided_plan", "solve"]
 
 
-def lp_guided_plan(demand: Demand, time_limit: float) -> Solution | None:
+def lp_guided_plan(
+    demand: Demand,
+    time_limit: float,
+    solvers: list[Any] | None = None,
+    cancelled: threading.Event | None = None,
+) -> Solution | None:
     """A complete plan rounded from the LP relaxation (see lp.py), or None when the LP was not
     solved in time. Its `bound` is the LP optimum: solve() reports it when CP-SAT's own bound
     is weaker (a large show may end before CP-SAT has solved its LP). When the rounding does
@@ -35,7 +41,7 @@ def lp_guided_plan(demand: Demand, time_limit: float) -> Solution | None:
     from lqplan.plan.baseline import guided_plan
     from lqplan.plan.optimise.lp import lp_weights
 
-    relaxed = lp_weights(demand, time_limit)
+    relaxed = lp_weights(demand, time_limit, solvers, cancelled)
     if relaxed is None:
         return None
     if relaxed == "infeasible":
@@ -48,6 +54,44 @@ def lp_guided_plan(demand: Demand, time_limit: float) -> Solution | None:
     if plan.status != SolveStatus.FEASIBLE:
         plan = Solution(SolveStatus.NO_SOLUTION)
     return replace(plan, bound=bound, guide=tuple(weights), reduced=tuple(reduced))
+
+
+class LpJob:
+    """The LP relaxation and its rounding (lp_guided_plan) solved in a thread beside the greedy
+    and the window search: GLOP releases the GIL while it solves, so a short time limit is spent
+    on both, and the search takes the LP's guide and bound as soon as they are there."""
+
+    def __init__(self, demand: Demand, time_limit: float) -> None:
+        self.result: Solution | None = None
+        self.solvers: list[Any] = []
+        self._done = threading.Event()
+        self._cancelled = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(demand, time_limit), name="lqplan-lp", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, demand: Demand, time_limit: float) -> None:
+        try:
+            self.result = lp_guided_plan(demand, time_limit, self.solvers, self._cancelled)
+        finally:
+            self._done.set()
+
+    def ready(self) -> bool:
+        """Has the LP finished (solved, proven infeasible, or given up)?"""
+        return self._done.is_set()
+
+    def wait(self, seconds: float) -> Solution | None:
+        """The result, waiting up to `seconds` for it (None if not there by then)."""
+        self._done.wait(max(0.0, seconds))
+        return self.result if self._done.is_set() else None
+
+    def stop(self) -> None:
+        """Stop the LP where it is (its build at the next row, GLOP at once): its thread then
+        ends with no result, and leaves the rest of the run the processor."""
+        self._cancelled.set()
+        for solver in self.solvers:
+            solver.stop_search()
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
@@ -101,11 +145,13 @@ def solve(
     settings: SolveSettings,
     hint: Solution | None = None,
     progress: Progress | None = None,
+    lp: LpJob | None = None,
 ) -> Solution:
     """Find the best plan within the time limit; `hint` (the baseline) seeds the search.
 
     A large show with a complete hint is improved window by window (lns.py) instead: measured on
-    the benchmark ladder, the full model spends its time loading and propagating there.
+    the benchmark ladder, the full model spends its time loading and propagating there. `lp`,
+    the LP relaxation solving beside the search, is taken up when it arrives.
     """
     if (
         hint is not None
@@ -113,7 +159,12 @@ def solve(
         and settings.use_hint
         and len(demand.options) > settings.window_search_from
     ):
-        return _solve_by_windows(demand, settings, hint, progress)
+        return _solve_by_windows(demand, settings, hint, progress, lp)
+    if lp is not None:  # the full model has its own LP; GLOP's result is for the bound only
+        arrived = lp.wait(settings.time_limit / 2)
+        lp.stop()
+        if arrived is not None and arrived.bound is not None and hint is not None:
+            hint = replace(hint, bound=arrived.bound)
     started = time.perf_counter()
     model = cp_model.CpModel()
     built = ShowModel(demand, model)
@@ -174,7 +225,11 @@ RESTRICTED_SHARE = 0.7
 
 
 def _solve_by_windows(
-    demand: Demand, settings: SolveSettings, hint: Solution, progress: Progress | None
+    demand: Demand,
+    settings: SolveSettings,
+    hint: Solution,
+    progress: Progress | None,
+    lp: LpJob | None = None,
 ) -> Solution:
     from lqplan.plan.optimise.lns import Stopper, improve
     from lqplan.plan.optimise.restricted import restricted_search
@@ -189,20 +244,45 @@ def _solve_by_windows(
 
     stopper = Stopper()
     windows = 0
-    with _stop_on_signals(stopper.stop) as interrupted:
-        # The LP-guided search first (when the LP was solved): CP-SAT over the options the LP
-        # says matter, which may prove the optimum; then the windows with the time left.
-        plan, spent = restricted_search(
-            demand, hint, settings, settings.time_limit * RESTRICTED_SHARE, stopper
-        )
-        if report is not None and plan is not hint:
-            report(time.perf_counter() - started, float(plan.objective or 0))
+    plan, spent = hint, 0.0
+
+    def left() -> float:
+        used = spent if settings.deterministic else time.perf_counter() - started
+        return settings.time_limit - used
+
+    def stop_all() -> None:
+        stopper.stop()
+        if lp is not None:
+            lp.stop()
+
+    with _stop_on_signals(stop_all) as interrupted:
+        if lp is not None and not lp.ready():
+            # The windows improve the greedy's plan at once, until the LP arrives.
+            plan, windows = improve(demand, plan, settings, left(), stopper, report, lp.ready)
+        if lp is not None:
+            arrived = lp.wait(0)
+            lp.stop()
+            if arrived is not None and arrived.bound is not None:
+                bound = arrived.bound
+                if arrived.status == SolveStatus.FEASIBLE and _better(arrived, plan):
+                    plan = arrived
+                else:
+                    plan = replace(plan, bound=bound, guide=arrived.guide, reduced=arrived.reduced)
+        # The LP-guided search (when the LP was solved): CP-SAT over the options the LP says
+        # matter, which may prove the optimum; then the windows with the time left.
+        if not stopper.stopped and left() > 0.05:
+            before = plan
+            plan, used = restricted_search(
+                demand, plan, settings, left() * RESTRICTED_SHARE, stopper
+            )
+            spent += used
+            if report is not None and plan is not before:
+                report(time.perf_counter() - started, float(plan.objective or 0))
         if plan.status == SolveStatus.OPTIMAL:
             bound = plan.bound
-        elif not stopper.stopped:
-            plan, windows = improve(
-                demand, plan, settings, settings.time_limit - spent, stopper, report
-            )
+        elif not stopper.stopped and left() > 0.05:
+            plan, more = improve(demand, plan, settings, left(), stopper, report)
+            windows += more
     if interrupted:
         raise KeyboardInterrupt
     objective = plan.objective or 0
@@ -221,6 +301,11 @@ def _solve_by_windows(
         },
         from_hint=set(plan.options) == set(hint.options) and set(plan.drops) == set(hint.drops),
     )
+
+
+def _better(a: Solution, b: Solution) -> bool:
+    """Is complete plan `a` worth more than complete plan `b`?"""
+    return (a.objective or 0) > (b.objective or 0)
 
 
 def _likeliest(built: ShowModel, base: cp_model.CpModel, time_limit: float) -> tuple[str, ...]:

@@ -196,11 +196,13 @@ def improve(
     budget: float,
     stopper: Stopper,
     progress: Callable[[float, float], None] | None = None,
+    pause: Callable[[], bool] | None = None,
 ) -> tuple[Solution, int]:
     """Improve a complete plan window by window for `budget` seconds (deterministic seconds when
     settings.deterministic, else wall clock); returns the plan and the number of windows solved.
 
-    Stops early at a local optimum: two sweeps in a row at the widest window gaining nothing.
+    Stops early at a local optimum: two sweeps in a row at the widest window gaining nothing,
+    and between windows when `pause()` says so (the LP relaxation has arrived: solve()).
     """
     search = WindowSearch(demand, settings, stopper)
     started = time.perf_counter()
@@ -241,6 +243,8 @@ def improve(
             left = budget - spent()
             if left <= 0.05 or stopper.stopped:
                 break
+            if pause is not None and pause():
+                return plan, search.windows
             segments = sum(1 for i in plan.options if lo <= demand.options[i].start < hi)
             wanted = max(MIN_CANDIDATES, 2 * segments)
             better = search.solve_window(plan, lo, hi, wanted, min(left, WINDOW_SECONDS))

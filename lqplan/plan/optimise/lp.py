@@ -8,6 +8,7 @@ hint (on the marathon sample CP-SAT alone needs ~20 s on 2 cores to get there).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from typing import Any, Literal, NamedTuple
 
@@ -34,9 +35,11 @@ class LpAdapter:
 
     linear_expr = mb.LinearExpr
 
-    def __init__(self) -> None:
+    def __init__(self, cancelled: threading.Event | None = None) -> None:
         self.model = mb.Model()  # type: ignore[no-untyped-call]  # its __init__ is unannotated
         self.infeasible = False
+        # Set from another thread (LpJob.stop): the build stops at its next row.
+        self.cancelled = cancelled
 
     def new_bool_var(self, name: str) -> mb.Variable:
         """A variable in [0, 1] in place of a 0/1 one."""
@@ -44,6 +47,8 @@ class LpAdapter:
 
     def add(self, constraint: Any, /) -> _Constraint:
         """Add a row; a comparison that folded to a constant marks the LP infeasible if false."""
+        if self.cancelled is not None and self.cancelled.is_set():
+            raise Cancelled
         if isinstance(constraint, bool):  # an empty sum compared with a constant
             self.infeasible |= not constraint
         else:
@@ -66,6 +71,10 @@ class LpAdapter:
         self.model.maximize(expression)
 
 
+class Cancelled(Exception):
+    """The LP's build was stopped from another thread: its result is no longer wanted."""
+
+
 class Relaxed(NamedTuple):
     """The LP relaxation's optimum: each option's value, the optimum (an upper bound on any
     plan over these options, in cents) and each option's reduced cost."""
@@ -75,19 +84,33 @@ class Relaxed(NamedTuple):
     reduced: list[float]
 
 
-def lp_weights(demand: Demand, time_limit: float) -> Relaxed | Literal["infeasible"] | None:
+def lp_weights(
+    demand: Demand,
+    time_limit: float,
+    solvers: list[mb.Solver] | None = None,
+    cancelled: threading.Event | None = None,
+) -> Relaxed | Literal["infeasible"] | None:
     """The LP relaxation's optimum (Relaxed); "infeasible" when GLOP proves there is no
-    fractional plan (so no plan at all over these options); None if the LP fails in time."""
+    fractional plan (so no plan at all over these options); None if the LP fails in time.
+    GLOP's solver is appended to `solvers` before it starts, so that another thread can stop
+    it (LpJob)."""
     from lqplan.plan.optimise.cpsat import ShowModel
 
-    adapter = LpAdapter()
-    built = ShowModel(demand, adapter)
+    adapter = LpAdapter(cancelled)
+    try:
+        built = ShowModel(demand, adapter)
+    except Cancelled:
+        return None
     if adapter.infeasible:
         return "infeasible"
     solver = mb.Solver("glop")
     solver.set_time_limit_in_seconds(max(0.1, time_limit))
     if len(demand.options) > DUAL_SIMPLEX_FROM:
         solver.set_solver_specific_parameters("use_dual_simplex: true")
+    if solvers is not None:
+        solvers.append(solver)
+    if cancelled is not None and cancelled.is_set():
+        return None
     status = solver.solve(adapter.model)
     if status == mb.SolveStatus.INFEASIBLE:
         return "infeasible"
