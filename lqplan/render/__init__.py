@@ -2,8 +2,9 @@
 
 documents.py gathers every document: runsheet.py (run sheet, Ontime CSV, with svg.py's
 timeline), scripts.py (host script) and checklists.py (one per team) fill env.py's templates
-from the plan, the teams' actions (actions.py) and the words per language (i18n.py,
-phrases.py). documents.py's names are re-exported here on first use: importing one of the
+(markdown.py escapes what the Markdown ones print; sandbox.py runs a user's templates in a
+child process) from the plan, the teams' actions (actions.py) and the words per language
+(i18n.py, phrases.py). documents.py's names are re-exported here on first use: importing one of the
 package's modules (the cue view takes actions, review takes i18n) runs this file first, and it
 must not import the documents, and through them that module, back.
 """

@@ -65,11 +65,12 @@ def base_context(plan: dict[str, Any], lang: str) -> dict[str, Any]:
 
 
 def filters(lang: str, currency: str) -> dict[str, Any]:
-    """Template filters, registered in one place."""
+    """Template filters, registered in one place (partials, not lambdas: the child process
+    that renders a user's templates receives them pickled)."""
     return {
         "money": partial(money, currency=currency, lang=lang),
-        "number": lambda value: i18n.number(value, lang),
-        "minutes": lambda value: i18n.minutes(value, lang),
+        "number": partial(i18n.number, lang=lang),
+        "minutes": partial(i18n.minutes, lang=lang),
     }
 
 

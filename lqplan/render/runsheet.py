@@ -43,7 +43,7 @@ from markupsafe import Markup
 
 from lqplan.money import TO_CONFIRM, money
 from lqplan.render import env as render_env
-from lqplan.render import i18n, phrases, profiles, svg
+from lqplan.render import i18n, markdown, phrases, profiles, svg
 from lqplan.render.actions import collab_partner, promotion_text
 
 CRITICAL = "⚠"
@@ -743,7 +743,8 @@ def _for_templates(row: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, A
 
 
 def md_escape(text: str) -> str:
-    """Plain text safe in a Markdown table cell: no column breaks, no raw HTML, no emphasis."""
+    """Plain text safe in a Markdown table cell: no column breaks, no raw HTML, no emphasis, no
+    link (a `]` that would close link text is escaped, as markdown.escape does)."""
     out = (
         text.replace("\\", "\\\\")
         .replace("|", "\\|")
@@ -754,7 +755,7 @@ def md_escape(text: str) -> str:
         .replace("<", "&lt;")
         .replace(">", "&gt;")
     )
-    return " ".join(out.split())
+    return markdown.Markdown(markdown.LINK_END.sub(r"\\]", " ".join(out.split())))
 
 
 def md_cell(lines: Iterable[Mapping[str, Any]]) -> str:
@@ -763,7 +764,7 @@ def md_cell(lines: Iterable[Mapping[str, Any]]) -> str:
     for line in lines:
         text = md_escape(line["text"])
         parts.append(f"**{CRITICAL} {text}**" if line["critical"] else text)
-    return "<br>".join(parts)
+    return markdown.Markdown("<br>".join(parts))  # printed as it is by the Markdown template
 
 
 def plain_cell(lines: Iterable[Mapping[str, Any]]) -> str:

@@ -92,3 +92,53 @@ def test_markdown_is_not_html_escaped(tmp_path):
 def test_missing_template_is_a_clean_error():
     env = make_environment(None)
     assert "template not found" in failure(env, "no_such.md.j2")
+
+
+def test_the_jinja2_floor_excludes_the_sandbox_escape():
+    """CVE-2025-27516 (|attr hands out str.format) is fixed in 3.1.6; the floor must say so."""
+    import tomllib
+    from pathlib import Path
+
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    dependencies = tomllib.loads(pyproject.read_text("utf-8"))["project"]["dependencies"]
+    (jinja,) = [d for d in dependencies if d.lower().startswith("jinja2")]
+    assert jinja.replace(" ", "").startswith("jinja2>=3.1.6"), jinja
+
+
+def test_a_link_inside_the_repository_is_read(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "sheet.j2").write_text("shared {{ 2 + 2 }}", encoding="utf-8")
+    env = user_env(tmp_path)
+    (tmp_path / "tpl" / "run_sheet.md.j2").symlink_to(tmp_path / "shared" / "sheet.j2")
+    assert render(env, "run_sheet.md.j2", {}) == "shared 4"
+
+
+def test_a_link_out_of_a_folder_in_no_repository_is_refused(tmp_path):
+    """Outside any repository, the templates folder itself is the boundary."""
+    (tmp_path / "elsewhere.j2").write_text("SECRET", encoding="utf-8")
+    env = user_env(tmp_path, **{"page__md__j2": "{% include 'part.j2' %}"})
+    (tmp_path / "tpl" / "part.j2").symlink_to(tmp_path / "elsewhere.j2")
+    message = failure(env, "page.md.j2")
+    assert "/tpl/page.md.j2:1:1: error: " in message
+    assert "part.j2 is outside the templates' folder through a symbolic link" in message
+
+
+def test_one_child_process_renders_every_document_and_ends_with_the_environment(tmp_path):
+    import gc
+
+    env = user_env(tmp_path, **{"a__md__j2": "a", "b__md__j2": "b"})
+    assert [render(env, name, {}) for name in ("a.md.j2", "b.md.j2", "a.md.j2")] == list("aba")
+    process = env.lqplan_worker.process
+    del env
+    gc.collect()
+    assert process.wait(timeout=5) is not None  # stopped with its environment, not left behind
+
+
+def test_a_stuck_document_is_killed_and_the_next_one_renders(tmp_path, monkeypatch):
+    monkeypatch.setattr(render_env, "WALL_LIMIT", 1.0)
+    stuck = "line one\n{{ ([[0]] * 20000000) | sum(start=[]) }}\n"
+    env = user_env(tmp_path, **{"stuck__md__j2": stuck, "fine__md__j2": "fine"})
+    message = failure(env, "stuck.md.j2")
+    assert "stuck.md.j2:2:1: error: template ran longer than 1 s and was stopped" in message
+    assert render(env, "fine.md.j2", {}) == "fine"
