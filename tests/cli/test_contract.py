@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SAMPLES
+from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
 from lqplan.cli import app
@@ -47,6 +48,9 @@ CONTRACT = {
     "locks": "test_locks",
     "bounded reads": "test_bounded_reads",
     "bounded inputs": "test_bounded_inputs",
+    "control characters": "test_control_characters",
+    "escaped paperwork": "test_escaped_paperwork",
+    "user templates": "test_user_templates",
     "stale outputs": "test_stale_outputs",
     "permissions": "test_permissions",
     "LANG=C": "test_lang_c",
@@ -445,6 +449,82 @@ def test_bounded_inputs(tmp_path):
     assert done.returncode == 1, done.stderr
     assert b"actuals.csv: error: file is 6442 MB; the limit is 32 MiB" in done.stderr
     assert b"Traceback" not in done.stderr and time.monotonic() - start < 25
+
+
+# --- what lqplan prints and writes -------------------------------------------------------------
+
+
+def show_with_name(tmp_path: Path, name: str) -> Path:
+    """The minimal show with its first product called `name` (a JSON string is YAML)."""
+    show = tmp_path / "show"
+    shutil.copytree(MINIMAL, show)
+    catalog = show / "catalog.yaml"
+    text = catalog.read_text(encoding="utf-8")
+    catalog.write_text(text.replace("name: Longjing green tea, 50 g", f"name: {json.dumps(name)}",
+                                    1), encoding="utf-8")  # fmt: skip
+    return show
+
+
+def test_control_characters(tmp_path):
+    """The summary, a diagnostic (as text and as a GitHub annotation) and --json, piped; every
+    command and the terminal case are in tests/cli/test_polish.py."""
+    show = show_with_name(tmp_path, "Longjing \x1b]0;owned\x07 \x1b[2J \x9b31m \u202egreen")
+    done = lqplan("plan", show, "-o", "out", "--deterministic", "--time-limit", "2", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert b"Longjing \\x1b]0;owned" in done.stderr
+    original = (MINIMAL / "show.yaml").read_text(encoding="utf-8")
+    (show / "show.yaml").write_text(json.dumps("\x1b[2Jkey") + ": 1\n" + original, "utf-8")
+    for format_ in ("text", "github"):
+        done = lqplan("validate", show, "--format", format_, cwd=tmp_path)
+        assert done.returncode == 1 and b"\\x1b[2Jkey" in done.stdout + done.stderr
+    (show / "show.yaml").write_text(original, encoding="utf-8")
+    done = lqplan("plan", show, "--json", "-q", "--deterministic", "--time-limit", "2",
+                  cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0 and b"\\u202egreen" in done.stdout and done.stderr == b""
+    for shown in (done.stdout, done.stderr):
+        assert not any(raw in shown for raw in (b"\x1b", "\x9b".encode(), "\u202e".encode()))
+
+
+def test_escaped_paperwork(tmp_path):
+    name = '<img src=x onerror="alert(1)"> Longjing & [tea](javascript:alert(1))'
+    show = show_with_name(tmp_path, name)
+    done = lqplan("plan", show, "-o", "out", "--deterministic", "--time-limit", "2", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "out"
+    viewer = MarkdownIt("commonmark").enable("table")  # raw HTML on, as GitHub's or an editor's
+    for document in ("run_sheet.md", "host_script.md", "checklists/host.md",
+                     "checklists/control_room.md"):  # fmt: skip
+        shown = viewer.render((out / document).read_text(encoding="utf-8"))
+        assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; Longjing &amp; [tea]" in shown
+        assert "<img" not in shown and "<a href" not in shown, document
+    html = (out / "run_sheet.html").read_text(encoding="utf-8")
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt; Longjing &amp; [tea]" in html
+    assert "<img" not in html
+
+
+def test_user_templates(tmp_path):
+    """One C-level call that would run for hours, and a template linked to a file outside: each
+    one line naming the template, exit 1, nothing written (every case: tests/hostile_templates)."""
+    (tmp_path / ".git").mkdir()  # the templates' repository
+    (tmp_path / "slow").mkdir()
+    (tmp_path / "slow" / "run_sheet.md.j2").write_text(
+        "# {{ show.title }}\n{{ ([[0]] * 20000000) | sum(start=[]) }}\n", encoding="utf-8"
+    )
+    outside = tmp_path.parent / f"{tmp_path.name}-secret.j2"
+    outside.write_text("secret\n", encoding="utf-8")
+    (tmp_path / "linked").mkdir()
+    (tmp_path / "linked" / "run_sheet.md.j2").symlink_to(outside)
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_bytes(lqplan("plan", MINIMAL, "--json", "-q", cwd=tmp_path).stdout)
+    start = time.monotonic()
+    done = lqplan("render", plan_file, "-o", "out", "--templates", "slow", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.count(b"\n") == 1 and b"slow/run_sheet.md.j2:2:" in done.stderr
+    assert b"was stopped" in done.stderr and time.monotonic() - start < 60
+    done = lqplan("render", plan_file, "-o", "out", "--templates", "linked", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert b"is outside the templates' repository through a symbolic link" in done.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_stale_outputs(tmp_path):
