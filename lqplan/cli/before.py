@@ -46,6 +46,7 @@ from lqplan.errors import (
     display_path,
     github_annotation,
 )
+from lqplan.words import counted
 
 
 class ReportFormat(StrEnum):
@@ -547,7 +548,7 @@ def _print_check(plan_file: Path, violations: list[Any], value_cents: int) -> No
     verdict = "[red]violations[/red]" if violations else "[green]ok[/green]"
     err.print(
         f"{escape(display_path(plan_file))}: {verdict} "
-        f"({len(violations)} problem(s); value {value_cents / 100:,.2f})"
+        f"({counted(len(violations), 'problem')}; value {value_cents / 100:,.2f})"
     )
 
 
@@ -569,8 +570,8 @@ def _check_replanned(
         "its actuals left (give them with --actuals)"
     )
     past = (
-        f"{result.frozen} segment(s) before {result.cut} judged by what they sold (the actuals' "
-        "figures, not recomputed from the model)"
+        f"{counted(result.frozen, 'segment')} before {result.cut} judged by what they sold "
+        "(the actuals' figures, not recomputed from the model)"
     )
     if as_json:
         payload = {

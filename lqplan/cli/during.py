@@ -44,6 +44,7 @@ from lqplan.errors import (
     UsageError,
     display_path,
 )
+from lqplan.words import counted
 
 
 @app.command()
@@ -399,7 +400,8 @@ def simulate(
     if not quiet:
         currency = plan["show"]["currency"]
         err.print(
-            f"simulated {len(actuals['segments'])} segment(s): {actuals['orders']:,} units, "
+            f"simulated {counted(len(actuals['segments']), 'segment')}: "
+            f"{actuals['orders']:,} units, "
             f"GMV {actuals['gmv']:,.2f} {currency} (the plan expected "
             f"{plan['totals']['gmv']:,.2f})"
         )

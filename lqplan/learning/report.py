@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from lqplan.words import counted
+
 TOP = 12  # coefficients shown
 
 
@@ -41,7 +43,7 @@ def print_report(console: Console, data: dict[str, Any]) -> None:
     diag = data["diagnostics"]
     minutes = sum(h["minutes"] for h in history)
     console.print(
-        f"learned from {len(history)} show(s), {minutes:,} minutes on air "
+        f"learned from {counted(len(history), 'show')}, {minutes:,} minutes on air "
         f"({diag['observations']:,} rows, {diag['censored']:,} censored after a stock-out); "
         f"model {data['id']}"
     )
@@ -66,7 +68,7 @@ def print_report(console: Console, data: dict[str, Any]) -> None:
     curve = data.get("viewer_curve")
     if curve:
         console.print(
-            f"viewer curve: {len(curve['points'])} points from {curve['shows']} show(s), "
+            f"viewer curve: {len(curve['points'])} points from {counted(curve['shows'], 'show')}, "
             f"recent level {curve['level']:,.0f} (show-to-show ±{curve['level_sd'] * 100:.0f} %)"
         )
     else:
@@ -79,7 +81,8 @@ def print_report(console: Console, data: dict[str, Any]) -> None:
             else "no band"
         )
         console.print(
-            f"leave-one-show-out ({acc['shows']} show(s), {acc['segments']} segments): total GMV "
+            f"leave-one-show-out ({counted(acc['shows'], 'show')}, "
+            f"{counted(acc['segments'], 'segment')}): total GMV "
             f"{acc['gmv_bias_percent']:+.1f} %, segment WAPE {acc['segment_wape_percent']:.1f} %, "
             f"{coverage}; the files' model: {acc['prior_gmv_bias_percent']:+.1f} %, WAPE "
             f"{acc['prior_segment_wape_percent']:.1f} %"

@@ -26,6 +26,7 @@ from lqplan.plan.demand import (
     viewer_minutes,
 )
 from lqplan.show.validate import ShowInputs
+from lqplan.words import counted
 
 NUDGE_POWER = 0.5  # affinity × (observed / expected units) ** 0.5 ...
 NUDGE_CLIP = (0.5, 2.0)  # ... within these bounds
@@ -130,7 +131,7 @@ def read_past(
         ]
         if drops:
             notes.append(
-                f"no lucky_bags in the actuals: the plan's {len(drops)} drop(s) before "
+                f"no lucky_bags in the actuals: the plan's {counted(len(drops), 'drop')} before "
                 f"{show.clock(at)} are taken as made"
             )
     nudges = _nudges(inputs, segments, stock_left)

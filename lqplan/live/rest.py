@@ -32,6 +32,7 @@ from lqplan.show.model import (
     format_clock,
 )
 from lqplan.show.validate import ShowInputs
+from lqplan.words import counted
 
 # A product that aired before the cut sells its next airings as an encore (repeat_factor): the
 # rest of the show sees it through this tag, whose affinity is the repeat factor.
@@ -238,11 +239,13 @@ class RestBuilder:
                 if update.get("count", 1) < 1 or update.get("budget", promo.amount) < promo.amount:
                     self.note(promo.id, "used", "its coupons are used up")
                     continue
-                self.note(promo.id, "adjusted", f"about {spent} coupon(s) used")
+                self.note(promo.id, "adjusted", f"about {counted(spent, 'coupon')} used")
             elif isinstance(promo, LuckyBag) and drops[promo.id]:
                 left = promo.count - drops[promo.id]
                 if left <= 0:
-                    self.note(promo.id, "used", f"dropped {drops[promo.id]} time(s), its count")
+                    self.note(
+                        promo.id, "used", f"dropped {counted(drops[promo.id], 'time')}, its count"
+                    )
                     continue
                 update["count"] = left
             kept.append(promo.model_copy(update=update) if update else promo)
@@ -280,7 +283,7 @@ class RestBuilder:
             self.note(
                 rule.id,
                 "adjusted",
-                f"{offered} drop(s) left, {needed} needed for one every "
+                f"{counted(offered, 'drop')} left, {needed} needed for one every "
                 f"{rule.max_gap_minutes} min: at least one more, spacing kept",
             )
             return

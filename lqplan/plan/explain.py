@@ -44,6 +44,7 @@ from lqplan.plan.options import build_demand, shortlist_products
 from lqplan.rules import families
 from lqplan.show.validate import ShowInputs
 from lqplan.verify.checker import check_plan
+from lqplan.words import counted
 
 if TYPE_CHECKING:
     from rich.console import JustifyMethod
@@ -707,7 +708,7 @@ def figure_sources_text(sources: dict[str, Any]) -> str:
     for sku, p in sources["products"].items():
         lines.append(
             f"  {sku}: conversion ×{p['conversion_factor']:.3f} from {p['basis']}"
-            + (f" ({p['learned_from_shows']} show(s))" if p["learned_from_shows"] else "")
+            + (f" ({counted(p['learned_from_shows'], 'show')})" if p["learned_from_shows"] else "")
         )
     lines.append("  from the files: rules, stock, prices, promotions, lucky-bag and traffic values")
     return "\n".join(lines)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from lqplan.plan.demand import Demand
 from lqplan.rules import families
+from lqplan.words import counted
 
 
 def impossible(demand: Demand) -> list[str]:
@@ -38,6 +39,6 @@ def _fill(demand: Demand) -> list[str]:
         return []
     return [
         f"no_dead_air: the catalog can fill at most {most} of the {air} minutes on air "
-        f"({len(longest)} product(s) with stock, each at its longest segment as many times as "
-        "it may air); add products or encores, allow longer segments, or set allow_gaps"
+        f"({counted(len(longest), 'product')} with stock, each at its longest segment as many "
+        "times as it may air); add products or encores, allow longer segments, or set allow_gaps"
     ]

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lqplan.money import TERMINAL_SYMBOLS, money
+from lqplan.words import counted
 
 # The summary's money: whole units, and only the symbols the terminal has always known.
 _money = partial(money, whole=True, symbols=TERMINAL_SYMBOLS)
@@ -92,7 +93,8 @@ def totals_text(plan: dict[str, Any]) -> Text:
     t, s, cur = plan["totals"], plan["solver"], plan["show"]["currency"]
     bags = plan["lucky_bags"]
     lines = [
-        f"{t['segments']} segments · {t['units']:,.0f} units · GMV {_money(t['gmv'], cur)} · "
+        f"{counted(t['segments'], 'segment')} · {t['units']:,.0f} units · "
+        f"GMV {_money(t['gmv'], cur)} · "
         f"profit {_money(t['profit'], cur)} · objective {plan['show']['objective']}",
     ]
     band = band_text(plan)

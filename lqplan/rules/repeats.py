@@ -10,6 +10,7 @@ from pydantic import Field
 
 from lqplan.rules.family import Family
 from lqplan.show.fields import Code, Model
+from lqplan.words import counted
 
 if TYPE_CHECKING:
     from lqplan.live.rest import RestBuilder
@@ -128,7 +129,7 @@ class Repeats(Family):
             r.note(
                 rule.rule_id,
                 "adjusted",
-                f"{done} airing(s) made; up to {left} more, the next from "
+                f"{counted(done, 'airing')} made; up to {left} more, the next from "
                 f"{r.clock(max(r.cut, last + rule.min_gap_minutes))}",
             )
         r.update["repeats"] = kept

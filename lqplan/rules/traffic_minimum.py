@@ -12,6 +12,7 @@ from pydantic import Field
 
 from lqplan.rules.family import Family
 from lqplan.show.fields import Code, Model
+from lqplan.words import counted
 
 if TYPE_CHECKING:
     from lqplan.live.rest import RestBuilder
@@ -102,7 +103,7 @@ class TrafficMinimum(Family):
         left = max(0, rule.count - len(aired))
         r.update["traffic_minimum"] = rule.model_copy(update={"count": left})
         if left == 0:
-            r.note(rule.id, "met", f"{len(aired)} traffic item(s) aired")
+            r.note(rule.id, "met", f"{counted(len(aired), 'traffic item')} aired")
         else:
             r.note(rule.id, "adjusted", f"{len(aired)} aired; {left} more to air")
 

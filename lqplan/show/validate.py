@@ -41,6 +41,7 @@ from lqplan.show.model import (
     Window,
     format_clock,
 )
+from lqplan.words import counted
 
 SHARE_TOLERANCE = 0.001
 DAY = 24 * 60  # the longest show, in minutes
@@ -836,7 +837,7 @@ class CrossCheck:
             self.report(
                 "show",
                 ("promotions", bags[0][0], "count"),
-                f"lucky bags may drop {offered} time(s) in all, but rule "
+                f"lucky bags may drop {counted(offered, 'time')} in all, but rule "
                 f"{rule.id} (a bag at least every {rule.max_gap_minutes} min) needs "
                 f"{needed} over a {self.show.minutes}-minute show; raise the counts",
             )

@@ -28,6 +28,7 @@ from lqplan.show.model import FlashSale, LuckyBag, format_clock
 from lqplan.show.validate import ShowInputs
 from lqplan.verify.facts import Facts
 from lqplan.verify.facts import Seg as _Seg
+from lqplan.words import counted
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,8 @@ class _Check:
             idle = [m for m in range(total) if not covered[m]]
             if idle:
                 self.fail(
-                    "no_dead_air", f"{len(idle)} minute(s) off air, first at {self.clock(idle[0])}"
+                    "no_dead_air",
+                    f"{counted(len(idle), 'minute')} off air, first at {self.clock(idle[0])}",
                 )
 
     def airings(self) -> None:
@@ -252,7 +254,8 @@ class _Check:
         aired = {s.sku for s in self.segs if role[s.number] == "traffic"}
         if len(aired) < traffic.count:
             self.fail(
-                traffic.id, f"{len(aired)} traffic item(s) air; the show asks for {traffic.count}"
+                traffic.id,
+                f"{counted(len(aired), 'traffic item')} air; the show asks for {traffic.count}",
             )
         heroes = [s for s in self.segs if role[s.number] == "hero"]
         has_heroes = any(p.role == "hero" for p in self.products.values())
@@ -535,7 +538,9 @@ class _Check:
         for bag_id, count in counts.items():
             if count > bags[bag_id].count:
                 self.fail(
-                    bag_id, f"lucky bag {bag_id} drops {count} times; count is {bags[bag_id].count}"
+                    bag_id,
+                    f"lucky bag {bag_id} drops {counted(count, 'time')}; "
+                    f"count is {bags[bag_id].count}",
                 )
         if not bags:
             return

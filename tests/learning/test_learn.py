@@ -518,7 +518,7 @@ def test_learn_json_writes_the_model_to_stdout_and_the_report_to_stderr(
     assert result.exit_code == 0, result.output
     model = json.loads(result.stdout)  # stdout is data: the MODEL and nothing else
     assert model["schema"] == "lqplan.model/1"
-    assert "learned from 2 show(s)" in result.stderr and "learned from" not in result.stdout
+    assert "learned from 2 shows" in result.stderr and "learned from" not in result.stdout
     usage = runner.invoke(app, ["learn", str(folder)])
     assert usage.exit_code == 2 and "-o MODEL" in usage.output
 

@@ -416,7 +416,7 @@ def test_check_verifies_a_replanned_plan_as_a_whole_show(minimal_replanned):
     show = str(SAMPLES / "minimal")
     result = run("check", str(plan), show)
     assert result.exit_code == 0, result.output
-    assert "4 segment(s) before 20:30 judged by what they sold" in result.stderr
+    assert "4 segments before 20:30 judged by what they sold" in result.stderr
     assert "not recomputed from the model" in result.stderr
     assert "the rest's figures not recomputed" in result.stderr
     result = run("check", str(plan), show, "--actuals", str(actuals), "--json")
@@ -484,5 +484,5 @@ def test_check_a_replanned_plan_whose_past_ran_off_the_grid(tmp_path, sample_pla
     path.write_text(json.dumps(plan.plan), encoding="utf-8")
     result = run("check", str(path), str(beauty), "--actuals", str(beauty / "actuals.yaml"))
     assert result.exit_code == 0, result.output
-    assert "11 segment(s) before 21:10 judged by what they sold" in result.stderr
+    assert "11 segments before 21:10 judged by what they sold" in result.stderr
     assert "the rest's figures recomputed from its actuals" in result.stderr

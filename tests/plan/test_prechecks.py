@@ -30,7 +30,7 @@ def test_a_catalog_that_cannot_fill_the_air_time(tmp_path):
     # Two products, each once, 5-minute segments: 10 of the 20 minutes at most.
     found = conflicts(tiny_show(tmp_path, [{"sku": "A"}, {"sku": "B"}], slots=4))
     assert found == [
-        "no_dead_air: the catalog can fill at most 10 of the 20 minutes on air (2 product(s) "
+        "no_dead_air: the catalog can fill at most 10 of the 20 minutes on air (2 products "
         "with stock, each at its longest segment as many times as it may air); add products or "
         "encores, allow longer segments, or set allow_gaps"
     ]

@@ -40,7 +40,7 @@ def test_the_checker_refuses_a_plan_with_too_few(tmp_path):
     free = plan_show(load_and_validate(_show(tmp_path, 0)), SolveSettings(time_limit=5)).plan
     report = check_plan(load_and_validate(_show(tmp_path, 2)), free)
     assert [(v.rule, v.message) for v in report.violations] == [
-        ("traffic_minimum", "1 traffic item(s) air; the show asks for 2")
+        ("traffic_minimum", "1 traffic item air; the show asks for 2")
     ]
 
 
