@@ -78,8 +78,8 @@ def plan_robust(
 
 # Above this many options the LP relaxation is not solved (no LP-guided hint, no LP bound). On
 # 1,000 products × 720 slots (315k options) GLOP takes about 25 CPU s and 0.9 GB: under a wall
-# clock it runs beside the window search (pipeline's LpJob), which carries on without it until
-# it arrives; a deterministic run waits for it.
+# clock it runs in a child process beside the window search (optimise.LpJob), which carries on
+# without it until it arrives; a deterministic run waits for it.
 LP_OPTIONS = 400_000
 # Kept back from the time limit for what follows the search: assembling, checking and rendering
 # the plan, and writing it; measured on the benchmark ladder's L rung at about half the demand
@@ -166,8 +166,11 @@ def plan_show(
         hint = None
     else:
         # Under a wall clock the greedy stops trying strategies once a share of the time is gone
-        # and it has a complete plan: the windows improve on it from there.
+        # and it has a complete plan: the windows improve on it from there. With the LP coming
+        # (its rounding is the better start on large shows), its first complete plan is enough.
         greedy_until = None if settings.deterministic else now + GREEDY_SHARE * (deadline - now)
+        if lp_job is not None:
+            greedy_until = now
         baseline = greedy_plan(demand, greedy_until) if with_baseline else None
         now = lap("baseline", now)
         hint = (

@@ -4,9 +4,11 @@ the LP when it arrives. Mechanisms only: the figures live in benchmarks/ (BENCHM
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from dataclasses import replace
 
+import pytest
 from conftest import tiny_show
 
 import lqplan.plan.baseline as baseline
@@ -51,6 +53,28 @@ def test_a_stopped_lp_ends_its_thread_without_a_result(tmp_path):
     job.stop()
     job.wait(60)
     assert job.ready()
+
+
+@pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="a child process needs fork"
+)
+def test_the_lp_runs_in_a_child_process_and_a_stopped_one_is_gone(tmp_path, capfd):
+    """The LP's Python build in a thread slowed the greedy and the windows (one interpreter
+    lock); in a forked child it has a processor of its own, and what it sends back is the same
+    LP-guided plan as solving it here."""
+    demand = build_demand(_show(tmp_path))
+    job = optimise.LpJob(demand, 60)
+    arrived = job.wait(60)
+    assert job._process is not None and not job._process.is_alive()
+    here = optimise.lp_guided_plan(demand, 60)
+    assert arrived is not None and here is not None
+    assert (arrived.options, arrived.bound, arrived.guide) == (here.options, here.bound, here.guide)
+    stopped = optimise.LpJob(demand, 60)
+    stopped.stop()
+    stopped.wait(30)  # a child that was already done may have sent its plan: either is fine
+    assert stopped.ready()
+    assert not stopped._process.is_alive()
+    assert capfd.readouterr().err == ""  # a stopped child prints nothing
 
 
 def test_the_windows_give_way_when_the_lp_arrives(tmp_path):
