@@ -19,6 +19,7 @@ from typing import Any, cast
 from pydantic import BaseModel, ValidationError
 
 from lqplan.errors import Diagnostic, DiagnosticList, InputError, Severity, sort_diagnostics
+from lqplan.io.collector import collector_paused
 from lqplan.io.yamlio import Document
 from lqplan.plan.calibration import Calibration
 from lqplan.rules import families
@@ -862,6 +863,11 @@ def _longest_stretch(start: int, end: int, breaks: list[tuple[int, int]]) -> int
 
 def validate(raw: RawShow) -> ShowInputs:
     """Check a loaded show; raise InputError listing every problem (warnings included)."""
+    with collector_paused():  # the models of a large catalog hold no cycles (io/collector.py)
+        return _validate(raw)
+
+
+def _validate(raw: RawShow) -> ShowInputs:
     problems = DiagnosticList()
     salvage: dict[str, tuple[list[int], set[str]]] = {}
     parsed = _parse_models(raw, problems, salvage)
