@@ -14,14 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, ValidationError
 
 from lqplan.errors import Diagnostic, DiagnosticList, InputError, Severity, sort_diagnostics
 from lqplan.io.collector import collector_paused
 from lqplan.io.yamlio import Document
-from lqplan.plan.calibration import Calibration
 from lqplan.rules import families
 from lqplan.show.fields import Model
 from lqplan.show.load import RawShow, load_show
@@ -42,6 +41,9 @@ from lqplan.show.model import (
     Window,
     format_clock,
 )
+
+if TYPE_CHECKING:  # a field's type only: the planner's calibration is not needed to validate
+    from lqplan.plan.calibration import Calibration
 
 SHARE_TOLERANCE = 0.001
 DAY = 24 * 60  # the longest show, in minutes
