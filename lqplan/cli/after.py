@@ -1,6 +1,6 @@
 """Commands after the show: review it, and learn the room's demand from its past shows."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: see lqplan/cli/app.py.
 
 import json
 from pathlib import Path

@@ -7,7 +7,9 @@ Exit codes: 0 ok, 1 bad input, 2 usage, 3 no feasible plan, 4 refused to overwri
 found differences, 130 interrupted.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` in lqplan/cli/: typer reads the annotations of every
+# command at each run, even for --help, and one kept as a string it compiles and evaluates
+# (3x the time of building the commands; tests/test_startup.py holds them to objects).
 
 import functools
 import os
@@ -17,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 import typer.core
@@ -37,7 +39,6 @@ from lqplan.errors import (
     display_path,
     printable,
 )
-from lqplan.money import TERMINAL_SYMBOLS, money
 
 # typer.BadParameter is click's (typer vendors click from 0.20 on): its base class is the
 # exception every command-line mistake raises, whichever click this typer carries.
@@ -425,12 +426,23 @@ def show_language(plan: dict[str, Any], lang: Lang | None) -> str:
 # --- plan changes as a table: diff and replan print them ------------------------------------
 
 
-# A change report's money (diff, replan): whole units from cents, "n/a" for a value the plan
-# lacks, the terminal's symbols and, unlike the plan summary, no ISO code for another currency
-# (an accident kept so that the output does not change); sign="+" for a change.
-change_money = functools.partial(
-    money, cents=True, whole=True, missing="n/a", symbols=TERMINAL_SYMBOLS, code=False
-)
+def change_money(value: float | None, currency: str, *, sign: Literal["-", "+"] = "-") -> str:
+    """A change report's money (diff, replan): whole units from cents, "n/a" for a value the
+    plan lacks, the terminal's symbols and, unlike the plan summary, no ISO code for another
+    currency (an accident kept so that the output does not change); sign="+" for a change."""
+    # Imported here: lqplan.money loads Babel, which `lqplan --help` and validate do not need.
+    from lqplan.money import TERMINAL_SYMBOLS, money
+
+    return money(
+        value,
+        currency,
+        cents=True,
+        whole=True,
+        missing="n/a",
+        symbols=TERMINAL_SYMBOLS,
+        code=False,
+        sign=sign,
+    )
 
 
 def _where(ref: Any) -> str:

@@ -1,7 +1,7 @@
 """Commands before the show: validate, lint, schema, init, import, plan, render, check, explain,
 diff."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: see lqplan/cli/app.py.
 
 import json
 from enum import StrEnum

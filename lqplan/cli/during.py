@@ -1,6 +1,6 @@
 """Commands during the show and its rehearsal: replan, the live cue view, simulate."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: see lqplan/cli/app.py.
 
 import os
 import sys

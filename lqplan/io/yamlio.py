@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from lqplan.errors import Diagnostic, InputError
+from lqplan.io.collector import collector_paused
 
 # libyaml's parser when PyYAML was built with it: the pure-Python one takes ~7 s per MB.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -210,9 +211,10 @@ def parse_yaml(text: str, file: str) -> Document:
 
     The values are read by `_plain_values`, which gives up on anything but plain YAML; then, and
     for the positions when they are asked for, `read_located` reads the text again."""
-    data = _plain_values(text, file)
-    if data is _GAVE_UP:
-        return read_located(text, file)
+    with collector_paused():
+        data = _plain_values(text, file)
+        if data is _GAVE_UP:
+            return read_located(text, file)
     return Document(file, data, source=text)
 
 

@@ -130,7 +130,12 @@ Minutes = Annotated[int, Field(ge=1, le=24 * 60)]
 class Model(BaseModel):
     """The strict, frozen base of every input model: unknown fields are errors, no coercion."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+    # defer_build: a model's validator is made when first used, and only the file models are used
+    # on their own: made at import, every nested model's validator and serializer would be built
+    # again inside its file's, and the models of commands not run would be built for nothing.
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, populate_by_name=True, defer_build=True
+    )
 
 
 # --- the paperwork's words and the show's clock ------------------------------------------------

@@ -7,7 +7,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lqplan.errors import (
     Diagnostic,
@@ -17,8 +17,10 @@ from lqplan.errors import (
     UsageError,
     display_path,
 )
-from lqplan.io.sheets import Row, Table, parse_text_table
 from lqplan.io.yamlio import MAX_BYTES, Document, decode, parse_yaml
+
+if TYPE_CHECKING:  # the CSV reader is imported when a show has a stock.csv (open_csv)
+    from lqplan.io.sheets import Row, Table
 
 KINDS = ("show", "catalog", "audience", "stock")
 STOCK_COLUMNS = ("sku", "units", "per_buyer_limit", "batch_size")
@@ -96,6 +98,8 @@ def read_yaml(path: Path) -> Document:
 def open_csv(path: Path) -> tuple[Table, list[str]]:
     """A CSV file's table (encoding and separator detected, every cell placed) and its header's
     columns in lower case; InputError naming the file when it is unreadable, empty or not CSV."""
+    from lqplan.io.sheets import parse_text_table
+
     name = display_path(path)
     table = parse_text_table(read_bytes(path), name)
     if not table.rows:

@@ -14,13 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, ValidationError
 
 from lqplan.errors import Diagnostic, DiagnosticList, InputError, Severity, sort_diagnostics
+from lqplan.io.collector import collector_paused
 from lqplan.io.yamlio import Document
-from lqplan.plan.calibration import Calibration
 from lqplan.rules import families
 from lqplan.show.fields import Model
 from lqplan.show.load import RawShow, load_show
@@ -43,7 +43,15 @@ from lqplan.show.model import (
 )
 from lqplan.words import counted
 
+if TYPE_CHECKING:  # a field's type only: the planner's calibration is not needed to validate
+    from lqplan.plan.calibration import Calibration
+
 SHARE_TOLERANCE = 0.001
+# "did you mean" compares an unknown SKU with every product (difflib, ~5 µs a pair): a stock file
+# of another catalog, 10,000 unknown SKUs against 10,000 products, took minutes to report. The
+# search stops suggesting after this many pairs (about a second); on a show of a few hundred
+# products every unknown SKU still gets its suggestion, and each SKU is looked up once.
+HINT_PAIRS = 200_000
 DAY = 24 * 60  # the longest show, in minutes
 
 
@@ -296,6 +304,8 @@ class CrossCheck:
         self.salvage = salvage or {}
         self.products = {p.sku: p for p in catalog.products}
         self.units = {s.sku: s.units for s in stock.stock}
+        self._hints: dict[str, str] = {}  # unknown SKU -> its " (did you mean ...?)" or ""
+        self._pairs_left = HINT_PAIRS
 
     def report(
         self, kind: str, path: tuple[str | int, ...], message: str, severity: Severity = "error"
@@ -355,10 +365,20 @@ class CrossCheck:
         """Is `sku` in the catalog? Else report it, with the closest SKU as a suggestion."""
         if sku in self.products or sku in self.salvage.get("catalog", ((), set()))[1]:
             return True
-        close = difflib.get_close_matches(sku, list(self.products), n=1, cutoff=0.8)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = self._closest_sku(sku)
         self.report(kind, path, f"{what} names SKU {sku!r}, which is not in the catalog{hint}")
         return False
+
+    def _closest_sku(self, sku: str) -> str:
+        """' (did you mean 'X'?)' for the catalog's closest SKU, '' when none is close or the
+        search has compared HINT_PAIRS pairs already."""
+        if sku not in self._hints:
+            close: list[str] = []
+            if self._pairs_left >= len(self.products):
+                self._pairs_left -= len(self.products)
+                close = difflib.get_close_matches(sku, list(self.products), n=1, cutoff=0.8)
+            self._hints[sku] = f" (did you mean {close[0]!r}?)" if close else ""
+        return self._hints[sku]
 
     def window(self, path: tuple[str | int, ...], window: Window | None) -> None:
         """A window (a promotion's, a host's shift) starts and ends inside the show, in order."""
@@ -863,6 +883,11 @@ def _longest_stretch(start: int, end: int, breaks: list[tuple[int, int]]) -> int
 
 def validate(raw: RawShow) -> ShowInputs:
     """Check a loaded show; raise InputError listing every problem (warnings included)."""
+    with collector_paused():  # the models of a large catalog hold no cycles (io/collector.py)
+        return _validate(raw)
+
+
+def _validate(raw: RawShow) -> ShowInputs:
     problems = DiagnosticList()
     salvage: dict[str, tuple[list[int], set[str]]] = {}
     parsed = _parse_models(raw, problems, salvage)
