@@ -104,8 +104,11 @@ def run_instance(folder: Path, time_limit: float, lp: bool) -> dict[str, Any]:
         "plan_options": list(solution.options),
         "plan_drops": list(solution.drops),
         # Planning's own peak, before the LP bounds below (which the plan does not need; the
-        # LP of 315k options alone takes about 1.5 GB).
+        # LP of XL's 315k options, with its demand, peaks at about 0.86 GB in GLOP).
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        # CPU seconds (user + sys, every thread) to here: on a shared machine a wall-clock
+        # budget buys less CPU, and this says how much the run had.
+        "cpu_s": _cpu_seconds(),
     }
     if lp:
         full = build_demand(inputs, shortlist=False, stride=1)
@@ -119,6 +122,12 @@ def run_instance(folder: Path, time_limit: float, lp: bool) -> dict[str, Any]:
         row["lp_bound_model"] = lp_bound(demand, 120)
     row["peak_rss_with_lp_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return row
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU seconds of this process so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _instance_main(args: argparse.Namespace) -> None:
