@@ -77,7 +77,7 @@ def plan_robust(
 
 
 # Above this many options the LP relaxation is not solved (no LP-guided hint, no LP bound). On
-# 1,000 products × 720 slots (315k options) GLOP takes about 25 CPU s and 0.9 GB: under a wall
+# 1,000 products × 720 slots (315k options) the LP takes about 39 CPU s and 0.86 GB: under a wall
 # clock it runs in a child process beside the window search (optimise.LpJob), which carries on
 # without it until it arrives; a deterministic run waits for it.
 LP_OPTIONS = 400_000

@@ -9,14 +9,13 @@ themselves. The independent checker never imports it.
 from __future__ import annotations
 
 import copy
-import gc
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from lqplan.io.collector import collector_paused
 from lqplan.plan.demand import (
     BagDrop,
     Demand,
@@ -252,7 +251,9 @@ def _options(demand: Demand, products: list[Product]) -> list[Option]:
     skus = [p.sku for p in products]
     preference = preferences(demand, skus, rows.product, rows.start * demand.slot)[row]
     modes = [m for _, m in pairs]
-    with _collector_paused():
+    # Hundreds of thousands of options hold no cycles: the collector's passes over the growing
+    # heap took 40 % of building XL's.
+    with collector_paused():
         outcome = list(
             map(
                 Outcome,
@@ -280,19 +281,6 @@ def _options(demand: Demand, products: list[Product]) -> list[Option]:
                 rows.pitch[row].tolist(),
             )
         )
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Hold off the cyclic garbage collector while hundreds of thousands of options are made:
-    they hold no cycles, and its passes over the growing heap took 40 % of building XL's."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 @dataclass(frozen=True)
