@@ -109,6 +109,10 @@ def run_instance(folder: Path, time_limit: float, lp: bool) -> dict[str, Any]:
         # CPU seconds (user + sys, every thread) to here: on a shared machine a wall-clock
         # budget buys less CPU, and this says how much the run had.
         "cpu_s": _cpu_seconds(),
+        # The LP's forked child (optimise.LpJob): its own peak, which also counts the pages it
+        # still shares with this process (the demand).
+        "peak_rss_lp_child_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "cpu_lp_child_s": _cpu_seconds(resource.RUSAGE_CHILDREN),
     }
     if lp:
         full = build_demand(inputs, shortlist=False, stride=1)
@@ -124,9 +128,9 @@ def run_instance(folder: Path, time_limit: float, lp: bool) -> dict[str, Any]:
     return row
 
 
-def _cpu_seconds() -> float:
-    """User + system CPU seconds of this process so far."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
+def _cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
+    """User + system CPU seconds of this process (or of its ended children) so far."""
+    usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime
 
 
@@ -267,7 +271,9 @@ def run(rungs: list[str], seeds: int, time_limit: float, lp: bool, keep: Path | 
                     f"greedy {_fmt(row['greedy'], ',')} uplift {_fmt(row['uplift'], '+.1f')} % | "
                     f"LP full {_fmt(row.get('lp_bound_full'), ',.0f')} "
                     f"model {_fmt(row.get('lp_bound_model'), ',.0f')} | "
-                    f"RSS {row['peak_rss_mb']:.0f} MB",
+                    f"RSS {row['peak_rss_mb']:.0f} MB (LP child "
+                    f"{row.get('peak_rss_lp_child_mb', 0):.0f} MB) CPU {row.get('cpu_s', 0):.1f} s "
+                    f"(LP child {row.get('cpu_lp_child_s', 0):.1f} s)",
                     file=sys.stderr,
                 )
             summary = _summary(rung, rows) if rows else {"rung": rung, "runs": 0}
