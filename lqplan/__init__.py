@@ -13,7 +13,12 @@ model or loading OR-Tools.
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
+
+# When lqplan was first imported: the console command's clock starts here, so that
+# `plan --time-limit` counts the command's own imports too (cli.app.main).
+IMPORTED_AT = time.perf_counter()
 
 # lqplan's numpy work is on small matrices (learn's regression, the forecast bands): BLAS threads
 # only fight over the cores, with each other and with CP-SAT (learn on 60 shows took 48 s with
