@@ -202,6 +202,13 @@ def _guard(fn: F) -> F:
         except KeyboardInterrupt:
             err.print("interrupted")
             raise typer.Exit(130) from None
+        except ImportError as exc:
+            # Ctrl-C while an extension module (OR-Tools) initialises reaches Python as the
+            # import's failure, with the interrupt as its cause: still an interrupt.
+            if _state["debug"] or not isinstance(exc.__cause__, KeyboardInterrupt):
+                raise
+            err.print("interrupted")
+            raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
 

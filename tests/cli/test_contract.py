@@ -199,6 +199,20 @@ def test_exit_130(tmp_path):
     assert "Traceback" not in stderr
 
 
+def test_exit_130_when_the_signal_lands_inside_an_extensions_import(monkeypatch):
+    """Ctrl-C while OR-Tools' extension initialises arrives as ImportError("initialization
+    failed") caused by KeyboardInterrupt (seen under a loaded CI): exit 130, no traceback."""
+    import lqplan.pipeline
+
+    def interrupted_import(*_args, **_kwargs):
+        raise ImportError("initialization failed") from KeyboardInterrupt()
+
+    monkeypatch.setattr(lqplan.pipeline, "plan_show", interrupted_import)
+    result = CliRunner().invoke(app, ["plan", str(MINIMAL), "-o", "out", "-q"])
+    assert result.exit_code == 130 and "interrupted" in result.output
+    assert "Traceback" not in result.output
+
+
 # --- streams -----------------------------------------------------------------------------------
 
 
