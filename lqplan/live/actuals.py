@@ -43,6 +43,7 @@ from lqplan.show.model import LuckyBag, Promotion
 from lqplan.show.validate import (
     _VOCABULARY,
     ShowInputs,
+    SkuHints,
     _display,
     _pydantic_diagnostics,
     _vocabulary,
@@ -591,12 +592,12 @@ Known = Callable[[Where, str], bool]  # known(where, sku)
 def _sku_check(report: Report, skus: Collection[str], where_in: str) -> Known:
     """known(where, sku): is `sku` one of `skus`; else an error at `where`, with a suggestion."""
 
+    hints = SkuHints(skus)
+
     def known(where: Where, sku: str) -> bool:
         if sku in skus:
             return True
-        close = difflib.get_close_matches(sku, list(skus), n=1, cutoff=0.8)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        report(where, f"SKU {sku!r} is not {where_in}{hint}")
+        report(where, f"SKU {sku!r} is not {where_in}{hints(sku)}")
         return False
 
     return known

@@ -55,6 +55,26 @@ HINT_PAIRS = 200_000
 DAY = 24 * 60  # the longest show, in minutes
 
 
+class SkuHints:
+    """hints(sku): ' (did you mean 'X'?)' for the closest of `skus`, '' when none is close or
+    HINT_PAIRS pairs have been compared already; each unknown SKU is looked up once."""
+
+    def __init__(self, skus: Iterable[str]) -> None:
+        self.skus = list(skus)
+        self.hints: dict[str, str] = {}
+        self.pairs_left = HINT_PAIRS
+
+    def __call__(self, sku: str) -> str:
+        """The hint for `sku` (an unknown SKU)."""
+        if sku not in self.hints:
+            close: list[str] = []
+            if self.pairs_left >= len(self.skus):
+                self.pairs_left -= len(self.skus)
+                close = difflib.get_close_matches(sku, self.skus, n=1, cutoff=0.8)
+            self.hints[sku] = f" (did you mean {close[0]!r}?)" if close else ""
+        return self.hints[sku]
+
+
 @dataclass(frozen=True)
 class ShowInputs:
     """A validated show: every later stage reads this and nothing else."""
@@ -304,8 +324,7 @@ class CrossCheck:
         self.salvage = salvage or {}
         self.products = {p.sku: p for p in catalog.products}
         self.units = {s.sku: s.units for s in stock.stock}
-        self._hints: dict[str, str] = {}  # unknown SKU -> its " (did you mean ...?)" or ""
-        self._pairs_left = HINT_PAIRS
+        self._closest_sku = SkuHints(self.products)
 
     def report(
         self, kind: str, path: tuple[str | int, ...], message: str, severity: Severity = "error"
@@ -368,17 +387,6 @@ class CrossCheck:
         hint = self._closest_sku(sku)
         self.report(kind, path, f"{what} names SKU {sku!r}, which is not in the catalog{hint}")
         return False
-
-    def _closest_sku(self, sku: str) -> str:
-        """' (did you mean 'X'?)' for the catalog's closest SKU, '' when none is close or the
-        search has compared HINT_PAIRS pairs already."""
-        if sku not in self._hints:
-            close: list[str] = []
-            if self._pairs_left >= len(self.products):
-                self._pairs_left -= len(self.products)
-                close = difflib.get_close_matches(sku, list(self.products), n=1, cutoff=0.8)
-            self._hints[sku] = f" (did you mean {close[0]!r}?)" if close else ""
-        return self._hints[sku]
 
     def window(self, path: tuple[str | int, ...], window: Window | None) -> None:
         """A window (a promotion's, a host's shift) starts and ends inside the show, in order."""

@@ -73,3 +73,18 @@ def test_a_small_show_suggests_for_every_unknown_sku(tmp_path, unknown):
     rows = [d for d in check_show(folder) if "stock names SKU" in d.message]
     assert len(rows) == unknown
     assert all(d.message.endswith(f"(did you mean 'GEN-{i:04d}'?)") for i, d in enumerate(rows))
+
+
+def test_sku_hints_suggest_until_their_budget_is_spent(monkeypatch):
+    """The one 'did you mean' of validate and of ACTUALS: each unknown SKU looked up once, and
+    no more comparisons once HINT_PAIRS pairs are spent (an export of another catalog)."""
+    import lqplan.show.validate as validate
+
+    monkeypatch.setattr(validate, "HINT_PAIRS", 6)
+    hints = validate.SkuHints(["TEA-GREEN", "TEA-BLACK", "CUP-01"])
+    assert hints("TEA-GREN") == " (did you mean 'TEA-GREEN'?)"
+    assert hints("TEA-GREN") == " (did you mean 'TEA-GREEN'?)"  # looked up once: no cost
+    assert hints("CUP-1") == " (did you mean 'CUP-01'?)"
+    assert hints.pairs_left == 0
+    assert hints("TEA-BLAK") == ""  # the budget is spent
+    assert hints("ZZZ") == ""
