@@ -445,13 +445,32 @@ class Greedy:
         by_start: dict[int, list[int]] = defaultdict(list)
         for i, drop in enumerate(drops):
             by_start[drop.start].append(i)
+        # Slots from which a chain of drops, each low..high slots after the last, reaches the end
+        # of the show through slots where some bag may drop: the latest slot is not always one
+        # (a break where no bag may drop, right after it, leaves the cadence no way across).
+        usable = {
+            s
+            for s, ids in by_start.items()
+            if any(all(test(self, drops[i]) for test in self.drop_tests) for i in ids)
+        }
+        slots = self.d.slots
+        reaches = [False] * (slots + high + 1)
+        for s in range(slots - 1, -1, -1):
+            if s in usable:
+                ends = slots - s <= high
+                reaches[s] = ends or any(
+                    reaches[n] for n in range(s + low, min(s + high + 1, slots))
+                )
         chosen: list[int] = []
         last = -high  # slot of the previous drop, as if one fell just before the show
         t = high - 1
         while t < self.d.slots:
-            # The latest slot the next drop may take, then step back to one that has a bag left.
+            # The latest slot the next drop may take, then step back to one that has a bag left
+            # and leads on to the end (any slot with a bag left, if none does).
             picked = None
-            for s in range(min(t, self.d.slots - 1), last + low - 1, -1):
+            candidates = range(min(t, self.d.slots - 1), last + low - 1, -1)
+            ordered = [s for s in candidates if reaches[s]] + [s for s in candidates]
+            for s in ordered:
                 options = [
                     i
                     for i in by_start.get(s, [])

@@ -177,3 +177,20 @@ def test_opening_first_puts_the_opener_first(tmp_path):
     a_later = next(o for o in demand.options if o.sku == "A" and o.start == 1)
     assert not g.allowed(a_first)
     assert g.allowed(a_later)
+
+
+def test_bags_plan_ahead_across_a_break_no_bag_may_cross(tmp_path):
+    """A bag every 10 to 15 minutes, and a break at 20:25 that nobody covers (no drop inside it,
+    none drawn as it starts). Dropping at the latest slot (20:10) leaves the next drop nowhere to
+    go: 20:20 is drawn as the break starts, 20:25 is inside it, and 20:15 is too soon. The
+    baseline looks ahead: 20:05, 20:15, then 20:30 as the break ends."""
+    folder = tiny_show(
+        tmp_path,
+        [{"sku": s, "category": s} for s in "ABCDEFG"],
+        slots=8,
+        breaks=[{"at": "20:25", "minutes": 5}],
+        promotions=[{"id": "bag", "type": "lucky_bag", "prize": "cup", "count": 4}],
+        rules={"lucky_bag_cadence": {"min_gap_minutes": 10, "max_gap_minutes": 15}},
+    )
+    demand, plan = _greedy(folder)
+    assert [demand.drops[i].start * 5 for i in plan.drops] == [5, 15, 30]
