@@ -2,7 +2,6 @@
 
 # No `from __future__ import annotations`: see lqplan/cli/app.py.
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -190,15 +189,19 @@ def learn(
 def _write_model(path: Path, text: str, force: bool) -> None:
     """Write the MODEL atomically. An existing file is replaced when it is an lqplan model
     (learn is rerun after every show); anything else needs --force."""
+    from lqplan.io.jsonio import parse_json
     from lqplan.io.write import write_files
+    from lqplan.show.load import read_text
 
-    if path.exists() and not force:
+    if (path.exists() or path.is_symlink()) and not force:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            # Bounded like every reader: a pipe, a device or a huge or deeply nested file there
+            # is simply not an lqplan model.
+            data = parse_json(read_text(path), display_path(path))
             ours = isinstance(data, dict) and str(data.get("schema", "")).startswith(
                 "lqplan.model/"
             )
-        except (OSError, UnicodeDecodeError, ValueError):
+        except InputError:
             ours = False
         if not ours:
             raise RefusedError(

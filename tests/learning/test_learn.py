@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -311,6 +312,29 @@ def test_learn_does_not_overwrite_a_file_that_is_not_a_model(tmp_path, minimal_p
     precious.write_text('{"mine": true}', encoding="utf-8")
     result = runner.invoke(app, ["learn", str(folder), "-o", str(precious)])
     assert result.exit_code == 4 and precious.read_text(encoding="utf-8") == '{"mine": true}'
+
+
+@pytest.mark.parametrize("kind", ["pipe", "deep", "huge"])
+def test_learn_reads_what_is_at_its_output_bounded(tmp_path, minimal_plan, files, kind):
+    """What -o names is read to tell an lqplan model, bounded like every reader: a named pipe
+    (a plain read would wait for a writer forever), JSON nested 100,000 deep, a 6 GB sparse
+    file. None is a model: refused at once, exit 4, nothing changed, no traceback."""
+    folder = history(tmp_path / "h", minimal_plan, files, range(1))
+    there = tmp_path / "model.json"
+    if kind == "pipe":
+        os.mkfifo(there)
+    elif kind == "deep":
+        there.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    else:
+        with there.open("wb") as big:
+            big.truncate(6 << 30)
+    before = there.stat()
+    result = runner.invoke(app, ["learn", str(folder), "-o", str(there)])
+    assert result.exit_code == 4, result.output
+    assert "is not an lqplan model" in result.output and "Traceback" not in result.output
+    after = there.stat()
+    assert (after.st_ino, after.st_size, after.st_mtime) == (
+        before.st_ino, before.st_size, before.st_mtime)  # fmt: skip
 
 
 def test_simulate_refuses_a_market_of_another_show(tmp_path, minimal_plan):
