@@ -143,18 +143,7 @@ def _frozen_segment(
     promo_price = money(mode.price_cents) if mode.kind != "normal" else None
     available = context.available.get(seg.sku, 0)
     value = seg.profit_cents if show.objective == "profit" else seg.gmv_cents
-    hosts = [
-        h.name
-        for h in show.hosts
-        if h.role == "host"
-        and (
-            not h.shifts
-            or any(
-                show.offset(w.from_) <= seg.start < (show.offset(w.to) or show.minutes)
-                for w in h.shifts
-            )
-        )
-    ]
+    hosts = show.hosts_at(seg.start)
     return {
         "number": 0,
         "start": show.clock(seg.start),

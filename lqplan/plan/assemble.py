@@ -58,20 +58,7 @@ def _segment(
         "after_coupon": promo_price if o.mode.kind == "coupon" else None,
     }
     actions = _actions(demand, o, product.cart_link, stock.batch_size if stock else None)
-    hosts = [
-        h.name
-        for h in demand.inputs.show.hosts
-        if h.role == "host"
-        and (
-            not h.shifts
-            or any(
-                demand.inputs.show.offset(w.from_)
-                <= start
-                < (demand.inputs.show.offset(w.to) or demand.inputs.show.minutes)
-                for w in h.shifts
-            )
-        )
-    ]
+    hosts = demand.inputs.show.hosts_at(start)
     return {
         "number": number,
         "start": _clock(demand, start),

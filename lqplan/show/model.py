@@ -468,6 +468,22 @@ class Show(Model):
         """The clock time `offset` minutes after the show's start, 'HH:MM'."""
         return format_clock(self.start + offset)
 
+    def hosts_at(self, offset: int) -> list[str]:
+        """The hosts (not co-hosts) on shift `offset` minutes into the show, in show.yaml's
+        order; a host without shifts is on for the whole show."""
+        return [
+            h.name
+            for h in self.hosts
+            if h.role == "host"
+            and (
+                not h.shifts
+                or any(
+                    self.offset(w.from_) <= offset < (self.offset(w.to) or self.minutes)
+                    for w in h.shifts
+                )
+            )
+        ]
+
 
 # --- catalog.yaml ------------------------------------------------------------------------------
 

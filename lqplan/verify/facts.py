@@ -195,19 +195,7 @@ class Facts:
 
     def _hosts(self, start: int) -> list[str]:
         """The hosts (not co-hosts) on shift at `start`."""
-        show = self.show
-        return [
-            h.name
-            for h in show.hosts
-            if h.role == "host"
-            and (
-                not h.shifts
-                or any(
-                    show.offset(w.from_) <= start < (show.offset(w.to) or show.minutes)
-                    for w in h.shifts
-                )
-            )
-        ]
+        return self.show.hosts_at(start)
 
     def segment(self, seg: Seg) -> None:
         """A segment's product facts, prices, promotion minutes, hosts and actions."""

@@ -88,3 +88,17 @@ def test_sku_hints_suggest_until_their_budget_is_spent(monkeypatch):
     assert hints.pairs_left == 0
     assert hints("TEA-BLAK") == ""  # the budget is spent
     assert hints("ZZZ") == ""
+
+
+def test_hosts_at_reads_the_shifts_of_show_yaml():
+    """The marathon from 12:00: 小满 hosts 12:00–16:00 and 阿哲 16:00–20:00; 糖糖 is a co-host,
+    never listed. The one reading of shifts for the run sheet, the checker's facts and replan."""
+    from conftest import SAMPLES
+
+    from lqplan.pipeline import load_and_validate
+
+    show = load_and_validate(SAMPLES / "double11-marathon").show
+    assert show.hosts_at(0) == ["小满"]
+    assert show.hosts_at(239) == ["小满"]
+    assert show.hosts_at(240) == ["阿哲"]
+    assert show.hosts_at(show.minutes - 1) == ["阿哲"]
