@@ -179,14 +179,22 @@ class ShowModel:
     def add_hint(self, options: set[int], drops: set[int]) -> None:
         """Hint a complete plan, given by its chosen option and bag-drop indices: every option,
         every drop and every auxiliary variable (each the running sum of earlier ones)."""
-        for i, var in enumerate(self.x):
-            self.model.add_hint(var, i in options)
-        for i, var in enumerate(self.z):
-            self.model.add_hint(var, i in drops)
-        values: list[bool] = []
-        for var, previous, indices in self.aux:
-            value = (previous >= 0 and values[previous]) or any(i in options for i in indices)
-            values.append(value)
+        values = [i in options for i in range(len(self.x))]
+        values += [i in drops for i in range(len(self.z))]
+        aux: list[bool] = []
+        for _var, previous, indices in self.aux:
+            aux.append((previous >= 0 and aux[previous]) or any(i in options for i in indices))
+        variables = [*self.x, *self.z, *(var for var, _, _ in self.aux)]
+        values += aux
+        if isinstance(self.model, cp_model.CpModel):
+            # Into the model's proto in two calls: CpModel.add_hint appends one variable at a
+            # time, 12 % of a window search's model building on 300 × 240. Every variable here
+            # is a plain 0/1 one (a positive index), as add_hint would write it.
+            hint = self.model.proto.solution_hint
+            hint.vars.extend([var.index for var in variables])
+            hint.values.extend([int(value) for value in values])
+            return
+        for var, value in zip(variables, values, strict=True):
             self.model.add_hint(var, value)
 
     def role(self, option: Option) -> str:
@@ -310,4 +318,14 @@ class ShowModel:
         """Maximise expected money (profit or GMV) plus the soft rules' small preferences."""
         coefficients = [o.value_cents + o.preference_cents for o in self.demand.options]
         coefficients += [d.value_cents for d in self.demand.drops]
-        self.model.maximize(self.linear.weighted_sum([*self.x, *self.z], coefficients))
+        variables = [*self.x, *self.z]
+        if isinstance(self.model, cp_model.CpModel):
+            # Written as CpModel.maximize writes it (negated, scaling -1), without its loop
+            # over the terms in Python: 15 % of a window's model building on 300 × 240.
+            objective = self.model.proto.objective
+            objective.vars.extend([var.index for var in variables])
+            objective.coeffs.extend([-c for c in coefficients])
+            objective.scaling_factor = -1.0
+            objective.offset = 0
+            return
+        self.model.maximize(self.linear.weighted_sum(variables, coefficients))
