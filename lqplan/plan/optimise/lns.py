@@ -84,6 +84,11 @@ class WindowSearch:
         self.dtime = 0.0  # deterministic seconds spent in sub-solves
         self.windows = 0
         self.stopper = stopper
+        # Wall seconds the last window spent outside CP-SAT's search (choosing its options,
+        # building and loading its model): under a wall clock the next window's search is
+        # given that much less, so that the last one ends by the deadline, not after it.
+        self.overhead = 0.0
+        self.searched = 0.0  # the last window's CP-SAT search, wall seconds
 
     def value(self, options: tuple[int, ...], drops: tuple[int, ...]) -> int:
         """The objective of a plan given by its option and drop indices, in cents."""
@@ -171,6 +176,7 @@ class WindowSearch:
         self.stopper.current = solver
         status = solver.Solve(model)
         self.stopper.current = None
+        self.searched = solver.wall_time
         self.dtime += (
             solver.deterministic_time + DTIME_PER_WINDOW + DTIME_PER_OPTION * len(n.options)
         )
@@ -241,13 +247,17 @@ def improve(
             windows.sort(key=lambda w: (-sum(viewers[w[0] * slot : w[1] * slot]), w[0]))
         for lo, hi in windows:
             left = budget - spent()
+            if not settings.deterministic:
+                left -= search.overhead
             if left <= 0.05 or stopper.stopped:
                 break
             if pause is not None and pause():
                 return plan, search.windows
             segments = sum(1 for i in plan.options if lo <= demand.options[i].start < hi)
             wanted = max(MIN_CANDIDATES, 2 * segments)
+            began = time.perf_counter()
             better = search.solve_window(plan, lo, hi, wanted, min(left, WINDOW_SECONDS))
+            search.overhead = max(0.0, time.perf_counter() - began - search.searched)
             if better is not None:
                 plan = better
                 if progress is not None:
