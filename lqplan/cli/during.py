@@ -176,10 +176,13 @@ def print_replan(result: Any) -> None:
             f"  [{colour}]{status:<8}[/{colour}] {escape(change['rule'])}: "
             f"{escape(change['reason'])}"
         )
+    bags = section["lucky_bags"]
     if result.segment_changes:
         err.print(changes_table(result.segment_changes, currency, "changes to the rest"))
-    else:
+    elif not bags:
         err.print("no changes to the rest of the show")
+    for bag in bags:  # a bag moved is one dropped and one added (diff's own words)
+        err.print(Text(f"lucky bag {bag['id']} {bag['kind']} at {bag['at']}"))
     for p in section["promotions"]:
         err.print(
             Text(f"promotion {p['promotion']} {p['kind']}: {', '.join(p['a']) or '—'} → "

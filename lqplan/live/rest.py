@@ -60,7 +60,7 @@ class Rest:
     clash: tuple[str | None, str | None]  # category, brand that may not open the rest
     flash_from: int  # first minute of the rest a flash sale may start
     bags_from: int  # first minute a lucky bag may drop
-    bags_gap: tuple[int, int] | None  # no drop in (a, b]: the first comes by minute a
+    bags_by: int | None  # the first drop comes by this minute (the cadence from the cut)
     # Minutes of the rest where a bag dropped before the cut is drawn: no flash sale starts
     # there (lucky_bag_cadence's no_flash_sale_at_draw).
     draws: frozenset[int] = frozenset()
@@ -85,13 +85,15 @@ class Rest:
             )
 
         def keep_drop(d: BagDrop) -> bool:
-            minute = d.start * slot
-            if minute < self.bags_from:
-                return False
-            return self.bags_gap is None or not self.bags_gap[0] < minute <= self.bags_gap[1]
+            return d.start * slot >= self.bags_from  # the minimum gap from the last drop
 
         options = [renumbered(o, i) for i, o in enumerate(o for o in demand.options if keep(o))]
-        return replace(demand, options=options, drops=[d for d in demand.drops if keep_drop(d)])
+        return replace(
+            demand,
+            options=options,
+            drops=[d for d in demand.drops if keep_drop(d)],
+            bag_due=None if self.bags_by is None else self.bags_by // slot,
+        )
 
 
 def rest_of_show(inputs: ShowInputs, past: Past) -> Rest:
@@ -113,7 +115,7 @@ class RestBuilder:
         self.earliest: dict[str, int] = {}
         self.flash_from = 0
         self.bags_from = 0
-        self.bags_gap: tuple[int, int] | None = None
+        self.bags_by: int | None = None
         self.draws: set[int] = set()
         # The likeness (category, brand) the rest's first segment may not share (no back to back).
         self.clash: tuple[str | None, str | None] = (None, None)
@@ -167,7 +169,7 @@ class RestBuilder:
             self.clash,
             self.flash_from,
             self.bags_from,
-            self.bags_gap,
+            self.bags_by,
             frozenset(self.draws),
         )
 
@@ -297,7 +299,10 @@ class RestBuilder:
                 f"last bag at {self.clock(last)}; the cadence restarts at {self.clock(self.cut)}",
             )
         elif by < (high - 1) * slot:
-            self.bags_gap = (by, (high - 1) * slot)
+            # Only the first drop is due early: the ones after keep the cadence from it, as
+            # in the whole show (a rule on the first alone; leaving drops out of (by, ...] to
+            # force it also forbade a legal second drop there).
+            self.bags_by = by
             self.note(
                 rule.id,
                 "adjusted",

@@ -464,6 +464,8 @@ class Greedy:
         chosen: list[int] = []
         last = -high  # slot of the previous drop, as if one fell just before the show
         t = high - 1
+        if self.d.bag_due is not None:  # the cadence began before the show (a replan's rest)
+            last, t = self.d.bag_due - high, self.d.bag_due
         while t < self.d.slots:
             # The latest slot the next drop may take, then step back to one that has a bag left
             # and leads on to the end (any slot with a bag left, if none does).

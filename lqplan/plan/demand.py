@@ -138,6 +138,10 @@ class Demand:
     # Per minute of the show: what a viewer-minute sells there relative to the files' model (a
     # fitted model's time-into-show effect); None when every minute counts the same.
     sales_weights: list[float] | None = None
+    # The slot by which the first lucky bag must drop, when the cadence began before this show's
+    # first slot (replan's rest: max_gap_minutes counts from the last drop before the cut);
+    # None when the cadence starts with the show.
+    bag_due: int | None = None
 
     @cached_property
     def mean_viewers(self) -> float:

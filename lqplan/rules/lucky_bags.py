@@ -81,6 +81,10 @@ class LuckyBags(Family):
         for s in range(0, max(0, slots - high) + 1):
             window = [i for t in range(s, s + high) for i in at_start.get(t, [])]
             m.require(sum(m.z[i] for i in window) >= 1, lit)
+        if m.demand.bag_due is not None:
+            # The cadence began before the first slot (a replan's rest): a drop by the slot due.
+            due = [i for i, drop in enumerate(drops) if drop.start <= m.demand.bag_due]
+            m.require(sum(m.z[i] for i in due) >= 1, lit)
         if rule.no_flash_sale_at_draw:
             self._no_flash_sale_at_draw(m, lit)
 

@@ -159,6 +159,56 @@ def test_lucky_bag_cadence_continues_from_the_last_drop(tmp_path):
     assert 15 <= drops[1] <= 20
 
 
+def test_a_first_drop_due_early_leaves_the_later_drops_their_cadence(tmp_path):
+    """Bags 10–15 min apart (every 2–3 slots), 2 to drop, viewers rising, so late drops are
+    worth most: left alone the first falls at 20:10 and the second at 20:20 or later. Due by
+    the first slot (a rest whose cadence began before it, Demand.bag_due), the first falls at
+    20:00; the second keeps the ordinary cadence from it: 20:15, the latest 15 min allow."""
+    from dataclasses import replace
+
+    bag = {"id": "bag", "type": "lucky_bag", "prize": "p", "count": 2, "countdown_minutes": 5}
+    folder = tiny_show(tmp_path / "show", PRODUCTS, slots=6,
+                       viewers=[1000, 2000, 3000, 4000, 5000, 6000], promotions=[bag],
+                       rules={"lucky_bag_cadence": {"min_gap_minutes": 10,
+                                                    "max_gap_minutes": 15}})  # fmt: skip
+    inputs = load_and_validate(folder)
+
+    def first_drops(result: Any) -> tuple[list[int], list[int]]:
+        planned = sorted(b["minute"] for b in result.plan["lucky_bags"])
+        greedy = sorted(result.demand.drops[i].start * 5 for i in result.baseline.drops)
+        return planned, greedy
+
+    free = plan_show(inputs, SETTINGS)
+    planned, greedy = first_drops(free)
+    assert planned[0] == 10 and greedy[0] == 10
+    due = plan_show(inputs, SETTINGS, restrict=lambda d: replace(d, bag_due=0))
+    planned, greedy = first_drops(due)
+    assert planned == [0, 15] and greedy[0] == 0
+    assert due.check.ok, due.check.violations
+
+
+def test_replanning_a_show_that_went_as_planned_gains_nothing(tmp_path):
+    """The minimal sample played out to 20:30 (seed 1): its old plan's rest (bags at 20:35 and
+    20:50 after the one at 20:20, 15 min apart within 15–25) is still the best, so the replan
+    keeps it and says it gains nothing. The rest used to be told to drop nothing in 20:45–20:50
+    to make the first bag come by 20:45, which also forbade the legal second bag at 20:50: it
+    moved to 20:55 and the replan reported a loss of $3.77."""
+    show = str(SAMPLES / "minimal")
+    old, new, actuals = tmp_path / "old", tmp_path / "new", tmp_path / "actuals.yaml"
+    assert run("plan", show, "-o", str(old), "--deterministic", "--quiet").exit_code == 0
+    plan = str(old / "plan.json")
+    done = run("simulate", plan, show, "-o", str(actuals), "--seed", "1", "--at", "20:30", "-q")
+    assert done.exit_code == 0, done.output
+    done = run("replan", plan, show, str(actuals), "-o", str(new), "--deterministic")
+    assert done.exit_code == 0, done.output
+    replanned = json.loads((new / "plan.json").read_text(encoding="utf-8"))
+    before = json.loads((old / "plan.json").read_text(encoding="utf-8"))
+    assert [b["at"] for b in replanned["lucky_bags"]] == [b["at"] for b in before["lucky_bags"]]
+    assert replanned["replan"]["value"]["gain_cents"] == 0
+    assert replanned["replan"]["lucky_bags"] == []
+    assert "no changes to the rest of the show" in done.output
+
+
 def test_the_rest_keeps_bags_out_of_an_uncovered_break_and_off_a_past_draw(tmp_path):
     """The bag dropped at 20:05 is drawn at 20:10, after the cut: B's flash sale (worth more
     than B at the live price, and only possible at 20:10) may not start then. The break at
