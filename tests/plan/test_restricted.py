@@ -58,6 +58,7 @@ def test_the_set_grows_until_the_proof_holds(show, monkeypatch):
     """One option of best reduced cost at first: the set grows (×4) round by round and the
     search still ends at the optimum, proven."""
     monkeypatch.setattr(restricted, "FIRST_EXTRA", 1)
+    monkeypatch.setattr(restricted, "FIRST_EXTRA_MAX", 1)
     sizes: list[int] = []
     solve_subset = restricted._solve_subset
 
@@ -70,6 +71,19 @@ def test_the_set_grows_until_the_proof_holds(show, monkeypatch):
     plan, _ = restricted.restricted_search(show, _start(show), SETTINGS, 10, Stopper())
     assert plan.objective == optimum.objective and plan.status == SolveStatus.OPTIMAL
     assert len(sizes) >= 2 and sizes == sorted(sizes)
+
+
+@pytest.mark.parametrize(
+    ("options", "extra"),
+    [
+        (400, 2_000),  # a sample: the whole show fits in the first set
+        (35_479, 2_000),  # the ladder's M-0
+        (145_565, 4_852),  # L-1: one in 30
+        (315_000, 5_000),  # XL: no more than 5,000
+    ],
+)
+def test_the_first_set_grows_with_the_show_within_limits(options, extra):
+    assert restricted.first_extra(options) == extra
 
 
 @pytest.mark.parametrize(

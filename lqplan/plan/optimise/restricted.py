@@ -26,8 +26,14 @@ from lqplan.plan.options import renumbered
 from lqplan.plan.result import Solution, SolveSettings, SolveStatus
 
 # Options of best reduced cost in the first round, beyond the LP's support and the plan: measured
-# on the benchmark ladder (issue 13), about 2,000 reached the proven optimum on M in 2–6 s.
+# on the benchmark ladder (issue 13), about 2,000 reached the proven optimum on M (35k options)
+# in 2–6 s. A larger show needs a larger first set: on L (145k–152k options), 11 s on the first
+# set from the greedy's plan reached 99.75 % of the LP bound with 2,000 (its optimum: the
+# optimum of the show is not in it) and 99.96–99.98 % with 5,000; 8,000 was too many to search
+# in that time (99.87–99.99 %). So one option in 30, within these limits.
 FIRST_EXTRA = 2_000
+FIRST_EXTRA_MAX = 5_000
+FIRST_EXTRA_SHARE = 30
 GROWTH = 4
 # A round's share of the time left (the last round may take it all): a first round that proves
 # the optimum ends early; one that does not leaves time to grow the set and for the windows.
@@ -44,6 +50,11 @@ def candidates(plan: Solution, n: int) -> tuple[list[int], list[int]]:
     inside = set(core)
     others = sorted((i for i in range(n) if i not in inside), key=lambda i: (-reduced[i], i))
     return core, others
+
+
+def first_extra(options: int) -> int:
+    """How many options of best reduced cost the first round adds, on a show of `options`."""
+    return min(FIRST_EXTRA_MAX, max(FIRST_EXTRA, options // FIRST_EXTRA_SHARE))
 
 
 def could_improve(plan: Solution, bound: float, incumbent: int, i: int) -> bool:
@@ -65,7 +76,7 @@ def restricted_search(
     started = time.perf_counter()
     spent = 0.0
     core, others = candidates(plan, n)
-    extra = FIRST_EXTRA
+    extra = first_extra(n)
     best = plan
     while not stopper.stopped:
         left = budget - spent
