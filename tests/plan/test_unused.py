@@ -4,7 +4,10 @@ on shows small enough to check by hand (tests/conftest.py's tiny_show: a 5-minut
 
 from __future__ import annotations
 
-from conftest import tiny_show
+from dataclasses import astuple
+
+import pytest
+from conftest import SAMPLES, tiny_show
 
 from lqplan.pipeline import load_and_validate, plan_show
 from lqplan.plan.result import SolveSettings
@@ -62,3 +65,44 @@ def test_a_used_promotion_is_not_listed(tmp_path):
     result = _plan(tmp_path, [{"sku": "A", "margin": 50}], [flash])
     assert result.plan["unused_promotions"] == []
     assert any(s.get("promotion") == "fs-a" for s in result.plan["segments"])
+
+
+@pytest.mark.parametrize("sample", ["double11-marathon", "beauty-douyin", "home-tiktok"])
+def test_best_places_are_the_ones_a_segment_by_segment_search_finds(sample):
+    """best_place values every place at once; here each place is valued with segment_outcome
+    on its own, in the same order (pair, length, start), and the first best one must agree to
+    the cent for every promotion of the sample."""
+    from lqplan.plan.demand import option_value, segment_outcome
+    from lqplan.plan.options import build_demand, flash_min_minutes, in_window
+    from lqplan.plan.unused import best_place
+
+    demand = build_demand(load_and_validate(SAMPLES / sample))
+    inputs, slot = demand.inputs, demand.slot
+    checked = 0
+    for promo in inputs.show.promotions:
+        modes = [
+            (s, m) for s, ms in sorted(demand.modes.items()) for m in ms if m.promotion == promo.id
+        ]
+        if not modes:
+            continue
+        best = None
+        for sku, mode in modes:
+            live = demand.modes[sku][0]
+            for minutes in inputs.segment_lengths(inputs.products[sku]):
+                if minutes < flash_min_minutes(demand, mode):
+                    continue
+                for begin in range(0, inputs.show.minutes - minutes + 1, slot):
+                    span = range(begin // slot, (begin + minutes) // slot)
+                    if any(t in demand.blocked for t in span) or not in_window(
+                        mode, begin, minutes
+                    ):
+                        continue
+                    gain = option_value(
+                        demand, segment_outcome(demand, sku, mode, begin, minutes, 1)
+                    ) - option_value(demand, segment_outcome(demand, sku, live, begin, minutes, 1))
+                    if best is None or gain > best[3]:
+                        best = (sku, begin, minutes, gain)
+        found = best_place(demand, modes)
+        assert (None if found is None else astuple(found)) == best, promo.id
+        checked += 1
+    assert checked >= 5
