@@ -193,9 +193,9 @@ def plan_show(
         elif guided is not None and hint is not None:  # keep the LP's bound and guide
             hint = replace(hint, bound=guided.bound, guide=guided.guide, reduced=guided.reduced)
         # A prior plan that keeps every rule is a complete start of its own: with it, no greedy
-        # is run when there is no other plan (the traffic minimum's price, _traffic_cost, plans
-        # the show again from the plan just made: a full greedy there cost 2-4 s on XL after
-        # the time limit was spent).
+        # is run when there is no other plan. (The traffic minimum's price, _traffic_cost, plans
+        # the show again without a baseline, from the plan just made, when the time limit is
+        # nearly spent: an unbounded greedy there was only a worse start, run past the limit.)
         start = prior_solution(point, prior) if prior is not None else None
         if hint is None and baseline is None and start is None:  # the greedy is the hint
             baseline = greedy_plan(demand)
