@@ -58,7 +58,7 @@ class NoBackToBack(Family):
             for boundary_key, ends in ending.items():
                 starts = starting.get(boundary_key)
                 if starts:
-                    m.require(m.sum_of(ends) + m.sum_of(starts) <= 1, lit)
+                    m.require_at_most_one(sorted(ends + starts), lit)
 
     def greedy_allows(self, g: Greedy, o: Option) -> bool:
         """Neither neighbour already placed is alike."""

@@ -85,7 +85,7 @@ class Repeats(Family):
             before = [i for i in m.by_airing[(sku, airing - 1)] if options[i].end == start]
             lit = m.lit(f"pitch-{sku}", f"airings of {sku} back to back are one pitch")
             if lead == 0:
-                m.require(m.sum_of(group) + m.sum_of(before) <= 1, lit)
+                m.require_at_most_one(sorted(group + before), lit)
                 continue
             going_on = [i for i in before if continued_by(options[i], lead, pitch)]
             m.require(m.sum_of(group) <= m.sum_of(going_on), lit)

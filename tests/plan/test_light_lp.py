@@ -24,7 +24,12 @@ from lqplan.plan.options import build_demand, renumbered
 
 
 class _SummedRows(LpAdapter):
-    """The adapter as it was before issue 13: each unit row a summed expression."""
+    """The adapter as it was before issue 13: each unit row and the objective a summed
+    expression."""
+
+    def maximize_terms(self, variables: Any, coefficients: Any) -> None:
+        """The objective as one weighted sum."""
+        self.maximize(mb.LinearExpr.weighted_sum(variables, coefficients))
 
     def add_at_most_one(self, variables: Any, /) -> Any:
         """Σ variables <= 1, summed first."""
@@ -46,7 +51,8 @@ def _rows(adapter: LpAdapter) -> list[tuple[list[int], list[float], float, float
 
 @pytest.mark.parametrize("sample", ["minimal", "beauty-douyin", "home-tiktok"])
 def test_unit_rows_are_the_summed_rows(sample: str) -> None:
-    """On each sample the LP has the same rows, to the coefficient, as with summed rows."""
+    """On each sample the LP has the same rows, to the coefficient, as with summed rows, and the
+    same model to the byte (the objective written straight in included)."""
     demand = build_demand(load_and_validate(SAMPLES / sample))
     direct, summed = LpAdapter(), _SummedRows()
     ShowModel(demand, direct)
@@ -54,6 +60,22 @@ def test_unit_rows_are_the_summed_rows(sample: str) -> None:
     assert _rows(direct) == _rows(summed)
     assert direct.model.num_variables == summed.model.num_variables
     assert direct.infeasible == summed.infeasible
+    assert (
+        direct.model.export_to_proto().SerializeToString()
+        == summed.model.export_to_proto().SerializeToString()
+    )
+
+
+@pytest.mark.parametrize("sample", ["minimal", "beauty-douyin", "double11-marathon"])
+def test_slot_covers_are_each_options_slots(sample: str) -> None:
+    """ShowModel's covers (made with numpy) list, for each slot, the options spanning it in index
+    order: what a loop over every option's slots gives."""
+    demand = build_demand(load_and_validate(SAMPLES / sample))
+    looped: list[list[int]] = [[] for _ in range(demand.slots)]
+    for o in demand.options:
+        for t in range(o.start, o.end):
+            looped[t].append(o.index)
+    assert ShowModel(demand, LpAdapter()).cover == looped
 
 
 def test_unit_row_counts_a_repeated_variable_and_sorts_by_index() -> None:

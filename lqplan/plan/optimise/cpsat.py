@@ -15,9 +15,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from lqplan.plan.demand import Demand, Option
+from lqplan.plan.optimise.lp import LpAdapter
 from lqplan.plan.result import SolveSettings
 from lqplan.rules import families
 
@@ -44,6 +46,25 @@ def solver_parameters(solver: cp_model.CpSolver, settings: SolveSettings) -> Non
         params.max_time_in_seconds = settings.time_limit * 20
     else:
         params.max_time_in_seconds = settings.time_limit
+
+
+def _covers(demand: Demand) -> list[list[int]]:
+    """The options covering each slot, in index order: one entry per slot an option spans. Made
+    with numpy (a sort of every (slot, option) pair by slot) because a loop over the slots of
+    every option was a fifth of an L show's LP build; the lists are the loop's, entry for entry."""
+    options = demand.options
+    starts = np.fromiter((o.start for o in options), np.int64, len(options))
+    lengths = np.fromiter((o.slots for o in options), np.int64, len(options))
+    indices = np.fromiter((o.index for o in options), np.int64, len(options))
+    owner = np.repeat(indices, lengths)
+    # Each pair's slot: the option's start plus its place within the option's span.
+    first = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    slot = np.repeat(starts, lengths) + np.arange(len(owner), dtype=np.int64) - first
+    order = np.argsort(slot, kind="stable")  # stable: each slot's options stay in index order
+    counts = np.bincount(slot, minlength=demand.slots)[: demand.slots]
+    ends = np.cumsum(counts).tolist()
+    owners = owner[order].tolist()
+    return [owners[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 # A model variable or a sum of them: CP-SAT's IntVar and LinearExpr, or model_builder's in the
@@ -120,12 +141,10 @@ class ShowModel:
     # --- bookkeeping ---
     def _index(self) -> None:
         d = self.demand
-        self.cover: list[list[int]] = [[] for _ in range(d.slots)]
+        self.cover = _covers(d)
         self.by_airing: dict[tuple[str, int], list[int]] = defaultdict(list)
         self.by_promotion: dict[str, list[int]] = defaultdict(list)
         for o in d.options:
-            for t in range(o.start, o.end):
-                self.cover[t].append(o.index)
             self.by_airing[(o.sku, o.airing)].append(o.index)
             if o.mode.promotion:
                 self.by_promotion[o.mode.promotion].append(o.index)
@@ -145,6 +164,17 @@ class ShowModel:
     def require(self, condition: Expr, lit: cp_model.IntVar | None) -> None:
         """Add the linear `condition` as a row, enforced by the rule's literal when explaining."""
         self._add(self.model.add(condition), lit)
+
+    def require_at_most_one(self, indices: list[int], lit: cp_model.IntVar | None) -> None:
+        """Σ x[i] for i in `indices` <= 1, as a linear row: CP-SAT gets the same linear
+        constraint as `require(sum_of(...) <= 1)` writes; the LP gets it straight into its matrix
+        (LpAdapter.add_at_most_one, whose rows are linear), without building the sum as an
+        expression first (most of the no-back-to-back family's time in an L show's LP build).
+        CP-SAT's own at-most-one is another kind of constraint, so it keeps the linear row."""
+        if lit is None and isinstance(self.model, LpAdapter):
+            self.model.add_at_most_one([self.x[i] for i in indices])
+        else:
+            self.require(self.sum_of(indices) <= 1, lit)
 
     def has_heroes(self) -> bool:
         """Does the catalog have a hero product (the hero rules apply only then)?"""
@@ -327,5 +357,8 @@ class ShowModel:
             objective.coeffs.extend([-c for c in coefficients])
             objective.scaling_factor = -1.0
             objective.offset = 0
+            return
+        if isinstance(self.model, LpAdapter):
+            self.model.maximize_terms(variables, coefficients)
             return
         self.model.maximize(self.linear.weighted_sum(variables, coefficients))

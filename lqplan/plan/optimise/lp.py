@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal, NamedTuple
 
 from ortools.linear_solver.python import model_builder as mb
@@ -40,6 +40,7 @@ class LpAdapter:
 
     def __init__(self, cancelled: threading.Event | None = None) -> None:
         self.model = mb.Model()  # type: ignore[no-untyped-call]  # its __init__ is unannotated
+        self.helper = self.model.helper
         self.infeasible = False
         # Set from another thread (LpJob.stop): the build stops at its next row.
         self.cancelled = cancelled
@@ -48,7 +49,8 @@ class LpAdapter:
         """A variable in [0, 1] in place of a 0/1 one, unnamed: GLOP reads no names, and 390k
         of them on the XL rung were memory for nothing."""
         del name
-        return self.model.new_num_var(0.0, 1.0, None)
+        # As new_num_var(0, 1, None) makes it, without its two Python calls (0.15 s on L).
+        return mb.Variable(self.helper, 0.0, 1.0, False)
 
     def add(self, constraint: Any, /) -> _Constraint:
         """Add a row; a comparison that folded to a constant marks the LP infeasible if false."""
@@ -92,7 +94,7 @@ class LpAdapter:
         if not ordered:
             self.infeasible |= lower > 0
             return _Constraint()
-        helper = self.model.helper
+        helper = self.helper
         row = helper.add_linear_constraint()
         helper.add_terms_to_constraint(row, ordered, coefficients)
         helper.set_constraint_lower_bound(row, lower)
@@ -105,6 +107,17 @@ class LpAdapter:
     def maximize(self, expression: Any, /) -> None:
         """Set the objective."""
         self.model.maximize(expression)
+
+    def maximize_terms(self, variables: Sequence[mb.Variable], coefficients: Sequence[int]) -> None:
+        """Maximise Σ coefficient × variable (each variable once), written straight into the
+        model: the same objective as maximize(weighted_sum) sets, in a tenth of its time."""
+        helper = self.helper
+        helper.clear_objective()
+        helper.set_maximize(True)
+        helper.set_objective_offset(0.0)  # as maximize() writes it: the model's bytes are the same
+        helper.set_objective_coefficients(
+            [v.index for v in variables], [float(c) for c in coefficients]
+        )
 
 
 class Cancelled(Exception):
