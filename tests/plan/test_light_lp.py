@@ -66,18 +66,6 @@ def test_unit_rows_are_the_summed_rows(sample: str) -> None:
     )
 
 
-@pytest.mark.parametrize("sample", ["minimal", "beauty-douyin", "double11-marathon"])
-def test_slot_covers_are_each_options_slots(sample: str) -> None:
-    """ShowModel's covers (made with numpy) list, for each slot, the options spanning it in index
-    order: what a loop over every option's slots gives."""
-    demand = build_demand(load_and_validate(SAMPLES / sample))
-    looped: list[list[int]] = [[] for _ in range(demand.slots)]
-    for o in demand.options:
-        for t in range(o.start, o.end):
-            looped[t].append(o.index)
-    assert ShowModel(demand, LpAdapter()).cover == looped
-
-
 def test_unit_row_counts_a_repeated_variable_and_sorts_by_index() -> None:
     """A variable named twice gets coefficient 2, and terms go in by index, as summing does."""
     adapter = LpAdapter()

@@ -15,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
-import numpy as np
 from ortools.sat.python import cp_model
 
 from lqplan.plan.demand import Demand, Option
@@ -46,25 +45,6 @@ def solver_parameters(solver: cp_model.CpSolver, settings: SolveSettings) -> Non
         params.max_time_in_seconds = settings.time_limit * 20
     else:
         params.max_time_in_seconds = settings.time_limit
-
-
-def _covers(demand: Demand) -> list[list[int]]:
-    """The options covering each slot, in index order: one entry per slot an option spans. Made
-    with numpy (a sort of every (slot, option) pair by slot) because a loop over the slots of
-    every option was a fifth of an L show's LP build; the lists are the loop's, entry for entry."""
-    options = demand.options
-    starts = np.fromiter((o.start for o in options), np.int64, len(options))
-    lengths = np.fromiter((o.slots for o in options), np.int64, len(options))
-    indices = np.fromiter((o.index for o in options), np.int64, len(options))
-    owner = np.repeat(indices, lengths)
-    # Each pair's slot: the option's start plus its place within the option's span.
-    first = np.repeat(np.cumsum(lengths) - lengths, lengths)
-    slot = np.repeat(starts, lengths) + np.arange(len(owner), dtype=np.int64) - first
-    order = np.argsort(slot, kind="stable")  # stable: each slot's options stay in index order
-    counts = np.bincount(slot, minlength=demand.slots)[: demand.slots]
-    ends = np.cumsum(counts).tolist()
-    owners = owner[order].tolist()
-    return [owners[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 # A model variable or a sum of them: CP-SAT's IntVar and LinearExpr, or model_builder's in the
@@ -141,10 +121,14 @@ class ShowModel:
     # --- bookkeeping ---
     def _index(self) -> None:
         d = self.demand
-        self.cover = _covers(d)
+        self.cover: list[list[int]] = [[] for _ in range(d.slots)]
         self.by_airing: dict[tuple[str, int], list[int]] = defaultdict(list)
         self.by_promotion: dict[str, list[int]] = defaultdict(list)
+        # A loop, not numpy: numpy's lists would hold new int objects, not the options' own
+        # indices (44 MB more on XL's 1.6M slot covers, for 0.1 s saved on L).
         for o in d.options:
+            for t in range(o.start, o.end):
+                self.cover[t].append(o.index)
             self.by_airing[(o.sku, o.airing)].append(o.index)
             if o.mode.promotion:
                 self.by_promotion[o.mode.promotion].append(o.index)
