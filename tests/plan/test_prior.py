@@ -125,3 +125,25 @@ def test_a_plan_json_lqplan_cannot_read_is_no_start(tmp_path):
     result = CliRunner().invoke(app, ["plan", str(folder), "-o", str(out), "-q", "--force"])
     assert result.exit_code == 0, result.output
     assert json.loads((out / "plan.json").read_text(encoding="utf-8"))["segments"]
+
+
+def test_a_prior_plan_is_the_start_without_a_greedy(tmp_path, monkeypatch):
+    """With no baseline wanted and no LP plan (as when the traffic minimum's price plans the show
+    again near its time limit), a prior plan that keeps every rule is the start: the greedy is
+    not run at all."""
+    import lqplan.pipeline as pipeline
+
+    folder = _show(tmp_path, "show")
+    best = plan_show(load_and_validate(folder), SolveSettings(time_limit=5)).plan
+
+    def no_greedy(*_args, **_kwargs):
+        raise AssertionError("the greedy ran although a prior plan was the start")
+
+    monkeypatch.setattr(optimise, "lp_guided_plan", lambda *_args, **_kwargs: None)
+    monkeypatch.setattr(pipeline, "greedy_plan", no_greedy)
+    result = plan_show(
+        load_and_validate(folder), SolveSettings(time_limit=5), with_baseline=False, prior=best
+    )
+    assert result.from_prior
+    assert result.solution.objective == best["solver"]["objective_cents"]
+    assert result.check.ok
