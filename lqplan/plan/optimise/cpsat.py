@@ -18,7 +18,6 @@ from typing import Any, Protocol
 from ortools.sat.python import cp_model
 
 from lqplan.plan.demand import Demand, Option
-from lqplan.plan.optimise.lp import LpAdapter
 from lqplan.plan.result import SolveSettings
 from lqplan.rules import families
 
@@ -155,7 +154,7 @@ class ShowModel:
         (LpAdapter.add_at_most_one, whose rows are linear), without building the sum as an
         expression first (most of the no-back-to-back family's time in an L show's LP build).
         CP-SAT's own at-most-one is another kind of constraint, so it keeps the linear row."""
-        if lit is None and isinstance(self.model, LpAdapter):
+        if lit is None and not isinstance(self.model, cp_model.CpModel):
             self.model.add_at_most_one([self.x[i] for i in indices])
         else:
             self.require(self.sum_of(indices) <= 1, lit)
@@ -342,7 +341,10 @@ class ShowModel:
             objective.scaling_factor = -1.0
             objective.offset = 0
             return
-        if isinstance(self.model, LpAdapter):
-            self.model.maximize_terms(variables, coefficients)
+        # The LP adapter writes the terms straight in (lp.py; lp imports this module, so it is
+        # not imported here to check its type).
+        terms = getattr(self.model, "maximize_terms", None)
+        if terms is not None:
+            terms(variables, coefficients)
             return
         self.model.maximize(self.linear.weighted_sum(variables, coefficients))
