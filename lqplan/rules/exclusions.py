@@ -60,7 +60,7 @@ class Exclusions(Family):
         for rule in m.rules.exclusions:
             indices = [i for sku in rule.skus for i in m.by_airing.get((sku, 1), [])]
             lit = m.lit(rule.rule_id, "only one of " + ", ".join(rule.skus) + " may air")
-            m.require(m.sum_of(indices) <= 1, lit)
+            m.require_at_most_one(indices, lit)
 
     def impossible(self, demand: Demand) -> list[str]:
         """A group with two products that other rules make air (a pin, a collab, a required

@@ -47,7 +47,7 @@ class FlashSaleSpacing(Family):
         for s in range(m.demand.slots):
             inside = [o.index for o in flash if s <= o.start < s + width]
             if len({m.demand.options[i].mode.promotion for i in inside}) > 1:
-                m.require(m.sum_of(inside) <= 1, lit)
+                m.require_at_most_one(inside, lit)
 
     def greedy_allows(self, g: Greedy, o: Option) -> bool:
         """No flash sale already placed starts within the gap."""
