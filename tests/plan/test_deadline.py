@@ -96,6 +96,33 @@ def test_a_large_show_under_a_wall_clock_takes_the_lps_bound_from_beside_the_sea
     assert result.solution.bound >= (result.solution.objective or 0)
 
 
+@pytest.mark.parametrize(
+    ("deterministic", "workers", "races"),
+    [(False, 2, True), (False, 1, False), (True, 2, False)],
+)
+def test_the_race_runs_under_a_wall_clock_with_two_cores(
+    tmp_path, monkeypatch, deterministic, workers, races
+):
+    """CP-SAT on the LP's set and the windows on it run side by side only where they can
+    (two cores) and may (a deterministic run keeps one search, in one order)."""
+    import lqplan.plan.optimise.restricted as restricted
+
+    raced: list[int] = []
+    race = restricted.race
+
+    def counted(*args, **kwargs):
+        raced.append(1)
+        return race(*args, **kwargs)
+
+    monkeypatch.setattr(restricted, "race", counted)
+    settings = SolveSettings(
+        time_limit=5, window_search_from=10, deterministic=deterministic, workers=workers
+    )
+    result = plan_show(_show(tmp_path), settings)
+    assert result.check.ok and result.solution.bound is not None
+    assert bool(raced) is races
+
+
 def test_a_budget_already_spent_still_gives_a_checked_plan(tmp_path):
     """The clock started long ago (say, a slow read of the show): the greedy's plan, improved
     for the minimum the search is given, and checked."""

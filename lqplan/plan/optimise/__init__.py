@@ -309,7 +309,7 @@ def _solve_by_windows(
     lp: LpJob | None = None,
 ) -> Solution:
     from lqplan.plan.optimise.lns import Stopper, improve
-    from lqplan.plan.optimise.restricted import restricted_search
+    from lqplan.plan.optimise.restricted import race, restricted_search
 
     started = time.perf_counter()
     bound = hint.bound
@@ -336,8 +336,10 @@ def _solve_by_windows(
         if lp is not None and not lp.ready():
             # The windows improve the greedy's plan at once, until the LP arrives.
             plan, windows = improve(demand, plan, settings, left(), stopper, report, lp.ready)
+        rounding = None
         if lp is not None:
             arrived = lp.wait(0)
+            rounding = arrived
             lp.stop()
             if arrived is not None and arrived.bound is not None:
                 bound = arrived.bound
@@ -351,10 +353,16 @@ def _solve_by_windows(
         # matter, which may prove the optimum; then the windows with the time left.
         if not stopper.stopped and left() > 0.05:
             before = plan
-            plan, used = restricted_search(
-                demand, plan, settings, left() * RESTRICTED_SHARE, stopper
-            )
-            spent += used
+            if settings.deterministic or settings.worker_count < 2:
+                plan, used = restricted_search(
+                    demand, plan, settings, left() * RESTRICTED_SHARE, stopper
+                )
+                spent += used
+            else:
+                # Under a wall clock with two cores or more: CP-SAT on the LP's set and the
+                # windows on the same set side by side (restricted.race); each stalls on a
+                # show where the other does not.
+                plan = race(demand, plan, settings, left() * RESTRICTED_SHARE, stopper, rounding)
             if report is not None and plan is not before:
                 report(time.perf_counter() - started, float(plan.objective or 0))
         if plan.status == SolveStatus.OPTIMAL:

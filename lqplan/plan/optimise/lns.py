@@ -57,17 +57,31 @@ class Neighbourhood:
 
 
 class Stopper:
-    """The sub-solve running now, so that a signal handler can stop it (see solve())."""
+    """The sub-solve running now, so that a signal handler can stop it (see solve()). Two
+    searches running side by side (restricted.race) each have their own, a child of the one
+    the signal handler stops, so that either can be ended alone."""
 
     def __init__(self) -> None:
         self.current: cp_model.CpSolver | None = None
         self.stopped = False
+        self.children: list[Stopper] = []
+
+    def child(self) -> Stopper:
+        """A stopper of its own for one search, stopped with this one."""
+        child = Stopper()
+        self.children.append(child)
+        if self.stopped:
+            child.stop()
+        return child
 
     def stop(self) -> None:
-        """Stop the search: the sub-solve running now, and every later one."""
+        """Stop the search: the sub-solve running now, every later one, and the children's."""
         self.stopped = True
-        if self.current is not None:
-            self.current.StopSearch()
+        current = self.current  # read once: another thread may clear it meanwhile
+        if current is not None:
+            current.StopSearch()
+        for child in self.children:
+            child.stop()
 
 
 class WindowSearch:

@@ -14,14 +14,16 @@ optimum is the show's, and the plan is proven optimal without the full model.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import replace
+from typing import Any
 
 from ortools.sat.python import cp_model
 
 from lqplan.plan.demand import Demand
 from lqplan.plan.optimise.cpsat import ShowModel, solver_parameters
-from lqplan.plan.optimise.lns import Stopper
+from lqplan.plan.optimise.lns import Stopper, improve
 from lqplan.plan.options import renumbered
 from lqplan.plan.result import Solution, SolveSettings, SolveStatus
 
@@ -83,8 +85,7 @@ def restricted_search(
         if left <= 0.05:
             break
         incumbent = best.objective or 0
-        # Options that cannot lift a plan above the incumbent are left out for good.
-        useful = [i for i in others if could_improve(plan, plan.bound, incumbent, i)]
+        useful = _useful(plan, others, incumbent)
         keep = sorted(set(core) | set(best.options) | set(useful[:extra]))
         complete = extra >= len(useful)  # every option that could improve is in the set
         seconds = left if complete else max(0.05, left * ROUND_SHARE)
@@ -99,6 +100,114 @@ def restricted_search(
             break
         extra *= GROWTH
     return best, spent
+
+
+def _useful(plan: Solution, others: list[int], incumbent: int) -> list[int]:
+    """The options of `others` that could lift a plan above `incumbent` (the rest are left out
+    for good), in their order."""
+    assert plan.bound is not None
+    return [i for i in others if could_improve(plan, plan.bound, incumbent, i)]
+
+
+def first_set(plan: Solution, n: int) -> list[int]:
+    """The options of restricted_search's first round: the LP's support, the plan's options and
+    those of best reduced cost that could still lift the plan."""
+    core, others = candidates(plan, n)
+    useful = _useful(plan, others, plan.objective or 0)
+    return sorted(set(core) | set(plan.options) | set(useful[: first_extra(n)]))
+
+
+def windows_on_set(
+    demand: Demand,
+    plan: Solution,
+    keep: list[int],
+    settings: SolveSettings,
+    budget: float,
+    stopper: Stopper,
+) -> Solution:
+    """The window search (lns.py) over the options `keep` alone (every drop), from `plan`
+    (whose options are all in `keep`): a window there offers a few hundred options, not
+    thousands, so many more windows fit in the time, each a move CP-SAT's search over the
+    whole set may take long to find. Returns the plan in the full show's indices."""
+    position = {i: k for k, i in enumerate(keep)}
+    sub = replace(demand, options=[renumbered(demand.options[i], k) for k, i in enumerate(keep)])
+    start = replace(
+        plan,
+        options=tuple(position[i] for i in plan.options),
+        guide=tuple(plan.guide[i] for i in keep),
+        reduced=tuple(plan.reduced[i] for i in keep),
+    )
+    found, _ = improve(sub, start, replace(settings, workers=1), budget, stopper)
+    if (found.objective or 0) <= (plan.objective or 0):
+        return plan
+    return replace(
+        plan,
+        options=tuple(sorted(keep[k] for k in found.options)),
+        drops=found.drops,
+        objective=found.objective,
+        from_hint=False,
+    )
+
+
+def race(
+    demand: Demand,
+    plan: Solution,
+    settings: SolveSettings,
+    budget: float,
+    stopper: Stopper,
+    rounding: Solution | None = None,
+) -> Solution:
+    """restricted_search from `plan` and windows_on_set on its first set side by side, one
+    core each, for `budget` wall seconds; the better plan (restricted_search's when it proves
+    the optimum, which ends the windows too). CP-SAT releases the interpreter's lock while it
+    searches, so the two overlap but for their Python model building. The windows start from
+    `rounding` (the LP's own plan, when it has one and it is not `plan`): two searches from two
+    starts reach further than from one.
+
+    Measured on the ladder's five L shows, 12 s from the LP's rounding (BENCHMARKS.md, issue 13
+    session 9): either search alone left one seed 0.25–1.3 % below the LP bound (CP-SAT on the
+    set stalls at 0.36 % on L-1 where the windows reach 0.03 %; the windows stall on L-4 where
+    CP-SAT reaches 0.03 %); side by side, every seed ended within 0.032 %. In the pipeline the
+    plan in hand is the windows' by then; from it, the windows on the set reached 1.6 % on
+    L-1, from the rounding 0.025 %."""
+    if not plan.guide or not plan.reduced or plan.bound is None:
+        return plan
+    keep = first_set(plan, len(demand.options))
+    start = plan
+    if rounding is not None and rounding.status == SolveStatus.FEASIBLE and rounding is not plan:
+        keep = sorted(set(keep) | set(rounding.options))
+        start = replace(
+            plan, options=rounding.options, drops=rounding.drops, objective=rounding.objective
+        )
+    searching, windowing = stopper.child(), stopper.child()
+    outcome: dict[str, Any] = {}
+
+    def search() -> None:
+        try:
+            outcome["plan"] = restricted_search(
+                demand, plan, replace(settings, workers=1), budget, searching
+            )[0]
+            if outcome["plan"].status == SolveStatus.OPTIMAL:
+                windowing.stop()  # proven: the windows can find nothing better
+        except BaseException as error:  # re-raised in the caller's thread
+            outcome["error"] = error
+            windowing.stop()
+
+    thread = threading.Thread(target=search, name="lqplan-restricted", daemon=True)
+    thread.start()
+    try:
+        windowed = windows_on_set(demand, start, keep, settings, budget, windowing)
+    except BaseException:
+        searching.stop()
+        thread.join()
+        raise
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    searched: Solution = outcome["plan"]
+    if searched.status == SolveStatus.OPTIMAL:
+        return searched
+    return searched if (searched.objective or 0) >= (windowed.objective or 0) else windowed
 
 
 def _solve_subset(
