@@ -181,3 +181,23 @@ def test_a_stopped_search_stops_the_searches_beside_it():
     child = alone.child()
     child.stop()
     assert not alone.stopped  # one search may end alone
+
+
+def test_a_set_with_an_encore_but_not_its_first_airing_builds_and_keeps_the_encore_off(show):
+    """restricted.windows_on_set's sub-show may hold P03's encores without any first airing
+    (seen on the ladder's XL-0): the model builds, and no encore airs without its first."""
+    from ortools.sat.python import cp_model
+
+    from lqplan.plan.optimise.cpsat import ShowModel
+    from lqplan.plan.options import renumbered
+
+    kept = [o for o in show.options if not (o.sku == "P03" and o.airing == 1)]
+    assert any(o.sku == "P03" and o.airing == 2 for o in kept)
+    sub = replace(show, options=[renumbered(o, k) for k, o in enumerate(kept)])
+    model = cp_model.CpModel()
+    built = ShowModel(sub, model)
+    encores = [k for k, o in enumerate(sub.options) if o.sku == "P03" and o.airing == 2]
+    model.add(sum(built.x[k] for k in encores) >= 1)  # ask for an encore: impossible
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = 10
+    assert solver.Solve(model) == cp_model.INFEASIBLE

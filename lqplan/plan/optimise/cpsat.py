@@ -240,9 +240,11 @@ class ShowModel:
         for (sku, airing), indices in self.by_airing.items():
             self.model.add_at_most_one(self.x[i] for i in indices)
             if airing > 1:
-                self.model.add(
-                    self.sum_of(indices) <= self.sum_of(self.by_airing[(sku, airing - 1)])
-                )
+                # .get: a subset of the options (restricted.windows_on_set's) may hold a
+                # product's encore without its first airing; the encore cannot air then, and
+                # the lookup must not add a key to the dict being walked.
+                before = self.by_airing.get((sku, airing - 1), [])
+                self.model.add(self.sum_of(indices) <= self.sum_of(before))
 
     def _stock(self) -> None:
         """A product that airs more than once never sells more than its stock less the reserve."""
