@@ -61,10 +61,19 @@ def test_top_level_help_lists_whole_summaries(columns):
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
-def test_show_completion_prints_the_script(shell):
-    result = run("--show-completion", shell)
+def test_show_completion_prints_the_script(shell, monkeypatch):
+    """`--show-completion` is for the shell typer detects from the process tree (shellingham),
+    which a test run started without one (a detached job) does not have: the detection is set
+    here, so the test checks lqplan's script for each shell wherever it runs."""
+    import typer.completion
+
+    monkeypatch.setattr(typer.completion, "_get_shell_name", lambda: shell)
+    result = run("--show-completion")
     assert result.exit_code == 0, result.output
     assert "_LQPLAN_COMPLETE" in result.stdout
+    assert {"bash": "complete -o", "zsh": "compdef", "fish": "complete --command"}[shell] in (
+        result.stdout
+    )
 
 
 @pytest.mark.parametrize(
