@@ -82,7 +82,7 @@ class Repeats(Family):
             if o.airing > 1 and m.rules.back_to_back(o.sku):
                 groups[(o.sku, o.airing, o.start, o.lead, o.pitch)].append(o.index)
         for (sku, airing, start, lead, pitch), group in groups.items():
-            before = [i for i in m.by_airing[(sku, airing - 1)] if options[i].end == start]
+            before = [i for i in m.by_airing.get((sku, airing - 1), []) if options[i].end == start]
             lit = m.lit(f"pitch-{sku}", f"airings of {sku} back to back are one pitch")
             if lead == 0:
                 m.require_at_most_one(sorted(group + before), lit)

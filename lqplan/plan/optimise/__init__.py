@@ -336,10 +336,9 @@ def _solve_by_windows(
         if lp is not None and not lp.ready():
             # The windows improve the greedy's plan at once, until the LP arrives.
             plan, windows = improve(demand, plan, settings, left(), stopper, report, lp.ready)
-        rounding = None
+        arrived = None
         if lp is not None:
             arrived = lp.wait(0)
-            rounding = arrived
             lp.stop()
             if arrived is not None and arrived.bound is not None:
                 bound = arrived.bound
@@ -362,7 +361,7 @@ def _solve_by_windows(
                 # Under a wall clock with two cores or more: CP-SAT on the LP's set and the
                 # windows on the same set side by side (restricted.race); each stalls on a
                 # show where the other does not.
-                plan = race(demand, plan, settings, left() * RESTRICTED_SHARE, stopper, rounding)
+                plan = race(demand, plan, settings, left() * RESTRICTED_SHARE, stopper, arrived)
             if report is not None and plan is not before:
                 report(time.perf_counter() - started, float(plan.objective or 0))
         if plan.status == SolveStatus.OPTIMAL:

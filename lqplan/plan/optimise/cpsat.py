@@ -121,16 +121,20 @@ class ShowModel:
     def _index(self) -> None:
         d = self.demand
         self.cover: list[list[int]] = [[] for _ in range(d.slots)]
-        self.by_airing: dict[tuple[str, int], list[int]] = defaultdict(list)
+        by_airing: dict[tuple[str, int], list[int]] = defaultdict(list)
         self.by_promotion: dict[str, list[int]] = defaultdict(list)
         # A loop, not numpy: numpy's lists would hold new int objects, not the options' own
         # indices (+32 MB on XL, whose slot covers hold 1.6M entries, for 0.1 s saved on L).
         for o in d.options:
             for t in range(o.start, o.end):
                 self.cover[t].append(o.index)
-            self.by_airing[(o.sku, o.airing)].append(o.index)
+            by_airing[(o.sku, o.airing)].append(o.index)
             if o.mode.promotion:
                 self.by_promotion[o.mode.promotion].append(o.index)
+        # A plain dict, read with .get: a subset of the options (a window's, or
+        # restricted.windows_on_set's) may hold a product's encore without its first airing,
+        # and a lookup must neither add a key (to the dict _airings walks) nor fail.
+        self.by_airing: dict[tuple[str, int], list[int]] = dict(by_airing)
 
     def lit(self, rule_id: str, text: str) -> cp_model.IntVar | None:
         """The enforcement literal of a rule group (only when explaining infeasibility)."""
@@ -240,9 +244,7 @@ class ShowModel:
         for (sku, airing), indices in self.by_airing.items():
             self.model.add_at_most_one(self.x[i] for i in indices)
             if airing > 1:
-                # .get: a subset of the options (restricted.windows_on_set's) may hold a
-                # product's encore without its first airing; the encore cannot air then, and
-                # the lookup must not add a key to the dict being walked.
+                # No options for airing k-1 (a subset's): airing k cannot air.
                 before = self.by_airing.get((sku, airing - 1), [])
                 self.model.add(self.sum_of(indices) <= self.sum_of(before))
 
@@ -251,7 +253,7 @@ class ShowModel:
         for sku, count in self.demand.max_airings.items():
             if count < 2:
                 continue
-            indices = [i for a in range(1, count + 1) for i in self.by_airing[(sku, a)]]
+            indices = [i for a in range(1, count + 1) for i in self.by_airing.get((sku, a), [])]
             lit = self.lit(f"stock-{sku}", f"stock of {sku} with the reserve")
             units = [_centi(self.demand.options[i].outcome.units) for i in indices]
             self._add(

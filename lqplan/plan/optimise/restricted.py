@@ -109,6 +109,11 @@ def _useful(plan: Solution, others: list[int], incumbent: int) -> list[int]:
     return [i for i in others if could_improve(plan, plan.bound, incumbent, i)]
 
 
+def _subset(demand: Demand, keep: list[int]) -> Demand:
+    """The show over the options `keep` alone (renumbered in that order) and every drop."""
+    return replace(demand, options=[renumbered(demand.options[i], k) for k, i in enumerate(keep)])
+
+
 def first_set(plan: Solution, n: int) -> list[int]:
     """The options of restricted_search's first round: the LP's support, the plan's options and
     those of best reduced cost that could still lift the plan."""
@@ -130,7 +135,7 @@ def windows_on_set(
     thousands, so many more windows fit in the time, each a move CP-SAT's search over the
     whole set may take long to find. Returns the plan in the full show's indices."""
     position = {i: k for k, i in enumerate(keep)}
-    sub = replace(demand, options=[renumbered(demand.options[i], k) for k, i in enumerate(keep)])
+    sub = _subset(demand, keep)
     start = replace(
         plan,
         options=tuple(position[i] for i in plan.options),
@@ -220,7 +225,7 @@ def _solve_subset(
 ) -> tuple[Solution | None, int, float]:
     """CP-SAT on the options `keep` (every drop), started from `best`: (the plan in full-show
     indices if one was found, CP-SAT's status, its deterministic time)."""
-    sub = replace(demand, options=[renumbered(demand.options[i], k) for k, i in enumerate(keep)])
+    sub = _subset(demand, keep)
     model = cp_model.CpModel()
     built = ShowModel(sub, model)
     position = {i: k for k, i in enumerate(keep)}
